@@ -1,0 +1,121 @@
+"""One way for every stage to count what it keeps and rejects, so in = kept + rejected by construction.
+
+Counters live in the Beam metrics namespace `repairpack` and are named `<stage>/in`, `<stage>/kept` and
+`<stage>/<reason>`. The manifest and the end-of-run summary are built from them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Callable, Iterable, Iterator, Protocol
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from schemas.reject import Reject, make_reject
+
+NAMESPACE = "repairpack"
+REJECTS = "rejects"
+IN = "in"
+KEPT = "kept"
+
+
+class Stage:
+    """Counters of one stage. Create it in a DoFn's setup (or lazily); Beam metrics cannot be pickled
+    into a closure reliably on every runner."""
+
+    def __init__(self, stage: str, source: str) -> None:
+        self.stage = stage
+        self.source = source
+        self._in = Metrics.counter(NAMESPACE, f"{stage}/{IN}")
+        self._kept = Metrics.counter(NAMESPACE, f"{stage}/{KEPT}")
+        self._reasons: dict[str, Any] = {}
+
+    def incoming(self, n: int = 1) -> None:
+        self._in.inc(n)
+
+    def kept(self, n: int = 1) -> None:
+        self._kept.inc(n)
+
+    def reject(self, reason: str, *, key: str, repo: str = "", detail: str = "") -> beam.pvalue.TaggedOutput:
+        counter = self._reasons.get(reason)
+        if counter is None:
+            counter = self._reasons[reason] = Metrics.counter(NAMESPACE, f"{self.stage}/{reason}")
+        counter.inc()
+        return beam.pvalue.TaggedOutput(
+            REJECTS, make_reject(self.stage, reason, source=self.source, key=key, repo=repo, detail=detail))
+
+
+class Filter(Protocol):
+    """A pure predicate: None keeps the record, a string is the reason it is dropped."""
+    name: str
+
+    def __call__(self, record: Any) -> str | None: ...
+
+
+def first_reason(filters: Iterable[Callable[[Any], str | None]], record: Any) -> str | None:
+    for f in filters:
+        reason = f(record)
+        if reason:
+            return reason
+    return None
+
+
+class _FilterFn(beam.DoFn):
+    def __init__(self, stage: str, source: str, filters: list[Callable[[Any], str | None]],
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str]) -> None:
+        self._stage_name = stage
+        self._source = source
+        self._filters = filters
+        self._key_of = key_of
+        self._repo_of = repo_of
+
+    def setup(self) -> None:
+        self._stage = Stage(self._stage_name, self._source)
+
+    def process(self, record: Any) -> Iterator[Any]:
+        self._stage.incoming()
+        reason = first_reason(self._filters, record)
+        if reason is None:
+            self._stage.kept()
+            yield record
+        else:
+            yield self._stage.reject(reason, key=self._key_of(record), repo=self._repo_of(record))
+
+
+class ApplyFilters(beam.PTransform):
+    """Run filters cheapest first (the order given); the first reason wins and is counted."""
+
+    def __init__(self, stage: str, source: str, filters: list[Callable[[Any], str | None]],
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "") -> None:
+        super().__init__(label=f"Filter[{stage}]")
+        self._fn = _FilterFn(stage, source, filters, key_of, repo_of)
+
+    def expand(self, records: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return records | beam.ParDo(self._fn).with_outputs(REJECTS, main="kept")
+
+
+# ------------------------------------------------------------------------------------ reading results
+
+def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
+    """{stage: {"in": n, "kept": n, reason: n, ...}} from a PipelineResult's committed counters."""
+    query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(NAMESPACE))
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for result in query["counters"]:
+        stage, _, reason = result.key.metric.name.rpartition("/")
+        value = result.committed if result.committed is not None else result.attempted
+        counts[stage][reason] = counts[stage].get(reason, 0) + int(value or 0)
+    return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
+
+
+def summary_table(counts: dict[str, dict[str, int]]) -> str:
+    rows = [("stage", "reason", "count")]
+    for stage, c in counts.items():
+        rows.append((stage, IN, str(c.get(IN, 0))))
+        for reason, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])):
+            if reason not in (IN, KEPT):
+                rows.append((stage, reason, str(n)))
+        rows.append((stage, KEPT, str(c.get(KEPT, 0))))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}" for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)

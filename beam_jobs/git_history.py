@@ -1,0 +1,265 @@
+"""Pure-Python mining core: which commits of a repository are single-file Python repairs.
+
+No Beam here. The Beam wrappers in `git_source` call these functions, and so does the benchmark's
+single-process measurement, so the core's speed is measured on its own.
+
+Speed comes from three habits: diff tree against tree without building patches (`len(diff)` and the
+delta headers are enough to classify), read blobs only for the commits that survive, and let libgit2
+skip hash verification of the objects it inflates.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Iterator
+
+import pygit2
+
+# git file modes
+MODE_REGULAR = 0o100644
+MODE_EXECUTABLE = 0o100755
+MODE_SYMLINK = 0o120000
+MODE_SUBMODULE = 0o160000
+REGULAR_MODES = (MODE_REGULAR, MODE_EXECUTABLE)
+
+PULL_REF_PREFIX = "refs/pull/"
+_URL_RE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+
+
+class RepositoryError(Exception):
+    """A repository that cannot be opened or cloned; `reason` names it for the rejects output."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def disable_strict_hash_verification() -> None:
+    """Mining reads millions of objects; re-hashing each one costs more than the diff itself."""
+    pygit2.settings.enable_strict_hash_verification(False)
+
+
+# ---------------------------------------------------------------------------------------------- specs
+
+def is_clone_url(spec: str) -> bool:
+    return bool(_URL_RE.match(spec))
+
+
+def is_bundle(spec: str) -> bool:
+    return spec.endswith(".bundle") and not is_clone_url(spec)
+
+
+def repo_name(spec: str) -> str:
+    """`owner/name` from the last two path parts, as GitHub names repositories."""
+    path = re.sub(r"^[\w.-]+@[\w.-]+:", "", spec)
+    path = re.sub(r"^[a-z]+://[^/]*", "", path)
+    parts = [p for p in path.replace("\\", "/").rstrip("/").split("/") if p]
+    parts = [re.sub(r"(\.git|\.bundle)$", "", p) for p in parts[-2:]]
+    if parts and parts[-1] == "":
+        parts = parts[:-1]
+    return "/".join(parts) or spec
+
+
+def check_local_repository(spec: str) -> str | None:
+    """Why a local spec is unusable, as one sentence, or None. The CLI calls it before the run."""
+    if is_clone_url(spec):
+        return None
+    if not os.path.exists(spec):
+        return f"the git input '{spec}' does not exist"
+    if is_bundle(spec):
+        if shutil.which("git") is None:
+            return f"the git input '{spec}' is a bundle, and reading bundles needs the git command"
+        return None
+    if pygit2.discover_repository(spec) is None:
+        return f"the git input '{spec}' is not a git repository"
+    return None
+
+
+class RepoHandle:
+    """An open repository; clones and unbundled copies live in a temporary folder removed on close."""
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        self.name = repo_name(spec)
+        self._tmpdir: str | None = None
+        self.repo = self._open()
+
+    def _open(self) -> pygit2.Repository:
+        if is_clone_url(self.spec) or is_bundle(self.spec):
+            self._tmpdir = tempfile.mkdtemp(prefix="repairpack-clone-")
+            target = os.path.join(self._tmpdir, "repo.git")
+            try:
+                if is_bundle(self.spec):
+                    subprocess.run(["git", "clone", "--quiet", "--mirror", self.spec, target],
+                                   check=True, capture_output=True, timeout=3600)
+                    return pygit2.Repository(target)
+                return pygit2.clone_repository(self.spec, target, bare=True)
+            except (pygit2.GitError, subprocess.CalledProcessError, OSError, ValueError) as exc:
+                self.close()
+                detail = getattr(exc, "stderr", b"") or str(exc)
+                if isinstance(detail, bytes):
+                    detail = detail.decode("utf-8", "replace")
+                raise RepositoryError("clone_failed", detail.strip()) from None
+        if not os.path.exists(self.spec):
+            raise RepositoryError("missing_repository", f"{self.spec} does not exist")
+        try:
+            return pygit2.Repository(self.spec)
+        except (pygit2.GitError, KeyError) as exc:
+            raise RepositoryError("not_a_repository", str(exc)) from None
+
+    def close(self) -> None:
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> "RepoHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ------------------------------------------------------------------------------------------- listing
+
+def select_refs(repo: pygit2.Repository, refs: str, include_pull_refs: bool = False) -> list[str]:
+    """Full ref names to mine, sorted. `refs` is "branches", "head" or an fnmatch pattern."""
+    if refs == "head":
+        try:
+            return [] if repo.head_is_unborn else ["HEAD"]
+        except pygit2.GitError:
+            return []
+    pattern = "refs/heads/*" if refs == "branches" else refs
+    names = []
+    for name in repo.references:
+        if name.startswith(PULL_REF_PREFIX) and not include_pull_refs:
+            continue
+        if fnmatch.fnmatchcase(name, pattern):
+            names.append(name)
+    return sorted(names)
+
+
+def iter_commit_shas(repo: pygit2.Repository, ref_names: Iterable[str]) -> Iterator[str]:
+    """Every commit reachable from the refs, once each. Refs that do not peel to a commit are skipped."""
+    tips = []
+    for name in ref_names:
+        try:
+            target = repo.revparse_single(name).peel(pygit2.Commit)
+        except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError):
+            continue
+        tips.append(target.id)
+    if not tips:
+        return
+    walker = repo.walk(tips[0], pygit2.enums.SortMode.NONE)
+    for tip in tips[1:]:
+        walker.push(tip)
+    for commit in walker:
+        yield str(commit.id)
+
+
+# ------------------------------------------------------------------------------------ classification
+
+@dataclass(frozen=True)
+class Candidate:
+    """A commit that changes exactly one Python file in place; contents not read yet."""
+    commit: str
+    parent: str
+    path: str
+    old_blob: str
+    new_blob: str
+
+
+def _delta_reason(delta: pygit2.DiffDelta, extensions: tuple[str, ...]) -> str | None:
+    status = delta.status
+    old, new = delta.old_file, delta.new_file
+    if status == pygit2.enums.DeltaStatus.ADDED:
+        return "added_file"
+    if status == pygit2.enums.DeltaStatus.DELETED:
+        return "deleted_file"
+    if status == pygit2.enums.DeltaStatus.TYPECHANGE:
+        return "type_change"
+    if status != pygit2.enums.DeltaStatus.MODIFIED:
+        return "not_modified"
+    if MODE_SUBMODULE in (old.mode, new.mode):
+        return "submodule"
+    if MODE_SYMLINK in (old.mode, new.mode):
+        return "symlink"
+    if old.mode not in REGULAR_MODES or new.mode not in REGULAR_MODES:
+        return "not_regular_file"
+    if old.id == new.id:
+        return "mode_change_only"
+    if not new.path.endswith(extensions):
+        return "not_python"
+    return None
+
+
+def classify(repo: pygit2.Repository, commit: pygit2.Commit,
+             extensions: tuple[str, ...] = (".py",)) -> Candidate | str:
+    """The candidate, or the reason the commit is not one. Raises pygit2 errors on corrupt objects."""
+    parent_ids = commit.parent_ids
+    if not parent_ids:
+        return "root_commit"
+    if len(parent_ids) > 1:
+        return "merge_commit"
+    parent = repo[parent_ids[0]]
+    diff = repo.diff(parent.tree, commit.tree)
+    n = len(diff)
+    if n == 0:
+        return "no_change"
+    if n == 2:
+        statuses = {d.status for d in diff.deltas}
+        if statuses == {pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED}:
+            diff.find_similar()
+            if len(diff) == 1:
+                return "rename"
+    if n > 1:
+        return "multi_file"
+    delta = next(iter(diff.deltas))
+    reason = _delta_reason(delta, extensions)
+    if reason:
+        return reason
+    return Candidate(commit=str(commit.id), parent=str(parent_ids[0]), path=delta.new_file.path,
+                     old_blob=str(delta.old_file.id), new_blob=str(delta.new_file.id))
+
+
+# ------------------------------------------------------------------------------------------ contents
+
+class ContentError(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode_source(data: bytes, which: str) -> str:
+    """Strict UTF-8; a NUL byte marks a binary file. `which` says old or new in the detail."""
+    if b"\0" in data:
+        raise ContentError("binary_content", f"{which} contents hold a NUL byte")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError("not_utf8", f"{which} contents: {exc.reason} at byte {exc.start}") from None
+
+
+def read_blob_text(repo: pygit2.Repository, blob_sha: str, which: str) -> str:
+    return decode_source(repo[blob_sha].data, which)
+
+
+def decode_message(commit: pygit2.Commit) -> str:
+    """Messages are provenance: undecodable bytes are replaced, never a reason to lose the commit."""
+    raw = commit.raw_message
+    encoding = commit.message_encoding or "utf-8"
+    try:
+        return raw.decode(encoding, errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)

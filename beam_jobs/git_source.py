@@ -1,0 +1,177 @@
+"""Beam source for git repositories: list commits per repository, reshuffle by sha, classify and read.
+
+Listing is cheap and per repository; diffing and reading are the costly part, so the commit shas are
+keyed and shuffled before them. That spreads one huge repository over every worker, and the same
+shuffle merges a commit reached through several forks into one record (CommitPack did the same).
+pygit2 objects cannot be pickled: DoFns carry repository specs (paths or URLs) and hex shas, and open
+repositories in `setup()` or lazily on the worker.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Iterator
+
+import apache_beam as beam
+import pygit2
+
+from beam_jobs import git_history as gh
+from beam_jobs.accounting import REJECTS, Stage
+from schemas.commit import CommitRecord, commit_record_id
+from schemas.config import GitConfig
+
+SOURCE = "git"
+STAGE_REPOSITORY = "git.repository"
+STAGE_COMMIT = "git.commit"
+STAGE_CONTENTS = "git.contents"
+LANG_PYTHON = "Python"
+_OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
+
+
+class _ListCommits(beam.DoFn):
+    """(spec) -> (sha, (repo name, spec)) for every reachable commit; repository failures are rejects."""
+
+    def __init__(self, config: GitConfig) -> None:
+        self._config = config
+
+    def setup(self) -> None:
+        gh.disable_strict_hash_verification()
+        self._stage = Stage(STAGE_REPOSITORY, SOURCE)
+
+    def process(self, spec: str) -> Iterator[object]:
+        self._stage.incoming()
+        name = gh.repo_name(spec)
+        try:
+            handle = gh.RepoHandle(spec)
+        except gh.RepositoryError as exc:
+            yield self._stage.reject(exc.reason, key=spec, repo=name, detail=exc.detail)
+            return
+        with handle:
+            refs = gh.select_refs(handle.repo, self._config.refs, self._config.include_pull_refs)
+            listed = 0
+            try:
+                for sha in gh.iter_commit_shas(handle.repo, refs):
+                    listed += 1
+                    yield sha, (name, spec)
+            except _OBJECT_ERRORS as exc:
+                # Commits listed before the failure still flow; the repository is counted as failed.
+                yield self._stage.reject("walk_failed", key=spec, repo=name,
+                                         detail=f"after {listed} commits: {exc}")
+                return
+        if listed == 0:
+            yield self._stage.reject("empty_repository", key=spec, repo=name,
+                                     detail=f"no commits reachable from refs '{self._config.refs}'")
+            return
+        self._stage.kept()
+
+
+class _RepoCache:
+    """A few open repositories per worker; clones are deleted when evicted or at teardown."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._size = size
+        self._handles: OrderedDict[str, gh.RepoHandle] = OrderedDict()
+
+    def get(self, spec: str) -> gh.RepoHandle:
+        handle = self._handles.get(spec)
+        if handle is not None:
+            self._handles.move_to_end(spec)
+            return handle
+        handle = gh.RepoHandle(spec)
+        self._handles[spec] = handle
+        while len(self._handles) > self._size:
+            _, old = self._handles.popitem(last=False)
+            old.close()
+        return handle
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+
+
+class _MineCommit(beam.DoFn):
+    """(sha, [(repo name, spec), ...]) -> CommitRecord, or a reject at the commit or contents stage."""
+
+    def __init__(self, config: GitConfig) -> None:
+        self._config = config
+
+    def setup(self) -> None:
+        gh.disable_strict_hash_verification()
+        self._extensions = tuple(self._config.extensions)
+        self._cache = _RepoCache()
+        self._commit_stage = Stage(STAGE_COMMIT, SOURCE)
+        self._contents_stage = Stage(STAGE_CONTENTS, SOURCE)
+
+    def teardown(self) -> None:
+        self._cache.close()
+
+    def process(self, element: tuple[str, list[tuple[str, str]]]) -> Iterator[object]:
+        sha, sightings = element
+        repos = sorted({name for name, _ in sightings})
+        specs = sorted({spec for _, spec in sightings})
+        repo_label = ",".join(repos)
+        self._commit_stage.incoming()
+        try:
+            handle = self._cache.get(specs[0])
+        except gh.RepositoryError as exc:
+            yield self._commit_stage.reject("repository_unavailable", key=sha, repo=repo_label, detail=exc.detail)
+            return
+        repo = handle.repo
+        try:
+            commit = repo[sha]
+            result = gh.classify(repo, commit, self._extensions)
+        except _OBJECT_ERRORS as exc:
+            yield self._commit_stage.reject("corrupt_object", key=sha, repo=repo_label, detail=str(exc))
+            return
+        if isinstance(result, str):
+            yield self._commit_stage.reject(result, key=sha, repo=repo_label)
+            return
+        self._commit_stage.kept()
+
+        self._contents_stage.incoming()
+        try:
+            old = gh.read_blob_text(repo, result.old_blob, "old")
+            new = gh.read_blob_text(repo, result.new_blob, "new")
+            message = gh.decode_message(commit)
+            author, committer = commit.author, commit.committer
+        except gh.ContentError as exc:
+            yield self._contents_stage.reject(exc.reason, key=sha, repo=repo_label, detail=exc.detail)
+            return
+        except _OBJECT_ERRORS as exc:
+            yield self._contents_stage.reject("corrupt_object", key=sha, repo=repo_label, detail=str(exc))
+            return
+        self._contents_stage.kept()
+        yield CommitRecord(
+            id=commit_record_id(SOURCE, sha, result.path),
+            source=SOURCE,
+            commit=sha,
+            parent=result.parent,
+            old_file=result.path,
+            new_file=result.path,
+            old_contents=old,
+            new_contents=new,
+            subject=message.split("\n", 1)[0].strip(),
+            message=message,
+            lang=LANG_PYTHON,
+            license="unknown",
+            repos=repos,
+            author_time=gh.utc(author.time),
+            committer_time=gh.utc(committer.time),
+            author_name=author.raw_name.decode("utf-8", errors="replace"),
+        )
+
+
+class MineGitRepos(beam.PTransform):
+    """PCollection[str repo spec] -> outputs `records` (CommitRecord) and `rejects` (Reject)."""
+
+    def __init__(self, config: GitConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
+        listed = specs | "ListCommits" >> beam.ParDo(_ListCommits(self._config)).with_outputs(REJECTS, main="shas")
+        # The shuffle on sha: merges forks and spreads one big repository over all workers.
+        by_sha = listed.shas | "GroupForks" >> beam.GroupByKey()
+        mined = by_sha | "MineCommits" >> beam.ParDo(_MineCommit(self._config)).with_outputs(REJECTS, main="records")
+        rejects = (listed[REJECTS], mined[REJECTS]) | "GitRejects" >> beam.Flatten()
+        return {"records": mined.records, "rejects": rejects}

@@ -1,0 +1,1 @@
+"""License detection and allow lists, in GitHub's license keys."""

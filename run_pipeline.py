@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""repairpack command line: build a code-repair corpus on Apache Beam.
+
+Known flags are parsed here; every other flag goes to Beam's PipelineOptions untouched, so --runner,
+--direct_num_workers, --project, --temp_location and the rest behave as in any Beam pipeline.
+With no arguments it mines the sample repositories in samples/ into ./out.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SAMPLES_GIT = HERE / "samples" / "git"
+DEFAULT_OUTPUT = "out"
+DEFAULT_RUNNER = "FnApiRunner"
+
+
+class UsageError(Exception):
+    """A mistake the user can fix; printed as one sentence, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_pipeline.py",
+        description="Build a code-repair corpus from git history. Unknown flags go to Beam's PipelineOptions.",
+    )
+    parser.add_argument("--git", nargs="+", metavar="REPO", default=[],
+                        help="repository paths, bundles or clone URLs; @FILE reads one per line")
+    parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
+    parser.add_argument("--config", metavar="FILE", help="YAML config file")
+    parser.add_argument("--preset", metavar="NAME", help="config preset: strict (default), commitpackft, none")
+    parser.add_argument("--shards", type=int, metavar="N", help="number of output shards (default: from data size)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                        help="override one config key, e.g. --set git.refs=head (repeatable)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    parser.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
+    return parser
+
+
+def _expand_at_files(values: Sequence[str]) -> list[str]:
+    items: list[str] = []
+    for value in values:
+        if value.startswith("@"):
+            path = value[1:]
+            if not os.path.isfile(path):
+                raise UsageError(f"the list file '{path}' does not exist")
+            with open(path, encoding="utf-8") as f:
+                items.extend(line.strip() for line in f if line.strip() and not line.lstrip().startswith("#"))
+        else:
+            items.append(value)
+    return items
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in args.overrides:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set takes KEY=VALUE, not '{item}'")
+        overrides[key.strip()] = yaml.safe_load(raw) if raw else ""
+    if args.shards is not None:
+        overrides["output.shards"] = args.shards
+    return overrides
+
+
+def load_config(args: argparse.Namespace):
+    from schemas.config import build_config
+
+    text = None
+    if args.config:
+        if not os.path.isfile(args.config):
+            raise UsageError(f"the config file '{args.config}' does not exist")
+        with open(args.config, encoding="utf-8") as f:
+            text = f.read()
+    return build_config(args.preset or "strict", text, _overrides(args))
+
+
+def _beam_args(extra: list[str]) -> list[str]:
+    if not any(a == "--runner" or a.startswith("--runner=") for a in extra):
+        # The DirectRunner first tries to download the Prism runner, which fails offline.
+        extra = [f"--runner={DEFAULT_RUNNER}", *extra]
+    return extra
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from schemas.config import ConfigError, config_to_yaml
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args, beam_args = _parser().parse_known_args(argv)
+    try:
+        config = load_config(args)
+        if args.print_config:
+            sys.stdout.write(config_to_yaml(config))
+            return 0
+        from beam_jobs import git_history
+        from beam_jobs.pipeline import Inputs, run
+
+        git = _expand_at_files(args.git)
+        output = args.output
+        overwrite = args.overwrite
+        if not git:
+            git = sorted(glob.glob(str(SAMPLES_GIT / "*.bundle")))
+            if not git:
+                raise UsageError("no input given (--git) and no sample repositories found in samples/git")
+            if output is None:
+                output = DEFAULT_OUTPUT
+                # The sample run may replace its own earlier output, and nothing else.
+                overwrite = overwrite or os.path.isfile(os.path.join(output, "manifest.json"))
+        for spec in git:
+            problem = git_history.check_local_repository(spec)
+            if problem:
+                raise UsageError(problem)
+        output = output or DEFAULT_OUTPUT
+        logging.getLogger().setLevel(logging.WARNING)
+        manifest = run(Inputs(git=git), config, output, _beam_args(beam_args), overwrite=overwrite)
+    except (UsageError, ConfigError, FileExistsError) as exc:
+        print(f"repairpack: error: {exc}", file=sys.stderr)
+        return 2
+    from beam_jobs.accounting import summary_table
+
+    print(summary_table(manifest["counts"]))
+    print(f"\n{manifest['rows']['train']} records in {len(manifest['shards']['train'])} shard(s), "
+          f"{manifest['rows']['rejects']} rejects; manifest: {os.path.join(output, 'manifest.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
