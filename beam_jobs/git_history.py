@@ -28,6 +28,9 @@ MODE_SYMLINK = 0o120000
 MODE_SUBMODULE = 0o160000
 REGULAR_MODES = (MODE_REGULAR, MODE_EXECUTABLE)
 
+# Report a file that became a symlink (or back) as one typechange delta, not a delete plus an add.
+_DIFF_FLAGS = pygit2.enums.DiffOption.INCLUDE_TYPECHANGE
+
 PULL_REF_PREFIX = "refs/pull/"
 _URL_RE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 
@@ -208,7 +211,7 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
     if len(parent_ids) > 1:
         return "merge_commit"
     parent = repo[parent_ids[0]]
-    diff = repo.diff(parent.tree, commit.tree)
+    diff = repo.diff(parent.tree, commit.tree, flags=_DIFF_FLAGS)
     n = len(diff)
     if n == 0:
         return "no_change"

@@ -14,7 +14,8 @@ import pyarrow as pa
 
 from schemas.arrow import arrow_field, schema_of
 
-UTC_SECONDS = pa.timestamp("s", tz="UTC")
+# Microseconds: Parquet has no seconds unit, and a schema must read back exactly as written.
+UTC_TIME = pa.timestamp("us", tz="UTC")
 
 
 @dataclass
@@ -33,9 +34,16 @@ class CommitRecord:
     lang: str = arrow_field(pa.string())
     license: str = arrow_field(pa.string())
     repos: list[str] = arrow_field(pa.list_(pa.string()))
-    author_time: datetime = arrow_field(UTC_SECONDS)
-    committer_time: datetime = arrow_field(UTC_SECONDS)
+    author_time: datetime = arrow_field(UTC_TIME)
+    committer_time: datetime = arrow_field(UTC_TIME)
     author_name: str = arrow_field(pa.string())
+    # Filled by the filter stage: the cleaned subject used as the instruction, the detected message
+    # language, whether the old version parses (a syntax-error fix is worth keeping) and the Python
+    # major version the new version parses as.
+    instruction: str = arrow_field(pa.string(), default="")
+    message_lang: str = arrow_field(pa.string(), default="")
+    old_parses: bool = arrow_field(pa.bool_(), default=True)
+    python_major: int = arrow_field(pa.int8(), default=3)
 
 
 COMMIT_SCHEMA: pa.Schema = schema_of(CommitRecord)

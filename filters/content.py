@@ -1,0 +1,83 @@
+"""File-pair rules: sizes, emptiness, no-op commits, the extension, and a size budget for the pair.
+
+The size budget stands in for the paper's StarCoder token bound (50 <= tokens(old + new) <= 768),
+which needs a tokenizer download. It counts characters of old + new (about 3.5 characters per
+StarCoder token on Python, so 175..2,688 by default) and, optionally, lines. It is an estimate of the
+published bound, not a reproduction: files of long identifiers or much whitespace fall on different
+sides of it than they would under the tokenizer. See filters/DIFFERENCES.md.
+
+Reasons: old_too_large, new_empty, unchanged, wrong_extension, pair_too_small, pair_too_large,
+pair_too_many_lines.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.commit import CommitRecord
+from schemas.filter_config import FilterConfig
+
+
+@dataclass(frozen=True)
+class ContentRules:
+    old_max_chars: int | None
+    require_new_nonempty: bool
+    require_change: bool
+    check_extension: bool
+    extensions: tuple[str, ...]
+    pair_min_chars: int | None
+    pair_max_chars: int | None
+    pair_max_lines: int | None
+
+    @property
+    def active(self) -> bool:
+        return (self.old_max_chars is not None or self.require_new_nonempty or self.require_change
+                or self.check_extension or self.pair_min_chars is not None or self.pair_max_chars is not None
+                or self.pair_max_lines is not None)
+
+
+def compile_content_rules(cfg: FilterConfig) -> ContentRules:
+    return ContentRules(
+        old_max_chars=cfg.old_max_chars,
+        require_new_nonempty=cfg.require_new_nonempty,
+        require_change=cfg.require_change,
+        check_extension=cfg.check_extension,
+        # str.endswith takes a tuple: one C call instead of a split and a set lookup.
+        extensions=tuple(cfg.extensions),
+        pair_min_chars=cfg.pair_min_chars,
+        pair_max_chars=cfg.pair_max_chars,
+        pair_max_lines=cfg.pair_max_lines,
+    )
+
+
+def has_extension(path: str, extensions: tuple[str, ...]) -> bool:
+    """The base name ends with a listed extension and has a name before it ("x/.py" does not count)."""
+    base = path.rsplit("/", 1)[-1]
+    for ext in extensions:
+        if base.endswith(ext) and len(base) > len(ext):
+            return True
+    return False
+
+
+def check_content(record: CommitRecord, rules: ContentRules) -> str | None:
+    old, new = record.old_contents, record.new_contents
+    if rules.old_max_chars is not None and len(old) > rules.old_max_chars:
+        return "old_too_large"
+    if rules.require_new_nonempty and not new:
+        return "new_empty"
+    if rules.require_change and old == new:
+        return "unchanged"
+    if rules.check_extension and not has_extension(record.new_file, rules.extensions):
+        return "wrong_extension"
+    size = len(old) + len(new)
+    if rules.pair_min_chars is not None and size < rules.pair_min_chars:
+        return "pair_too_small"
+    if rules.pair_max_chars is not None and size > rules.pair_max_chars:
+        return "pair_too_large"
+    if rules.pair_max_lines is not None and line_count(old) + line_count(new) > rules.pair_max_lines:
+        return "pair_too_many_lines"
+    return None
+
+
+def line_count(text: str) -> int:
+    """Lines as an editor shows them: a final line without a newline still counts, "" has none."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
