@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
@@ -250,7 +251,34 @@ def decode_source(data: bytes, which: str) -> str:
         raise ContentError("not_utf8", f"{which} contents: {exc.reason} at byte {exc.start}") from None
 
 
+def loose_object_problem(repo: pygit2.Repository, sha: str) -> str | None:
+    """Why the loose copy of an object is damaged, or None (also when it is packed, not loose).
+
+    libgit2 can loop forever inflating a truncated loose object, so a loose blob is inflated here
+    first. Packed objects (the common case) cost one failed open.
+    """
+    path = os.path.join(repo.path, "objects", sha[:2], sha[2:])
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    inflater = zlib.decompressobj()
+    try:
+        while data:
+            inflater.decompress(data, 1 << 20)
+            data = inflater.unconsumed_tail
+    except zlib.error as exc:
+        return f"loose object {sha} is not valid zlib data: {exc}"
+    if not inflater.eof:
+        return f"loose object {sha} is truncated"
+    return None
+
+
 def read_blob_text(repo: pygit2.Repository, blob_sha: str, which: str) -> str:
+    problem = loose_object_problem(repo, blob_sha)
+    if problem:
+        raise ContentError("corrupt_object", problem)
     return decode_source(repo[blob_sha].data, which)
 
 

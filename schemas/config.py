@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_problems
+from schemas.license_config import LICENSE_PRESETS, LicenseConfig, license_config_problem
+
 
 class ConfigError(ValueError):
     """A mistake the user can fix; the CLI prints its message as one sentence and exits."""
@@ -42,14 +45,19 @@ class OutputConfig:
 class Config:
     preset: str = "strict"
     git: GitConfig = field(default_factory=GitConfig)
+    filters: FilterConfig = field(default_factory=FilterConfig)
+    licenses: LicenseConfig = field(default_factory=LicenseConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
+# A preset is a set of overrides on the defaults (which are `strict`), section by section.
 PRESETS: dict[str, dict[str, Any]] = {
-    "strict": {},
-    "commitpackft": {},
-    "none": {},
+    name: {"filters": FILTER_PRESETS[name], "licenses": LICENSE_PRESETS[name]}
+    for name in ("strict", "commitpackft", "none")
 }
+# CommitPackFT's Python subset took every Linguist Python extension: mine those files too.
+if "extensions" in FILTER_PRESETS["commitpackft"]:
+    PRESETS["commitpackft"]["git"] = {"extensions": FILTER_PRESETS["commitpackft"]["extensions"]}
 
 
 def _type_name(tp: Any) -> str:
@@ -146,6 +154,12 @@ def validate(config: Config) -> None:
         raise ConfigError("config key 'output.compression' must be one of zstd, snappy, gzip or none")
     if not config.git.refs:
         raise ConfigError("config key 'git.refs' must not be empty")
+    problems = filter_config_problems(config.filters)
+    if problems:
+        raise ConfigError(problems[0])
+    problem = license_config_problem(config.licenses)
+    if problem:
+        raise ConfigError(problem)
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:

@@ -137,3 +137,20 @@ def test_check_local_repository(tmp_path, builder):
     assert gh.check_local_repository("https://example.com/a/b.git") is None
     assert gh.check_local_repository(str(tmp_path / "nope")) == f"the git input '{tmp_path / 'nope'}' does not exist"
     assert gh.check_local_repository(str(tmp_path / "plain")) == f"the git input '{tmp_path / 'plain'}' is not a git repository"
+
+
+def test_truncated_loose_blob_is_reported_not_read(builder):
+    """libgit2 can spin forever on a truncated loose object; the core checks it first."""
+    sha = builder.commit({"a.py": "x = 1\n" * 200}, "Initial commit")
+    blob = str(builder.repo[sha].tree["a.py"].id)
+    assert gh.loose_object_problem(builder.repo, blob) is None
+    obj = builder.path / ".git" / "objects" / blob[:2] / blob[2:]
+    data = obj.read_bytes()
+    obj.chmod(0o644)
+    obj.write_bytes(data[: len(data) // 2])
+    assert gh.loose_object_problem(builder.repo, blob) == f"loose object {blob} is truncated"
+    with pytest.raises(gh.ContentError) as exc:
+        gh.read_blob_text(builder.repo, blob, "new")
+    assert exc.value.reason == "corrupt_object"
+    obj.write_bytes(b"not zlib at all")
+    assert gh.loose_object_problem(builder.repo, blob).startswith(f"loose object {blob} is not valid zlib data")
