@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = args.output
         overwrite = args.overwrite
         if not git:
-            git = sorted(glob.glob(str(SAMPLES_GIT / "*.bundle")))
+            git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:
                 raise UsageError("no input given (--git) and no sample repositories found in samples/git")
             if output is None:
@@ -118,6 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             problem = git_history.check_local_repository(spec)
             if problem:
                 raise UsageError(problem)
+        from licenses.detect import detector_problem
+
+        problem = detector_problem(config.licenses.detector)
+        if problem:
+            raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
         logging.getLogger().setLevel(logging.WARNING)
         manifest = run(Inputs(git=git), config, output, _beam_args(beam_args), overwrite=overwrite)

@@ -107,9 +107,18 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
     return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
 
 
+# Stages in the order records flow through them; unknown stages sort after, by name.
+FLOW_ORDER = ("repository", "commit", "contents", "filters")
+
+
+def flow_order(stage: str) -> tuple[str, int, str]:
+    source, _, step = stage.partition(".")
+    return (source, FLOW_ORDER.index(step) if step in FLOW_ORDER else len(FLOW_ORDER), step)
+
+
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
     rows = [("stage", "reason", "count")]
-    for stage, c in counts.items():
+    for stage, c in sorted(counts.items(), key=lambda kv: flow_order(kv[0])):
         rows.append((stage, IN, str(c.get(IN, 0))))
         for reason, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])):
             if reason not in (IN, KEPT):

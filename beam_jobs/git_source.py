@@ -15,27 +15,48 @@ import apache_beam as beam
 import pygit2
 
 from beam_jobs import git_history as gh
-from beam_jobs.accounting import REJECTS, Stage
+from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
+from filters.chain import annotate, build_commit_filters, compiled_rules
+from licenses.allow import LicensePolicy
+from licenses.detect import get_detector, license_ref, repository_license
 from schemas.commit import CommitRecord, commit_record_id
-from schemas.config import GitConfig
+from schemas.config import Config, GitConfig
+from schemas.license_config import LicenseConfig
 
 SOURCE = "git"
 STAGE_REPOSITORY = "git.repository"
 STAGE_COMMIT = "git.commit"
 STAGE_CONTENTS = "git.contents"
+STAGE_FILTERS = "git.filters"
 LANG_PYTHON = "Python"
 _OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
 
 
 class _ListCommits(beam.DoFn):
-    """(spec) -> (sha, (repo name, spec)) for every reachable commit; repository failures are rejects."""
+    """(spec) -> (sha, (repo name, spec, license)) for every reachable commit.
 
-    def __init__(self, config: GitConfig) -> None:
+    The license is detected here because this is the one place that sees each repository once.
+    Repository failures are rejects.
+    """
+
+    def __init__(self, config: GitConfig, licenses: LicenseConfig, license_map: dict[str, str]) -> None:
         self._config = config
+        self._licenses = licenses
+        self._license_map = license_map
 
     def setup(self) -> None:
         gh.disable_strict_hash_verification()
         self._stage = Stage(STAGE_REPOSITORY, SOURCE)
+        # Created once per worker; the scancode index itself loads on the first repository that the
+        # user's map does not cover.
+        self._detector = get_detector(self._licenses.detector)
+
+    def _license(self, handle: gh.RepoHandle, refs: list[str]) -> str:
+        try:
+            return repository_license(handle.repo, [handle.spec, handle.name], license_ref(handle.repo, refs),
+                                      self._detector, self._license_map)
+        except (ValueError, pygit2.GitError, KeyError):
+            return "other"
 
     def process(self, spec: str) -> Iterator[object]:
         self._stage.incoming()
@@ -47,11 +68,12 @@ class _ListCommits(beam.DoFn):
             return
         with handle:
             refs = gh.select_refs(handle.repo, self._config.refs, self._config.include_pull_refs)
+            license_key = self._license(handle, refs) if refs else "none"
             listed = 0
             try:
                 for sha in gh.iter_commit_shas(handle.repo, refs):
                     listed += 1
-                    yield sha, (name, spec)
+                    yield sha, (name, spec, license_key)
             except _OBJECT_ERRORS as exc:
                 # Commits listed before the failure still flow; the repository is counted as failed.
                 yield self._stage.reject("walk_failed", key=spec, repo=name,
@@ -90,7 +112,11 @@ class _RepoCache:
 
 
 class _MineCommit(beam.DoFn):
-    """(sha, [(repo name, spec), ...]) -> CommitRecord, or a reject at the commit or contents stage."""
+    """(sha, [(repo name, spec, license), ...]) -> CommitRecord, or a reject at the commit or contents stage.
+
+    Forks hold the same commit; it is read from the first spec in sorted order, and carries that
+    repository's license.
+    """
 
     def __init__(self, config: GitConfig) -> None:
         self._config = config
@@ -105,14 +131,14 @@ class _MineCommit(beam.DoFn):
     def teardown(self) -> None:
         self._cache.close()
 
-    def process(self, element: tuple[str, list[tuple[str, str]]]) -> Iterator[object]:
+    def process(self, element: tuple[str, list[tuple[str, str, str]]]) -> Iterator[object]:
         sha, sightings = element
-        repos = sorted({name for name, _ in sightings})
-        specs = sorted({spec for _, spec in sightings})
+        repos = sorted({name for name, _, _ in sightings})
+        spec, license_key = min((spec, lic) for _, spec, lic in sightings)
         repo_label = ",".join(repos)
         self._commit_stage.incoming()
         try:
-            handle = self._cache.get(specs[0])
+            handle = self._cache.get(spec)
         except gh.RepositoryError as exc:
             yield self._commit_stage.reject("repository_unavailable", key=sha, repo=repo_label, detail=exc.detail)
             return
@@ -153,7 +179,7 @@ class _MineCommit(beam.DoFn):
             subject=message.split("\n", 1)[0].strip(),
             message=message,
             lang=LANG_PYTHON,
-            license="unknown",
+            license=license_key,
             repos=repos,
             author_time=gh.utc(author.time),
             committer_time=gh.utc(committer.time),
@@ -161,17 +187,33 @@ class _MineCommit(beam.DoFn):
         )
 
 
-class MineGitRepos(beam.PTransform):
-    """PCollection[str repo spec] -> outputs `records` (CommitRecord) and `rejects` (Reject)."""
+def commit_filters(config: Config) -> list:
+    """The filter-stage chain: the license check first (a set lookup), then the commit filters."""
+    policy = LicensePolicy.from_config(config.licenses)
+    return [policy.record_reason, *build_commit_filters(config.filters)]
 
-    def __init__(self, config: GitConfig) -> None:
+
+def _annotate(record: CommitRecord, rules) -> CommitRecord:
+    return annotate(record, rules)
+
+
+class MineGitRepos(beam.PTransform):
+    """PCollection[str repo spec] -> outputs `records` (filtered, annotated CommitRecords) and `rejects`."""
+
+    def __init__(self, config: Config, license_map: dict[str, str] | None = None) -> None:
         super().__init__()
         self._config = config
+        self._license_map = license_map or {}
 
     def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
-        listed = specs | "ListCommits" >> beam.ParDo(_ListCommits(self._config)).with_outputs(REJECTS, main="shas")
+        git = self._config.git
+        listed = specs | "ListCommits" >> beam.ParDo(
+            _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, main="shas")
         # The shuffle on sha: merges forks and spreads one big repository over all workers.
         by_sha = listed.shas | "GroupForks" >> beam.GroupByKey()
-        mined = by_sha | "MineCommits" >> beam.ParDo(_MineCommit(self._config)).with_outputs(REJECTS, main="records")
-        rejects = (listed[REJECTS], mined[REJECTS]) | "GitRejects" >> beam.Flatten()
-        return {"records": mined.records, "rejects": rejects}
+        mined = by_sha | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
+        filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
+                                                key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
+        records = filtered.kept | "Annotate" >> beam.Map(_annotate, compiled_rules(self._config.filters))
+        rejects = (listed[REJECTS], mined[REJECTS], filtered[REJECTS]) | "GitRejects" >> beam.Flatten()
+        return {"records": records, "rejects": rejects}

@@ -21,6 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from beam_jobs.accounting import stage_counts
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.parquet_sink import WriteShards
+from licenses.mapfile import load_license_map
 from schemas.commit import COMMIT_SCHEMA
 from schemas.config import Config, config_to_dict
 from schemas.reject import REJECT_SCHEMA
@@ -55,7 +56,8 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     reject_sets = []
     if inputs.git:
         specs = pipeline | "GitInputs" >> beam.Create(sorted(inputs.git))
-        git = specs | "MineGit" >> MineGitRepos(config.git)
+        license_map = load_license_map(config.licenses.license_map) if config.licenses.license_map else {}
+        git = specs | "MineGit" >> MineGitRepos(config, license_map)
         record_sets.append(git["records"])
         reject_sets.append(git["rejects"])
     records = tuple(record_sets) | "AllRecords" >> beam.Flatten()
