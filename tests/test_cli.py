@@ -1,0 +1,104 @@
+"""The command line: Beam-style flags, config printing, and user errors as one sentence."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+import run_pipeline
+from schemas.config import ConfigError, build_config
+from tests.gitbuild import RepoBuilder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, timeout=300)
+
+
+def error_line(proc: subprocess.CompletedProcess) -> str:
+    lines = [l for l in proc.stderr.splitlines() if l.startswith("repairpack: error:")]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    return lines[0]
+
+
+def test_print_config_shows_effective_values(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("preset: commitpackft\ngit:\n  refs: head\n")
+    proc = cli("--config", str(cfg), "--shards", "4", "--set", "filters.subject_min_words=6", "--print-config")
+    assert proc.returncode == 0, proc.stderr
+    printed = yaml.safe_load(proc.stdout)
+    assert printed["preset"] == "commitpackft"
+    assert printed["git"]["refs"] == "head"
+    assert printed["output"]["shards"] == 4
+    assert printed["filters"]["subject_min_words"] == 6
+    assert printed["filters"]["published_bugs"] is True
+    assert printed["licenses"]["allow_list"] == "commitpack"
+    # What is printed loads back into the same config.
+    assert build_config(yaml_text=proc.stdout) == build_config("commitpackft", overrides={
+        "git.refs": "head", "output.shards": 4, "filters.subject_min_words": 6})
+
+
+def test_user_errors_stop_before_the_pipeline_with_one_sentence(tmp_path):
+    assert error_line(cli("--git", str(tmp_path / "missing"), "--output", str(tmp_path / "o"))) == \
+        f"repairpack: error: the git input '{tmp_path / 'missing'}' does not exist"
+    (tmp_path / "plain").mkdir()
+    assert error_line(cli("--git", str(tmp_path / "plain"))) == \
+        f"repairpack: error: the git input '{tmp_path / 'plain'}' is not a git repository"
+    assert error_line(cli("--preset", "fancy", "--print-config")) == \
+        "repairpack: error: unknown preset 'fancy' (known: commitpackft, none, strict)"
+    assert error_line(cli("--set", "output.shards=0", "--print-config")) == \
+        "repairpack: error: the shard count must be at least 1"
+    assert error_line(cli("--set", "git.nope=1", "--print-config")).startswith(
+        "repairpack: error: unknown config key 'git.nope'")
+    assert error_line(cli("--config", str(tmp_path / "none.yaml"))) == \
+        f"repairpack: error: the config file '{tmp_path / 'none.yaml'}' does not exist"
+    assert error_line(cli("--git", "@" + str(tmp_path / "list.txt"))) == \
+        f"repairpack: error: the list file '{tmp_path / 'list.txt'}' does not exist"
+
+
+def test_config_type_errors_name_the_key():
+    for overrides, message in [
+        ({"git.include_pull_refs": "yes"}, "config key 'git.include_pull_refs' must be true or false, not 'yes'"),
+        ({"output.target_shard_bytes": "big"}, "config key 'output.target_shard_bytes' must be a whole number, not 'big'"),
+        ({"licenses.allow_list": "all"}, "config key 'licenses.allow_list' must be one of permissive, commitpack, any, not 'all'"),
+    ]:
+        try:
+            build_config(overrides=overrides)
+        except ConfigError as exc:
+            assert str(exc) == message
+        else:
+            raise AssertionError(f"{overrides} was accepted")
+
+
+def test_refuses_to_overwrite_a_non_empty_output(tmp_path):
+    b = RepoBuilder(tmp_path / "alice" / "proj")
+    b.commit({"a.py": "x = 1\n"}, "Initial commit")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = cli("--git", str(b.path), "--output", str(out))
+    assert error_line(proc) == f"repairpack: error: the output folder '{out}' is not empty; pass --overwrite to replace it"
+    assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_list_file_and_beam_flags_pass_through(tmp_path, capsys):
+    b = RepoBuilder(tmp_path / "alice" / "proj")
+    b.commit({"a.py": "x = 1\n"}, "Initial commit")
+    b.commit({"a.py": "x = 2\n"}, "Set x to two everywhere")
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"# my repositories\n{b.path}\n\n")
+    out = tmp_path / "out"
+    rc = run_pipeline.main(["--git", f"@{listing}", "--output", str(out), "--preset", "none",
+                            "--direct_num_workers=1", "--direct_running_mode=in_memory"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "git.commit      root_commit" in printed
+    assert "1 records in 1 shard(s), 1 rejects" in printed
+    assert (out / "manifest.json").is_file()
+    assert run_pipeline._beam_args(["--runner=DataflowRunner"]) == ["--runner=DataflowRunner"]
+    assert run_pipeline._beam_args([]) == ["--runner=FnApiRunner"]

@@ -1,0 +1,79 @@
+"""The shipped sample bundles, through the real pipeline: the numbers samples/README.md promises."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+
+from tests.pipeline_helpers import assert_balanced, manifest, records, run_git
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLES = sorted(str(p) for p in (ROOT / "samples" / "git").glob("*/*.bundle"))
+
+COMMIT_STAGE = {"in": 56, "kept": 26, "root_commit": 2, "merge_commit": 1, "no_change": 1, "rename": 1,
+                "multi_file": 10, "added_file": 6, "deleted_file": 2, "type_change": 1, "symlink": 1,
+                "mode_change_only": 1, "not_python": 4}
+
+
+def test_bundles_mine_as_documented(tmp_path):
+    assert [Path(b).relative_to(ROOT).as_posix() for b in BUNDLES] == [
+        "samples/git/alice/textstats.bundle", "samples/git/bob/textstats.bundle",
+        "samples/git/carol/csvkit-lite.bundle"]
+    out = tmp_path / "out"
+    m = run_git(BUNDLES, out, preset="none", **{"licenses.detector": "text"})
+    assert m["counts"]["git.repository"] == {"in": 3, "kept": 3}
+    assert m["counts"]["git.commit"] == COMMIT_STAGE
+    assert m["counts"]["git.contents"] == {"in": 26, "kept": 24, "binary_content": 1, "not_utf8": 1}
+    assert m["counts"]["git.filters"] == {"in": 24, "kept": 24}
+    assert_balanced(m["counts"])
+    got = records(out)
+    by_repos: dict[tuple[str, ...], int] = {}
+    for r in got:
+        by_repos[tuple(r["repos"])] = by_repos.get(tuple(r["repos"]), 0) + 1
+    assert by_repos == {("alice/textstats", "bob/textstats"): 9, ("bob/textstats",): 2, ("carol/csvkit-lite",): 13}
+    assert {r["license"] for r in got if r["repos"][0] == "carol/csvkit-lite"} == {"apache-2.0"}
+    assert {r["license"] for r in got if r["repos"][0] != "carol/csvkit-lite"} == {"mit"}
+
+
+def test_strict_funnel_on_the_samples(tmp_path):
+    """Issue 3's funnel: every reason counted, every drop in the rejects, in = kept + rejected."""
+    out = tmp_path / "out"
+    m = run_git(BUNDLES, out, preset="strict", **{"licenses.detector": "text"})
+    assert m["counts"]["git.filters"] == {"in": 24, "kept": 13, "message_too_short": 4,
+                                          "subject_mentions_filename": 4, "message_denylisted": 1,
+                                          "subject_not_imperative": 1, "subject_too_few_words": 1}
+    assert_balanced(m["counts"])
+    rejected = ds.dataset(str(out / "rejects")).to_table().to_pylist()
+    filter_rejects = sorted((r["reason"], r["key"][:7]) for r in rejected if r["stage"] == "git.filters")
+    assert len(filter_rejects) == 11
+    kept = records(out)
+    assert len(kept) == 13
+    assert all(r["instruction"] and r["message_lang"] == "en" and r["python_major"] == 3 for r in kept)
+    assert {r["instruction"] for r in kept} >= {
+        "Handle an empty sample in sniff_delimiter",
+        "Fix syllable count for words ending in silent e",
+        "Strip punctuation before counting unique words",
+    }
+    # The published file-name rule is a substring test: "parse_rows" contains "rows" (rows.py), so
+    # commitpackft drops a good subject that strict, matching whole words, keeps.
+    m2 = run_git(BUNDLES, tmp_path / "cpft", preset="commitpackft", **{"licenses.detector": "text"})
+    assert m2["counts"]["git.filters"] == {"in": 24, "kept": 12, "message_too_short": 4,
+                                           "subject_mentions_filename": 5, "message_denylisted": 1,
+                                           "subject_not_imperative": 1, "subject_too_few_words": 1}
+    strict_only = {r["instruction"] for r in kept} - {r["instruction"] for r in records(tmp_path / "cpft")}
+    assert strict_only == {"Handle empty input in parse_rows"}
+
+
+def test_no_argument_run_mines_the_samples_into_out(tmp_path):
+    """Quick-start command 1, as a user runs it (from another folder, so ./out lands there)."""
+    cmd = [sys.executable, str(ROOT / "run_pipeline.py"), "--set", "licenses.detector=text"]
+    first = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "13 records in 1 shard(s), 43 rejects" in first.stdout
+    # Its own earlier output is replaced without --overwrite; a second run gives identical shards.
+    shards = manifest(tmp_path / "out")["shards"]
+    second = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert manifest(tmp_path / "out")["shards"] == shards
