@@ -9,7 +9,7 @@ repositories in `setup()` or lazily on the worker.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Iterator
+from typing import Callable, Iterator
 
 import apache_beam as beam
 import pygit2
@@ -187,14 +187,10 @@ class _MineCommit(beam.DoFn):
         )
 
 
-def commit_filters(config: Config) -> list:
+def commit_filters(config: Config) -> list[Callable[[CommitRecord], str | None]]:
     """The filter-stage chain: the license check first (a set lookup), then the commit filters."""
     policy = LicensePolicy.from_config(config.licenses)
     return [policy.record_reason, *build_commit_filters(config.filters)]
-
-
-def _annotate(record: CommitRecord, rules) -> CommitRecord:
-    return annotate(record, rules)
 
 
 class MineGitRepos(beam.PTransform):
@@ -214,6 +210,6 @@ class MineGitRepos(beam.PTransform):
         mined = by_sha | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
         filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                 key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
-        records = filtered.kept | "Annotate" >> beam.Map(_annotate, compiled_rules(self._config.filters))
+        records = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
         rejects = (listed[REJECTS], mined[REJECTS], filtered[REJECTS]) | "GitRejects" >> beam.Flatten()
         return {"records": records, "rejects": rejects}
