@@ -3,9 +3,9 @@
 No Beam here. The Beam wrappers in `git_source` call these functions, and so does the benchmark's
 single-process measurement, so the core's speed is measured on its own.
 
-Speed comes from three habits: diff tree against tree without building patches (`len(diff)` and the
-delta headers are enough to classify), read blobs only for the commits that survive, and let libgit2
-skip hash verification of the objects it inflates.
+Speed comes from three habits: compare trees by id and descend only into subtrees that differ,
+stopping at the third changed file (no patch is ever built), read blobs only for the commits that
+survive, and let libgit2 skip hash verification of the objects it inflates.
 """
 from __future__ import annotations
 
@@ -45,9 +45,14 @@ class RepositoryError(Exception):
         self.detail = detail
 
 
-def disable_strict_hash_verification() -> None:
-    """Mining reads millions of objects; re-hashing each one costs more than the diff itself."""
+def tune_for_mining() -> None:
+    """Settings for a worker that reads many objects once each.
+
+    Re-hashing every object costs more than the diff itself, and libgit2's cache of trees only grows
+    with the history (each tree is visited about once), so both are turned off.
+    """
     pygit2.settings.enable_strict_hash_verification(False)
+    pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 0)
 
 
 # ---------------------------------------------------------------------------------------------- specs
@@ -179,28 +184,120 @@ class Candidate:
     new_blob: str
 
 
-def _delta_reason(delta: pygit2.DiffDelta, extensions: tuple[str, ...]) -> str | None:
-    status = delta.status
-    old, new = delta.old_file, delta.new_file
-    if status == pygit2.enums.DeltaStatus.ADDED:
-        return "added_file"
-    if status == pygit2.enums.DeltaStatus.DELETED:
-        return "deleted_file"
-    if status == pygit2.enums.DeltaStatus.TYPECHANGE:
+def _entry_reason(old: pygit2.Object, new: pygit2.Object, path: str, extensions: tuple[str, ...]) -> str | None:
+    """The reason one in-place change is not a candidate, from its two tree entries."""
+    old_mode, new_mode = int(old.filemode), int(new.filemode)
+    if (old_mode & 0o170000) != (new_mode & 0o170000):
         return "type_change"
-    if status != pygit2.enums.DeltaStatus.MODIFIED:
-        return "not_modified"
-    if MODE_SUBMODULE in (old.mode, new.mode):
+    if MODE_SUBMODULE in (old_mode, new_mode):
         return "submodule"
-    if MODE_SYMLINK in (old.mode, new.mode):
+    if MODE_SYMLINK in (old_mode, new_mode):
         return "symlink"
-    if old.mode not in REGULAR_MODES or new.mode not in REGULAR_MODES:
+    if old_mode not in REGULAR_MODES or new_mode not in REGULAR_MODES:
         return "not_regular_file"
     if old.id == new.id:
         return "mode_change_only"
-    if not new.path.endswith(extensions):
+    if not path.endswith(extensions):
         return "not_python"
     return None
+
+
+Change = tuple[str, "pygit2.Object | None", "pygit2.Object | None"]  # (path, old entry, new entry)
+
+
+class _ChangeWalk:
+    """Leaf changes between two trees, stopping after `limit` of them.
+
+    libgit2's tree-to-tree diff visits every entry of both trees; this walk descends only into
+    subtrees whose ids differ, so its cost follows the size of the change, not of the repository.
+    Classification needs to know only whether there are 0, 1, 2 or more changes.
+    """
+
+    def __init__(self, repo: pygit2.Repository, limit: int) -> None:
+        self.repo = repo
+        self.limit = limit
+        self.changes: list[Change] = []
+
+    def full(self) -> bool:
+        return len(self.changes) >= self.limit
+
+    def leaves(self, tree: pygit2.Tree, prefix: str, old_side: bool) -> None:
+        for entry in tree:
+            if self.full():
+                return
+            if isinstance(entry, pygit2.Tree):
+                self.leaves(self.repo[entry.id], f"{prefix}{entry.name}/", old_side)
+            else:
+                path = prefix + entry.name
+                self.changes.append((path, entry, None) if old_side else (path, None, entry))
+
+    def pair(self, old: pygit2.Object, new: pygit2.Object, prefix: str) -> None:
+        path = prefix + new.name
+        old_is_tree, new_is_tree = isinstance(old, pygit2.Tree), isinstance(new, pygit2.Tree)
+        if old_is_tree and new_is_tree:
+            self.trees(self.repo[old.id], self.repo[new.id], path + "/")
+            return
+        # A file that became a folder (or back) is deletes plus adds, as git reports it.
+        if old_is_tree:
+            self.leaves(self.repo[old.id], path + "/", True)
+        elif new_is_tree:
+            self.changes.append((path, old, None))
+        if new_is_tree:
+            self.leaves(self.repo[new.id], path + "/", False)
+        elif old_is_tree:
+            self.changes.append((path, None, new))
+        else:
+            self.changes.append((path, old, new))
+
+    def trees(self, old_tree: pygit2.Tree, new_tree: pygit2.Tree, prefix: str) -> None:
+        if len(old_tree) == len(new_tree):
+            # The common case: the same names in the same order; compare ids pairwise.
+            differing = []
+            for old, new in zip(old_tree, new_tree):
+                if old.name != new.name:
+                    break
+                if old.id != new.id:
+                    differing.append((old, new))
+            else:
+                if not differing:
+                    # Same names and ids in different trees: only modes changed. (filemode builds an
+                    # enum per read, so it is compared only here.)
+                    differing = [(o, n) for o, n in zip(old_tree, new_tree) if o.filemode != n.filemode]
+                for old, new in differing:
+                    if self.full():
+                        return
+                    self.pair(old, new, prefix)
+                return
+        old_by_name = {entry.name: entry for entry in old_tree}
+        for new in new_tree:
+            if self.full():
+                return
+            old = old_by_name.pop(new.name, None)
+            if old is None:
+                if isinstance(new, pygit2.Tree):
+                    self.leaves(self.repo[new.id], f"{prefix}{new.name}/", False)
+                else:
+                    self.changes.append((prefix + new.name, None, new))
+            elif old.id != new.id or old.filemode != new.filemode:
+                self.pair(old, new, prefix)
+        for name, old in old_by_name.items():
+            if self.full():
+                return
+            if isinstance(old, pygit2.Tree):
+                self.leaves(self.repo[old.id], f"{prefix}{name}/", True)
+            else:
+                self.changes.append((prefix + name, old, None))
+
+
+def _classify_two_changes(repo: pygit2.Repository, parent: pygit2.Commit, commit: pygit2.Commit) -> str:
+    """An add plus a delete may be one rename: libgit2's similarity detection decides."""
+    diff = repo.diff(parent.tree, commit.tree, flags=_DIFF_FLAGS)
+    statuses = {d.status for d in diff.deltas}
+    if statuses == {pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED}:
+        diff.find_similar()
+        if len(diff) == 1:
+            return "rename"
+    return "multi_file"
 
 
 def classify(repo: pygit2.Repository, commit: pygit2.Commit,
@@ -212,24 +309,27 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
     if len(parent_ids) > 1:
         return "merge_commit"
     parent = repo[parent_ids[0]]
-    diff = repo.diff(parent.tree, commit.tree, flags=_DIFF_FLAGS)
-    n = len(diff)
+    if parent.tree_id == commit.tree_id:
+        return "no_change"
+    walk = _ChangeWalk(repo, limit=3)
+    walk.trees(parent.tree, commit.tree, "")
+    n = len(walk.changes)
     if n == 0:
         return "no_change"
     if n == 2:
-        statuses = {d.status for d in diff.deltas}
-        if statuses == {pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED}:
-            diff.find_similar()
-            if len(diff) == 1:
-                return "rename"
-    if n > 1:
+        return _classify_two_changes(repo, parent, commit)
+    if n > 2:
         return "multi_file"
-    delta = next(iter(diff.deltas))
-    reason = _delta_reason(delta, extensions)
+    path, old, new = walk.changes[0]
+    if old is None:
+        return "added_file"
+    if new is None:
+        return "deleted_file"
+    reason = _entry_reason(old, new, path, extensions)
     if reason:
         return reason
-    return Candidate(commit=str(commit.id), parent=str(parent_ids[0]), path=delta.new_file.path,
-                     old_blob=str(delta.old_file.id), new_blob=str(delta.new_file.id))
+    return Candidate(commit=str(commit.id), parent=str(parent_ids[0]), path=path,
+                     old_blob=str(old.id), new_blob=str(new.id))
 
 
 # ------------------------------------------------------------------------------------------ contents

@@ -45,7 +45,7 @@ class _ListCommits(beam.DoFn):
         self._license_map = license_map
 
     def setup(self) -> None:
-        gh.disable_strict_hash_verification()
+        gh.tune_for_mining()
         self._stage = Stage(STAGE_REPOSITORY, SOURCE)
         # Created once per worker; the scancode index itself loads on the first repository that the
         # user's map does not cover.
@@ -122,7 +122,7 @@ class _MineCommit(beam.DoFn):
         self._config = config
 
     def setup(self) -> None:
-        gh.disable_strict_hash_verification()
+        gh.tune_for_mining()
         self._extensions = tuple(self._config.extensions)
         self._cache = _RepoCache()
         self._commit_stage = Stage(STAGE_COMMIT, SOURCE)
