@@ -9,6 +9,7 @@ import pytest
 
 from filters import content
 from schemas.commit import CommitRecord
+from tests.records import commit_record
 from schemas.filter_config import COMMITPACK_PYTHON_EXTENSIONS, FilterConfig, filter_config_from_preset
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
@@ -18,13 +19,10 @@ NEW = OLD.replace("json.dump(data, handle)", "json.dump(data, handle, indent=2, 
 
 
 def make_record(**overrides: Any) -> CommitRecord:
-    fields: dict[str, Any] = dict(
-        id="r1", source="git", commit="9" * 40, parent="8" * 40, old_file="app/storage.py",
-        new_file="app/storage.py", old_contents=OLD, new_contents=NEW,
-        subject="Write sorted and indented JSON files", message="Write sorted and indented JSON files\n",
-        lang="Python", license="mit", repos=["octo/app"], author_time=T0, committer_time=T0, author_name="Ada")
+    fields: dict[str, Any] = dict(subject='Write sorted and indented JSON files', path="app/storage.py", commit="9" * 40, old_contents=OLD,
+                                  new_contents=NEW, repos=["octo/app"], author_name="Ada")
     fields.update(overrides)
-    return CommitRecord(**fields)
+    return commit_record(**fields)
 
 
 STRICT = content.compile_content_rules(FilterConfig())

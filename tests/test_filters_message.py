@@ -10,6 +10,7 @@ import pytest
 from filters import message as msg
 from filters.chain import CompiledRules, build_commit_filters, first_reason
 from schemas.commit import CommitRecord
+from tests.records import commit_record
 from schemas.filter_config import FilterConfig, filter_config_from_preset
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
@@ -21,14 +22,10 @@ GOOD_SUBJECT = "Handle empty input in the mean helper"
 
 def make_record(**overrides: Any) -> CommitRecord:
     """A record every strict filter keeps; tests change one thing at a time."""
-    subject = overrides.pop("subject", GOOD_SUBJECT)
-    fields: dict[str, Any] = dict(
-        id="r1", source="git", commit="3f2a9c1e" * 5, parent="0" * 40,
-        old_file="pkg/stats.py", new_file="pkg/stats.py", old_contents=OLD, new_contents=NEW,
-        subject=subject, message=subject + "\n", lang="Python", license="mit", repos=["octo/stats"],
-        author_time=T0, committer_time=T0, author_name="Ada Lovelace")
+    fields: dict[str, Any] = dict(subject=GOOD_SUBJECT, path="pkg/stats.py", commit="3f2a9c1e" * 5, old_contents=OLD,
+                                  new_contents=NEW, repos=["octo/stats"], author_name="Ada Lovelace")
     fields.update(overrides)
-    return CommitRecord(**fields)
+    return commit_record(**fields)
 
 
 STRICT = msg.compile_message_rules(FilterConfig())

@@ -12,6 +12,7 @@ import pytest
 from filters.chain import ALL_REASONS, REASONS, CompiledRules, annotate, build_commit_filters, evaluate, \
     first_reason, string_filters
 from schemas.commit import CommitRecord
+from tests.records import commit_record
 from schemas.config import _apply, _check_value
 from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_from_preset, filter_config_problems
 
@@ -27,14 +28,10 @@ GOOD_SUBJECT = "Handle empty input in the mean helper"
 
 
 def make_record(**overrides: Any) -> CommitRecord:
-    subject = overrides.pop("subject", GOOD_SUBJECT)
-    fields: dict[str, Any] = dict(
-        id="r1", source="git", commit="5e" * 20, parent="4d" * 20, old_file="lib/stats.py",
-        new_file="lib/stats.py", old_contents=OLD, new_contents=NEW, subject=subject, message=subject + "\n",
-        lang="Python", license="mit", repos=["octo/lib"], author_time=T0, committer_time=T0,
-        author_name="Grace Hopper")
+    fields: dict[str, Any] = dict(subject=GOOD_SUBJECT, path="lib/stats.py", commit="5e" * 20, old_contents=OLD,
+                                  new_contents=NEW, repos=["octo/lib"], author_name="Grace Hopper")
     fields.update(overrides)
-    return CommitRecord(**fields)
+    return commit_record(**fields)
 
 
 CHAINS = {name: build_commit_filters(filter_config_from_preset(name)) for name in FILTER_PRESETS}

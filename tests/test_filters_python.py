@@ -13,6 +13,7 @@ import pytest
 from filters import python as py
 from filters.chain import annotate, build_commit_filters, first_reason
 from schemas.commit import CommitRecord
+from tests.records import commit_record
 from schemas.filter_config import FilterConfig
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
@@ -50,13 +51,10 @@ PY2_NEW = PY2_OLD.replace('print "value is", value', 'print "value is %d" % valu
 
 
 def make_record(**overrides: Any) -> CommitRecord:
-    fields: dict[str, Any] = dict(
-        id="r1", source="git", commit="c" * 40, parent="d" * 40, old_file="weather/units.py",
-        new_file="weather/units.py", old_contents=OLD, new_contents=NEW,
-        subject="Treat zero degrees as freezing in describe", message="Treat zero degrees as freezing in describe\n",
-        lang="Python", license="mit", repos=["octo/weather"], author_time=T0, committer_time=T0, author_name="Ada")
+    fields: dict[str, Any] = dict(subject='Treat zero degrees as freezing in describe', path="weather/units.py", commit="c" * 40, old_contents=OLD,
+                                  new_contents=NEW, repos=["octo/weather"], author_name="Ada")
     fields.update(overrides)
-    return CommitRecord(**fields)
+    return commit_record(**fields)
 
 
 STRICT = py.compile_python_rules(FilterConfig())
