@@ -107,8 +107,9 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
     return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
 
 
-# Stages in the order records flow through them; unknown stages sort after, by name.
-FLOW_ORDER = ("repository", "commit", "contents", "filters")
+# Stages in the order records flow through them (git's, then the judge's); unknown ones sort after.
+FLOW_ORDER = ("repository", "commit", "contents", "filters",
+              "metadata", "read", "language", "status", "problem", "sequence", "code", "repeat", "pair")
 
 
 def flow_order(stage: str) -> tuple[str, int, str]:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_problems
+from schemas.judge_config import JUDGE_PRESETS, JudgeConfig, judge_config_problems
 from schemas.license_config import LICENSE_PRESETS, LicenseConfig, license_config_problem
 
 
@@ -47,12 +48,13 @@ class Config:
     git: GitConfig = field(default_factory=GitConfig)
     filters: FilterConfig = field(default_factory=FilterConfig)
     licenses: LicenseConfig = field(default_factory=LicenseConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
 # A preset is a set of overrides on the defaults (which are `strict`), section by section.
 PRESETS: dict[str, dict[str, Any]] = {
-    name: {"filters": FILTER_PRESETS[name], "licenses": LICENSE_PRESETS[name]}
+    name: {"filters": FILTER_PRESETS[name], "licenses": LICENSE_PRESETS[name], "judge": JUDGE_PRESETS[name]}
     for name in ("strict", "commitpackft", "none")
 }
 # CommitPackFT's Python subset took every Linguist Python extension: mine those files too.
@@ -154,7 +156,7 @@ def validate(config: Config) -> None:
         raise ConfigError("config key 'output.compression' must be one of zstd, snappy, gzip or none")
     if not config.git.refs:
         raise ConfigError("config key 'git.refs' must not be empty")
-    problems = filter_config_problems(config.filters)
+    problems = filter_config_problems(config.filters) + judge_config_problems(config.judge)
     if problems:
         raise ConfigError(problems[0])
     problem = license_config_problem(config.licenses)

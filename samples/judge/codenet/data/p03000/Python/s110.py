@@ -1,0 +1,3 @@
+n = int(input())
+a = [int(x) for x in input().split()]
+print("%.2f" % (sum(a) / n))

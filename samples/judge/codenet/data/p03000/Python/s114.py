@@ -1,0 +1,2 @@
+n = input()
+print sum(map(int, raw_input().split())) / float(n)

@@ -1,0 +1,8 @@
+t = int(input())
+for i in range(1, t + 1):
+    n, k = map(int, input().split())
+    count = 0
+    for x in range(1, n):  # check every number
+        if x % k == 0:
+            count += 1
+    print(f"Case #{i}: {count}")

@@ -1,0 +1,1 @@
+print("this row has a broken date")

@@ -1,0 +1,3 @@
+h, w = map(int, input().split())
+row = input()
+print(row.count("#"))  # count the walls

@@ -1,0 +1,2 @@
+h, w = map(int, input().split())
+print(h * w - sum(input().count(".") for _ in range(w)))

@@ -1,0 +1,99 @@
+"""The judge repair record: one step of a user's fix sequence on one problem, before and after.
+
+The first fields are CommitRecord's, same names, same Arrow types, same order, so the merge stage
+can concatenate both kinds of record (pyarrow fills the judge-only columns with nulls on the git
+side). How the commit fields are filled for a judge pair:
+
+- `commit` / `parent`: the submission ids after / before (what is being fixed and the fix);
+- `old_file` / `new_file`: "<submission id>.py", a file name a diff tool can show;
+- `old_contents` / `new_contents`: the code with comments (optionally docstrings) stripped;
+- `subject`: the one-line instruction; `message` and `instruction`: the instruction with the problem
+  description when there is one;
+- `repos`: ["<dataset>/<problem id>"], the nearest thing to a repository a judge has;
+- `author_time` / `committer_time`: when the fixed submission was made; `author_name`: the user id;
+- `message_lang`: "en" (the instruction is generated); `old_parses` / `python_major` as for commits.
+
+The rest says where the pair sits in its trajectory: verdicts, submission ids and times on both sides,
+the whole sequence up to the first Accepted (so a trainer can rebuild multi-step trajectories), the
+problem, the original code as provenance, and whether each side tokenized (code that does not is
+kept unstripped). `group` is the problem id: the merge stage splits by it so no problem is in both
+train and test.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyarrow as pa
+
+from schemas.arrow import arrow_field, schema_of
+from schemas.commit import COMMIT_SCHEMA, UTC_TIME
+
+SOURCE_JUDGE = "judge"
+
+
+@dataclass
+class JudgeRecord:
+    # ---- CommitRecord's fields, in its order
+    id: str = arrow_field(pa.string())
+    source: str = arrow_field(pa.string())
+    commit: str = arrow_field(pa.string())
+    parent: str = arrow_field(pa.string())
+    old_file: str = arrow_field(pa.string())
+    new_file: str = arrow_field(pa.string())
+    old_contents: str = arrow_field(pa.large_string())
+    new_contents: str = arrow_field(pa.large_string())
+    subject: str = arrow_field(pa.string())
+    message: str = arrow_field(pa.large_string())
+    lang: str = arrow_field(pa.string())
+    license: str = arrow_field(pa.string())
+    repos: list[str] = arrow_field(pa.list_(pa.string()))
+    author_time: datetime = arrow_field(UTC_TIME)
+    committer_time: datetime = arrow_field(UTC_TIME)
+    author_name: str = arrow_field(pa.string())
+    instruction: str = arrow_field(pa.string(), default="")
+    message_lang: str = arrow_field(pa.string(), default="en")
+    old_parses: bool = arrow_field(pa.bool_(), default=True)
+    python_major: int = arrow_field(pa.int8(), default=3)
+    # ---- judge only
+    group: str = arrow_field(pa.string(), default="")
+    dataset: str = arrow_field(pa.string(), default="")
+    origin: str = arrow_field(pa.string(), default="")
+    problem_id: str = arrow_field(pa.string(), default="")
+    problem_name: str = arrow_field(pa.string(), default="")
+    user_id: str = arrow_field(pa.string(), default="")
+    pairing: str = arrow_field(pa.string(), default="")
+    verdict_before: str = arrow_field(pa.string(), default="")
+    verdict_after: str = arrow_field(pa.string(), default="")
+    submission_before: str = arrow_field(pa.string(), default="")
+    submission_after: str = arrow_field(pa.string(), default="")
+    time_before: datetime | None = arrow_field(UTC_TIME, nullable=True, default=None)
+    time_after: datetime | None = arrow_field(UTC_TIME, nullable=True, default=None)
+    # Positions of the two sides in the sequence below (0-based).
+    step_before: int = arrow_field(pa.int32(), default=0)
+    step_after: int = arrow_field(pa.int32(), default=0)
+    # The (user, problem) sequence after repeats are dropped, up to and including the first Accepted.
+    verdict_sequence: list[str] = arrow_field(pa.list_(pa.string()), default_factory=list)
+    submission_sequence: list[str] = arrow_field(pa.list_(pa.string()), default_factory=list)
+    language_before: str = arrow_field(pa.string(), default="")
+    language_after: str = arrow_field(pa.string(), default="")
+    original_code_before: str = arrow_field(pa.large_string(), default="")
+    original_code_after: str = arrow_field(pa.large_string(), default="")
+    code_tokenizes_before: bool = arrow_field(pa.bool_(), default=True)
+    code_tokenizes_after: bool = arrow_field(pa.bool_(), default=True)
+
+
+JUDGE_SCHEMA: pa.Schema = schema_of(JudgeRecord)
+
+# The merge stage relies on this; fail at import rather than at the end of a long run.
+if JUDGE_SCHEMA.names[:len(COMMIT_SCHEMA)] != COMMIT_SCHEMA.names or any(
+        JUDGE_SCHEMA.field(f.name).type != f.type for f in COMMIT_SCHEMA):
+    raise TypeError("JudgeRecord must start with CommitRecord's fields, same names, types and order")
+
+
+def judge_record_id(dataset: str, submission_before: str, submission_after: str) -> str:
+    """Content-derived like commit ids: the same pair gets the same id on every run and runner."""
+    digest = hashlib.sha256(
+        f"{SOURCE_JUDGE}\0{dataset}\0{submission_before}\0{submission_after}".encode("utf-8")).hexdigest()
+    return digest[:24]
