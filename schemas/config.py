@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from schemas.assembly_config import AssemblyConfig, assembly_config_problems
 from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_problems
 from schemas.judge_config import JUDGE_PRESETS, JudgeConfig, judge_config_problems
 from schemas.license_config import LICENSE_PRESETS, LicenseConfig, license_config_problem
@@ -34,9 +35,7 @@ class GitConfig:
 
 @dataclass
 class OutputConfig:
-    # Fixed shard count; when unset it is derived from the data size and target_shard_bytes.
-    shards: int | None = None
-    target_shard_bytes: int = 256 * 1024 * 1024
+    # Shard counts and sizes of the corpus are in assembly.output; these apply to every file written.
     compression: str = "zstd"
     # Rows per Parquet row group; keeps readers' memory small.
     row_group_rows: int = 1000
@@ -49,6 +48,7 @@ class Config:
     filters: FilterConfig = field(default_factory=FilterConfig)
     licenses: LicenseConfig = field(default_factory=LicenseConfig)
     judge: JudgeConfig = field(default_factory=JudgeConfig)
+    assembly: AssemblyConfig = field(default_factory=AssemblyConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
 
 
@@ -148,15 +148,14 @@ def build_config(preset: str = "strict", yaml_text: str | None = None,
 
 
 def validate(config: Config) -> None:
-    if config.output.shards is not None and config.output.shards < 1:
-        raise ConfigError("the shard count must be at least 1")
-    if config.output.target_shard_bytes < 1024:
-        raise ConfigError("config key 'output.target_shard_bytes' must be at least 1024")
+    if config.output.row_group_rows < 1:
+        raise ConfigError("config key 'output.row_group_rows' must be at least 1")
     if config.output.compression not in ("zstd", "snappy", "gzip", "none"):
         raise ConfigError("config key 'output.compression' must be one of zstd, snappy, gzip or none")
     if not config.git.refs:
         raise ConfigError("config key 'git.refs' must not be empty")
-    problems = filter_config_problems(config.filters) + judge_config_problems(config.judge)
+    problems = (filter_config_problems(config.filters) + judge_config_problems(config.judge)
+                + assembly_config_problems(config.assembly))
     if problems:
         raise ConfigError(problems[0])
     problem = license_config_problem(config.licenses)

@@ -34,13 +34,13 @@ def test_print_config_shows_effective_values(tmp_path):
     printed = yaml.safe_load(proc.stdout)
     assert printed["preset"] == "commitpackft"
     assert printed["git"]["refs"] == "head"
-    assert printed["output"]["shards"] == 4
+    assert printed["assembly"]["output"]["shards"] == 4
     assert printed["filters"]["subject_min_words"] == 6
     assert printed["filters"]["published_bugs"] is True
     assert printed["licenses"]["allow_list"] == "commitpack"
     # What is printed loads back into the same config.
     assert build_config(yaml_text=proc.stdout) == build_config("commitpackft", overrides={
-        "git.refs": "head", "output.shards": 4, "filters.subject_min_words": 6})
+        "git.refs": "head", "assembly.output.shards": 4, "filters.subject_min_words": 6})
 
 
 def test_user_errors_stop_before_the_pipeline_with_one_sentence(tmp_path):
@@ -51,8 +51,8 @@ def test_user_errors_stop_before_the_pipeline_with_one_sentence(tmp_path):
         f"repairpack: error: the git input '{tmp_path / 'plain'}' is not a git repository"
     assert error_line(cli("--preset", "fancy", "--print-config")) == \
         "repairpack: error: unknown preset 'fancy' (known: commitpackft, none, strict)"
-    assert error_line(cli("--set", "output.shards=0", "--print-config")) == \
-        "repairpack: error: the shard count must be at least 1"
+    assert error_line(cli("--set", "assembly.output.shards=0", "--print-config")) == \
+        "repairpack: error: config key 'assembly.output.shards' must be at least 1 (or null)"
     assert error_line(cli("--set", "git.nope=1", "--print-config")).startswith(
         "repairpack: error: unknown config key 'git.nope'")
     assert error_line(cli("--config", str(tmp_path / "none.yaml"))) == \
@@ -64,7 +64,7 @@ def test_user_errors_stop_before_the_pipeline_with_one_sentence(tmp_path):
 def test_config_type_errors_name_the_key():
     for overrides, message in [
         ({"git.include_pull_refs": "yes"}, "config key 'git.include_pull_refs' must be true or false, not 'yes'"),
-        ({"output.target_shard_bytes": "big"}, "config key 'output.target_shard_bytes' must be a whole number, not 'big'"),
+        ({"output.row_group_rows": "big"}, "config key 'output.row_group_rows' must be a whole number, not 'big'"),
         ({"licenses.allow_list": "all"}, "config key 'licenses.allow_list' must be one of permissive, commitpack, any, not 'all'"),
     ]:
         try:
@@ -97,8 +97,9 @@ def test_list_file_and_beam_flags_pass_through(tmp_path, capsys):
                             "--direct_num_workers=1", "--direct_running_mode=in_memory"])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "git.commit      root_commit" in printed
-    assert "1 records in 1 shard(s), 1 rejects" in printed
+    assert [l.split() for l in printed.splitlines() if l.startswith("git.commit")] == [
+        ["git.commit", "in", "2"], ["git.commit", "root_commit", "1"], ["git.commit", "kept", "1"]]
+    assert "1 samples (train 1) in 1 shard(s), 1 rejects" in printed
     assert (out / "manifest.json").is_file()
     assert run_pipeline._beam_args(["--runner=DataflowRunner"]) == ["--runner=DataflowRunner"]
     assert run_pipeline._beam_args([]) == ["--runner=FnApiRunner"]

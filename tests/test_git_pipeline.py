@@ -8,7 +8,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pygit2
 
-from schemas.commit import COMMIT_SCHEMA, commit_record_id
+from schemas.commit import commit_record_id
+from schemas.sample import SAMPLE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import assert_balanced, manifest, read_rows, records, rejects, run_git
@@ -62,9 +63,9 @@ def test_funnel_exact_records_and_reasons(tmp_path, builder):
         path, old, new, subject, parent = expected_kept[r["commit"]]
         assert (r["old_file"], r["new_file"], r["old_contents"], r["new_contents"]) == (path, path, old, new)
         assert (r["subject"], r["message"], r["parent"]) == (subject, subject, parent)
-        assert r["repos"] == ["alice/proj"] and r["source"] == "git" and r["lang"] == "Python"
-        assert r["id"] == commit_record_id("git", r["commit"], path)
-        assert r["author_name"] == "Ada Lovelace"
+        assert r["repos"] == ["alice/proj"] and r["source"] == "commit" and r["lang"] == "Python"
+        assert r["record_id"] == commit_record_id("git", r["commit"], path)
+        assert r["group"] == "alice/proj" and r["split"] == "train"
         assert r["author_time"].tzinfo is not None
 
     assert rejects(out) == {
@@ -86,33 +87,34 @@ def test_funnel_exact_records_and_reasons(tmp_path, builder):
         "mode_change_only": 1, "deleted_file": 1, "merge_commit": 1}
     assert m["counts"]["git.contents"] == {"in": 5, "kept": 2, "binary_content": 1, "not_utf8": 2}
     assert_balanced(m["counts"])
-    assert m["rows"] == {"train": 2, "rejects": 11}
+    assert m["rows"] == {"default": {"train": 2}, "rejects": {"rejects": 11}}
 
 
 def test_output_layout_schema_and_manifest(tmp_path, builder):
     build_funnel_repo(builder)
     out = tmp_path / "out"
-    m = run_git([str(builder.path)], out, **{"output.shards": 3})
+    m = run_git([str(builder.path)], out, **{"assembly.output.shards": 3})
     files = sorted(p.name for p in (out / "data").iterdir())
     assert files == [f"train-0000{i}-of-00003.parquet" for i in range(3)]
     for name in files:
         meta = pq.ParquetFile(out / "data" / name)
-        assert meta.schema_arrow == COMMIT_SCHEMA
+        assert meta.schema_arrow == SAMPLE_SCHEMA
         assert meta.metadata.row_group(0).column(0).compression == "ZSTD"
     assert pq.read_schema(next((out / "rejects").glob("*.parquet"))) == REJECT_SCHEMA
-    assert [s["file"] for s in m["shards"]["train"]] == [f"data/{f}" for f in files]
-    assert sum(s["rows"] for s in m["shards"]["train"]) == 2
-    for s in m["shards"]["train"]:
-        assert s["bytes"] == os.path.getsize(out / s["file"])
-    assert m["config"]["output"]["shards"] == 3
+    train = [e for e in m["shards"] if e["config"] == "default"]
+    assert [e["file"] for e in train] == [f"data/{f}" for f in files]
+    assert sum(e["rows"] for e in train) == 2
+    for e in m["shards"]:
+        assert e["bytes"] == os.path.getsize(out / e["file"])
+    assert m["config"]["assembly"]["output"]["shards"] == 3
     assert m["packages"]["pygit2"] == pygit2.__version__
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
 def test_second_run_gives_byte_identical_shards(tmp_path, builder):
     build_funnel_repo(builder)
-    first = run_git([str(builder.path)], tmp_path / "a", **{"output.shards": 2})
-    second = run_git([str(builder.path)], tmp_path / "b", **{"output.shards": 2})
+    first = run_git([str(builder.path)], tmp_path / "a", **{"assembly.output.shards": 2})
+    second = run_git([str(builder.path)], tmp_path / "b", **{"assembly.output.shards": 2})
     assert first["shards"] == second["shards"]
 
 
@@ -132,7 +134,7 @@ def test_fork_is_merged_into_one_record_and_cloned_from_file_url(tmp_path):
                                        [pygit2.Oid(hex=fix)]))
 
     out = tmp_path / "out"
-    m = run_git([str(upstream.path), fork_dir.as_uri()], out)
+    m = run_git([str(upstream.path), fork_dir.as_uri()], out, **{"assembly.near_dedup.enabled": False})
     got = {r["commit"]: r["repos"] for r in records(out)}
     assert got == {fix: ["alice/proj", "bob/proj"], only_fork: ["bob/proj"]}
     assert rejects(out) == {("git.commit", root): "root_commit"}

@@ -1,0 +1,190 @@
+"""The published repair sample: one shape for both sources, with the source as a column.
+
+Commit and judge records come out of their sources with different provenance; the corpus user wants
+one table. The first columns are what training reads (instruction, before, after, diff and its
+counts, language, license) and what a trainer splits or filters on (group, split); the rest is
+provenance, null where it does not apply: commit columns are null on judge rows and judge columns
+null on commit rows, so no column pretends a submission is a commit.
+
+Not carried over: the commit author's name (a person's name is personal data the corpus does not
+need; the commit sha leads back to it) and the judge's original, unstripped code.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from schemas.arrow import arrow_field, schema_of
+
+UTC_TIME = pa.timestamp("us", tz="UTC")
+SOURCE_COMMIT = "commit"
+SOURCE_JUDGE = "judge"
+SOURCES = (SOURCE_COMMIT, SOURCE_JUDGE)
+
+
+@dataclass
+class RepairSample:
+    id: str = arrow_field(pa.string())
+    source: str = arrow_field(pa.string())
+    instruction: str = arrow_field(pa.string())
+    old_contents: str = arrow_field(pa.large_string())
+    new_contents: str = arrow_field(pa.large_string())
+    # Unified diff, three lines of context, git's a/ b/ headers; empty when old == new.
+    diff: str = arrow_field(pa.large_string())
+    lines_added: int = arrow_field(pa.int32())
+    lines_removed: int = arrow_field(pa.int32())
+    hunks: int = arrow_field(pa.int32())
+    lang: str = arrow_field(pa.string())
+    license: str = arrow_field(pa.string())
+    # The unit of splitting: the repository ("owner/name") or the problem ("dataset/problem id").
+    group: str = arrow_field(pa.string())
+    split: str = arrow_field(pa.string(), default="")
+    # ---- provenance, both sources
+    record_id: str = arrow_field(pa.string(), default="")
+    old_file: str = arrow_field(pa.string(), default="")
+    new_file: str = arrow_field(pa.string(), default="")
+    subject: str = arrow_field(pa.string(), default="")
+    message: str = arrow_field(pa.large_string(), default="")
+    # Commit: the author time. Judge: when the fixing submission was made.
+    author_time: datetime | None = arrow_field(UTC_TIME, nullable=True, default=None)
+    message_lang: str = arrow_field(pa.string(), default="")
+    old_parses: bool = arrow_field(pa.bool_(), default=True)
+    python_major: int = arrow_field(pa.int8(), default=3)
+    # ---- commit provenance (null on judge rows)
+    commit: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    parent: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    repos: list[str] | None = arrow_field(pa.list_(pa.string()), nullable=True, default=None)
+    committer_time: datetime | None = arrow_field(UTC_TIME, nullable=True, default=None)
+    # ---- judge provenance (null on commit rows)
+    dataset: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    problem_id: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    problem_name: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    user_id: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    pairing: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    verdict_before: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    verdict_after: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    submission_before: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    submission_after: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    step_before: int | None = arrow_field(pa.int32(), nullable=True, default=None)
+    step_after: int | None = arrow_field(pa.int32(), nullable=True, default=None)
+    verdict_sequence: list[str] | None = arrow_field(pa.list_(pa.string()), nullable=True, default=None)
+    submission_sequence: list[str] | None = arrow_field(pa.list_(pa.string()), nullable=True, default=None)
+
+
+SAMPLE_SCHEMA: pa.Schema = schema_of(RepairSample)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sample_id(source: str, record_id: str, old_contents: str, new_contents: str) -> str:
+    """Provenance (source and the source record's id) plus content: reruns agree, and a record whose
+    contents changed upstream is a new sample."""
+    key = f"{source}\0{record_id}\0{_digest(old_contents)}\0{_digest(new_contents)}"
+    return _digest(key)[:24]
+
+
+def with_diff(sample: RepairSample) -> RepairSample:
+    """The sample with diff and counts computed from its contents (again, after contents change)."""
+    # Imported here: schemas import nothing else of ours at module level, and the diff is pure code.
+    from beam_jobs.assembly_diff import unified_diff
+
+    d = unified_diff(sample.old_contents, sample.new_contents, sample.old_file, sample.new_file)
+    return replace(sample, diff=d.diff, lines_added=d.lines_added, lines_removed=d.lines_removed, hunks=d.hunks)
+
+
+def commit_group(repos: list[str]) -> str:
+    """The first repository in sorted order: the one the record was read from and licensed by."""
+    return min(repos) if repos else ""
+
+
+def from_commit(record: Any) -> RepairSample:
+    """A CommitRecord (schemas.commit) as a sample."""
+    repos = sorted(record.repos or [])
+    sample = RepairSample(
+        id=sample_id(SOURCE_COMMIT, record.id, record.old_contents, record.new_contents),
+        source=SOURCE_COMMIT,
+        instruction=record.instruction or record.subject,
+        old_contents=record.old_contents,
+        new_contents=record.new_contents,
+        diff="", lines_added=0, lines_removed=0, hunks=0,
+        lang=record.lang,
+        license=record.license,
+        group=commit_group(repos),
+        record_id=record.id,
+        old_file=record.old_file,
+        new_file=record.new_file,
+        subject=record.subject,
+        message=record.message,
+        author_time=record.author_time,
+        message_lang=record.message_lang,
+        old_parses=record.old_parses,
+        python_major=record.python_major,
+        commit=record.commit,
+        parent=record.parent,
+        repos=repos,
+        committer_time=record.committer_time,
+    )
+    return with_diff(sample)
+
+
+def judge_group(dataset: str, problem_id: str, fallback: str = "") -> str:
+    """Problem ids are unique only within one export, so the dataset is part of the group."""
+    if problem_id:
+        return f"{dataset}/{problem_id}" if dataset else problem_id
+    return fallback
+
+
+def from_judge(record: Any) -> RepairSample:
+    """A JudgeRecord (schemas.judge) as a sample; read by attribute name, so any object with the
+    record's fields converts."""
+    dataset = getattr(record, "dataset", "") or ""
+    problem_id = getattr(record, "problem_id", "") or ""
+    sample = RepairSample(
+        id=sample_id(SOURCE_JUDGE, record.id, record.old_contents, record.new_contents),
+        source=SOURCE_JUDGE,
+        instruction=record.instruction or getattr(record, "subject", ""),
+        old_contents=record.old_contents,
+        new_contents=record.new_contents,
+        diff="", lines_added=0, lines_removed=0, hunks=0,
+        lang=record.lang,
+        license=record.license,
+        group=judge_group(dataset, problem_id, getattr(record, "group", "") or ""),
+        record_id=record.id,
+        old_file=getattr(record, "old_file", "") or "",
+        new_file=getattr(record, "new_file", "") or "",
+        subject=getattr(record, "subject", "") or "",
+        message=getattr(record, "message", "") or "",
+        author_time=getattr(record, "time_after", None) or getattr(record, "author_time", None),
+        message_lang=getattr(record, "message_lang", "") or "en",
+        old_parses=bool(getattr(record, "old_parses", True)),
+        python_major=int(getattr(record, "python_major", 3) or 3),
+        dataset=dataset,
+        problem_id=problem_id,
+        problem_name=getattr(record, "problem_name", None),
+        user_id=getattr(record, "user_id", None),
+        pairing=getattr(record, "pairing", None),
+        verdict_before=getattr(record, "verdict_before", None),
+        verdict_after=getattr(record, "verdict_after", None),
+        submission_before=getattr(record, "submission_before", None),
+        submission_after=getattr(record, "submission_after", None),
+        step_before=getattr(record, "step_before", None),
+        step_after=getattr(record, "step_after", None),
+        verdict_sequence=list(getattr(record, "verdict_sequence", None) or []) or None,
+        submission_sequence=list(getattr(record, "submission_sequence", None) or []) or None,
+    )
+    return with_diff(sample)
+
+
+def to_sample(record: Any) -> RepairSample:
+    """Either kind of source record (told apart by its `source` field), or a sample unchanged."""
+    if isinstance(record, RepairSample):
+        return record
+    if getattr(record, "source", "") == SOURCE_JUDGE:
+        return from_judge(record)
+    return from_commit(record)
