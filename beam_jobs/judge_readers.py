@@ -71,7 +71,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from filters.judge import normalise_language
 from schemas.submission import AC, CE, IE, MLE, NJ, OLE, OTHER, PE, RE, STATUSES, TLE, WA, WJ, Submission
@@ -618,6 +618,21 @@ def read_codenet_description(root: str, problem_id: str) -> str | None:
     return None
 
 
+def _convert_rows(items: Iterable[tuple[str, Any] | ReadReject], id_field: str,
+                  convert: Callable[[Any], Submission]) -> Iterator[Submission | ReadReject]:
+    """Rows of a single-file export as submissions; a row that does not convert is a reject, keyed by
+    its id when it has one, else by its position."""
+    for item in items:
+        if isinstance(item, ReadReject):
+            yield item
+            continue
+        fallback, row = item
+        try:
+            yield convert(row)
+        except _BadRow as exc:
+            yield ReadReject(exc.reason, _row_key(row, id_field, fallback), exc.detail)
+
+
 # ------------------------------------------------------------------------------------------- Aizu
 
 def default_aoj_code_dir(path: str) -> str:
@@ -627,16 +642,7 @@ def default_aoj_code_dir(path: str) -> str:
 
 def read_aoj(path: str, code_dir: str | None = None) -> Iterator[Submission | ReadReject]:
     code_dir = code_dir or default_aoj_code_dir(path)
-    for item in _iter_json(path, DATASET_AOJ):
-        if isinstance(item, ReadReject):
-            yield item
-            continue
-        fallback, row = item
-        key = _row_key(row, "judgeId", fallback)
-        try:
-            yield _aoj_submission(row, code_dir)
-        except _BadRow as exc:
-            yield ReadReject(exc.reason, key, exc.detail)
+    yield from _convert_rows(_iter_json(path, DATASET_AOJ), "judgeId", lambda row: _aoj_submission(row, code_dir))
 
 
 def _aoj_submission(row: Any, code_dir: str) -> Submission:
@@ -705,16 +711,7 @@ def _atcoder_items(path: str) -> Iterator[tuple[str, Any] | ReadReject]:
 
 
 def read_atcoder(path: str, code_dir: str) -> Iterator[Submission | ReadReject]:
-    for item in _atcoder_items(path):
-        if isinstance(item, ReadReject):
-            yield item
-            continue
-        fallback, row = item
-        key = _row_key(row, "id", fallback)
-        try:
-            yield _atcoder_submission(row, code_dir)
-        except _BadRow as exc:
-            yield ReadReject(exc.reason, key, exc.detail)
+    yield from _convert_rows(_atcoder_items(path), "id", lambda row: _atcoder_submission(row, code_dir))
 
 
 def _atcoder_submission(row: Any, code_dir: str) -> Submission:
@@ -743,16 +740,7 @@ def _atcoder_submission(row: Any, code_dir: str) -> Submission:
 # ------------------------------------------------------------------------------------- Codeforces
 
 def read_codeforces(path: str, code_dir: str) -> Iterator[Submission | ReadReject]:
-    for item in _iter_json(path, DATASET_CODEFORCES):
-        if isinstance(item, ReadReject):
-            yield item
-            continue
-        fallback, row = item
-        key = _row_key(row, "id", fallback)
-        try:
-            yield _codeforces_submission(row, code_dir)
-        except _BadRow as exc:
-            yield ReadReject(exc.reason, key, exc.detail)
+    yield from _convert_rows(_iter_json(path, DATASET_CODEFORCES), "id", lambda row: _codeforces_submission(row, code_dir))
 
 
 def _codeforces_submission(row: Any, code_dir: str) -> Submission:

@@ -28,34 +28,17 @@ from datetime import datetime
 import pyarrow as pa
 
 from schemas.arrow import arrow_field, schema_of
-from schemas.commit import COMMIT_SCHEMA, UTC_TIME
+from schemas.commit import UTC_TIME, CommitRecord
 
 SOURCE_JUDGE = "judge"
 
 
 @dataclass
-class JudgeRecord:
-    # ---- CommitRecord's fields, in its order
-    id: str = arrow_field(pa.string())
-    source: str = arrow_field(pa.string())
-    commit: str = arrow_field(pa.string())
-    parent: str = arrow_field(pa.string())
-    old_file: str = arrow_field(pa.string())
-    new_file: str = arrow_field(pa.string())
-    old_contents: str = arrow_field(pa.large_string())
-    new_contents: str = arrow_field(pa.large_string())
-    subject: str = arrow_field(pa.string())
-    message: str = arrow_field(pa.large_string())
-    lang: str = arrow_field(pa.string())
-    license: str = arrow_field(pa.string())
-    repos: list[str] = arrow_field(pa.list_(pa.string()))
-    author_time: datetime = arrow_field(UTC_TIME)
-    committer_time: datetime = arrow_field(UTC_TIME)
-    author_name: str = arrow_field(pa.string())
-    instruction: str = arrow_field(pa.string(), default="")
+class JudgeRecord(CommitRecord):
+    """CommitRecord's fields first (inherited, so the merge stage can treat both alike), then the
+    judge's. Git-only fields (commit, parent, repos, author_name) hold empty values here."""
+    # Judge instructions are generated in English.
     message_lang: str = arrow_field(pa.string(), default="en")
-    old_parses: bool = arrow_field(pa.bool_(), default=True)
-    python_major: int = arrow_field(pa.int8(), default=3)
     # ---- judge only
     group: str = arrow_field(pa.string(), default="")
     dataset: str = arrow_field(pa.string(), default="")
@@ -85,12 +68,6 @@ class JudgeRecord:
 
 
 JUDGE_SCHEMA: pa.Schema = schema_of(JudgeRecord)
-
-# The merge stage relies on this; fail at import rather than at the end of a long run.
-if JUDGE_SCHEMA.names[:len(COMMIT_SCHEMA)] != COMMIT_SCHEMA.names or any(
-        JUDGE_SCHEMA.field(f.name).type != f.type for f in COMMIT_SCHEMA):
-    raise TypeError("JudgeRecord must start with CommitRecord's fields, same names, types and order")
-
 
 def judge_record_id(dataset: str, submission_before: str, submission_after: str) -> str:
     """Content-derived like commit ids: the same pair gets the same id on every run and runner."""
