@@ -815,8 +815,8 @@ def beam_child(path: str, out_json: str, beam_args: list[str], overrides: Sequen
     payload = {
         "commits": total, "seconds": elapsed,
         "counts": manifest["counts"],
-        "records": manifest["rows"]["train"],
-        "rejects": manifest["rows"]["rejects"],
+        "records": sum(manifest["rows"].get("default", {}).values()),
+        "rejects": manifest["rows"].get("rejects", {}).get("rejects", 0),
         "baseline_rss": baseline,
         # Linux reports ru_maxrss in KiB.
         "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
