@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("--codeforces", metavar="FILE", help="Codeforces API submission objects (JSON)")
     judge.add_argument("--codeforces-code", metavar="DIR", help="code folder for --codeforces, keyed by id")
     judge.add_argument("--judge-jsonl", metavar="FILE", help="generic JSONL of an in-house judge")
+    parser.add_argument("--from-shards", nargs="+", default=[], metavar="PATTERN",
+                        help="Parquet shards of an earlier run (e.g. 'old/data/*.parquet'): run assembly alone on them")
     parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
     parser.add_argument("--config", metavar="FILE", help="YAML config file")
     parser.add_argument("--preset", metavar="NAME", help="config preset: strict (default), commitpackft, none")
@@ -131,7 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                             codeforces_code=args.codeforces_code, judge_jsonl=args.judge_jsonl)
         output = args.output
         overwrite = args.overwrite
-        if not git and not judge.any():
+        for pattern in args.from_shards:
+            if not glob.glob(pattern) and "://" not in pattern:
+                raise UsageError(f"no Parquet file matches '{pattern}'")
+        if not git and not judge.any() and not args.from_shards:
             git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:
                 raise UsageError("no input given (--git, --codenet, ...) and no samples found in samples/")
@@ -156,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
         logging.getLogger().setLevel(logging.WARNING)
-        manifest = run(Inputs(git=git, judge=judge), config, output, _beam_args(beam_args), overwrite=overwrite)
+        manifest = run(Inputs(git=git, judge=judge, shards=list(args.from_shards)), config, output, _beam_args(beam_args), overwrite=overwrite)
     except (UsageError, ConfigError, FileExistsError) as exc:
         print(f"repairpack: error: {exc}", file=sys.stderr)
         return 2

@@ -22,7 +22,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.assembly import AssembleCorpus
+from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
 from beam_jobs.assembly_output import WriteCorpus, data_files
 from beam_jobs.dataset_card import render_card
 from beam_jobs.decontaminate import NeedleSet
@@ -50,9 +50,12 @@ PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "goo
 class Inputs:
     git: list[str] = field(default_factory=list)
     judge: JudgeInputs = field(default_factory=JudgeInputs)
+    # Parquet file patterns of an earlier run (mined records or an assembled corpus): assembly only.
+    shards: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v}}
+        return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v},
+                "shards": list(self.shards)}
 
 
 def _reject_sort_key(reject: Any) -> str:
@@ -86,6 +89,8 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config)
         record_sets.append(judge["records"])
         reject_sets.append(judge["rejects"])
+    for i, pattern in enumerate(inputs.shards):
+        record_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
     records = tuple(record_sets) | "AllRecords" >> beam.Flatten()
     assembly = config.assembly
     if assembly.enabled:
@@ -174,7 +179,10 @@ def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
     Git: the tip of every branch and tag of a local repository (clone URLs: only the URL); bundles
     and judge files: sha256 of the bytes; a CodeNet folder: sha256 of its metadata CSVs.
     """
-    out: dict[str, Any] = {"git": {}, "judge": {}}
+    out: dict[str, Any] = {"git": {}, "judge": {}, "shards": {}}
+    for pattern in inputs.shards:
+        files = sorted(m.path for r in FileSystems.match([pattern]) for m in r.metadata_list)
+        out["shards"][pattern] = {f: _file_digest(f) for f in files if _is_local(f)}
     for spec in inputs.git:
         if gh.is_clone_url(spec):
             out["git"][spec] = {"url": spec}

@@ -54,3 +54,18 @@ def test_both_sources_formats_exports_card_and_manifest(tmp_path, capsys):
     assert configs["default"] == [{"split": "train", "path": "data/train-*.parquet"}]
     assert set(configs) == {"default", "chat", "alpaca", "commitpackft", "commitpackft_export"}
     assert set(header["license"]) >= {"mit", "apache-2.0", "cdla-permissive-2.0"}
+
+
+def test_assembly_alone_on_earlier_shards_gives_the_same_corpus(tmp_path, capsys):
+    first = tmp_path / "first"
+    assert run_pipeline.main(["--git", *BUNDLES, "--codenet", CODENET, "--output", str(first),
+                              "--set", "licenses.detector=text"]) == 0
+    again = tmp_path / "again"
+    assert run_pipeline.main(["--from-shards", str(first / "data" / "*.parquet"), "--output", str(again)]) == 0
+    capsys.readouterr()
+    m1 = json.loads((first / "manifest.json").read_text())
+    m2 = json.loads((again / "manifest.json").read_text())
+    assert m2["counts"]["assembly.exact_dedup"] == {"in": 25, "kept": 25}
+    assert [e for e in m2["shards"] if e["config"] == "default"] == [e for e in m1["shards"] if e["config"] == "default"]
+    assert run_pipeline.main(["--from-shards", str(tmp_path / "nothing" / "*.parquet")]) == 2
+    assert "no Parquet file matches" in capsys.readouterr().err
