@@ -58,6 +58,7 @@ if str(ROOT) not in sys.path:
 import pygit2  # noqa: E402
 
 from beam_jobs import git_history as gh  # noqa: E402
+from bench.child import run_child as watch_child  # noqa: E402
 
 MEASUREMENTS = ("core", "beam", "pydriller", "gitlog")
 DEFAULT_COMMITS = 20_000
@@ -830,40 +831,10 @@ def mine_beam(path: str, beam_args: list[str], overrides: Sequence[str] = (), pr
               poll_seconds: float = 0.05) -> Result:
     """(b): the pipeline in a child process; peak RSS is the larger of the child's own ru_maxrss and the
     polled sum over the child and all its descendants (FnApiRunner may start SDK worker processes)."""
-    import psutil
-
-    with tempfile.TemporaryDirectory(prefix="repairpack-bench-") as tmp:
-        out_json = os.path.join(tmp, "beam.json")
-        cmd = [sys.executable, os.path.abspath(__file__), path, "--beam-child", out_json,
-               *[f"--beam-arg={a}" for a in beam_args], *[f"--set={o}" for o in overrides], f"--preset={preset}"]
-        stderr_path = os.path.join(tmp, "stderr.txt")
-        started = time.perf_counter()
-        with open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-            root = psutil.Process(proc.pid)
-            peak_tree = 0
-            max_procs = 1
-            while proc.poll() is None:
-                try:
-                    procs = [root, *root.children(recursive=True)]
-                    total = 0
-                    for p in procs:
-                        try:
-                            total += p.memory_info().rss
-                        except psutil.Error:
-                            pass
-                    peak_tree = max(peak_tree, total)
-                    max_procs = max(max_procs, len(procs))
-                except psutil.Error:
-                    pass
-                time.sleep(poll_seconds)
-        wall = time.perf_counter() - started
-        if proc.returncode != 0 or not os.path.exists(out_json):
-            with open(stderr_path, encoding="utf-8", errors="replace") as f:
-                tail = f.read()[-4000:]
-            raise RuntimeError(f"the Beam child failed with exit code {proc.returncode}:\n{tail}")
-        with open(out_json, encoding="utf-8") as f:
-            child = json.load(f)
+    cmd = [sys.executable, os.path.abspath(__file__), path, *[f"--beam-arg={a}" for a in beam_args],
+           *[f"--set={o}" for o in overrides], f"--preset={preset}"]
+    run = watch_child(cmd, poll_seconds=poll_seconds)
+    child, wall, peak_tree, max_procs = run.result, run.wall, run.peak_tree, run.processes
     peak = max(peak_tree, child["maxrss_self"] + child["maxrss_children"])
     counts: dict[str, dict[str, int]] = child["counts"]
     # The mining stages' survivors are what (a), (c) and (d) count; later stages filter further.

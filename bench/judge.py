@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.child import run_child as watch_child  # noqa: E402
+
 GENERATOR_VERSION = 1
 DEFAULT_SUBMISSIONS = 200_000
 PER_PROBLEM = 250
@@ -304,40 +306,11 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
 
 def run_child(export: Path, beam_args: list[str], overrides: Sequence[str], write_rejects: bool = True,
               poll_seconds: float = 0.05) -> dict[str, Any]:
-    import psutil
-
-    with tempfile.TemporaryDirectory(prefix="repairpack-bench-") as tmp:
-        out_json = os.path.join(tmp, "judge.json")
-        cmd = [sys.executable, os.path.abspath(__file__), "--beam-child", out_json, "--export", str(export),
-               *[f"--beam-arg={a}" for a in beam_args], *[f"--set={o}" for o in overrides],
-               *([] if write_rejects else ["--no-write-rejects"])]
-        stderr_path = os.path.join(tmp, "stderr.txt")
-        started = time.perf_counter()
-        with open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-            root = psutil.Process(proc.pid)
-            peak_tree, max_procs = 0, 1
-            while proc.poll() is None:
-                try:
-                    procs = [root, *root.children(recursive=True)]
-                    total = 0
-                    for p in procs:
-                        try:
-                            total += p.memory_info().rss
-                        except psutil.Error:
-                            pass
-                    peak_tree = max(peak_tree, total)
-                    max_procs = max(max_procs, len(procs))
-                except psutil.Error:
-                    pass
-                time.sleep(poll_seconds)
-        wall = time.perf_counter() - started
-        if proc.returncode != 0 or not os.path.exists(out_json):
-            with open(stderr_path, encoding="utf-8", errors="replace") as f:
-                tail = f.read()[-4000:]
-            raise RuntimeError(f"the Beam child failed with exit code {proc.returncode}:\n{tail}")
-        with open(out_json, encoding="utf-8") as f:
-            child = json.load(f)
+    cmd = [sys.executable, os.path.abspath(__file__), "--export", str(export),
+           *[f"--beam-arg={a}" for a in beam_args], *[f"--set={o}" for o in overrides],
+           *([] if write_rejects else ["--no-write-rejects"])]
+    run = watch_child(cmd, poll_seconds=poll_seconds)
+    child, wall, peak_tree, max_procs = run.result, run.wall, run.peak_tree, run.processes
     child["wall"] = wall
     child["peak_rss_polled_tree"] = peak_tree
     child["peak_rss"] = max(peak_tree, child["maxrss_self"] + child["maxrss_children"])
