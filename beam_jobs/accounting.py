@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from schemas.reject import Reject, make_reject
+from schemas.reject import make_reject
 
 NAMESPACE = "repairpack"
 REJECTS = "rejects"

@@ -32,7 +32,6 @@ from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
 from beam_jobs.parquet_sink import WriteShards
 from licenses.mapfile import load_license_map
-from schemas.commit import COMMIT_SCHEMA
 from schemas.config import Config, config_to_dict
 from schemas.reject import REJECT_SCHEMA
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pygit2
@@ -12,7 +11,7 @@ from schemas.commit import commit_record_id
 from schemas.sample import SAMPLE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
 from tests.gitbuild import RepoBuilder
-from tests.pipeline_helpers import assert_balanced, manifest, read_rows, records, rejects, run_git
+from tests.pipeline_helpers import assert_balanced, read_rows, records, rejects, run_git
 
 UTIL_BUGGY = "def mean(xs):\n    return sum(xs) / len(xs) - 1\n"
 UTIL_FIXED = "def mean(xs):\n    if not xs:\n        return 0.0\n    return sum(xs) / len(xs)\n"
