@@ -36,17 +36,13 @@ from schemas.assembly_config import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"
 HUMANEVAL = "humaneval"
-_SPACES = re.compile(r"\s+")
+# Whitespace other than the newline: collapsed in one pass over the text, not one pass per line.
+_INLINE_SPACES = re.compile(r"[^\S\n]+")
 
 
 def normalise_lines(text: str) -> list[str]:
     """Lowercased, each line stripped with inner whitespace runs collapsed, empty lines dropped."""
-    out = []
-    for line in text.lower().split("\n"):
-        line = _SPACES.sub(" ", line).strip()
-        if line:
-            out.append(line)
-    return out
+    return [line for line in (raw.strip() for raw in _INLINE_SPACES.sub(" ", text.lower()).split("\n")) if line]
 
 
 @dataclass(frozen=True)
@@ -218,14 +214,14 @@ class Matcher:
 
     def first_hit(self, old: str, new: str) -> Hit | None:
         """The first needle (in needle order) either test finds in either version; None when clean."""
-        for side, text in (("old_contents", old), ("new_contents", new)):
-            lines = normalise_lines(text)
+        sides = [("old_contents", normalise_lines(old)), ("new_contents", normalise_lines(new))]
+        for side, lines in sides:
             i = self._substring(lines)
             if i is not None:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, "substring", side)
-        for side, text in (("old_contents", old), ("new_contents", new)):
-            i = self._ngrams(normalise_lines(text))
+        for side, lines in sides:
+            i = self._ngrams(lines)
             if i is not None:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, f"{self.ngram}-gram", side)
