@@ -221,7 +221,10 @@ def _is_doc_domain(domain: str) -> bool:
 
 
 def find_emails(text: str) -> set[str]:
-    found = set()
+    found: set[str] = set()
+    if "@" not in text:
+        # Most code has no "@" at all; the regex would still try its lookbehind at every position.
+        return found
     for m in _EMAIL.finditer(text):
         local, domain = m.group(1), m.group(2)
         tld = domain.rsplit(".", 1)[-1].lower()
