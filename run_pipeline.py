@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("--codeforces", metavar="FILE", help="Codeforces API submission objects (JSON)")
     judge.add_argument("--codeforces-code", metavar="DIR", help="code folder for --codeforces, keyed by id")
     judge.add_argument("--judge-jsonl", metavar="FILE", help="generic JSONL of an in-house judge")
+    bq = parser.add_argument_group("the GitHub dump on BigQuery")
+    bq.add_argument("--bigquery", action="store_true",
+                    help="select candidate commits from bigquery-public-data.github_repos (with --print-sql)")
+    bq.add_argument("--print-sql", action="store_true",
+                    help="print the query for the effective config and exit, without touching the cloud")
+    bq.add_argument("--sample", type=float, metavar="FRACTION", help="keep this fraction of commits (by sha)")
     parser.add_argument("--from-shards", nargs="+", default=[], metavar="PATTERN",
                         help="Parquet shards of an earlier run (e.g. 'old/data/*.parquet'): run assembly alone on them")
     parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
@@ -122,6 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args)
         if args.print_config:
             sys.stdout.write(config_to_yaml(config))
+            return 0
+        if args.bigquery or args.print_sql:
+            from beam_jobs.bigquery_sql import build_query, render_for_review
+
+            if args.sample is not None and not 0.0 < args.sample <= 1.0:
+                raise UsageError("--sample takes a fraction between 0 and 1")
+            if not args.print_sql:
+                raise UsageError("running the BigQuery source is not built yet; --print-sql prints its query")
+            sql, params = build_query(config, sample_fraction=args.sample)
+            sys.stdout.write(render_for_review(sql, params) + "\n")
             return 0
         from beam_jobs import git_history
         from beam_jobs.judge_source import JudgeInputs, judge_inputs_problem

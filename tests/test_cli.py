@@ -103,3 +103,13 @@ def test_list_file_and_beam_flags_pass_through(tmp_path, capsys):
     assert (out / "manifest.json").is_file()
     assert run_pipeline._beam_args(["--runner=DataflowRunner"]) == ["--runner=DataflowRunner"]
     assert run_pipeline._beam_args([]) == ["--runner=FnApiRunner"]
+
+
+def test_print_sql_prints_the_query_for_the_effective_config_and_exits():
+    proc = cli("--bigquery", "--print-sql", "--preset", "commitpackft", "--sample", "0.25")
+    assert proc.returncode == 0, proc.stderr
+    assert "FROM `bigquery-public-data.github_repos.commits`" in proc.stdout
+    assert "'agpl-3.0'" in proc.stdout  # the commitpack allow list, written in for review
+    assert "@" not in proc.stdout.replace("@example", "")  # every parameter is inlined
+    assert error_line(cli("--bigquery", "--print-sql", "--sample", "2")) == \
+        "repairpack: error: --sample takes a fraction between 0 and 1"
