@@ -25,7 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.parquet_sink import _HashingWriter, approx_bytes, shard_of, write_parquet
+from beam_jobs.parquet_sink import _HashingWriter, pack_row, shard_of, unpack_row, write_parquet
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -113,13 +113,15 @@ class SplitShards(beam.PTransform):
         self._row_group_rows = row_group_rows
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
+        # Rows cross the shuffle zstd-compressed (parquet_sink.pack_row): runners that keep a shuffle
+        # in memory hold the corpus at a fraction of its size.
         if self._keyed:
-            rows = records | "ToRows" >> beam.Map(lambda kv: (kv[0], to_row(kv[1])))
+            rows = records | "ToRows" >> beam.Map(lambda kv: pack_row(kv[0], to_row(kv[1])))
         else:
-            rows = records | "ToRows" >> beam.Map(lambda r: (r.id, to_row(r)))
+            rows = records | "ToRows" >> beam.Map(lambda r: pack_row(r.id, to_row(r)))
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
         count = (rows
-                 | "Sizes" >> beam.Map(lambda kv: approx_bytes(kv[1]))
+                 | "Sizes" >> beam.Map(lambda packed: packed[1])
                  | "CountAndSize" >> beam.CombineGlobally(_CountAndSize())
                  | "ShardCount" >> beam.Map(lambda rs: shard_count(rs[0], rs[1], max_rows=max_rows,
                                                                    max_bytes=max_bytes, fixed=fixed)))
@@ -146,10 +148,10 @@ class SplitShards(beam.PTransform):
         return {"file": relative, "config": self._config, "split": self._split, "rows": entry["rows"],
                 "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
-    def _write(self, element: tuple[int, Iterable[tuple[str, dict[str, Any]]]], n: int) -> dict[str, Any]:
-        index, keyed = element
-        ordered = sorted(keyed, key=lambda kv: kv[0])
-        return self._write_rows(index, n, (row for _, row in ordered))
+    def _write(self, element: tuple[int, Iterable[tuple[str, int, int, bytes]]], n: int) -> dict[str, Any]:
+        index, packed = element
+        ordered = sorted(packed, key=lambda p: p[0])
+        return self._write_rows(index, n, (unpack_row(p) for p in ordered))
 
     def _write_missing(self, n: int, written: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         present = {e["file"] for e in written}
