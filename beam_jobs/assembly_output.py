@@ -9,10 +9,10 @@
 Every Hub config is Parquet: `datasets` picks one builder for a whole folder, so a JSONL config next
 to Parquet ones fails to load (tried with datasets 5.2.0). JSONL lives apart, outside the configs.
 
-Same determinism as parquet_sink.WriteShards (a record's shard is a hash of its id, each shard sorted
-by id, so reruns give byte-identical files), which this reuses, with two differences: the shard count
-honours both a row bound and a byte bound, and a split with no rows gets no file at all (an empty
-"-of-00001" shard would make the Hub show an empty split).
+Shards are deterministic (a record's shard is a hash of its id, each shard sorted by id, so reruns
+give byte-identical files; the pieces are in parquet_sink). The shard count honours both a row bound
+and a byte bound, and a split with no rows gets no file at all (an empty "-of-00001" shard would make
+the Hub show an empty split). The rejects are written the same way.
 """
 from __future__ import annotations
 

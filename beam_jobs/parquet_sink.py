@@ -1,28 +1,19 @@
-"""Deterministic Parquet shards: the same records always land in the same shard, in the same order.
+"""The pieces of deterministic shards: shard choice by hash, rows packed for the shuffle, and one
+Parquet file written with its size and sha256 (the transform is `assembly_output.SplitShards`).
 
-Beam's WriteToParquet spreads records over shards at random, so two runs differ. Here each record's
-shard is a hash of its sort key, each shard is sorted before it is written, and shard files are named
-`<prefix>-00000-of-00008.parquet`. The shard count is fixed or derived from the data size (a side
-input), and shards that receive no record are still written, empty, so the `-of-N` set is complete.
-Writes go through Beam's FileSystems, so local paths and gs:// both work.
+Beam's WriteToParquet spreads records over shards at random, so two runs differ. Here a record's
+shard is a hash of its sort key and each shard is sorted before it is written. Writes go through
+Beam's FileSystems, so local paths and gs:// both work.
 """
 from __future__ import annotations
 
 import hashlib
-import math
 import pickle
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable
 
-import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-
-from schemas.arrow import to_row
-
-
-def shard_name(prefix: str, index: int, count: int) -> str:
-    return f"{prefix}-{index:05d}-of-{count:05d}.parquet"
 
 
 def shard_of(key: str, count: int) -> int:
@@ -105,57 +96,3 @@ def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]], 
             count += len(batch)
     sink.close()
     return {"file": path.rsplit("/", 1)[-1], "rows": count, "bytes": sink.size, "sha256": sink.sha256.hexdigest()}
-
-
-class WriteShards(beam.PTransform):
-    """PCollection[record dataclass] -> PCollection[dict] of written shards (file, rows, bytes, sha256)."""
-
-    def __init__(self, directory: str, prefix: str, schema: pa.Schema, sort_key: Callable[[Any], str], *,
-                 shards: int | None, target_shard_bytes: int, compression: str, row_group_rows: int) -> None:
-        super().__init__(label=f"WriteShards[{prefix}]")
-        self._directory = directory.rstrip("/")
-        self._prefix = prefix
-        self._schema = schema
-        self._sort_key = sort_key
-        self._shards = shards
-        self._target = target_shard_bytes
-        self._compression = compression
-        self._row_group_rows = row_group_rows
-
-    def expand(self, records: beam.PCollection) -> beam.PCollection:
-        sort_key = self._sort_key
-        rows = records | "ToRows" >> beam.Map(lambda r: pack_row(sort_key(r), to_row(r)))
-        if self._shards is not None:
-            count = rows.pipeline | "FixedCount" >> beam.Create([self._shards])
-        else:
-            target = self._target
-            count = (rows
-                     | "Sizes" >> beam.Map(lambda packed: packed[1])
-                     | "Total" >> beam.CombineGlobally(sum)
-                     | "Count" >> beam.Map(lambda total: max(1, math.ceil(total / target))))
-        count_side = beam.pvalue.AsSingleton(count)
-        written = (rows
-                   | "AssignShard" >> beam.Map(lambda kv, n: (shard_of(kv[0], n), kv), n=count_side)
-                   | "GroupShards" >> beam.GroupByKey()
-                   | "Write" >> beam.Map(self._write, n=count_side))
-        fill = (count
-                | "FillEmpty" >> beam.FlatMap(self._write_missing, written=beam.pvalue.AsList(written)))
-        return (written, fill) | "AllShards" >> beam.Flatten()
-
-    def _path(self, index: int, count: int) -> str:
-        return f"{self._directory}/{shard_name(self._prefix, index, count)}"
-
-    def _write(self, element: tuple[int, Iterable[tuple[str, int, int, bytes]]], n: int) -> dict[str, Any]:
-        index, keyed_rows = element
-        # Sorting needs the shard in memory, compressed; the shard count bounds its size.
-        ordered = sorted(keyed_rows, key=lambda packed: packed[0])
-        return write_parquet(self._path(index, n), self._schema, (unpack_row(p) for p in ordered),
-                             compression=self._compression, row_group_rows=self._row_group_rows)
-
-    def _write_missing(self, n: int, written: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        present = {entry["file"] for entry in written}
-        for index in range(n):
-            path = self._path(index, n)
-            if path.rsplit("/", 1)[-1] not in present:
-                yield write_parquet(path, self._schema, [], compression=self._compression,
-                                    row_group_rows=self._row_group_rows)

@@ -23,14 +23,13 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
 from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
-from beam_jobs.assembly_output import WriteCorpus, data_files
+from beam_jobs.assembly_output import SplitShards, WriteCorpus, data_files
 from beam_jobs.dataset_card import render_card
 from beam_jobs.decontaminate import NeedleSet
 from beam_jobs import git_history as gh
 from beam_jobs.secrets import finding_counts
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
-from beam_jobs.parquet_sink import WriteShards
 from licenses.mapfile import load_license_map
 from schemas.config import Config, config_to_dict
 from schemas.reject import REJECT_SCHEMA
@@ -70,10 +69,6 @@ def _sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["file"])
 
 
-def _reject_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    return dict(entry, file=f"{REJECTS_DIR}/{entry['file']}", config="rejects", split="rejects")
-
-
 def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> NeedleSet:
     """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used."""
     record_sets = []
@@ -109,10 +104,11 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
         staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows)
     reject_entries = (rejects
-                      | WriteShards(f"{staging}/{REJECTS_DIR}", "rejects", REJECT_SCHEMA, _reject_sort_key,
-                                    shards=None, target_shard_bytes=assembly.output.max_shard_bytes,
-                                    compression=out.compression, row_group_rows=10_000)
-                      | "RejectEntries" >> beam.Map(_reject_entry))
+                      | "KeyRejects" >> beam.Map(lambda r: (_reject_sort_key(r), r))
+                      | SplitShards(staging, REJECTS_DIR, "rejects", "rejects", REJECT_SCHEMA, keyed=True,
+                                    max_rows=assembly.output.max_shard_rows,
+                                    max_bytes=assembly.output.max_shard_bytes, shards=None,
+                                    compression=out.compression, row_group_rows=10_000))
     ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
      | "ListShards" >> beam.combiners.ToList()
      | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))

@@ -5,7 +5,7 @@ The issue's target is 5,000 submissions per second or more through the whole jud
 FnApiRunner on a 2-core machine, with memory bounded by the largest (user, problem) group rather
 than by the export. This script generates a synthetic CodeNet export (`--submissions`, default
 200,000; cached under `--cache-dir` by generator version, size and seed), runs `JudgeSource` in a
-child process with the records written as Parquet shards (`WriteShards`, JUDGE_SCHEMA) and the
+child process with the records written as Parquet shards (`SplitShards`, JUDGE_SCHEMA) and the
 rejects counted, and prints:
 
 - submissions per second: metadata rows read (judge.read/in) over the time of `pipeline.run()` plus
@@ -261,7 +261,7 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
 
     from beam_jobs.accounting import stage_counts
     from beam_jobs.judge_source import JudgeInputs, JudgeSource
-    from beam_jobs.parquet_sink import WriteShards
+    from beam_jobs.assembly_output import SplitShards
     from schemas.judge import JUDGE_SCHEMA
     from schemas.reject import REJECT_SCHEMA
 
@@ -273,14 +273,12 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
         started = time.perf_counter()
         pipeline = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner", *beam_args]))
         judged = pipeline | JudgeSource(JudgeInputs(codenet=export), cfg)
-        written = judged["records"] | WriteShards(output, "train", JUDGE_SCHEMA, lambda r: r.id, shards=4,
-                                                  target_shard_bytes=256 << 20, compression="zstd",
-                                                  row_group_rows=1000)
+        written = judged["records"] | SplitShards(output, "data", "train", "default", JUDGE_SCHEMA,
+                                                  max_rows=1 << 30, max_bytes=256 << 20, shards=4)
         if write_rejects:
-            _ = judged["rejects"] | WriteShards(output, "rejects", REJECT_SCHEMA,
-                                                lambda r: f"{r.stage}\0{r.reason}\0{r.key}", shards=None,
-                                                target_shard_bytes=256 << 20, compression="zstd",
-                                                row_group_rows=10_000)
+            _ = (judged["rejects"] | "KeyRejects" >> beam.Map(lambda r: (f"{r.stage}\0{r.reason}\0{r.key}", r))
+                 | SplitShards(output, "rejects", "rejects", "rejects", REJECT_SCHEMA, keyed=True,
+                               max_rows=1 << 30, max_bytes=256 << 20, shards=None, row_group_rows=10_000))
         else:
             _ = judged["rejects"] | "CountRejects" >> beam.combiners.Count.Globally()
         _ = written

@@ -28,7 +28,7 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch):
                      "MineGit/Filter[git.filters]", "MineGit/Annotate",
                      "Judge/ReadCodenet", "Judge/FilterProblems", "Judge/GroupSequences", "Judge/FixSequences",
                      "Assemble/ExactDedup", "Assemble/NearDedup", "Assemble/Decontaminate", "Assemble/Secrets",
-                     "Assemble/Split", "WriteCorpus/Data[train]", "WriteShards[rejects]/Write", "WriteShardList"):
+                     "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
         assert expected in names, expected
     result = pipeline.run()
     assert result.state == "DONE"

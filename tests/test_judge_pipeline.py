@@ -12,7 +12,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
 from beam_jobs.judge_source import JudgeInputs, JudgeSource, judge_inputs_problem
-from beam_jobs.parquet_sink import WriteShards
+from beam_jobs.assembly_output import SplitShards
 from schemas.judge import JUDGE_SCHEMA, judge_record_id
 from schemas.judge_config import JudgeConfig
 from schemas.reject import REJECT_SCHEMA
@@ -27,11 +27,11 @@ def run_judge(inputs: JudgeInputs, cfg: JudgeConfig, out: Path) -> tuple[list[di
     """(records, {(stage, key): reason}, stage counts)."""
     pipeline = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
     judged = pipeline | JudgeSource(inputs, cfg)
-    _ = judged["records"] | WriteShards(str(out / "data"), "train", JUDGE_SCHEMA, lambda r: r.id, shards=2,
-                                        target_shard_bytes=1 << 20, compression="zstd", row_group_rows=100)
-    _ = judged["rejects"] | WriteShards(str(out / "rejects"), "rejects", REJECT_SCHEMA,
-                                        lambda r: f"{r.stage}\0{r.key}", shards=1, target_shard_bytes=1 << 20,
-                                        compression="zstd", row_group_rows=100)
+    _ = judged["records"] | SplitShards(str(out), "data", "train", "default", JUDGE_SCHEMA, max_rows=10_000,
+                                        max_bytes=1 << 20, shards=2, row_group_rows=100)
+    _ = (judged["rejects"] | "KeyRejects" >> beam.Map(lambda r: (f"{r.stage}\0{r.key}", r))
+         | SplitShards(str(out), "rejects", "rejects", "rejects", REJECT_SCHEMA, keyed=True, max_rows=10_000,
+                       max_bytes=1 << 20, shards=1, row_group_rows=100))
     result = pipeline.run()
     result.wait_until_finish()
     for shard in (out / "data").glob("*.parquet"):
