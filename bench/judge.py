@@ -288,8 +288,9 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
         counts = stage_counts(result.metrics())
         import pyarrow.parquet as pq
 
-        records = sum(pq.ParquetFile(os.path.join(output, name)).metadata.num_rows
-                      for name in os.listdir(output) if name.startswith("train-"))
+        data = os.path.join(output, "data")
+        records = sum(pq.ParquetFile(os.path.join(data, name)).metadata.num_rows
+                      for name in os.listdir(data) if name.startswith("train-")) if os.path.isdir(data) else 0
     finally:
         shutil.rmtree(output, ignore_errors=True)
     payload = {
