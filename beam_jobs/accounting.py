@@ -6,11 +6,12 @@ Counters live in the Beam metrics namespace `repairpack` and are named `<stage>/
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from filters.base import Check, first_reason
 from schemas.reject import make_reject
 
 NAMESPACE = "repairpack"
@@ -45,23 +46,8 @@ class Stage:
             REJECTS, make_reject(self.stage, reason, source=self.source, key=key, repo=repo, detail=detail))
 
 
-class Filter(Protocol):
-    """A pure predicate: None keeps the record, a string is the reason it is dropped."""
-    name: str
-
-    def __call__(self, record: Any) -> str | None: ...
-
-
-def first_reason(filters: Iterable[Callable[[Any], str | None]], record: Any) -> str | None:
-    for f in filters:
-        reason = f(record)
-        if reason:
-            return reason
-    return None
-
-
 class _FilterFn(beam.DoFn):
-    def __init__(self, stage: str, source: str, filters: list[Callable[[Any], str | None]],
+    def __init__(self, stage: str, source: str, filters: list[Check],
                  key_of: Callable[[Any], str], repo_of: Callable[[Any], str]) -> None:
         self._stage_name = stage
         self._source = source
@@ -85,7 +71,7 @@ class _FilterFn(beam.DoFn):
 class ApplyFilters(beam.PTransform):
     """Run filters cheapest first (the order given); the first reason wins and is counted."""
 
-    def __init__(self, stage: str, source: str, filters: list[Callable[[Any], str | None]],
+    def __init__(self, stage: str, source: str, filters: list[Check],
                  key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "") -> None:
         super().__init__(label=f"Filter[{stage}]")
         self._fn = _FilterFn(stage, source, filters, key_of, repo_of)

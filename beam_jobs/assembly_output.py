@@ -25,7 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.parquet_sink import _HashingWriter, pack_row, shard_of, unpack_row, write_parquet
+from beam_jobs.parquet_sink import HashingWriter, pack_row, shard_of, unpack_row, write_parquet
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -60,7 +60,7 @@ def _jsonable(value: Any) -> Any:
 
 def write_jsonl(path: str, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """One JSON object per line, keys in schema order, UTF-8; returns the manifest entry."""
-    sink = _HashingWriter(FileSystems.create(path))
+    sink = HashingWriter(FileSystems.create(path))
     count = 0
     for row in rows:
         line = json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False) + "\n"

@@ -40,7 +40,7 @@ def unpack_row(packed: tuple[str, int, int, bytes]) -> dict[str, Any]:
     return pickle.loads(pa.decompress(packed[3], packed[2], codec="zstd", asbytes=True))
 
 
-class _HashingWriter:
+class HashingWriter:
     """A write-only file wrapper that computes sha256 and size as pyarrow writes."""
 
     def __init__(self, raw: Any) -> None:
@@ -80,7 +80,7 @@ class _HashingWriter:
 def write_parquet(path: str, schema: pa.Schema, rows: Iterable[dict[str, Any]], *,
                   compression: str, row_group_rows: int) -> dict[str, Any]:
     """Write rows to one Parquet file in row groups; returns the shard's entry for the manifest."""
-    sink = _HashingWriter(FileSystems.create(path))
+    sink = HashingWriter(FileSystems.create(path))
     codec = None if compression == "none" else compression
     count = 0
     with pq.ParquetWriter(sink, schema, compression=codec) as writer:

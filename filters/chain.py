@@ -29,6 +29,7 @@ from schemas.commit import CommitRecord
 from schemas.filter_config import FilterConfig
 
 from filters import content, language, message, python
+from filters.base import first_reason
 
 # ---------------------------------------------------------------------------------------- reasons
 
@@ -147,14 +148,6 @@ def build_commit_filters(cfg: FilterConfig, rules: CompiledRules | None = None) 
 def string_filters(chain: Iterable[NamedFilter]) -> list[NamedFilter]:
     """The fast tier of a chain (for the benchmark and for an early Beam stage if wanted)."""
     return [f for f in chain if f.name in STRING_FILTERS]
-
-
-def first_reason(chain: Iterable[NamedFilter], record: CommitRecord) -> str | None:
-    for f in chain:
-        reason = f(record)
-        if reason:
-            return reason
-    return None
 
 
 # -------------------------------------------------------------------------------------- annotation
