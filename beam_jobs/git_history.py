@@ -27,7 +27,6 @@ MODE_REGULAR = 0o100644
 MODE_EXECUTABLE = 0o100755
 MODE_SYMLINK = 0o120000
 MODE_SUBMODULE = 0o160000
-REGULAR_MODES = (MODE_REGULAR, MODE_EXECUTABLE)
 
 # Report a file that became a symlink (or back) as one typechange delta, not a delete plus an add.
 _DIFF_FLAGS = pygit2.enums.DiffOption.INCLUDE_TYPECHANGE
@@ -193,8 +192,6 @@ def _entry_reason(old: pygit2.Object, new: pygit2.Object, path: str, extensions:
         return "submodule"
     if MODE_SYMLINK in (old_mode, new_mode):
         return "symlink"
-    if old_mode not in REGULAR_MODES or new_mode not in REGULAR_MODES:
-        return "not_regular_file"
     if old.id == new.id:
         return "mode_change_only"
     if not path.endswith(extensions):

@@ -154,3 +154,24 @@ def test_truncated_loose_blob_is_reported_not_read(builder):
     assert exc.value.reason == "corrupt_object"
     obj.write_bytes(b"not zlib at all")
     assert gh.loose_object_problem(builder.repo, blob).startswith(f"loose object {blob} is not valid zlib data")
+
+
+def test_group_writable_legacy_mode_counts_as_a_regular_file(builder):
+    """Old git wrote 100664 for some files; git and libgit2 read it as 644, so it is a candidate.
+    libgit2 refuses to build such a tree, so the tree objects are written raw."""
+    repo = builder.repo
+
+    def raw_tree(entries: list[tuple[bytes, str, pygit2.Oid]]) -> pygit2.Oid:
+        data = b"".join(mode + b" " + name.encode() + b"\0" + oid.raw for mode, name, oid in entries)
+        return repo.odb.write(pygit2.enums.ObjectType.TREE, data)
+
+    def tree_with(code: str) -> pygit2.Oid:
+        pkg = raw_tree([(b"100664", "util.py", repo.create_blob(code.encode()))])
+        return raw_tree([(b"100644", "README.md", repo.create_blob(b"# proj\n")), (b"40000", "pkg", pkg)])
+
+    sig = pygit2.Signature("A", "a@example.com", 1_600_000_000, 0)
+    root = repo.create_commit("refs/heads/main", sig, sig, "Initial commit", tree_with(BASE["pkg/util.py"]), [])
+    fix = repo.create_commit("refs/heads/main", sig, sig, "Fix addition in add()", tree_with(FIXED["pkg/util.py"]),
+                             [root])
+    result = classify(builder, str(fix))
+    assert isinstance(result, gh.Candidate) and result.path == "pkg/util.py"
