@@ -93,11 +93,11 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
     return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
 
 
-# Stages in the order records flow through them (git's, then the judge's); unknown ones sort after.
-FLOW_ORDER = ("repository", "commit", "contents", "filters",
-              "metadata", "read", "language", "status", "problem", "sequence", "code", "repeat", "pair",
+# Stages in the order records flow through them (git's, the dump's, then the judge's); unknown ones sort after.
+FLOW_ORDER = ("query", "read", "fetch", "repository", "commit", "contents", "filters",
+              "metadata", "language", "status", "problem", "sequence", "code", "repeat", "pair",
               "exact_dedup", "near_dedup", "decontaminate", "secrets")
-SOURCE_ORDER = ("git", "judge", "assembly")
+SOURCE_ORDER = ("git", "bigquery", "judge", "assembly")
 
 
 def flow_order(stage: str) -> tuple[int, str, int, str]:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from schemas.assembly_config import AssemblyConfig, assembly_config_problems
+from schemas.dump_config import BigQueryConfig, FetchConfig, dump_config_problems
 from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_problems
 from schemas.judge_config import JUDGE_PRESETS, JudgeConfig, judge_config_problems
 from schemas.license_config import LICENSE_PRESETS, LicenseConfig, license_config_problem
@@ -45,6 +46,8 @@ class OutputConfig:
 class Config:
     preset: str = "strict"
     git: GitConfig = field(default_factory=GitConfig)
+    bigquery: BigQueryConfig = field(default_factory=BigQueryConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
     filters: FilterConfig = field(default_factory=FilterConfig)
     licenses: LicenseConfig = field(default_factory=LicenseConfig)
     judge: JudgeConfig = field(default_factory=JudgeConfig)
@@ -155,7 +158,7 @@ def validate(config: Config) -> None:
     if not config.git.refs:
         raise ConfigError("config key 'git.refs' must not be empty")
     problems = (filter_config_problems(config.filters) + judge_config_problems(config.judge)
-                + assembly_config_problems(config.assembly))
+                + assembly_config_problems(config.assembly) + dump_config_problems(config.bigquery, config.fetch))
     if problems:
         raise ConfigError(problems[0])
     problem = license_config_problem(config.licenses)

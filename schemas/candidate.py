@@ -1,0 +1,149 @@
+"""A candidate commit from the GitHub dump: metadata only, the row shape of the BigQuery query.
+
+The dump names blobs by sha but holds almost none of the pre-commit contents, so a candidate is what
+the query selected and what a fetcher needs to get both sides of the file. Column names are the
+query's output columns (beam_jobs/bigquery_sql.py), so an export of that query (Parquet, Avro or
+JSON lines) reads straight into this shape.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pyarrow as pa
+
+from schemas.arrow import arrow_field, schema_of
+
+
+@dataclass(frozen=True)
+class CandidateCommit:
+    commit: str = arrow_field(pa.string())
+    parent: str = arrow_field(pa.string())
+    old_path: str = arrow_field(pa.string())
+    new_path: str = arrow_field(pa.string())
+    old_sha1: str = arrow_field(pa.string())
+    new_sha1: str = arrow_field(pa.string())
+    subject: str = arrow_field(pa.string())
+    message: str = arrow_field(pa.large_string())
+    author_time_sec: int = arrow_field(pa.int64())
+    committer_time_sec: int = arrow_field(pa.int64())
+    # "owner/name" of every repository holding the commit (forks), sorted and distinct.
+    repos: list[str] = arrow_field(pa.list_(pa.string()))
+    # The GitHub license key (e.g. "mit"), as the `licenses` table gives it; "none" if missing.
+    license: str = arrow_field(pa.string())
+
+    @property
+    def repo(self) -> str:
+        """The repository the contents are fetched from: the first in sorted order, as for git."""
+        return self.repos[0]
+
+
+CANDIDATE_SCHEMA: pa.Schema = schema_of(CandidateCommit)
+CANDIDATE_COLUMNS: tuple[str, ...] = tuple(CANDIDATE_SCHEMA.names)
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+class CandidateError(ValueError):
+    """A row that cannot be a candidate; `reason` names it for the rejects."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _text(row: Mapping[str, Any], name: str) -> str:
+    value = row.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _seconds(row: Mapping[str, Any], name: str) -> int:
+    value = row.get(name)
+    if value is None or isinstance(value, bool):
+        raise CandidateError("bad_row", f"column '{name}' is {value!r}, not a number of seconds")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CandidateError("bad_row", f"column '{name}' is {value!r}, not a number of seconds") from None
+
+
+def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
+    """A query or export row as a candidate, or CandidateError naming what is wrong with it.
+
+    Exports are user files: a missing column, a short sha or an empty repository list is a reject
+    with a reason, never a crash deep in the fetcher.
+    """
+    if not isinstance(row, Mapping):
+        raise CandidateError("bad_row", f"a row must be a record of columns, not {type(row).__name__}")
+    missing = [c for c in CANDIDATE_COLUMNS if c not in row]
+    if missing:
+        raise CandidateError("missing_column", f"row lacks column(s) {', '.join(missing)}")
+    commit = _text(row, "commit").lower()
+    for name in ("commit", "parent", "old_sha1", "new_sha1"):
+        value = _text(row, name).lower()
+        if not _SHA.match(value):
+            raise CandidateError("bad_sha", f"column '{name}' is {value[:60]!r}, not a 40-digit hex sha")
+    old_path, new_path = _text(row, "old_path"), _text(row, "new_path")
+    if not old_path or old_path != new_path:
+        raise CandidateError("bad_path", f"old_path {old_path!r} and new_path {new_path!r} must be one non-empty path")
+    raw_repos = row.get("repos")
+    if isinstance(raw_repos, str) or raw_repos is None:
+        raise CandidateError("bad_row", f"column 'repos' must be a list of owner/name, not {raw_repos!r}")
+    repos = sorted({_text({"r": r}, "r") for r in raw_repos})
+    if not repos:
+        raise CandidateError("no_repository", "column 'repos' is empty")
+    bad = [r for r in repos if not _REPO.match(r)]
+    if bad:
+        raise CandidateError("bad_repository", f"repository name {bad[0]!r} is not owner/name")
+    return CandidateCommit(
+        commit=commit,
+        parent=_text(row, "parent").lower(),
+        old_path=old_path,
+        new_path=new_path,
+        old_sha1=_text(row, "old_sha1").lower(),
+        new_sha1=_text(row, "new_sha1").lower(),
+        subject=_text(row, "subject"),
+        message=_text(row, "message"),
+        author_time_sec=_seconds(row, "author_time_sec"),
+        committer_time_sec=_seconds(row, "committer_time_sec"),
+        repos=repos,
+        license=_text(row, "license") or "none",
+    )
+
+
+def to_commit_record(candidate: CandidateCommit, old_contents: str, new_contents: str, *, source: str,
+                     lang: str = "Python") -> "CommitRecord":
+    """The fetched candidate as the record the git source makes, so both flow into the same filters."""
+    from datetime import datetime, timezone
+
+    from licenses.keys import VOCABULARY, OTHER
+    from schemas.commit import CommitRecord, commit_record_id
+
+    license_key = candidate.license if candidate.license in VOCABULARY else OTHER
+    message = candidate.message or candidate.subject
+    subject = candidate.subject or message.split("\n", 1)[0].strip()
+    return CommitRecord(
+        id=commit_record_id(source, candidate.commit, candidate.new_path),
+        source=source,
+        commit=candidate.commit,
+        parent=candidate.parent,
+        old_file=candidate.old_path,
+        new_file=candidate.new_path,
+        old_contents=old_contents,
+        new_contents=new_contents,
+        subject=subject,
+        message=message,
+        lang=lang,
+        license=license_key,
+        repos=list(candidate.repos),
+        author_time=datetime.fromtimestamp(candidate.author_time_sec, tz=timezone.utc),
+        committer_time=datetime.fromtimestamp(candidate.committer_time_sec, tz=timezone.utc),
+        author_name="",
+    )

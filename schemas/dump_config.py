@@ -1,0 +1,94 @@
+"""Config of the GitHub-dump source: the BigQuery query and job, and how file contents are fetched."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+BQ_METHODS = ("export", "read")
+FETCH_MODES = ("clone", "raw")
+
+
+@dataclass
+class BigQueryConfig:
+    # The project billed for the query (--bq-project). Empty: Beam's --project, then the client default.
+    project: str = ""
+    # Where the github_repos tables live: "project.dataset".
+    dataset: str = "bigquery-public-data.github_repos"
+    location: str = "US"
+    # The most the query may scan, in bytes (--max-bytes-billed). The dry run refuses to go on above
+    # it and the job carries the same limit. 0: no run without a limit (the CLI asks for one).
+    max_bytes_billed: int = 0
+    # On-demand price per TiB scanned, for the estimate printed after the dry run.
+    usd_per_tib: float = 6.25
+    # "export": EXPORT DATA to Parquet under export_uri, then read the files (recommended for big runs,
+    # and the export can be reused with --dump). "read": Beam's ReadFromBigQuery.
+    method: str = "export"
+    # gs://bucket/prefix for the export; empty: a folder under Beam's --temp_location.
+    export_uri: str = ""
+    # Keep this fraction of commits (deterministic by sha); None keeps all.
+    sample: float | None = None
+    # Only commits of these repositories ("owner/name"); empty: all.
+    repos: list[str] = field(default_factory=list)
+    # At most this many candidate rows; None: no limit.
+    limit: int | None = None
+
+
+@dataclass
+class FetchConfig:
+    # "clone": a bare clone per repository, read both blobs. "raw": HTTP GET of the file at the commit
+    # and at its parent.
+    mode: str = "clone"
+    # Clone URL template; {repo} is "owner/name".
+    clone_url: str = "https://github.com/{repo}.git"
+    # Raw file URL template; {repo}, {commit} and {path} are filled in (path URL-quoted).
+    raw_url: str = "https://raw.githubusercontent.com/{repo}/{commit}/{path}"
+    # The environment variable holding a token for raw fetching; sent as a bearer token, never logged.
+    token_env: str = "GITHUB_TOKEN"
+    # Concurrent requests per worker (the connection pool is the same size).
+    concurrency: int = 8
+    # Requests per second per worker; 0: no limit.
+    rate_limit: float = 10.0
+    # Seconds for connecting and for each read.
+    timeout: float = 30.0
+    # Retries of a request after 429 or 5xx or a connection error, with exponential backoff and jitter.
+    max_retries: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 60.0
+    # Larger files are rejected without being read whole.
+    max_file_bytes: int = 1 << 20
+
+
+def dump_config_problems(bq: BigQueryConfig, fetch: FetchConfig) -> list[str]:
+    """What is wrong with the two sections, one sentence each, for the CLI."""
+    problems = []
+    if bq.method not in BQ_METHODS:
+        problems.append(f"config key 'bigquery.method' must be one of {', '.join(BQ_METHODS)}, not '{bq.method}'")
+    if bq.dataset.count(".") != 1:
+        problems.append(f"config key 'bigquery.dataset' must be 'project.dataset', not '{bq.dataset}'")
+    if bq.max_bytes_billed < 0:
+        problems.append("config key 'bigquery.max_bytes_billed' must not be negative")
+    if bq.sample is not None and not 0.0 < bq.sample <= 1.0:
+        problems.append("config key 'bigquery.sample' must be a fraction in (0, 1]")
+    if bq.limit is not None and bq.limit < 1:
+        problems.append("config key 'bigquery.limit' must be at least 1")
+    if bq.export_uri and not bq.export_uri.startswith("gs://"):
+        problems.append(f"config key 'bigquery.export_uri' must be a gs:// folder, not '{bq.export_uri}'")
+    if fetch.mode not in FETCH_MODES:
+        problems.append(f"config key 'fetch.mode' must be one of {', '.join(FETCH_MODES)}, not '{fetch.mode}'")
+    if "{repo}" not in fetch.clone_url:
+        problems.append("config key 'fetch.clone_url' must contain {repo}")
+    for part in ("{repo}", "{commit}", "{path}"):
+        if part not in fetch.raw_url:
+            problems.append(f"config key 'fetch.raw_url' must contain {part}")
+    if fetch.concurrency < 1:
+        problems.append("config key 'fetch.concurrency' must be at least 1")
+    if fetch.rate_limit < 0:
+        problems.append("config key 'fetch.rate_limit' must not be negative")
+    if fetch.timeout <= 0:
+        problems.append("config key 'fetch.timeout' must be positive")
+    if fetch.max_retries < 0:
+        problems.append("config key 'fetch.max_retries' must not be negative")
+    if fetch.backoff_base < 0 or fetch.backoff_max < fetch.backoff_base:
+        problems.append("config keys 'fetch.backoff_base' and 'fetch.backoff_max' must satisfy 0 <= base <= max")
+    if fetch.max_file_bytes < 1:
+        problems.append("config key 'fetch.max_file_bytes' must be at least 1")
+    return problems
