@@ -94,8 +94,8 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
 
 
 # Stages in the order records flow through them (git's, the dump's, then the judge's); unknown ones sort after.
-FLOW_ORDER = ("query", "read", "fetch", "repository", "commit", "contents", "filters",
-              "metadata", "language", "status", "problem", "sequence", "code", "repeat", "pair",
+FLOW_ORDER = ("query", "repository", "commit", "contents", "metadata", "read", "fetch", "filters",
+              "language", "status", "problem", "sequence", "code", "repeat", "pair",
               "exact_dedup", "near_dedup", "decontaminate", "secrets")
 SOURCE_ORDER = ("git", "bigquery", "judge", "assembly")
 
