@@ -143,6 +143,19 @@ def test_the_good_commit_is_kept_with_every_output_column(db):
     assert row["license"] == "mit"
 
 
+def test_every_query_row_is_a_valid_candidate(db):
+    """The export of this query is what `--dump` reads: its columns are the candidate schema."""
+    from schemas.candidate import CANDIDATE_COLUMNS, candidate_from_row
+
+    result = run(db)
+    rows = [result[name] for name in sorted(kept(result))]
+    assert rows and all(tuple(r) == CANDIDATE_COLUMNS for r in rows)
+    good = candidate_from_row(result["good"])
+    assert (good.commit, good.repos, good.license, good.author_time_sec) == (
+        COMMITS["good"]["commit"], ["a/mit"], "mit", 1_600_000_000)
+    assert [candidate_from_row(r).commit for r in rows] == [r["commit"] for r in rows]
+
+
 def test_strict_keeps_exactly_the_expected_commits(db):
     assert kept(run(db)) == {"good", "not_truncated", "fork", "fork_gpl", "six", "other_repo"}
 
