@@ -1,0 +1,287 @@
+"""Per-sample features of the statistics report: pure functions, no Beam.
+
+The numeric features are computed on a whole Arrow batch at once (`batch_features`), because the
+report must cost a small multiple of reading the shards and a Python loop over a million rows would
+not; `sample_features` is the same function on a one-row table, so the batch path and the per-sample
+definition cannot drift apart. The edit kinds need the two ASTs and are per sample (`edit_kinds`).
+
+Definitions (also in docs/report.md):
+- lines: newline-terminated lines, plus one for a last line without a newline;
+- change share: (lines added + lines removed) / (old lines + new lines), from the diff's counts;
+- first word: the instruction's first run of non-blank characters, lower-cased, punctuation trimmed;
+- edit kinds: see `edit_kinds`.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import string
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# The same pattern in RE2 (pyarrow) and Python's re: blanks spelled out, as RE2's \s is ASCII-only.
+FIRST_WORD_PATTERN = r"^[\t\n\f\r ]*(?P<word>[^\t\n\f\r ]+)"
+PUNCTUATION = string.punctuation
+EXAMPLE_INSTRUCTION_CHARS = 500
+EXAMPLE_DIFF_LINES = 60
+
+# Columns of data/*.parquet the report reads (the rest is provenance it does not need).
+SAMPLE_COLUMNS = ("id", "source", "split", "license", "group", "instruction", "old_contents", "new_contents",
+                  "diff", "lines_added", "lines_removed", "hunks", "message_lang", "old_parses", "python_major",
+                  "dataset", "problem_id", "user_id", "verdict_before", "verdict_after", "verdict_sequence")
+REJECT_COLUMNS = ("stage", "reason", "source", "detail")
+ACCEPTED = "AC"
+
+
+# ---------------------------------------------------------------------------------- columnar features
+
+def _lines(texts: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    newlines = pc.count_substring(texts, "\n")
+    unterminated = pc.and_(pc.greater(pc.binary_length(texts), 0),
+                           pc.invert(pc.ends_with(texts, "\n")))
+    return (newlines.to_numpy(zero_copy_only=False).astype(np.int64)
+            + unterminated.to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def _ints(column: Any) -> np.ndarray:
+    return pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _strings(column: Any) -> list[str]:
+    return pc.fill_null(column, "").to_pylist()
+
+
+def first_words(instructions: Any) -> pa.Array:
+    """The first word of each instruction (empty string when there is none)."""
+    word = pc.struct_field(pc.extract_regex(pc.fill_null(instructions, ""), FIRST_WORD_PATTERN), "word")
+    word = pc.utf8_trim(pc.utf8_lower(pc.fill_null(word, "")), characters=PUNCTUATION)
+    return word
+
+
+def batch_features(table: pa.Table) -> dict[str, np.ndarray]:
+    """Numeric features of every row of a data/ batch, as int64 arrays (shares as float64)."""
+    old, new = table.column("old_contents"), table.column("new_contents")
+    instruction = pc.fill_null(table.column("instruction"), "")
+    old_lines, new_lines = _lines(old), _lines(new)
+    added, removed = _ints(table.column("lines_added")), _ints(table.column("lines_removed"))
+    total_lines = old_lines + new_lines
+    share = np.divide(added + removed, total_lines, out=np.zeros(len(added), dtype=np.float64),
+                      where=total_lines > 0)
+    words = pc.list_value_length(pc.utf8_split_whitespace(instruction))
+    return {
+        "old_lines": old_lines,
+        "new_lines": new_lines,
+        "old_chars": _ints(pc.utf8_length(old)),
+        "new_chars": _ints(pc.utf8_length(new)),
+        "lines_added": added,
+        "lines_removed": removed,
+        "hunks": _ints(table.column("hunks")),
+        "change_share": np.minimum(share, 1.0),
+        "instruction_chars": _ints(pc.utf8_length(instruction)),
+        "instruction_words": _ints(words),
+        "code_bytes": _ints(pc.binary_length(old)) + _ints(pc.binary_length(new)),
+    }
+
+
+@dataclass(frozen=True)
+class SampleFeatures:
+    """One sample's features: what `batch_features` computes for its row, plus the first word."""
+    old_lines: int
+    new_lines: int
+    old_chars: int
+    new_chars: int
+    lines_added: int
+    lines_removed: int
+    hunks: int
+    change_share: float
+    instruction_chars: int
+    instruction_words: int
+    code_bytes: int
+    first_word: str
+
+
+def sample_features(row: dict[str, Any]) -> SampleFeatures:
+    """The report's features of one sample row (a dict with the SAMPLE_SCHEMA column names)."""
+    columns = ("instruction", "old_contents", "new_contents", "lines_added", "lines_removed", "hunks")
+    table = pa.table({
+        "instruction": pa.array([row.get("instruction") or ""], pa.string()),
+        "old_contents": pa.array([row.get("old_contents") or ""], pa.large_string()),
+        "new_contents": pa.array([row.get("new_contents") or ""], pa.large_string()),
+        "lines_added": pa.array([row.get("lines_added") or 0], pa.int32()),
+        "lines_removed": pa.array([row.get("lines_removed") or 0], pa.int32()),
+        "hunks": pa.array([row.get("hunks") or 0], pa.int32()),
+    }).select(list(columns))
+    values = {k: v[0].item() for k, v in batch_features(table).items()}
+    return SampleFeatures(first_word=first_words(table.column("instruction"))[0].as_py(), **values)
+
+
+# ---------------------------------------------------------------------------------------- choosing
+
+def seeded_hash(seed: str, sample_id: str) -> int:
+    """A 64-bit hash of the id under a seed: examples and the edit-kind subset are the smallest (or
+    lowest) hashes, so the choice is the same on every run and every runner, and needs no shuffle."""
+    digest = hashlib.blake2b(sample_id.encode("utf-8"), digest_size=8, key=seed.encode("utf-8")[:64])
+    return int.from_bytes(digest.digest(), "big")
+
+
+HASH_SPACE = 1 << 64
+
+
+def chosen_for_edit_kinds(h: int, rate: float) -> bool:
+    return rate >= 1.0 or h < int(rate * HASH_SPACE)
+
+
+def example_of(row: dict[str, Any]) -> dict[str, Any]:
+    """What the report shows of a sample: short enough for a page, the diff as the fix itself."""
+    diff_lines = (row.get("diff") or "").splitlines()
+    return {
+        "id": row.get("id") or "",
+        "source": row.get("source") or "",
+        "group": row.get("group") or "",
+        "license": row.get("license") or "",
+        "instruction": (row.get("instruction") or "")[:EXAMPLE_INSTRUCTION_CHARS],
+        "diff": "\n".join(diff_lines[:EXAMPLE_DIFF_LINES]),
+        "diff_truncated": len(diff_lines) > EXAMPLE_DIFF_LINES,
+        "lines_added": int(row.get("lines_added") or 0),
+        "lines_removed": int(row.get("lines_removed") or 0),
+    }
+
+
+# -------------------------------------------------------------------------------------- judge data
+
+def trajectory_key(row: dict[str, Any]) -> str:
+    """One user's attempts at one problem; every pair cut from them carries the same sequence."""
+    return f"{row.get('dataset') or ''}\0{row.get('problem_id') or ''}\0{row.get('user_id') or ''}"
+
+
+def problem_key(row: dict[str, Any]) -> str:
+    dataset, problem = row.get("dataset") or "", row.get("problem_id") or ""
+    return f"{dataset}/{problem}" if dataset else problem
+
+
+def trajectory_summary(sequence: list[str] | None) -> tuple[int, int, int]:
+    """(submissions up to and including the first accepted, failures before it, accepted verdicts).
+
+    Samples keep the sequence cut at the first accepted; a sequence without one counts whole.
+    """
+    seq = list(sequence or [])
+    first = next((i for i, v in enumerate(seq) if v == ACCEPTED), None)
+    length = len(seq) if first is None else first + 1
+    return length, (length if first is None else first), (0 if first is None else 1)
+
+
+# ---------------------------------------------------------------------------------------- edit kinds
+
+# Node types a change is never reported as: it is attributed to the construct that holds them
+# (a changed constant in `x = 5` is an Assign change, a changed keyword argument a Call change).
+_LEAF_TYPES: tuple[type, ...] = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+                                 ast.Name, ast.Constant, ast.keyword, ast.arguments, ast.arg, ast.alias,
+                                 ast.comprehension, ast.Expr, ast.withitem, ast.Load, ast.Store, ast.Del,
+                                 ast.Pass, ast.type_ignore)
+
+
+def _reportable(node: ast.AST) -> bool:
+    return not isinstance(node, _LEAF_TYPES)
+
+
+def _hash_tree(tree: ast.AST) -> dict[int, tuple[int, list[ast.AST]]]:
+    """{id(node): (structural hash, children)}: equal subtrees hash equal, positions are ignored."""
+    info: dict[int, tuple[int, list[ast.AST]]] = {}
+
+    def visit(node: ast.AST) -> int:
+        parts: list[Any] = [type(node).__name__]
+        kids: list[ast.AST] = []
+        for name, value in ast.iter_fields(node):
+            if isinstance(value, ast.AST):
+                parts.append((name, visit(value)))
+                kids.append(value)
+            elif isinstance(value, list):
+                items = []
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        items.append(visit(item))
+                        kids.append(item)
+                    else:
+                        items.append(repr(item))
+                parts.append((name, tuple(items)))
+            else:
+                parts.append((name, repr(value)))
+        h = hash(tuple(parts))
+        info[id(node)] = (h, kids)
+        return h
+
+    visit(tree)
+    return info
+
+
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _holds_block(node: ast.AST) -> bool:
+    return any(isinstance(getattr(node, name, None), list) for name in _BLOCK_FIELDS)
+
+
+def _changed_kinds(tree: ast.AST, info: dict[int, tuple[int, list[ast.AST]]], other: set[int],
+                   kinds: set[str], containers: set[str]) -> None:
+    """Add the lowest reportable node types of `tree` whose subtree has no equal in the other tree.
+
+    A block statement (def, if, for, ...) whose every child has an equal on the other side only
+    gained or lost a statement, and that statement is reported from the other side; the block goes
+    to `containers`, reported only when nothing else is.
+    """
+
+    def walk(node: ast.AST) -> bool:
+        h, kids = info[id(node)]
+        if h in other:
+            return False
+        found = False
+        for kid in kids:
+            found = walk(kid) or found
+        if not found and _reportable(node):
+            if _holds_block(node) and kids and all(info[id(k)][0] in other for k in kids):
+                containers.add(type(node).__name__)
+                return True
+            kinds.add(type(node).__name__)
+            return True
+        return found
+
+    walk(tree)
+
+
+def parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def edit_kinds(old: str, new: str) -> frozenset[str] | None:
+    """The AST node types the change touches, or None when either version does not parse.
+
+    A structural diff without alignment: every subtree gets a hash of its shape and values; a node
+    whose subtree has no equal on the other side changed, and the change is reported as the lowest
+    such node that is a construct (Call, Compare, BinOp, If, For, Return, Assign, Attribute, ...),
+    looking at both sides, so a deleted call and an added comparison both count. Names, constants,
+    operators and argument lists are attributed to the construct around them. An empty set means
+    the two trees are equal: only comments or formatting changed.
+    """
+    try:
+        old_tree, new_tree = ast.parse(old), ast.parse(new)
+        old_info, new_info = _hash_tree(old_tree), _hash_tree(new_tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    old_hashes = {h for h, _ in old_info.values()}
+    new_hashes = {h for h, _ in new_info.values()}
+    kinds: set[str] = set()
+    containers: set[str] = set()
+    try:
+        _changed_kinds(old_tree, old_info, new_hashes, kinds, containers)
+        _changed_kinds(new_tree, new_info, old_hashes, kinds, containers)
+    except RecursionError:
+        return None
+    return frozenset(kinds or containers)
