@@ -1,0 +1,203 @@
+"""Beam source for export files of the BigQuery query: Parquet, Avro or JSON lines -> CandidateCommit.
+
+An export is a user file, possibly reused months later, possibly hand-edited: every row goes through
+`candidate_from_row`, and a row that is not a candidate is a reject with a reason, never a crash.
+The format is chosen by file extension, in the driver, so that each format is read by its own Beam
+IO and splits across workers the way that IO splits (Parquet by row group, JSON lines by byte range
+unless compressed, Avro by block). Patterns are matched on the workers, except a pattern without a
+recognisable extension (`export/*`), which must be matched in the driver to learn the formats.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Iterable, Iterator, Mapping
+
+import apache_beam as beam
+from apache_beam.io.avroio import ReadAllFromAvro
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.io.parquetio import ReadAllFromParquet
+from apache_beam.io.textio import ReadAllFromText
+
+from beam_jobs.accounting import REJECTS, Stage
+from schemas.candidate import CandidateError, candidate_from_row
+
+SOURCE = "bigquery"
+STAGE_READ = "bigquery.read"
+
+PARQUET, AVRO, JSON = "parquet", "avro", "json"
+# Longest suffix first, so that ".json.gz" is not taken for an unknown ".gz".
+EXTENSIONS: tuple[tuple[str, str], ...] = (
+    (".json.gz", JSON), (".jsonl.gz", JSON), (".ndjson.gz", JSON),
+    (".parquet", PARQUET), (".avro", AVRO), (".json", JSON), (".jsonl", JSON), (".ndjson", JSON),
+)
+KNOWN = ", ".join(suffix for suffix, _ in EXTENSIONS)
+
+# BigQuery's JSON export leaves out NULL fields instead of writing null; these query columns may be
+# NULL in `commits`, so in JSON lines their absence means NULL, not a file of another shape.
+JSON_NULLABLE = ("subject", "message")
+
+
+def file_format(path: str) -> str | None:
+    """parquet, avro or json by the name's extension (case-insensitive); None if unrecognised."""
+    name = path.lower()
+    for suffix, fmt in EXTENSIONS:
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def _has_glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+def _match(pattern: str) -> list[str]:
+    """Paths matching a pattern, sorted; a local folder stands for the files in it."""
+    if "://" not in pattern and os.path.isdir(pattern):
+        pattern = os.path.join(pattern, "*")
+    try:
+        results = FileSystems.match([pattern])
+    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kind; the CLI prints it
+        raise ValueError(f"cannot list the dump files '{pattern}': {exc}") from None
+    return sorted(m.path for m in results[0].metadata_list)
+
+
+def plan_reads(patterns: Iterable[str]) -> dict[str, list[str]]:
+    """{format: [pattern or path, ...]}: what each format's reader reads. Raises ValueError.
+
+    A pattern with a known extension is kept as is (matched on the workers, so building the graph
+    needs no access to the files); any other pattern is matched here and its files split by
+    extension, and one file of an unknown kind is an error rather than a silently skipped part.
+    """
+    plan: dict[str, list[str]] = {}
+    for pattern in patterns:
+        fmt = file_format(pattern)
+        if fmt is not None:
+            plan.setdefault(fmt, []).append(pattern)
+            continue
+        paths = _match(pattern)
+        if not paths:
+            raise ValueError(f"no file matches the dump pattern '{pattern}'")
+        for path in paths:
+            path_fmt = file_format(path)
+            if path_fmt is None:
+                raise ValueError(f"the dump file '{path}' is not Parquet, Avro or JSON lines by its name "
+                                 f"(expected one of {KNOWN})")
+            plan.setdefault(path_fmt, []).append(path)
+    if not plan:
+        raise ValueError("no dump file pattern was given")
+    return {fmt: sorted(set(paths)) for fmt, paths in sorted(plan.items())}
+
+
+def dump_inputs_problem(patterns: list[str]) -> str | None:
+    """Why the --dump patterns cannot be read, as one sentence, or None. The CLI calls it before the run."""
+    try:
+        plan = plan_reads(patterns)
+        for paths in plan.values():
+            for path in paths:
+                if _has_glob(path) or "://" in path or not os.path.exists(path):
+                    if not _match(path):
+                        return f"no file matches the dump pattern '{path}'"
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+def parse_json_line(line: str) -> dict[str, Any]:
+    """One JSON lines row; a line that is not JSON is CandidateError bad_json.
+
+    Absent nullable columns become None (BigQuery omits NULLs from JSON exports). Non-object
+    values are returned as is for `candidate_from_row` to reject.
+    """
+    try:
+        row = json.loads(line)
+    except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError on odd bytes
+        raise CandidateError("bad_json", f"not a JSON line: {exc}") from None
+    if isinstance(row, dict):
+        for name in JSON_NULLABLE:
+            row.setdefault(name, None)
+    return row
+
+
+def _unwrap_list_items(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`repos` items as plain strings, also from Parquet writers that wrap list items in a record.
+
+    Parquet's three-level list encoding reads back as [{"element": "a/b"}] through some writers and
+    schemas; the value inside is the repository name.
+    """
+    repos = row.get("repos")
+    if isinstance(repos, list) and any(isinstance(r, Mapping) for r in repos):
+        unwrapped = [next(iter(r.values())) if isinstance(r, Mapping) and len(r) == 1 else r for r in repos]
+        return {**row, "repos": unwrapped}
+    return row
+
+
+def reject_key(row: Any, filename: str) -> tuple[str, str]:
+    """(key, repo) naming a bad row as well as it can: its commit and repositories, else its file."""
+    if not isinstance(row, Mapping):
+        return filename, ""
+    commit = row.get("commit")
+    repos = row.get("repos")
+    repo = ",".join(sorted(r for r in repos if isinstance(r, str))) if isinstance(repos, list) else ""
+    return (commit if isinstance(commit, str) and commit else filename), repo
+
+
+class _ToCandidate(beam.DoFn):
+    """(filename, row or JSON line) -> CandidateCommit, or a reject at the read stage."""
+
+    def __init__(self, source: str, stage: str, json_lines: bool) -> None:
+        self._source = source
+        self._stage_name = stage
+        self._json_lines = json_lines
+
+    def setup(self) -> None:
+        self._stage = Stage(self._stage_name, self._source)
+
+    def process(self, element: tuple[str, Any]) -> Iterator[Any]:
+        filename, row = element
+        if self._json_lines and not row.strip():
+            return iter(())  # a blank line is no row (a trailing newline, a hand edit)
+        self._stage.incoming()
+        try:
+            if self._json_lines:
+                row = parse_json_line(row)
+            candidate = candidate_from_row(_unwrap_list_items(row) if isinstance(row, Mapping) else row)
+        except CandidateError as exc:
+            key, repo = reject_key(row, filename)
+            return iter([self._stage.reject(exc.reason, key=key, repo=repo, detail=f"{exc.detail} (in {filename})")])
+        self._stage.kept()
+        return iter([candidate])
+
+
+class ReadDump(beam.PTransform):
+    """Export files -> {"candidates": PCollection[CandidateCommit], "rejects": PCollection[Reject]}.
+
+    Raises ValueError while the graph is built if a pattern without a known extension matches no file
+    or a file of an unknown kind.
+    """
+
+    def __init__(self, patterns: list[str], source: str = SOURCE, stage: str = STAGE_READ) -> None:
+        super().__init__()
+        self._plan = plan_reads(patterns)
+        self._source = source
+        self._stage = stage
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
+        readers = {
+            PARQUET: lambda: ReadAllFromParquet(with_filename=True),
+            AVRO: lambda: ReadAllFromAvro(with_filename=True),
+            JSON: lambda: ReadAllFromText(with_filename=True),
+        }
+        candidates, rejects = [], []
+        for fmt, paths in self._plan.items():
+            rows = (pbegin
+                    | f"{fmt.title()}Files" >> beam.Create(paths)
+                    | f"Read{fmt.title()}" >> readers[fmt]())
+            parsed = rows | f"{fmt.title()}Candidates" >> beam.ParDo(
+                _ToCandidate(self._source, self._stage, json_lines=fmt == JSON)).with_outputs(REJECTS, main="candidates")
+            candidates.append(parsed.candidates)
+            rejects.append(parsed[REJECTS])
+        return {"candidates": tuple(candidates) | "DumpCandidates" >> beam.Flatten(),
+                "rejects": tuple(rejects) | "DumpRejects" >> beam.Flatten()}
