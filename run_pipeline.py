@@ -46,10 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("--judge-jsonl", metavar="FILE", help="generic JSONL of an in-house judge")
     bq = parser.add_argument_group("the GitHub dump on BigQuery")
     bq.add_argument("--bigquery", action="store_true",
-                    help="select candidate commits from bigquery-public-data.github_repos (with --print-sql)")
+                    help="select candidate commits from bigquery-public-data.github_repos (dry run, cost check, "
+                         "then export or read; see bigquery.* in --print-config)")
     bq.add_argument("--print-sql", action="store_true",
                     help="print the query for the effective config and exit, without touching the cloud")
+    bq.add_argument("--bq-project", metavar="PROJECT", help="the Google Cloud project billed for the query")
+    bq.add_argument("--max-bytes-billed", metavar="BYTES",
+                    help="refuse to run a query that would scan more (e.g. 500GB, 2TiB); also set on the job")
     bq.add_argument("--sample", type=float, metavar="FRACTION", help="keep this fraction of commits (by sha)")
+    bq.add_argument("--dump", nargs="+", default=[], metavar="PATTERN",
+                    help="export files of the query (Parquet, Avro or JSON lines; local or gs://)")
+    bq.add_argument("--fetch", choices=("clone", "raw"),
+                    help="how --bigquery/--dump candidates get their contents (default: clone)")
     parser.add_argument("--from-shards", nargs="+", default=[], metavar="PATTERN",
                         help="Parquet shards of an earlier run (e.g. 'old/data/*.parquet'): run assembly alone on them")
     parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
@@ -97,6 +105,21 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["assembly.output.commitpackft_export"] = True
     if args.shards is not None:
         overrides["assembly.output.shards"] = args.shards
+    if args.sample is not None:
+        if not 0.0 < args.sample <= 1.0:
+            raise UsageError("--sample takes a fraction between 0 and 1")
+        overrides["bigquery.sample"] = args.sample
+    if args.bq_project:
+        overrides["bigquery.project"] = args.bq_project
+    if args.max_bytes_billed is not None:
+        from beam_jobs.bigquery_client import parse_bytes
+
+        try:
+            overrides["bigquery.max_bytes_billed"] = parse_bytes(args.max_bytes_billed)
+        except ValueError as exc:
+            raise UsageError(f"--max-bytes-billed: {exc}") from None
+    if args.fetch:
+        overrides["fetch.mode"] = args.fetch
     return overrides
 
 
@@ -119,6 +142,21 @@ def _beam_args(extra: list[str]) -> list[str]:
     return extra
 
 
+def _bigquery_source(config: Any, beam_args: list[str]) -> tuple[list[str], str | None]:
+    """Dry run and budget check, then export (or plan a direct read); BigQuery errors are one sentence."""
+    from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions
+
+    from beam_jobs.bigquery_client import BigQueryError, make_client, resolve_source
+
+    cloud = PipelineOptions(beam_args).view_as(GoogleCloudOptions)
+    try:
+        client = make_client(config.bigquery.project or cloud.project)
+        return resolve_source(config, client, temp_location=cloud.temp_location,
+                              log=lambda line: print(line, file=sys.stderr))
+    except BigQueryError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from schemas.config import ConfigError, config_to_yaml
 
@@ -129,19 +167,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.print_config:
             sys.stdout.write(config_to_yaml(config))
             return 0
-        if args.bigquery or args.print_sql:
-            from beam_jobs.bigquery_sql import build_query, render_for_review
+        if args.print_sql:
+            from beam_jobs.bigquery_client import QueryPlan
 
-            if args.sample is not None and not 0.0 < args.sample <= 1.0:
-                raise UsageError("--sample takes a fraction between 0 and 1")
-            if not args.print_sql:
-                raise UsageError("running the BigQuery source is not built yet; --print-sql prints its query")
-            sql, params = build_query(config, sample_fraction=args.sample)
-            sys.stdout.write(render_for_review(sql, params) + "\n")
+            sys.stdout.write(QueryPlan.from_config(config).literal_sql() + "\n")
             return 0
         from beam_jobs import git_history
         from beam_jobs.judge_source import JudgeInputs, judge_inputs_problem
-        from beam_jobs.pipeline import Inputs, run
+        from beam_jobs.pipeline import Inputs, prepare_output, run
 
         git = _expand_at_files(args.git)
         judge = JudgeInputs(codenet=args.codenet, aoj=args.aoj, aoj_code=args.aoj_code, atcoder=args.atcoder,
@@ -149,10 +182,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                             codeforces_code=args.codeforces_code, judge_jsonl=args.judge_jsonl)
         output = args.output
         overwrite = args.overwrite
+        dump = list(args.dump)
+        if dump:
+            from beam_jobs.dump_source import dump_inputs_problem
+
+            problem = dump_inputs_problem(dump)
+            if problem:
+                raise UsageError(problem)
         for pattern in args.from_shards:
             if not glob.glob(pattern) and "://" not in pattern:
                 raise UsageError(f"no Parquet file matches '{pattern}'")
-        if not git and not judge.any() and not args.from_shards:
+        if not git and not judge.any() and not args.from_shards and not dump and not args.bigquery:
             git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:
                 raise UsageError("no input given (--git, --codenet, ...) and no samples found in samples/")
@@ -176,8 +216,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem:
                 raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
+        prepare_output(output, overwrite)
+        # Last: it may bill a query, so every mistake that can be caught for free is caught first.
+        bigquery_query = None
+        if args.bigquery:
+            more, bigquery_query = _bigquery_source(config, beam_args)
+            dump += more
         logging.getLogger().setLevel(logging.WARNING)
-        manifest = run(Inputs(git=git, judge=judge, shards=list(args.from_shards)), config, output, _beam_args(beam_args), overwrite=overwrite)
+        inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_query=bigquery_query)
+        manifest = run(inputs, config, output, _beam_args(beam_args), overwrite=overwrite)
     except (UsageError, ConfigError, FileExistsError) as exc:
         print(f"repairpack: error: {exc}", file=sys.stderr)
         return 2

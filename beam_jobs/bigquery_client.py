@@ -165,3 +165,48 @@ def make_client(project: str | None) -> Any:
                             "or set GOOGLE_APPLICATION_CREDENTIALS") from None
     except OSError as exc:
         raise BigQueryError(f"cannot create a BigQuery client ({exc}); pass --bq-project") from None
+
+
+def resolve_source(config: Any, client: Any, *, temp_location: str | None,
+                   log: Any = print) -> tuple[list[str], str | None]:
+    """Dry run, budget check, then the export (file patterns to read) or the literal query to read.
+
+    Raises BigQueryError, before anything is billed, when the estimate is over the ceiling or no
+    ceiling is set; BigQuery's own refusals (permissions, quota) become one sentence too.
+    """
+    from google.api_core import exceptions as api_exceptions
+
+    bq: BigQueryConfig = config.bigquery
+    plan = QueryPlan.from_config(config)
+    try:
+        estimate = dry_run(client, plan, bq)
+        log(f"BigQuery dry run: {estimate.describe()}")
+        problem = budget_problem(estimate, bq.max_bytes_billed)
+        if problem:
+            raise BigQueryError(problem)
+        if bq.method == "read":
+            log("reading the query with ReadFromBigQuery (the byte ceiling was checked by the dry run)")
+            return [], plan.literal_sql()
+        folder = export_uri(bq, plan, temp_location)
+        log(f"exporting candidates to {folder}/ (billed at most {bq.max_bytes_billed:,} bytes)")
+        pattern = export(client, plan, bq, folder)
+    except api_exceptions.GoogleAPICallError as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        raise BigQueryError(f"BigQuery refused the job: {message.strip().splitlines()[0]}") from None
+    log(f"export done; a later run can reuse it with --dump '{pattern}' (no query, no cost)")
+    return [pattern], None
+
+
+_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "pb": 10**15,
+          "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40, "pib": 1 << 50}
+
+
+def parse_bytes(text: str) -> int:
+    """'500000000', '500GB' or '2TiB' as a byte count (GB = 10**9, GiB = 2**30)."""
+    import re
+
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _UNITS:
+        raise ValueError(f"'{text}' is not a byte count such as 500000000, 500GB or 2TiB")
+    return int(float(match.group(1)) * _UNITS[unit])

@@ -50,10 +50,15 @@ class Inputs:
     judge: JudgeInputs = field(default_factory=JudgeInputs)
     # Parquet file patterns of an earlier run (mined records or an assembled corpus): assembly only.
     shards: list[str] = field(default_factory=list)
+    # Export files of the BigQuery query (Parquet, Avro or JSON lines; local or gs://).
+    dump: list[str] = field(default_factory=list)
+    # The BigQuery query with its parameters written in, read with ReadFromBigQuery (method `read`).
+    bigquery_query: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v},
-                "shards": list(self.shards)}
+                "shards": list(self.shards), "dump": list(self.dump),
+                "bigquery_query": self.bigquery_query}
 
 
 def _reject_sort_key(reject: Any) -> str:
@@ -79,6 +84,12 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         git = specs | "MineGit" >> MineGitRepos(config, license_map)
         record_sets.append(git["records"])
         reject_sets.append(git["rejects"])
+    if inputs.dump or inputs.bigquery_query:
+        from beam_jobs.github_dump import GithubDumpSource
+
+        dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_query)
+        record_sets.append(dump["records"])
+        reject_sets.append(dump["rejects"])
     if inputs.judge.any():
         judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config)
         record_sets.append(judge["records"])
@@ -171,13 +182,18 @@ def _file_digest(path: str) -> str:
 def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
     """What the inputs were, so a corpus can be traced and a rerun checked against it.
 
-    Git: the tip of every branch and tag of a local repository (clone URLs: only the URL); bundles
-    and judge files: sha256 of the bytes; a CodeNet folder: sha256 of its metadata CSVs.
+    Git: the tip of every branch and tag of a local repository (clone URLs: only the URL); bundles,
+    judge files and local export files: sha256 of the bytes; a CodeNet folder: sha256 of its
+    metadata CSVs; export files on gs://: their sizes.
     """
-    out: dict[str, Any] = {"git": {}, "judge": {}, "shards": {}}
+    out: dict[str, Any] = {"git": {}, "judge": {}, "shards": {}, "dump": {}}
     for pattern in inputs.shards:
         files = sorted(m.path for r in FileSystems.match([pattern]) for m in r.metadata_list)
         out["shards"][pattern] = {f: _file_digest(f) for f in files if _is_local(f)}
+    for pattern in inputs.dump:
+        # Remote exports are named by size only: hashing them would read every file in the driver.
+        matched = sorted((m.path, m.size_in_bytes) for r in FileSystems.match([pattern]) for m in r.metadata_list)
+        out["dump"][pattern] = {f: (_file_digest(f) if _is_local(f) else {"bytes": size}) for f, size in matched}
     for spec in inputs.git:
         if gh.is_clone_url(spec):
             out["git"][spec] = {"url": spec}

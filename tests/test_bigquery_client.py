@@ -15,7 +15,8 @@ pytest.importorskip("google.cloud.bigquery")
 sqlglot = pytest.importorskip("sqlglot")
 
 from beam_jobs.bigquery_client import (EXPORT_FILE_PATTERN, BigQueryError, Estimate, QueryPlan, budget_problem,
-                                       dry_run, export, export_statement, export_uri, human_bytes, job_config)
+                                       dry_run, export, export_statement, export_uri, human_bytes, job_config,
+                                       parse_bytes, resolve_source)
 from beam_jobs.bigquery_sql import build_query
 from schemas.config import ConfigError, build_config
 
@@ -160,3 +161,59 @@ def test_bad_config_values_are_one_sentence(key, value, message):
     with pytest.raises(ConfigError) as err:
         build_config("strict", overrides={key: value})
     assert str(err.value).startswith(message)
+
+
+def test_resolve_source_refuses_over_budget_after_the_dry_run_alone():
+    config = build_config("strict", overrides={"bigquery.max_bytes_billed": 1000})
+    client = RecordingClient(scan_bytes=1001)
+    lines: list[str] = []
+    with pytest.raises(BigQueryError, match="above --max-bytes-billed 1,000"):
+        resolve_source(config, client, temp_location="gs://b/tmp", log=lines.append)
+    assert [job.dry_run for _, job, _ in client.calls] == [True]
+    assert lines == ["BigQuery dry run: the query will scan 1001 B (1,001 bytes), about $0.00 at $6.25 per TiB "
+                     "on demand"]
+
+
+def test_resolve_source_exports_within_budget_and_returns_the_files_to_read():
+    config = build_config("strict", overrides={"bigquery.max_bytes_billed": 5000})
+    client = RecordingClient(scan_bytes=4000)
+    lines: list[str] = []
+    patterns, query = resolve_source(config, client, temp_location="gs://b/tmp", log=lines.append)
+    folder = f"gs://b/tmp/repairpack-export/{QueryPlan.from_config(config).fingerprint()}"
+    assert (patterns, query) == ([f"{folder}/candidates-*.parquet"], None)
+    assert [(job.dry_run, job.maximum_bytes_billed) for _, job, _ in client.calls] == [(True, None), (False, 5000)]
+    assert lines[-1] == f"export done; a later run can reuse it with --dump '{folder}/candidates-*.parquet' " \
+                        "(no query, no cost)"
+
+
+def test_resolve_source_read_method_returns_the_literal_query():
+    config = build_config("strict", overrides={"bigquery.max_bytes_billed": 5000, "bigquery.method": "read"})
+    client = RecordingClient(scan_bytes=10)
+    patterns, query = resolve_source(config, client, temp_location=None, log=lambda line: None)
+    assert patterns == [] and query == QueryPlan.from_config(config).literal_sql()
+    assert len(client.calls) == 1
+
+
+def test_bigquery_refusals_become_one_sentence():
+    from google.api_core.exceptions import Forbidden
+
+    class Refusing(RecordingClient):
+        def query(self, sql, job_config=None, location=None):
+            raise Forbidden("Access Denied: Project demo: User does not have bigquery.jobs.create permission\nmore")
+
+    with pytest.raises(BigQueryError) as err:
+        resolve_source(build_config("strict"), Refusing(0), temp_location=None, log=lambda line: None)
+    assert str(err.value) == ("BigQuery refused the job: Access Denied: Project demo: User does not have "
+                              "bigquery.jobs.create permission")
+
+
+@pytest.mark.parametrize("text, expected", [("123", 123), ("500GB", 500 * 10**9), ("2TiB", 2 << 40),
+                                            ("1.5 tb", 1_500_000_000_000), ("10kib", 10240)])
+def test_parse_bytes(text, expected):
+    assert parse_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "12XB", "-5", "GB"])
+def test_parse_bytes_rejects(text):
+    with pytest.raises(ValueError, match="is not a byte count"):
+        parse_bytes(text)

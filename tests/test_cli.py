@@ -113,3 +113,31 @@ def test_print_sql_prints_the_query_for_the_effective_config_and_exits():
     assert "@" not in proc.stdout.replace("@example", "")  # every parameter is inlined
     assert error_line(cli("--bigquery", "--print-sql", "--sample", "2")) == \
         "repairpack: error: --sample takes a fraction between 0 and 1"
+
+
+def test_bigquery_without_credentials_stops_in_one_sentence_before_any_query(tmp_path):
+    import os
+
+    env = {**os.environ, "NO_GCE_CHECK": "True", "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "missing.json")}
+    proc = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--bigquery", "--max-bytes-billed", "1TB",
+                           "--output", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300, env=env)
+    assert proc.returncode == 2
+    assert error_line(proc) == ("repairpack: error: no Google Cloud credentials found; run 'gcloud auth "
+                                "application-default login' or set GOOGLE_APPLICATION_CREDENTIALS")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bigquery_flags_land_in_the_config(tmp_path):
+    proc = cli("--bq-project", "my-proj", "--max-bytes-billed", "2TiB", "--sample", "0.1", "--fetch", "raw",
+               "--print-config")
+    assert proc.returncode == 0, proc.stderr
+    printed = yaml.safe_load(proc.stdout)
+    assert printed["bigquery"]["project"] == "my-proj"
+    assert printed["bigquery"]["max_bytes_billed"] == 2 << 40
+    assert printed["bigquery"]["sample"] == 0.1
+    assert printed["fetch"]["mode"] == "raw"
+    assert error_line(cli("--max-bytes-billed", "lots", "--print-config")) == (
+        "repairpack: error: --max-bytes-billed: 'lots' is not a byte count such as 500000000, 500GB or 2TiB")
+    assert error_line(cli("--set", "fetch.mode=ftp", "--print-config")) == (
+        "repairpack: error: config key 'fetch.mode' must be one of clone, raw, not 'ftp'")
