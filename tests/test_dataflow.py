@@ -32,3 +32,36 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch):
         assert expected in names, expected
     result = pipeline.run()
     assert result.state == "DONE"
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_setup_file_route_builds_an_sdist_with_every_package(tmp_path):
+    """`--setup_file ./setup.py` makes Beam's stager build this sdist; workers pip-install it."""
+    import tarfile
+
+    from apache_beam.runners.portability.stager import Stager
+
+    sdist = Stager._build_setup_package(str(ROOT / "setup.py"), str(tmp_path))
+    names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
+    for expected in ("setup.py", "pyproject.toml", "run_pipeline.py", "beam_jobs/pipeline.py",
+                     "beam_jobs/github_dump.py", "filters/verbs.txt", "licenses/allow.py", "schemas/candidate.py"):
+        assert expected in names, expected
+    assert not any(n.startswith(("tests/", "samples/", "bench/")) for n in names)
+
+
+def test_dockerfile_base_image_matches_the_installed_beam_and_copies_every_package():
+    from importlib import metadata
+    import re
+    import sys
+    import tomllib
+
+    text = (ROOT / "Dockerfile").read_text()
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)$", text, re.M))
+    assert args["BEAM_VERSION"] == metadata.version("apache-beam")
+    assert args["PYTHON_VERSION"] == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert "FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}" in text
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    for package in packages:
+        assert f"COPY {package} ./{package}" in text, package
