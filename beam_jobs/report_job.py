@@ -1,0 +1,312 @@
+"""The statistics report job: read a finished corpus folder, combine, write stats.json, report.md,
+report.html and the plots into it.
+
+    data/*.parquet ─► Arrow batches ─► summarise_batch ─┬─► partial accumulators ──► MergeReports ─┐
+                                                        ├─► (source, group) counts ─► top-k per source ┤
+                                                        ├─► (source, first word) ──► top-k per source ┤
+                                                        └─► trajectories ─► dedup ─► lengths, per problem ┤
+    rejects/*.parquet ─► Arrow batches ─► summarise_rejects ─► partials; (stage, kept id) ─► clusters ┘
+                                                                            one small dict ─► driver
+
+Every step is a combine (sums, fixed-bin histograms, a mergeable sketch, Top.PerKey), so nothing is
+collected whole and the job runs unchanged on Dataflow. Features are computed on whole Arrow batches
+(report_features), which keeps the job within a few times the cost of reading the shards. The driver
+then builds ReportStats (report_summary) and renders the pages (report_render).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import uuid
+from typing import Any, Iterable, Iterator
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.report_combiners import (ALL, MergeReports, ReportAccumulator, rank_key, summarise_batch,
+                                        summarise_rejects)
+from beam_jobs.report_features import REJECT_COLUMNS, SAMPLE_COLUMNS
+from beam_jobs.report_summary import TOP_K, Threshold, build_stats, near_thresholds
+from schemas.report_stats import FileRow, ReportStats, to_json
+
+MANIFEST = "manifest.json"
+STATS_JSON = "stats.json"
+REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+PLOTS_DIR = "report_plots"
+DEFAULT_SEED = "repairpack-report-v1"
+# Samples analysed for edit kinds: all of a corpus up to this size, a seeded-hash sample above it.
+EDIT_KIND_BUDGET = 20_000
+
+
+class ReportInputError(Exception):
+    """The corpus folder cannot be reported on (missing, or no manifest); one sentence for the user."""
+
+
+# ------------------------------------------------------------------------------------------ inputs
+
+def _match(pattern: str) -> list[tuple[str, int]]:
+    try:
+        results = FileSystems.match([pattern])
+    except Exception:  # a pattern that matches nothing raises on some file systems
+        return []
+    return sorted((m.path, m.size_in_bytes) for r in results for m in r.metadata_list)
+
+
+def read_manifest(corpus_dir: str) -> dict[str, Any]:
+    local = "://" not in corpus_dir
+    if local and not os.path.isdir(corpus_dir):
+        raise ReportInputError(f"the corpus folder '{corpus_dir}' does not exist")
+    path = f"{corpus_dir.rstrip('/')}/{MANIFEST}"
+    if not FileSystems.exists(path):
+        raise ReportInputError(f"'{corpus_dir}' has no {MANIFEST}; is it the output folder of a build?")
+    with FileSystems.open(path) as f:
+        try:
+            return json.loads(f.read().decode("utf-8"))
+        except ValueError as exc:
+            raise ReportInputError(f"the manifest '{path}' is not valid JSON ({exc.__class__.__name__})") from exc
+
+
+def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow]]:
+    """(data files, reject files, files and bytes per split): what the job reads, from the folder
+    itself rather than the manifest, so that the reconciliation compares two independent things."""
+    root = corpus_dir.rstrip("/")
+    data = _match(f"{root}/data/*.parquet")
+    rejects = _match(f"{root}/rejects/*.parquet")
+    rows: dict[str, list[int]] = {}
+    for path, size in data + rejects:
+        name = path.rsplit("/", 1)[-1]
+        split = "rejects" if (path, size) in rejects else name.split("-", 1)[0]
+        with FileSystems.open(path) as f:
+            n = pq.ParquetFile(f).metadata.num_rows
+        entry = rows.setdefault(split, [0, 0, 0])
+        entry[0] += 1
+        entry[1] += size
+        entry[2] += n
+    files = [FileRow(split, *v) for split, v in sorted(rows.items())]
+    return [p for p, _ in data], [p for p, _ in rejects], files
+
+
+# --------------------------------------------------------------------------------------- the graph
+
+GROUPS, WORDS, TRAJECTORIES, CLUSTERS = "groups", "words", "trajectories", "clusters"
+
+
+class _SummariseSamples(beam.DoFn):
+    def __init__(self, seed: str, rate: float, thresholds: list[Threshold]) -> None:
+        self._seed, self._rate, self._thresholds = seed, rate, thresholds
+
+    def process(self, table: Any) -> Iterator[Any]:
+        summary = summarise_batch(table, seed=self._seed, edit_kind_rate=self._rate, thresholds=self._thresholds)
+        yield summary.partial
+        for item in summary.groups:
+            yield beam.pvalue.TaggedOutput(GROUPS, item)
+        for item in summary.words:
+            yield beam.pvalue.TaggedOutput(WORDS, item)
+        for item in summary.trajectories:
+            yield beam.pvalue.TaggedOutput(TRAJECTORIES, item)
+
+
+class _SummariseRejects(beam.DoFn):
+    def process(self, table: Any) -> Iterator[Any]:
+        partial, clusters = summarise_rejects(table)
+        yield partial
+        for item in clusters:
+            yield beam.pvalue.TaggedOutput(CLUSTERS, item)
+
+
+def _by_source(item: tuple[tuple[str, str], int]) -> tuple[str, tuple[int, str]]:
+    (source, name), n = item
+    return source, (n, name)
+
+
+class _CountAndSum(beam.CombineFn):
+    """(distinct names, samples) per source."""
+
+    def create_accumulator(self) -> tuple[int, int]:
+        return 0, 0
+
+    def add_input(self, acc: tuple[int, int], entry: tuple[int, str]) -> tuple[int, int]:
+        return acc[0] + 1, acc[1] + entry[0]
+
+    def merge_accumulators(self, accs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+        accs = list(accs)
+        return sum(a[0] for a in accs), sum(a[1] for a in accs)
+
+    def extract_output(self, acc: tuple[int, int]) -> tuple[int, int]:
+        return acc
+
+
+def _join_top(element: tuple[str, dict[str, list[Any]]]) -> tuple[str, tuple[int, int, list[tuple[int, str]]]]:
+    source, joined = element
+    distinct, total = (joined["counts"] or [(0, 0)])[0]
+    return source, (distinct, total, list((joined["top"] or [[]])[0]))
+
+
+class TopPerSource(beam.PTransform):
+    """((source, name), n) pre-counted per batch -> one dict {source: (distinct, total, top k)}."""
+
+    def expand(self, counted: beam.PCollection) -> beam.PCollection:
+        summed = (counted | "Sum" >> beam.CombinePerKey(sum) | "BySource" >> beam.Map(_by_source))
+        top = summed | "Top" >> beam.combiners.Top.PerKey(TOP_K, key=rank_key)
+        counts = summed | "Counts" >> beam.CombinePerKey(_CountAndSum())
+        return ({"top": top, "counts": counts} | "Join" >> beam.CoGroupByKey()
+                | "Fold" >> beam.Map(_join_top) | "Dict" >> beam.combiners.ToDict())
+
+
+def _trajectory_partial(item: tuple[str, tuple[str, int, int, int]]) -> ReportAccumulator:
+    import numpy as np
+
+    _, (_, length, attempts, _) = item
+    acc = ReportAccumulator()
+    acc.counts[("trajectories",)] += 1
+    acc.dist("sequence_length", ALL).add(np.array([length]))
+    acc.dist("attempts_before_accepted", ALL).add(np.array([attempts]))
+    return acc
+
+
+def _problem_rate(item: tuple[str, tuple[int, int]]) -> ReportAccumulator:
+    import numpy as np
+
+    _, (accepted, judged) = item
+    acc = ReportAccumulator()
+    acc.counts[("problems",)] += 1
+    acc.dist("problem_acceptance_rate", ALL).add(np.array([accepted / judged if judged else 0.0]))
+    return acc
+
+
+def _sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    a = b = 0
+    for x, y in pairs:
+        a, b = a + x, b + y
+    return a, b
+
+
+class _Count(beam.CombineFn):
+    def create_accumulator(self) -> int:
+        return 0
+
+    def add_input(self, acc: int, _: Any) -> int:
+        return acc + 1
+
+    def merge_accumulators(self, accs: Iterable[int]) -> int:
+        return sum(accs)
+
+    def extract_output(self, acc: int) -> int:
+        return acc
+
+
+def build_report(pipeline: beam.Pipeline, data_files: list[str], reject_files: list[str], *, seed: str,
+                 rate: float, thresholds: list[Threshold]) -> beam.PCollection:
+    """Add the report graph; returns a PCollection of one dict with every combined result."""
+    columns = list(SAMPLE_COLUMNS)
+    samples = (pipeline
+               | "DataFiles" >> beam.Create(data_files)
+               | "ReadData" >> beam.io.ReadAllFromParquetBatched(columns=columns)
+               | "Summarise" >> beam.ParDo(_SummariseSamples(seed, rate, thresholds)).with_outputs(
+                   GROUPS, WORDS, TRAJECTORIES, main="partial"))
+    rejects = (pipeline
+               | "RejectFiles" >> beam.Create(reject_files)
+               | "ReadRejects" >> beam.io.ReadAllFromParquetBatched(columns=list(REJECT_COLUMNS))
+               | "SummariseRejects" >> beam.ParDo(_SummariseRejects()).with_outputs(CLUSTERS, main="partial"))
+    merged = ((samples.partial, rejects.partial) | "Partials" >> beam.Flatten()
+              | "Merge" >> beam.CombineGlobally(MergeReports()))
+    groups = samples[GROUPS] | "TopGroups" >> TopPerSource()
+    words = samples[WORDS] | "TopWords" >> TopPerSource()
+    traj = samples[TRAJECTORIES] | "OnePerTrajectory" >> beam.CombinePerKey(min)
+    traj_stats = traj | "TrajectoryPartials" >> beam.Map(_trajectory_partial)
+    problems = (traj
+                | "ByProblem" >> beam.Map(lambda kv: (kv[1][0], (kv[1][3], kv[1][1])))
+                | "SumProblem" >> beam.CombinePerKey(_sum_pairs)
+                | "ProblemPartials" >> beam.Map(_problem_rate))
+    judge = ((traj_stats, problems) | "JudgePartials" >> beam.Flatten()
+             | "MergeJudge" >> beam.CombineGlobally(MergeReports()))
+    clusters = rejects[CLUSTERS] | "SumClusters" >> beam.CombinePerKey(sum)
+    n_clusters = clusters | "CountClusters" >> beam.CombineGlobally(_Count())
+    largest = (clusters
+               | "ClusterEntries" >> beam.Map(lambda kv: (kv[1], f"{kv[0][0]}\0{kv[0][1]}"))
+               | "TopClusters" >> beam.combiners.Top.Of(TOP_K, key=rank_key))
+    labelled = [merged | "L0" >> beam.Map(lambda v: ("acc", v)),
+                groups | "L1" >> beam.Map(lambda v: ("groups", v)),
+                words | "L2" >> beam.Map(lambda v: ("words", v)),
+                judge | "L3" >> beam.Map(lambda v: ("judge", v)),
+                n_clusters | "L4" >> beam.Map(lambda v: ("n_clusters", v)),
+                largest | "L5" >> beam.Map(lambda v: ("clusters", v))]
+    return tuple(labelled) | "AllResults" >> beam.Flatten() | "ResultDict" >> beam.combiners.ToDict()
+
+
+def _write_pickle(value: Any, path: str) -> None:
+    with FileSystems.create(path) as f:
+        f.write(pickle.dumps(value))
+
+
+def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEED,
+                  edit_kind_budget: int = EDIT_KIND_BUDGET) -> ReportStats:
+    """Run the job on a corpus folder and return its statistics (nothing written but a temp file)."""
+    manifest = read_manifest(corpus_dir)
+    data_files, reject_files, files = corpus_files(corpus_dir)
+    samples = sum(f.rows for f in files if f.split != "rejects")
+    rate = 1.0 if samples <= edit_kind_budget else edit_kind_budget / samples
+    thresholds = near_thresholds(manifest.get("config") or {})
+    result_path = f"{corpus_dir.rstrip('/')}/.report-{uuid.uuid4().hex[:12]}.pkl"
+    pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
+    results = build_report(pipeline, data_files, reject_files, seed=seed, rate=rate, thresholds=thresholds)
+    results | "WriteResults" >> beam.Map(_write_pickle, path=result_path)
+    pipeline.run().wait_until_finish()
+    try:
+        with FileSystems.open(result_path) as f:
+            got = pickle.loads(f.read())
+    finally:
+        if FileSystems.exists(result_path):
+            FileSystems.delete([result_path])
+    clusters = [(n, tuple(key.split("\0", 1))) for n, key in got.get("clusters", [])]
+    return build_stats(manifest=manifest, acc=got.get("acc") or ReportAccumulator(),
+                       top_groups=got.get("groups", {}), top_words=got.get("words", {}),
+                       clusters=(got.get("n_clusters", 0), clusters),
+                       trajectories=got.get("judge") or ReportAccumulator(), files=files,
+                       edit_kind_rate=rate, seed=seed, thresholds=thresholds)
+
+
+def write_outputs(stats: ReportStats, corpus_dir: str) -> dict[str, str]:
+    """Write stats.json, the plots, report.md and report.html into the corpus folder; returns
+    {output name: path}."""
+    from beam_jobs.report_plots import make_plots
+    from beam_jobs.report_render import render_html, render_markdown
+
+    root = corpus_dir.rstrip("/")
+    if "://" not in root:
+        # A rerun may draw fewer plots; no stale picture may stay beside the new report.
+        shutil.rmtree(os.path.join(root, PLOTS_DIR), ignore_errors=True)
+    plots = make_plots(stats)
+    stats.plots = {name: f"{PLOTS_DIR}/{name}.svg" for name in sorted(plots)}
+    written = {}
+    for name, svg in sorted(plots.items()):
+        path = f"{root}/{PLOTS_DIR}/{name}.svg"
+        if "://" not in root:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with FileSystems.create(path) as f:
+            f.write(svg.encode("utf-8"))
+        written[f"plot:{name}"] = path
+    outputs = {
+        STATS_JSON: json.dumps(to_json(stats), indent=2, ensure_ascii=False) + "\n",
+        REPORT_MD: render_markdown(stats),
+        REPORT_HTML: render_html(stats, plots),
+    }
+    for name, text in outputs.items():
+        path = f"{root}/{name}"
+        with FileSystems.create(path) as f:
+            f.write(text.encode("utf-8"))
+        written[name] = path
+    return written
+
+
+def run_report(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEED,
+               edit_kind_budget: int = EDIT_KIND_BUDGET) -> dict[str, Any]:
+    """The report on an existing corpus folder, written into it; returns stats.json's content."""
+    stats = compute_stats(corpus_dir, beam_args, seed=seed, edit_kind_budget=edit_kind_budget)
+    write_outputs(stats, corpus_dir)
+    return to_json(stats)
