@@ -99,7 +99,8 @@ class _FetchRepository(beam.DoFn):
             handle = gh.RepoHandle(url)
         except gh.RepositoryError as exc:
             self._clone_failures.inc()
-            detail = f"cloning {redact_url(url)}: {exc.reason}: {exc.detail}"
+            why = exc.detail if exc.reason == "clone_failed" else f"{exc.reason}: {exc.detail}"
+            detail = f"cloning {redact_url(url)}: {why}"
             for candidate in candidates:
                 self._stage.incoming()
                 yield self._stage.reject("clone_failed", key=candidate.commit, repo=repo_name,

@@ -193,7 +193,8 @@ def test_fetch_by_clone(served: Served, tmp_path: Path, monkeypatch: pytest.Monk
     gone_url = f"file://{served.root.as_posix()}/bob/gone.git"
     got = {r["key"]: r for r in rejects}
     assert got[c["deleted_repo"].commit]["reason"] == "clone_failed"
-    assert got[c["deleted_repo"].commit]["detail"].startswith(f"cloning {gone_url}: clone_failed: ")
+    assert got[c["deleted_repo"].commit]["detail"] == (
+        f"cloning {gone_url}: failed to resolve path '{served.root.as_posix()}/bob/gone.git': No such file or directory")
     assert rejects == sorted([
         reject("binary", "binary_content", "new contents hold a NUL byte"),
         reject("too_large", "too_large", f"new blob {blob_sha(BIG)} is 120 bytes, over the limit of 100"),
