@@ -33,8 +33,9 @@ EXTENSIONS: tuple[tuple[str, str], ...] = (
 )
 KNOWN = ", ".join(suffix for suffix, _ in EXTENSIONS)
 
-# BigQuery's JSON export leaves out NULL fields instead of writing null; these query columns may be
-# NULL in `commits`, so in JSON lines their absence means NULL, not a file of another shape.
+# JSON writers (BigQuery's export among them, as far as we know) may leave out NULL fields instead of
+# writing null; these query columns may be NULL in `commits`, so in JSON lines their absence means
+# NULL, not a file of another shape. Every other column must be present.
 JSON_NULLABLE = ("subject", "message")
 
 
@@ -108,7 +109,7 @@ def dump_inputs_problem(patterns: list[str]) -> str | None:
 def parse_json_line(line: str) -> dict[str, Any]:
     """One JSON lines row; a line that is not JSON is CandidateError bad_json.
 
-    Absent nullable columns become None (BigQuery omits NULLs from JSON exports). Non-object
+    Absent nullable columns (JSON_NULLABLE) become None. Non-object
     values are returned as is for `candidate_from_row` to reject.
     """
     try:
