@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="also write CommitPackFT's exact column layout under commitpackft_export/")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     parser.add_argument("--print-config", action="store_true", help="print the effective config as YAML and exit")
+    parser.add_argument("--no-report", action="store_true",
+                        help="skip the statistics report (stats.json, report.md, report.html) after the build")
     return parser
 
 
@@ -161,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from schemas.config import ConfigError, config_to_yaml
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["report"]:
+        return report_main(argv[1:])
     args, beam_args = _parser().parse_known_args(argv)
     try:
         config = load_config(args)
@@ -233,6 +237,36 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(summary_table(manifest["counts"]))
     print("\n" + corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
+    if not args.no_report:
+        # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
+        from beam_jobs.report_job import REPORT_HTML, run_report
+
+        run_report(output, _beam_args(beam_args))
+        print(f"report: {os.path.join(output, REPORT_HTML)}")
+    return 0
+
+
+def report_main(argv: Sequence[str]) -> int:
+    """`run_pipeline.py report <corpus-dir> [beam options]`: the statistics report alone, on a
+    finished corpus folder; writes stats.json, report.md, report.html and report_plots/ into it."""
+    parser = argparse.ArgumentParser(
+        prog="run_pipeline.py report",
+        description="Write the statistics report of an existing corpus folder into it. "
+                    "Unknown flags go to Beam's PipelineOptions.")
+    parser.add_argument("corpus", metavar="CORPUS_DIR", help="the output folder of a build (with manifest.json)")
+    args, beam_args = parser.parse_known_args(list(argv))
+    from beam_jobs.report_job import REPORT_HTML, ReportInputError, run_report
+
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        stats = run_report(args.corpus, _beam_args(beam_args))
+    except ReportInputError as exc:
+        print(f"repairpack: error: {exc}", file=sys.stderr)
+        return 2
+    corpus = stats["corpus"]
+    state = "reconciled with" if stats["funnel"]["reconciled"] else "NOT reconciled with"
+    print(f"{corpus['samples']:,} samples, {corpus['rejects']:,} rejects, {state} manifest.json; "
+          f"report: {os.path.join(args.corpus, REPORT_HTML)}")
     return 0
 
 

@@ -63,7 +63,7 @@ def read_manifest(corpus_dir: str) -> dict[str, Any]:
         raise ReportInputError(f"the corpus folder '{corpus_dir}' does not exist")
     path = f"{corpus_dir.rstrip('/')}/{MANIFEST}"
     if not FileSystems.exists(path):
-        raise ReportInputError(f"'{corpus_dir}' has no {MANIFEST}; is it the output folder of a build?")
+        raise ReportInputError(f"'{corpus_dir}' has no {MANIFEST}, so it is not the output folder of a finished build")
     with FileSystems.open(path) as f:
         try:
             return json.loads(f.read().decode("utf-8"))
