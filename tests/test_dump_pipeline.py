@@ -1,0 +1,123 @@
+"""The GitHub-dump source end to end: export files -> clone fetch -> the commit filters -> the corpus.
+
+Real parts only: repositories built with pygit2 and cloned over file:// URLs, the export written as
+Parquet like BigQuery's, the command line run as a user runs it, the output read back with pyarrow.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from schemas.candidate import CandidateCommit
+from tests.fixtures.dump.make_dump_fixtures import write_json_lines, write_parquet
+from tests.gitbuild import RepoBuilder
+from tests.pipeline_helpers import assert_balanced, manifest, read_rows, records, rejects
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _candidate(builder: RepoBuilder, sha: str, path: str, repos: list[str], license: str) -> CandidateCommit:
+    c = builder.repo[sha]
+    parent = c.parents[0]
+    return CandidateCommit(commit=sha, parent=str(parent.id), old_path=path, new_path=path,
+                           old_sha1=str(parent.tree[path].id), new_sha1=str(c.tree[path].id),
+                           subject=c.message.split("\n", 1)[0], message=c.message,
+                           author_time_sec=c.author.time, committer_time_sec=c.committer.time,
+                           repos=repos, license=license)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> tuple[Path, dict[str, CandidateCommit]]:
+    """alice/calc served over file://, and an export of four candidates (one of them gone upstream)."""
+    served = tmp_path / "served"
+    b = RepoBuilder(served / "alice" / "calc.git", bare=True)
+    doc = '"""Arithmetic for the calculator: every operation takes two numbers and returns one."""\n\n'
+    files = {"calc/ops.py": doc + "def add(a, b):\n    return a - b\n",
+             "calc/fmt.py": doc + "def show(x):\n    return str(x)\n"}
+    b.commit(files, "Initial import of the calculator")
+    out = {}
+    files["calc/ops.py"] = doc + "def add(a, b):\n    return a + b\n"
+    out["fix"] = _candidate(b, b.commit(files, "Fix the sign error in add\n\nIt subtracted."), "calc/ops.py",
+                            ["alice/calc", "bob/calc"], "mit")
+    files["calc/fmt.py"] = doc + "def show(x):\n    return repr(x)\n"
+    out["copyleft"] = _candidate(b, b.commit(files, "Use repr for displayed values"), "calc/fmt.py",
+                                 ["alice/calc"], "gpl-3.0")
+    out["gone"] = dataclasses.replace(out["fix"], commit="e" * 40, old_sha1="1" * 40, new_sha1="2" * 40,
+                                      repos=["carol/deleted"])
+    rows = [dataclasses.asdict(c) for c in out.values()]
+    (tmp_path / "export").mkdir()
+    write_parquet(tmp_path / "export" / "part-0.parquet", rows)
+    bad = dict(rows[0], commit="not a sha")
+    write_json_lines(tmp_path / "export" / "part-1.json", [json.dumps(bad)])
+    return served, out
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=600)
+
+
+def test_dump_with_clone_fetch_builds_the_corpus_and_accounts_for_every_row(tmp_path, export):
+    served, cands = export
+    out = tmp_path / "out"
+    proc = _run("--dump", str(tmp_path / "export" / "*"), "--fetch", "clone", "--output", str(out),
+                "--set", f"fetch.clone_url=file://{served.as_posix()}/{{repo}}.git",
+                "--set", "licenses.detector=text")
+    assert proc.returncode == 0, proc.stderr
+    m = manifest(out)
+    counts = m["counts"]
+    assert_balanced(counts)
+    assert counts["bigquery.read"] == {"in": 4, "kept": 3, "bad_sha": 1}
+    assert counts["bigquery.fetch"] == {"in": 3, "kept": 2, "clone_failed": 1}
+    assert counts["bigquery.filters"] == {"in": 2, "kept": 1, "license_not_allowed": 1}
+    [row] = records(out)
+    fix = cands["fix"]
+    assert (row["source"], row["commit"], row["parent"], row["old_file"]) == (
+        "commit", fix.commit, fix.parent, "calc/ops.py")
+    assert row["old_contents"].endswith('one."""\n\ndef add(a, b):\n    return a - b\n')
+    assert row["new_contents"].endswith('one."""\n\ndef add(a, b):\n    return a + b\n')
+    assert row["instruction"] == "Fix the sign error in add"
+    assert (row["repos"], row["group"], row["license"]) == (["alice/calc", "bob/calc"], "alice/calc", "mit")
+    assert "-    return a - b\n+    return a + b" in row["diff"]
+    dropped = rejects(out)
+    assert dropped[("bigquery.fetch", "e" * 40)] == "clone_failed"
+    assert dropped[("bigquery.filters", cands["copyleft"].commit)] == "license_not_allowed"
+    assert [r["reason"] for r in read_rows(out / "rejects") if r["stage"] == "bigquery.read"] == ["bad_sha"]
+    assert m["inputs"]["dump"] == [str(tmp_path / "export" / "*")]
+    assert set(m["input_fingerprints"]["dump"][str(tmp_path / "export" / "*")]) == {
+        str(tmp_path / "export" / "part-0.parquet"), str(tmp_path / "export" / "part-1.json")}
+
+
+def test_dump_combines_with_git_in_one_run(tmp_path, export):
+    served, _ = export
+    repo = RepoBuilder(tmp_path / "local")
+    doc = '"""The starting value of the counter that every caller of this module increments."""\n\n'
+    repo.commit({"m.py": doc + "x = 1\n"}, "Initial")
+    repo.commit({"m.py": doc + "x = 0\n"}, "Fix the initial value of x")
+    out = tmp_path / "out"
+    proc = _run("--dump", str(tmp_path / "export" / "part-0.parquet"), "--git", str(tmp_path / "local"),
+                "--output", str(out), "--set", f"fetch.clone_url=file://{served.as_posix()}/{{repo}}.git",
+                "--set", "licenses.detector=text", "--set", "licenses.allow_list=any")
+    assert proc.returncode == 0, proc.stderr
+    counts = manifest(out)["counts"]
+    assert_balanced(counts)
+    assert counts["git.filters"]["kept"] == 1
+    assert counts["bigquery.filters"]["kept"] == 2
+    assert sorted(r["instruction"] for r in records(out)) == [
+        "Fix the initial value of x", "Fix the sign error in add", "Use repr for displayed values"]
+    summary = proc.stdout.splitlines()
+    stages = [line.split()[0] for line in summary if line.startswith(("git.", "bigquery."))]
+    assert stages.index("git.filters") < stages.index("bigquery.read") < stages.index("bigquery.fetch")
+
+
+def test_dump_pattern_that_matches_nothing_is_one_sentence(tmp_path):
+    proc = _run("--dump", str(tmp_path / "nothing" / "*.parquet"), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("repairpack: error:")]
+    assert len(errors) == 1 and "Traceback" not in proc.stderr
+    assert "nothing" in errors[0]
