@@ -16,16 +16,21 @@ CODENET = Path(__file__).resolve().parents[1] / "samples" / "judge" / "codenet"
 pytest.importorskip("apitools", reason="apache-beam[gcp] provides the Dataflow runner")
 
 
-def test_dataflow_dry_run_builds_every_stage(monkeypatch):
+@pytest.mark.parametrize("fetch", ["clone", "raw"])
+def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
     monkeypatch.setenv("NO_GCE_CHECK", "True")
     options = PipelineOptions(["--runner=DataflowRunner", "--dry_run=True", "--project=demo-project",
                                "--region=us-central1", "--temp_location=gs://demo-bucket/tmp"])
     pipeline = beam.Pipeline(options=options)
-    inputs = Inputs(git=["https://github.com/octo/hello.git"], judge=JudgeInputs(codenet=str(CODENET)))
-    build(pipeline, inputs, build_config("strict"), "gs://demo-bucket/out/.staging-test")
+    inputs = Inputs(git=["https://github.com/octo/hello.git"], judge=JudgeInputs(codenet=str(CODENET)),
+                    dump=["gs://demo-bucket/export/candidates-*.parquet"],
+                    bigquery_query="SELECT 1 AS commit")
+    build(pipeline, inputs, build_config("strict", overrides={"fetch.mode": fetch}), "gs://demo-bucket/out/.staging-test")
     names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
     for expected in ("MineGit/ListCommits", "MineGit/GroupForks", "MineGit/MineCommits",
                      "MineGit/Filter[git.filters]", "MineGit/Annotate",
+                     "GithubDump/ReadDump", "GithubDump/ReadFromBigQuery", "GithubDump/CheckRows",
+                     "GithubDump/Fetch", "GithubDump/Filter[bigquery.filters]", "GithubDump/Annotate",
                      "Judge/ReadCodenet", "Judge/FilterProblems", "Judge/GroupSequences", "Judge/FixSequences",
                      "Assemble/ExactDedup", "Assemble/NearDedup", "Assemble/Decontaminate", "Assemble/Secrets",
                      "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
