@@ -8,7 +8,8 @@ definition cannot drift apart. The edit kinds need the two ASTs and are per samp
 Definitions (also in docs/report.md):
 - lines: newline-terminated lines, plus one for a last line without a newline;
 - change share: (lines added + lines removed) / (old lines + new lines), from the diff's counts;
-- first word: the instruction's first run of non-blank characters, lower-cased, punctuation trimmed;
+- words: runs of non-blank characters (blanks: space, tab, newline, carriage return, form feed);
+- first word: the instruction's first word, lower-cased, ASCII punctuation trimmed;
 - edit kinds: see `edit_kinds`.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pyarrow.compute as pc
 
 # The same pattern in RE2 (pyarrow) and Python's re: blanks spelled out, as RE2's \s is ASCII-only.
 FIRST_WORD_PATTERN = r"^[\t\n\f\r ]*(?P<word>[^\t\n\f\r ]+)"
+WORD_PATTERN = r"[^\t\n\f\r ]+"
 PUNCTUATION = string.punctuation
 EXAMPLE_INSTRUCTION_CHARS = 500
 EXAMPLE_DIFF_LINES = 60
@@ -71,7 +73,7 @@ def batch_features(table: pa.Table) -> dict[str, np.ndarray]:
     total_lines = old_lines + new_lines
     share = np.divide(added + removed, total_lines, out=np.zeros(len(added), dtype=np.float64),
                       where=total_lines > 0)
-    words = pc.list_value_length(pc.utf8_split_whitespace(instruction))
+    words = pc.count_substring_regex(instruction, WORD_PATTERN)
     return {
         "old_lines": old_lines,
         "new_lines": new_lines,
