@@ -50,7 +50,8 @@ def _file(rng: random.Random, size: int) -> bytes:
     lines: list[str] = []
     used = 0
     while used < size:
-        line = f"{rng.choice(_WORDS)}_{rng.randrange(1000)} = {rng.choice(_WORDS)}_{rng.randrange(1000)} + {rng.randrange(99)}\n"
+        left, right = rng.choice(_WORDS), rng.choice(_WORDS)
+        line = f"{left}_{rng.randrange(1000)} = {right}_{rng.randrange(1000)} + {rng.randrange(99)}\n"
         lines.append(line)
         used += len(line)
     return "".join(lines).encode("utf-8")
@@ -160,13 +161,15 @@ def table(rows: list[dict[str, Any]], latency: float) -> str:
         if r["concurrency"] == 1:
             anchors[r["limit"]] = r["rate"]
         anchor = anchors.get(r["limit"], 0.0)
+        ratio = f"{r['rate'] / anchor:.2f}x" if anchor else "-"
+        limit = f"{r['limit']:g}/s" if r["limit"] else "none"
         ceiling = r["concurrency"] / latency if latency else float("inf")
         if r["limit"]:
             ceiling = min(ceiling, r["limit"])
         lines.append(
-            f"{(str(int(r['limit'])) + '/s') if r['limit'] else 'none':>10}  {r['concurrency']:>4}  {r['candidates']:>5}  "
+            f"{limit:>10}  {r['concurrency']:>4}  {r['candidates']:>5}  "
             f"{r['files']:>5}  {r['seconds']:>7.2f}  {r['rate']:>8.1f}  "
-            f"{(r['rate'] / anchor if anchor else 0.0):>8.2f}x  {ceiling:>9.0f}  "
+            f"{ratio:>9}  {ceiling:>9.0f}  "
             f"{r['peak_rss'] / 2**20:>6.0f}MB  {r['baseline_rss'] / 2**20:>11.0f}MB  "
             f"{json.dumps(r['reasons'], sort_keys=True) if r['reasons'] else '-'}")
     return "\n".join(lines)

@@ -259,6 +259,17 @@ def test_the_rate_limit_caps_requests_per_second(server: FixtureServer) -> None:
     assert times[-1] - times[0] >= (15 - 1) / rate * 0.95
 
 
+def test_a_redirect_to_another_host_does_not_carry_the_token(server: FixtureServer) -> None:
+    with FixtureServer() as elsewhere:
+        elsewhere.add("/mirror/new.py", Route(body=NEW))
+        away = Route(status=302, headers={"Location": elsewhere.base_url + "/mirror/new.py"})
+        moved = server.serve_candidate("moved", NEW, NEW, new_route=away)
+        with RawFetcher(config(server), TOKEN) as fetcher:
+            assert summary(fetcher.fetch_batch([moved])) == [(moved.commit, "")]
+        assert server.auth == [AUTH]
+        assert elsewhere.auth == [None]
+
+
 def test_no_token_means_no_authorization_header(server: FixtureServer, monkeypatch: pytest.MonkeyPatch,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.delenv(TOKEN_ENV, raising=False)
