@@ -45,12 +45,18 @@ class Plot:
 
 
 @dataclass
+class Figures:
+    """Key numbers: a row of cards in the HTML, a two-column table in Markdown."""
+    items: list[tuple[str, str]]
+
+
+@dataclass
 class Code:
     text: str
     title: str = ""
 
 
-Block = Union[Heading, Para, Table, Plot, Code]
+Block = Union[Heading, Para, Table, Plot, Code, Figures]
 
 
 # -------------------------------------------------------------------------------------- formatting
@@ -120,6 +126,7 @@ def blocks(stats: ReportStats) -> list[Block]:
                            for t in stats.size.top_groups)
         out.append(Para(f"**{num(c.samples)} samples** ({parts}), {human_bytes(stats.size.code_bytes)} of code, "
                         f"from {groups}. {num(c.rejects)} records were dropped on the way."))
+        out.append(_key_figures(stats))
         if c.tiny:
             out.append(Para(f"This corpus is tiny ({num(c.samples)} samples): the distributions below are shown "
                             "but say little.", "warn"))
@@ -148,6 +155,22 @@ def blocks(stats: ReportStats) -> list[Block]:
                     f"repository's docs/report.md). Preset `{c.preset or 'unknown'}`; manifest "
                     f"`{c.manifest_format}`.", "small"))
     return out
+
+
+def _key_figures(stats: ReportStats) -> Figures:
+    items = [("samples", num(stats.corpus.samples))]
+    items += [(f"{s} samples", num(n)) for s, n in stats.size.by_source.items()]
+    items.append(("code", human_bytes(stats.size.code_bytes)))
+    if stats.shape:
+        overall = stats.shape[-1]  # `all`, or the only source
+        items.append(("median lines added / removed", f"{num(overall.lines_added.quantiles.get('p50', 0))} / "
+                                                      f"{num(overall.lines_removed.quantiles.get('p50', 0))}"))
+    samples = sum(stats.python.samples_by_source.values())
+    items.append(("syntax fixes", pct(sum(stats.python.old_does_not_parse.values()) / samples if samples else 0)))
+    removed = sum(stats.quality.exact_duplicates_removed.values()) + sum(stats.quality.near_duplicates_removed.values())
+    items.append(("duplicates removed", num(removed)))
+    items.append(("benchmark hits", num(sum(stats.quality.decontamination_hits.values()))))
+    return Figures(items)
 
 
 def _size_section(stats: ReportStats) -> list[Block]:
@@ -334,6 +357,10 @@ def render_markdown(stats: ReportStats) -> str:
             lines.append("")
         elif isinstance(b, Plot):
             lines += [f"![{b.alt}]({stats.plots[b.name]})", ""]
+        elif isinstance(b, Figures):
+            lines += ["| key figure | value |", "|---|---:|"]
+            lines += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in b.items]
+            lines.append("")
         elif isinstance(b, Code):
             fence = "````" if "```" in b.text else "```"
             lines += [fence + b.title, b.text, fence, ""]
@@ -356,6 +383,9 @@ pre{background:#f6f8fa;border:1px solid #e3e6ea;padding:8px 10px;overflow-x:auto
 .warn{background:#fff4e5;border-left:4px solid #e8a33d;padding:8px 12px}
 .ok{background:#eaf6ee;border-left:4px solid #3b8e5a;padding:8px 12px}
 .small{color:#666;font-size:.85em;margin-top:2.5em}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:1em 0}
+.card{flex:1 1 120px;max-width:190px;border:1px solid #e3e6ea;border-radius:6px;padding:10px 12px;background:#fafbfc}
+.card .v{font-size:1.45em;font-weight:600}.card .k{color:#555;font-size:.85em}
 .add{color:#1a7f37}.del{color:#cf222e}.hunk{color:#6f42c1}
 """
 
@@ -425,6 +455,10 @@ def render_html(stats: ReportStats, plots: dict[str, str]) -> str:
             if b.name in plots:
                 body.append(f'<figure><img src="{svg_data_uri(plots[b.name])}" alt="{html.escape(b.alt)}" />'
                             "</figure>")
+        elif isinstance(b, Figures):
+            body.append('<div class="cards">' + "".join(
+                f'<div class="card"><div class="v">{html.escape(v)}</div><div class="k">{html.escape(k)}</div></div>'
+                for k, v in b.items) + "</div>")
         elif isinstance(b, Code):
             body.append(f"<pre>{_diff_html(b.text)}</pre>")
     title = "Corpus statistics report"

@@ -310,6 +310,8 @@ def test_markdown_has_the_tables_and_links_the_plots(fixture_report):
     assert md.startswith("# Corpus statistics report\n")
     assert "| git.commit | 7 | 5 | 71.4 % | multi_file 2 (28.6 %) |" in md
     assert "| WA | AC | 2 | 66.7 % |" in md
+    assert "| samples | 6 |\n| commit samples | 3 |\n| judge samples | 3 |" in md
+    assert "| median lines added / removed | 1 / 1 |\n| syntax fixes | 16.7 % |\n| duplicates removed | 3 |" in md
     for path in stats["plots"].values():
         assert f"]({path})" in md
     assert "This corpus is tiny (6 samples)" in md
