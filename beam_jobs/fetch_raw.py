@@ -41,6 +41,7 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, MaxRetryError, N
 from urllib3.util.retry import Retry
 
 from beam_jobs.accounting import REJECTS, Stage
+from beam_jobs.fetch_errors import FetchError
 from beam_jobs.git_history import ContentError, decode_source
 from schemas.candidate import CandidateCommit, to_commit_record
 from schemas.commit import CommitRecord
@@ -68,15 +69,6 @@ _RETRY_STATUSES = frozenset({429}) | frozenset(range(500, 600))
 _MISSING_STATUSES = frozenset({404, 410})
 
 log = logging.getLogger(__name__)
-
-
-class FetchError(Exception):
-    """A file that could not be fetched or must not be paired; `reason` is the stage reason."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
