@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pygit2
 import pytest
 
 from schemas.candidate import CandidateCommit
@@ -121,3 +122,44 @@ def test_dump_pattern_that_matches_nothing_is_one_sentence(tmp_path):
     errors = [line for line in proc.stderr.splitlines() if line.startswith("repairpack: error:")]
     assert len(errors) == 1 and "Traceback" not in proc.stderr
     assert "nothing" in errors[0]
+
+
+def test_dump_with_raw_fetch_against_a_local_server(tmp_path, export):
+    """--fetch raw: retries through a 429, a 404 and a changed file are rejects, the token never lands."""
+    import os
+
+    from tests.http_fixture import FixtureServer, Route
+
+    served, cands = export
+    repo = pygit2.Repository(str(served / "alice" / "calc.git"))
+    token = "ghp_secret_token_for_test_0123456789"
+    with FixtureServer() as server:
+        fix = cands["fix"]
+        server.add(f"/alice/calc/{fix.parent}/calc/ops.py",
+                   Route(body=repo[fix.old_sha1].data, failures=[(429, {"Retry-After": "0"}), (500, {})]))
+        server.add(f"/alice/calc/{fix.commit}/calc/ops.py", Route(body=repo[fix.new_sha1].data))
+        changed = cands["copyleft"]
+        server.add(f"/alice/calc/{changed.parent}/calc/fmt.py", Route(body=repo[changed.old_sha1].data))
+        server.add(f"/alice/calc/{changed.commit}/calc/fmt.py", Route(body=b"# edited after the dump\n"))
+        out = tmp_path / "out"
+        env = {**os.environ, "GITHUB_TOKEN": token}
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "run_pipeline.py"), "--dump", str(tmp_path / "export" / "part-0.parquet"),
+             "--fetch", "raw", "--output", str(out), "--set", f"fetch.raw_url={server.raw_template}",
+             "--set", "fetch.backoff_base=0.01", "--set", "licenses.detector=text",
+             "--set", "licenses.allow_list=any"],
+            capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert server.counts[f"/alice/calc/{fix.parent}/calc/ops.py"] == 3
+        assert set(server.auth) == {f"Bearer {token}"}
+    counts = manifest(out)["counts"]
+    assert_balanced(counts)
+    assert counts["bigquery.fetch"] == {"in": 3, "kept": 1, "missing_file": 1, "sha_mismatch": 1}
+    assert [r["instruction"] for r in records(out)] == ["Fix the sign error in add"]
+    dropped = rejects(out)
+    assert dropped[("bigquery.fetch", "e" * 40)] == "missing_file"
+    assert dropped[("bigquery.fetch", changed.commit)] == "sha_mismatch"
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+    assert token not in proc.stdout + proc.stderr
