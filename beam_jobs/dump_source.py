@@ -145,7 +145,7 @@ def reject_key(row: Any, filename: str) -> tuple[str, str]:
     return (commit if isinstance(commit, str) and commit else filename), repo
 
 
-class _ToCandidate(beam.DoFn):
+class RowToCandidate(beam.DoFn):
     """(filename, row or JSON line) -> CandidateCommit, or a reject at the read stage."""
 
     def __init__(self, source: str, stage: str, json_lines: bool) -> None:
@@ -197,7 +197,7 @@ class ReadDump(beam.PTransform):
                     | f"{fmt.title()}Files" >> beam.Create(paths)
                     | f"Read{fmt.title()}" >> readers[fmt]())
             parsed = rows | f"{fmt.title()}Candidates" >> beam.ParDo(
-                _ToCandidate(self._source, self._stage, json_lines=fmt == JSON)).with_outputs(REJECTS, main="candidates")
+                RowToCandidate(self._source, self._stage, json_lines=fmt == JSON)).with_outputs(REJECTS, main="candidates")
             candidates.append(parsed.candidates)
             rejects.append(parsed[REJECTS])
         return {"candidates": tuple(candidates) | "DumpCandidates" >> beam.Flatten(),

@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import apache_beam as beam
 
 from beam_jobs.accounting import REJECTS, ApplyFilters
-from beam_jobs.dump_source import SOURCE, STAGE_READ, ReadDump, _ToCandidate
+from beam_jobs.dump_source import SOURCE, STAGE_READ, ReadDump, RowToCandidate
 from beam_jobs.git_source import commit_filters
 from filters.chain import annotate, compiled_rules
 from schemas.config import Config
@@ -63,7 +63,7 @@ class GithubDumpSource(beam.PTransform):
                         project=self._config.bigquery.project or None)
                     | "LabelRows" >> beam.FlatMap(_label_rows))
             checked = rows | "CheckRows" >> beam.ParDo(
-                _ToCandidate(SOURCE, STAGE_READ, json_lines=False)).with_outputs(REJECTS, main="candidates")
+                RowToCandidate(SOURCE, STAGE_READ, json_lines=False)).with_outputs(REJECTS, main="candidates")
             candidate_sets.append(checked.candidates)
             reject_sets.append(checked[REJECTS])
         candidates = tuple(candidate_sets) | "AllCandidates" >> beam.Flatten()
