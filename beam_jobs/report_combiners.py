@@ -16,10 +16,11 @@ from typing import Any, Iterable
 import apache_beam as beam
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from beam_jobs.report_features import (batch_features, chosen_for_edit_kinds, edit_kinds, example_of,
-                                       first_words, problem_key, seeded_hash, trajectory_key,
-                                       trajectory_summary)
+from beam_jobs.report_features import (HASH_SPACE, ONE_PAIR_PER_TRAJECTORY, batch_features, edit_kind_cutoff,
+                                       edit_kinds, example_of, first_words, problem_keys, seeded_hashes,
+                                       trajectory_columns, trajectory_key)
 from schemas.report_stats import QUANTILES, Distribution, Histogram
 
 EXACT_LIMIT = 1024          # integers below it get a sketch bucket of their own
@@ -95,25 +96,27 @@ class Dist:
     bins: list[int] = field(default_factory=list)
     buckets: Counter = field(default_factory=Counter)
 
-    def add(self, values: np.ndarray) -> None:
+    def add(self, values: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Fold values in (each counted `weights[i]` times when given)."""
+        values = np.asarray(values)
         if len(values) == 0:
             return
         m = METRICS[self.metric]
-        values = np.asarray(values)
-        self.count += int(len(values))
-        self.total += float(values.sum())
+        w = np.ones(len(values), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+        self.count += int(w.sum())
+        self.total += float((values * w).sum())
         self.low = min(self.low, float(values.min()))
         self.high = max(self.high, float(values.max()))
         idx = np.clip(np.searchsorted(np.asarray(m.edges), values, side="right") - 1, 0, len(m.edges) - 1)
-        counts = np.bincount(idx, minlength=len(m.edges))
+        counts = np.bincount(idx, weights=w, minlength=len(m.edges)).astype(np.int64)
         if not self.bins:
             self.bins = [0] * len(m.edges)
         for i in np.nonzero(counts)[0]:
             self.bins[int(i)] += int(counts[i])
-        scaled = np.rint(values * SHARE_SCALE) if m.share else values
-        keys, freq = np.unique(sketch_buckets(scaled), return_counts=True)
-        for k, n in zip(keys.tolist(), freq.tolist()):
-            self.buckets[k] += n
+        buckets = sketch_buckets(np.rint(values * SHARE_SCALE) if m.share else values)
+        freq = np.bincount(buckets, weights=w).astype(np.int64)
+        for k in np.nonzero(freq)[0]:
+            self.buckets[int(k)] += int(freq[k])
 
     def merge(self, other: "Dist") -> None:
         if other.count == 0:
@@ -213,13 +216,11 @@ class MergeReports(beam.CombineFn):
 class BatchSummary:
     """What one Arrow batch of data/ contributes: the bounded part, plus pre-counted keyed parts."""
     partial: ReportAccumulator
-    groups: list[tuple[tuple[str, str], int]]          # ((source, group), samples)
-    words: list[tuple[tuple[str, str], int]]           # ((source, first word), samples)
-    trajectories: list[tuple[str, tuple[str, int, int, int]]]  # (key, (problem, length, attempts, accepted))
-
-
-def _value_counts(*columns: list[str]) -> Counter:
-    return Counter(zip(*columns))
+    groups: Counter          # (source, group) -> samples
+    words: Counter           # (source, first word) -> samples
+    problems: Counter        # problem -> (accepted, judged) verdicts of its one-pair trajectories, as 2 counters
+    judged: Counter
+    trajectories: list[tuple[str, tuple[str, int, int, int]]]  # other pairings: (key, (problem, length, attempts, accepted))
 
 
 # Threshold measures (report_summary.near_thresholds) as functions of the batch features.
@@ -231,110 +232,143 @@ THRESHOLD_MEASURES = {
 }
 
 
+def _filled(table: pa.Table, name: str, fill: Any = "") -> pa.Array:
+    column = table.column(name)
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return pc.fill_null(column, fill)
+
+
+def group_counts(columns: dict[str, Any], weights: dict[str, Any] | None = None) -> list[tuple[tuple, int, dict[str, int]]]:
+    """[(key tuple, rows, {weight column: sum})] over the distinct combinations of `columns`, in
+    Arrow's C++ group-by (a Python loop over rows would dominate the job)."""
+    weights = weights or {}
+    table = pa.table({**columns, **weights, "_one": pa.array(np.ones(len(next(iter(columns.values()))), np.int64))})
+    names = list(columns)
+    agg = table.group_by(names).aggregate([("_one", "sum"), *[(w, "sum") for w in weights]]).to_pydict()
+    out = []
+    for i in range(len(agg["_one_sum"])):
+        out.append((tuple(agg[n][i] for n in names), int(agg["_one_sum"][i]),
+                    {w: int(agg[f"{w}_sum"][i] or 0) for w in weights}))
+    return out
+
+
 def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
                     thresholds: Iterable[Any] = ()) -> BatchSummary:
-    """Fold one batch of samples: vectorised features into histograms and sketches, counters of the
-    small categorical columns, the examples and edit-kind subset chosen by seeded hash, and the
-    commit samples within each threshold's band (`thresholds`: report_summary.Threshold)."""
+    """Fold one batch of samples: vectorised features into histograms and sketches, Arrow group-by
+    counts of the categorical columns, the examples and the edit-kind subset chosen by seeded hash,
+    the commit samples within each threshold's band (`thresholds`: report_summary.Threshold), and the
+    judge trajectories."""
     acc = ReportAccumulator()
+    out = BatchSummary(acc, Counter(), Counter(), Counter(), Counter(), [])
     n = table.num_rows
     if n == 0:
-        return BatchSummary(acc, [], [], [])
+        return out
     feats = batch_features(table)
-    source = _str_list(table, "source")
-    split = _str_list(table, "split")
-    license_ = _str_list(table, "license")
-    group = _str_list(table, "group")
-    lang = _str_list(table, "message_lang")
-    parses = [bool(v) if v is not None else True for v in table.column("old_parses").to_pylist()]
-    major = [str(v) if v is not None else "" for v in table.column("python_major").to_pylist()]
-    words = first_words(table.column("instruction")).to_pylist()
-    src = np.asarray(source, dtype=object)
-    for s in sorted(set(source)):
-        mask = src == s
+    source = _filled(table, "source")
+    src = np.asarray(source.to_pylist(), dtype=object)
+    sources = sorted(set(src.tolist()))
+    masks = {s: src == s for s in sources}
+    for s in sources:
         for metric in SAMPLE_METRICS:
-            values = feats[metric][mask]
-            acc.dist(metric, s).add(values)
-            acc.dist(metric, ALL).add(values)
-    commits = src == "commit"
+            acc.dist(metric, s).add(feats[metric][masks[s]])
+    for (s, split, license_), rows, sums in group_counts(
+            {"source": source, "split": _filled(table, "split"), "license": _filled(table, "license")},
+            {"bytes": pa.array(feats["code_bytes"])}):
+        acc.counts[("size", s, split, license_)] += rows
+        acc.counts[("bytes", s, split, license_)] += sums["bytes"]
+    for (s, lang), rows, _ in group_counts({"source": source, "lang": _filled(table, "message_lang")}):
+        acc.counts[("lang", s, lang)] += rows
+    parses = _filled(table, "old_parses", True)
+    for (s, p), rows, _ in group_counts({"source": source, "parses": parses}):
+        acc.counts[("old_parses", s, str(p))] += rows
+    for (m,), rows, _ in group_counts({"major": pc.cast(_filled(table, "python_major", 0), pa.string())}):
+        acc.counts[("python_major", m)] += rows
+    for (s, g), rows, _ in group_counts({"source": source, "group": _filled(table, "group")}):
+        out.groups[(s, g)] += rows
+    for (s, w), rows, _ in group_counts({"source": source, "word": first_words(table.column("instruction"))}):
+        out.words[(s, w)] += rows
+    commits = masks.get("commit", np.zeros(n, dtype=bool))
     for t in thresholds:
         values = THRESHOLD_MEASURES[t.measure](feats)
         inside = int(np.count_nonzero(commits & (values >= t.low) & (values <= t.high)))
         if inside:
             acc.counts[("near_threshold", t.name)] += inside
-    code_bytes = feats["code_bytes"].tolist()
-    for i in range(n):
-        acc.counts[("size", source[i], split[i], license_[i])] += 1
-        acc.counts[("bytes", source[i], split[i], license_[i])] += code_bytes[i]
-    for (s, l), c in _value_counts(source, lang).items():
-        acc.counts[("lang", s, l)] += c
-    for (s, p), c in _value_counts(source, [str(p) for p in parses]).items():
-        acc.counts[("old_parses", s, p)] += c
-    for m, c in Counter(major).items():
-        acc.counts[("python_major", m)] += c
 
-    ids = _str_list(table, "id")
-    hashes = [seeded_hash(seed, i) for i in ids]
-    chosen = [i for i in range(n) if parses[i] and chosen_for_edit_kinds(hashes[i], edit_kind_rate)]
-    if chosen:
-        old = table.column("old_contents").take(chosen).to_pylist()
-        new = table.column("new_contents").take(chosen).to_pylist()
-        for j, i in enumerate(chosen):
+    ids = table.column("id")
+    hashes = seeded_hashes(ids, seed)
+    id_list = ids.to_pylist()
+    chosen = np.nonzero(parses.to_numpy(zero_copy_only=False) & (hashes < np.uint64(min(edit_kind_cutoff(edit_kind_rate),
+                                                                                            HASH_SPACE - 1))))[0]
+    if len(chosen):
+        take = pa.array(chosen)
+        old = table.column("old_contents").take(take).to_pylist()
+        new = table.column("new_contents").take(take).to_pylist()
+        for j, i in enumerate(chosen.tolist()):
             kinds = edit_kinds(old[j] or "", new[j] or "")
             if kinds is None:
                 continue
-            acc.counts[("edit_analysed", source[i])] += 1
+            acc.counts[("edit_analysed", src[i])] += 1
             if not kinds:
-                acc.counts[("edit_none", source[i])] += 1
+                acc.counts[("edit_none", src[i])] += 1
             for kind in kinds:
-                acc.counts[("edit_kind", source[i], kind)] += 1
-    by_source: dict[str, list[int]] = {}
-    for i in range(n):
-        by_source.setdefault(source[i], []).append(i)
-    for s, rows in by_source.items():
-        best = sorted(rows, key=lambda i: (hashes[i], ids[i]))[:EXAMPLES_PER_SOURCE]
-        picked = table.take(best).to_pylist()
-        acc.add_examples(s, [(hashes[i], ids[i], example_of(row)) for i, row in zip(best, picked)])
+                acc.counts[("edit_kind", src[i], kind)] += 1
+    for s in sources:
+        rows = np.nonzero(masks[s])[0]
+        best = rows[np.argsort(hashes[rows], kind="stable")[:EXAMPLES_PER_SOURCE]]
+        picked = table.take(pa.array(best)).to_pylist()
+        acc.add_examples(s, [(int(hashes[i]), id_list[i], example_of(row)) for i, row in zip(best.tolist(), picked)])
 
-    verdict_before = _str_list(table, "verdict_before")
-    verdict_after = _str_list(table, "verdict_after")
-    judge_rows = [i for i in range(n) if source[i] == "judge"]
-    trajectories: dict[str, tuple[str, int, int, int]] = {}
-    if judge_rows:
-        sub = table.take(judge_rows).select(["dataset", "problem_id", "user_id", "verdict_sequence"]).to_pylist()
-        for i, row in zip(judge_rows, sub):
-            acc.counts[("verdict", verdict_before[i], verdict_after[i])] += 1
-            key = trajectory_key(row)
-            if key not in trajectories:
-                trajectories[key] = (problem_key(row), *trajectory_summary(row["verdict_sequence"]))
-    return BatchSummary(
-        partial=acc,
-        groups=sorted(_value_counts(source, group).items()),
-        words=sorted(_value_counts(source, words).items()),
-        trajectories=sorted(trajectories.items()))
-
-
-def _str_list(table: pa.Table, name: str) -> list[str]:
-    column = table.column(name)
-    return ["" if v is None else v for v in column.to_pylist()]
+    judge_rows = masks.get("judge")
+    if judge_rows is not None and judge_rows.any():
+        judge = table.filter(pa.array(judge_rows))
+        for (before, after), rows, _ in group_counts({"before": _filled(judge, "verdict_before"),
+                                                      "after": _filled(judge, "verdict_after")}):
+            acc.counts[("verdict", before, after)] += rows
+        lengths, attempts, accepted = trajectory_columns(judge.column("verdict_sequence"))
+        pairing = np.asarray(_filled(judge, "pairing").to_pylist(), dtype=object)
+        single = np.isin(pairing, list(ONE_PAIR_PER_TRAJECTORY))
+        problems = problem_keys(judge.column("dataset"), judge.column("problem_id"))
+        if single.any():
+            acc.counts[("trajectories",)] += int(single.sum())
+            acc.dist("sequence_length", ALL).add(lengths[single])
+            acc.dist("attempts_before_accepted", ALL).add(attempts[single])
+            keep = pa.array(single)
+            for (problem,), _, sums in group_counts({"problem": problems.filter(keep)},
+                                                    {"accepted": pa.array(accepted[single]),
+                                                     "judged": pa.array(lengths[single])}):
+                out.problems[problem] += sums["accepted"]
+                out.judged[problem] += sums["judged"]
+        if (~single).any():
+            others = np.nonzero(~single)[0]
+            rows = judge.take(pa.array(others)).select(["dataset", "problem_id", "user_id"]).to_pylist()
+            names = problems.take(pa.array(others)).to_pylist()
+            for k, (row, problem) in zip(others.tolist(), zip(rows, names)):
+                out.trajectories.append((trajectory_key(row), (problem, int(lengths[k]), int(attempts[k]),
+                                                               int(accepted[k]))))
+    return out
 
 
 DEDUP_STAGES = ("assembly.exact_dedup", "assembly.near_dedup")
 
 
-def summarise_rejects(table: pa.Table) -> tuple[ReportAccumulator, list[tuple[tuple[str, str], int]]]:
+def summarise_rejects(table: pa.Table) -> tuple[ReportAccumulator, Counter]:
     """Fold one batch of rejects: counts per (stage, reason, source), and duplicate clusters keyed by
     (stage, kept id) from the dedup stages' `kept <id>` detail."""
     acc = ReportAccumulator()
-    stage, reason, source = _str_list(table, "stage"), _str_list(table, "reason"), _str_list(table, "source")
-    detail = _str_list(table, "detail")
-    for key, c in _value_counts(stage, reason, source).items():
-        acc.counts[("reject", *key)] += c
     clusters: Counter = Counter()
-    for s, d in zip(stage, detail):
-        if s in DEDUP_STAGES and d.startswith("kept "):
-            clusters[(s, d[5:].strip())] += 1
-    return acc, sorted(clusters.items())
+    if table.num_rows == 0:
+        return acc, clusters
+    stage = _filled(table, "stage")
+    for key, rows, _ in group_counts({"stage": stage, "reason": _filled(table, "reason"),
+                                      "source": _filled(table, "source")}):
+        acc.counts[("reject", *key)] += rows
+    dedup = pc.is_in(stage, pa.array(DEDUP_STAGES))
+    if pc.any(dedup).as_py():
+        sub = table.filter(dedup)
+        for s, d in zip(_filled(sub, "stage").to_pylist(), _filled(sub, "detail").to_pylist()):
+            if d.startswith("kept "):
+                clusters[(s, d[5:].strip())] += 1
+    return acc, clusters
 
 
 def rank_key(entry: tuple[int, str]) -> tuple[int, list[int]]:

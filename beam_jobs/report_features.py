@@ -34,7 +34,7 @@ EXAMPLE_DIFF_LINES = 60
 # Columns of data/*.parquet the report reads (the rest is provenance it does not need).
 SAMPLE_COLUMNS = ("id", "source", "split", "license", "group", "instruction", "old_contents", "new_contents",
                   "diff", "lines_added", "lines_removed", "hunks", "message_lang", "old_parses", "python_major",
-                  "dataset", "problem_id", "user_id", "verdict_before", "verdict_after", "verdict_sequence")
+                  "dataset", "problem_id", "user_id", "pairing", "verdict_before", "verdict_after", "verdict_sequence")
 REJECT_COLUMNS = ("stage", "reason", "source", "detail")
 ACCEPTED = "AC"
 
@@ -123,18 +123,48 @@ def sample_features(row: dict[str, Any]) -> SampleFeatures:
 
 # ---------------------------------------------------------------------------------------- choosing
 
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def seeded_hashes(ids: pa.Array | pa.ChunkedArray, seed: str) -> np.ndarray:
+    """A 64-bit hash of each id under a seed (FNV-1a from a seed-derived basis, then the splitmix64
+    finaliser), vectorised over an Arrow string column. Examples and the edit-kind subset are the
+    smallest hashes, so the choice is the same on every run and runner, and needs no shuffle."""
+    arr = pc.fill_null(ids, "").cast(pa.large_binary())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks() if arr.num_chunks else pa.array([], pa.large_binary())
+    n = len(arr)
+    basis = int.from_bytes(hashlib.blake2b(seed.encode("utf-8"), digest_size=8).digest(), "big")
+    h = np.full(n, basis ^ 0xCBF29CE484222325, dtype=np.uint64)
+    if n:
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset:arr.offset + n + 1]
+        data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
+        starts, lengths = offsets[:-1], np.diff(offsets)
+        for j in range(int(lengths.max(initial=0))):
+            active = np.nonzero(lengths > j)[0]
+            h[active] = (h[active] ^ data[starts[active] + j].astype(np.uint64)) * _FNV_PRIME
+        h ^= lengths.astype(np.uint64)
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
+    return h
+
+
 def seeded_hash(seed: str, sample_id: str) -> int:
-    """A 64-bit hash of the id under a seed: examples and the edit-kind subset are the smallest (or
-    lowest) hashes, so the choice is the same on every run and every runner, and needs no shuffle."""
-    digest = hashlib.blake2b(sample_id.encode("utf-8"), digest_size=8, key=seed.encode("utf-8")[:64])
-    return int.from_bytes(digest.digest(), "big")
+    """seeded_hashes of one id."""
+    return int(seeded_hashes(pa.array([sample_id], pa.string()), seed)[0])
 
 
 HASH_SPACE = 1 << 64
 
 
-def chosen_for_edit_kinds(h: int, rate: float) -> bool:
-    return rate >= 1.0 or h < int(rate * HASH_SPACE)
+def edit_kind_cutoff(rate: float) -> int:
+    """Samples whose hash is below this are analysed for edit kinds."""
+    return HASH_SPACE if rate >= 1.0 else int(rate * HASH_SPACE)
 
 
 def example_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -160,9 +190,33 @@ def trajectory_key(row: dict[str, Any]) -> str:
     return f"{row.get('dataset') or ''}\0{row.get('problem_id') or ''}\0{row.get('user_id') or ''}"
 
 
-def problem_key(row: dict[str, Any]) -> str:
-    dataset, problem = row.get("dataset") or "", row.get("problem_id") or ""
-    return f"{dataset}/{problem}" if dataset else problem
+def problem_keys(dataset: Any, problem_id: Any) -> pa.Array:
+    """`dataset/problem`, or the problem alone without a dataset (schemas.sample.judge_group's rule)."""
+    dataset, problem = pc.fill_null(dataset, ""), pc.fill_null(problem_id, "")
+    return pc.if_else(pc.equal(dataset, ""), problem, pc.binary_join_element_wise(dataset, problem, "/"))
+
+
+# Pairings that cut one pair per (user, problem): each sample is its own trajectory, no dedup needed.
+ONE_PAIR_PER_TRAJECTORY = frozenset({"", "last-failure"})
+
+
+def trajectory_columns(sequences: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """trajectory_summary of every row at once: (lengths, attempts, accepted) as int64 arrays."""
+    seq = sequences.combine_chunks() if isinstance(sequences, pa.ChunkedArray) else sequences
+    n = len(seq)
+    full = _ints(pc.list_value_length(seq)) if n else np.zeros(0, np.int64)
+    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    if n and full.sum():
+        flat = pc.list_flatten(seq)
+        parents = pc.list_parent_indices(seq).to_numpy(zero_copy_only=False).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(full)[:-1]])
+        positions = np.arange(len(flat), dtype=np.int64) - starts[parents]
+        accepted = pc.fill_null(pc.equal(flat, ACCEPTED), False).to_numpy(zero_copy_only=False)
+        np.minimum.at(first, parents[accepted], positions[accepted])
+    found = first < np.iinfo(np.int64).max
+    lengths = np.where(found, first + 1, full)
+    attempts = np.where(found, first, full)
+    return lengths, attempts, found.astype(np.int64)
 
 
 def trajectory_summary(sequence: list[str] | None) -> tuple[int, int, int]:
@@ -170,10 +224,8 @@ def trajectory_summary(sequence: list[str] | None) -> tuple[int, int, int]:
 
     Samples keep the sequence cut at the first accepted; a sequence without one counts whole.
     """
-    seq = list(sequence or [])
-    first = next((i for i, v in enumerate(seq) if v == ACCEPTED), None)
-    length = len(seq) if first is None else first + 1
-    return length, (length if first is None else first), (0 if first is None else 1)
+    lengths, attempts, accepted = trajectory_columns(pa.array([list(sequence or [])], pa.list_(pa.string())))
+    return int(lengths[0]), int(attempts[0]), int(accepted[0])
 
 
 # ---------------------------------------------------------------------------------------- edit kinds

@@ -22,10 +22,15 @@ import shutil
 import uuid
 from typing import Any, Iterable, Iterator
 
+from collections import Counter
+
 import apache_beam as beam
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP
+from apache_beam.utils.windowed_value import WindowedValue
 
 from beam_jobs.report_combiners import (ALL, MergeReports, ReportAccumulator, rank_key, summarise_batch,
                                         summarise_rejects)
@@ -40,7 +45,7 @@ REPORT_HTML = "report.html"
 PLOTS_DIR = "report_plots"
 DEFAULT_SEED = "repairpack-report-v1"
 # Samples analysed for edit kinds: all of a corpus up to this size, a seeded-hash sample above it.
-EDIT_KIND_BUDGET = 20_000
+EDIT_KIND_BUDGET = 5_000
 
 
 class ReportInputError(Exception):
@@ -93,30 +98,91 @@ def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow]]:
 
 # --------------------------------------------------------------------------------------- the graph
 
-GROUPS, WORDS, TRAJECTORIES, CLUSTERS = "groups", "words", "trajectories", "clusters"
+GROUPS, WORDS, PROBLEMS, TRAJECTORIES, CLUSTERS = "groups", "words", "problems", "trajectories", "clusters"
+# Rows folded at once: Arrow and numpy calls cost the same for 1,000 rows or 20,000.
+BATCH_ROWS = 20_000
+# Keyed counts held per bundle before they are emitted: bounds the memory of a bundle that sees a
+# whole large corpus (the FnApiRunner's bundles can be that big).
+MAX_KEYS = 200_000
+
+
+def _global(value: Any) -> WindowedValue:
+    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
 
 
 class _SummariseSamples(beam.DoFn):
+    """Arrow batches in; per bundle, one partial accumulator and the keyed counts pre-summed (the
+    combiner lifting Beam does for CombinePerKey, done across batches, so a million samples make
+    thousands of keyed elements, not millions)."""
+
     def __init__(self, seed: str, rate: float, thresholds: list[Threshold]) -> None:
         self._seed, self._rate, self._thresholds = seed, rate, thresholds
 
+    def start_bundle(self) -> None:
+        self._tables: list[Any] = []
+        self._rows = 0
+        self._acc = ReportAccumulator()
+        self._groups: Counter = Counter()
+        self._words: Counter = Counter()
+        self._accepted: Counter = Counter()
+        self._judged: Counter = Counter()
+        self._trajectories: list[Any] = []
+
     def process(self, table: Any) -> Iterator[Any]:
+        self._tables.append(table)
+        self._rows += table.num_rows
+        if self._rows >= BATCH_ROWS:
+            self._fold()
+        if len(self._groups) + len(self._words) + len(self._accepted) + len(self._trajectories) > MAX_KEYS:
+            yield from self._emit(windowed=False)
+
+    def _fold(self) -> None:
+        if not self._tables:
+            return
+        import pyarrow as pa
+
+        table = pa.concat_tables(self._tables) if len(self._tables) > 1 else self._tables[0]
+        self._tables, self._rows = [], 0
         summary = summarise_batch(table, seed=self._seed, edit_kind_rate=self._rate, thresholds=self._thresholds)
-        yield summary.partial
-        for item in summary.groups:
-            yield beam.pvalue.TaggedOutput(GROUPS, item)
-        for item in summary.words:
-            yield beam.pvalue.TaggedOutput(WORDS, item)
-        for item in summary.trajectories:
-            yield beam.pvalue.TaggedOutput(TRAJECTORIES, item)
+        self._acc.merge(summary.partial)
+        self._groups.update(summary.groups)
+        self._words.update(summary.words)
+        self._accepted.update(summary.problems)
+        self._judged.update(summary.judged)
+        self._trajectories += summary.trajectories
+
+    def _emit(self, windowed: bool) -> Iterator[Any]:
+        wrap = _global if windowed else (lambda v: v)
+        yield from (beam.pvalue.TaggedOutput(GROUPS, wrap(kv)) for kv in sorted(self._groups.items()))
+        yield from (beam.pvalue.TaggedOutput(WORDS, wrap(kv)) for kv in sorted(self._words.items()))
+        yield from (beam.pvalue.TaggedOutput(PROBLEMS, wrap((p, (self._accepted[p], self._judged[p]))))
+                    for p in sorted(self._judged))
+        yield from (beam.pvalue.TaggedOutput(TRAJECTORIES, wrap(t)) for t in self._trajectories)
+        self._groups, self._words, self._accepted, self._judged = Counter(), Counter(), Counter(), Counter()
+        self._trajectories = []
+
+    def finish_bundle(self) -> Iterator[Any]:
+        self._fold()
+        yield _global(self._acc)
+        yield from self._emit(windowed=True)
 
 
 class _SummariseRejects(beam.DoFn):
+    def start_bundle(self) -> None:
+        self._acc = ReportAccumulator()
+        self._clusters: Counter = Counter()
+
     def process(self, table: Any) -> Iterator[Any]:
         partial, clusters = summarise_rejects(table)
-        yield partial
-        for item in clusters:
-            yield beam.pvalue.TaggedOutput(CLUSTERS, item)
+        self._acc.merge(partial)
+        self._clusters.update(clusters)
+        if len(self._clusters) > MAX_KEYS:
+            yield from (beam.pvalue.TaggedOutput(CLUSTERS, kv) for kv in sorted(self._clusters.items()))
+            self._clusters = Counter()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield _global(self._acc)
+        yield from (beam.pvalue.TaggedOutput(CLUSTERS, _global(kv)) for kv in sorted(self._clusters.items()))
 
 
 def _by_source(item: tuple[tuple[str, str], int]) -> tuple[str, tuple[int, str]]:
@@ -158,25 +224,55 @@ class TopPerSource(beam.PTransform):
                 | "Fold" >> beam.Map(_join_top) | "Dict" >> beam.combiners.ToDict())
 
 
-def _trajectory_partial(item: tuple[str, tuple[str, int, int, int]]) -> ReportAccumulator:
-    import numpy as np
+class FoldValues(beam.CombineFn):
+    """("dist", metric, value) and ("count", name) elements into one ReportAccumulator; values are
+    buffered and folded a few thousand at a time, so memory stays bounded and numpy does the work."""
 
+    FLUSH = 4096
+
+    def create_accumulator(self) -> tuple[ReportAccumulator, dict[str, list[float]]]:
+        return ReportAccumulator(), {}
+
+    def _flush(self, acc: tuple[ReportAccumulator, dict[str, list[float]]], metric: str) -> None:
+        import numpy as np
+
+        values = acc[1].pop(metric, [])
+        if values:
+            acc[0].dist(metric, ALL).add(np.asarray(values))
+
+    def add_input(self, acc: Any, element: tuple) -> Any:
+        if element[0] == "count":
+            acc[0].counts[(element[1],)] += 1
+        else:
+            buf = acc[1].setdefault(element[1], [])
+            buf.append(element[2])
+            if len(buf) >= self.FLUSH:
+                self._flush(acc, element[1])
+        return acc
+
+    def merge_accumulators(self, accs: Iterable[Any]) -> Any:
+        out = self.create_accumulator()
+        for acc in accs:
+            for metric in list(acc[1]):
+                self._flush(acc, metric)
+            out[0].merge(acc[0])
+        return out
+
+    def extract_output(self, acc: Any) -> ReportAccumulator:
+        for metric in list(acc[1]):
+            self._flush(acc, metric)
+        return acc[0]
+
+
+def _trajectory_values(item: tuple[str, tuple[str, int, int, int]]) -> list[tuple]:
     _, (_, length, attempts, _) = item
-    acc = ReportAccumulator()
-    acc.counts[("trajectories",)] += 1
-    acc.dist("sequence_length", ALL).add(np.array([length]))
-    acc.dist("attempts_before_accepted", ALL).add(np.array([attempts]))
-    return acc
+    return [("count", "trajectories"), ("dist", "sequence_length", length),
+            ("dist", "attempts_before_accepted", attempts)]
 
 
-def _problem_rate(item: tuple[str, tuple[int, int]]) -> ReportAccumulator:
-    import numpy as np
-
+def _problem_values(item: tuple[str, tuple[int, int]]) -> list[tuple]:
     _, (accepted, judged) = item
-    acc = ReportAccumulator()
-    acc.counts[("problems",)] += 1
-    acc.dist("problem_acceptance_rate", ALL).add(np.array([accepted / judged if judged else 0.0]))
-    return acc
+    return [("count", "problems"), ("dist", "problem_acceptance_rate", accepted / judged if judged else 0.0)]
 
 
 def _sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -208,7 +304,7 @@ def build_report(pipeline: beam.Pipeline, data_files: list[str], reject_files: l
                | "DataFiles" >> beam.Create(data_files)
                | "ReadData" >> beam.io.ReadAllFromParquetBatched(columns=columns)
                | "Summarise" >> beam.ParDo(_SummariseSamples(seed, rate, thresholds)).with_outputs(
-                   GROUPS, WORDS, TRAJECTORIES, main="partial"))
+                   GROUPS, WORDS, PROBLEMS, TRAJECTORIES, main="partial"))
     rejects = (pipeline
                | "RejectFiles" >> beam.Create(reject_files)
                | "ReadRejects" >> beam.io.ReadAllFromParquetBatched(columns=list(REJECT_COLUMNS))
@@ -217,14 +313,16 @@ def build_report(pipeline: beam.Pipeline, data_files: list[str], reject_files: l
               | "Merge" >> beam.CombineGlobally(MergeReports()))
     groups = samples[GROUPS] | "TopGroups" >> TopPerSource()
     words = samples[WORDS] | "TopWords" >> TopPerSource()
+    # Pairings with several pairs per (user, problem): one element per trajectory, deduplicated by
+    # key (empty under the default last-failure pairing, whose trajectories the batches count).
     traj = samples[TRAJECTORIES] | "OnePerTrajectory" >> beam.CombinePerKey(min)
-    traj_stats = traj | "TrajectoryPartials" >> beam.Map(_trajectory_partial)
-    problems = (traj
-                | "ByProblem" >> beam.Map(lambda kv: (kv[1][0], (kv[1][3], kv[1][1])))
-                | "SumProblem" >> beam.CombinePerKey(_sum_pairs)
-                | "ProblemPartials" >> beam.Map(_problem_rate))
-    judge = ((traj_stats, problems) | "JudgePartials" >> beam.Flatten()
-             | "MergeJudge" >> beam.CombineGlobally(MergeReports()))
+    more_problems = traj | "TrajectoryProblems" >> beam.Map(lambda kv: (kv[1][0], (kv[1][3], kv[1][1])))
+    rates = ((samples[PROBLEMS], more_problems) | "AllProblems" >> beam.Flatten()
+             | "SumProblem" >> beam.CombinePerKey(_sum_pairs)
+             | "ProblemValues" >> beam.FlatMap(_problem_values))
+    judge = ((traj | "TrajectoryValues" >> beam.FlatMap(_trajectory_values), rates)
+             | "JudgeValues" >> beam.Flatten()
+             | "FoldJudge" >> beam.CombineGlobally(FoldValues()))
     clusters = rejects[CLUSTERS] | "SumClusters" >> beam.CombinePerKey(sum)
     n_clusters = clusters | "CountClusters" >> beam.CombineGlobally(_Count())
     largest = (clusters
@@ -264,10 +362,12 @@ def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_
         if FileSystems.exists(result_path):
             FileSystems.delete([result_path])
     clusters = [(n, tuple(key.split("\0", 1))) for n, key in got.get("clusters", [])]
-    return build_stats(manifest=manifest, acc=got.get("acc") or ReportAccumulator(),
+    acc = got.get("acc") or ReportAccumulator()
+    judge = (got.get("judge") or ReportAccumulator()).merge(acc)
+    return build_stats(manifest=manifest, acc=acc,
                        top_groups=got.get("groups", {}), top_words=got.get("words", {}),
                        clusters=(got.get("n_clusters", 0), clusters),
-                       trajectories=got.get("judge") or ReportAccumulator(), files=files,
+                       trajectories=judge, files=files,
                        edit_kind_rate=rate, seed=seed, thresholds=thresholds)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from beam_jobs.accounting import IN, KEPT, flow_order
-from beam_jobs.report_combiners import ALL, ReportAccumulator
+from beam_jobs.report_combiners import ALL, Dist, ReportAccumulator
 from schemas.report_stats import (STATS_VERSION, Cluster, CorpusInfo, EditKind, Example, FileRow, Funnel,
                                   FunnelStage, Instructions, Judge, NearThreshold, Python, Quality, ReasonCount,
                                   ReconciliationCheck, ReportStats, Shape, Size, SizeRow, TopEntry, TopList,
@@ -140,6 +140,13 @@ def _size(acc: ReportAccumulator, files: list[FileRow], top_groups: list[TopList
 
 
 def _dist(acc: ReportAccumulator, metric: str, source: str) -> Any:
+    """A source's distribution; `all` merges the sources' (the batches fold each source once)."""
+    if source == ALL and (metric, ALL) not in acc.dists:
+        merged = Dist(metric)
+        for (m, s), d in sorted(acc.dists.items()):
+            if m == metric:
+                merged.merge(d)
+        return merged.to_schema()
     return acc.dist(metric, source).to_schema()
 
 

@@ -443,3 +443,28 @@ def test_report_renders_in_headless_chromium_without_console_errors(fixture_repo
     page.write_text((folder / "report.html").read_text().replace("</body>", PROBE + "</body>"))
     messages = render_console(page, tmp_path / "profile")
     assert messages == [f"probe: {len(stats['plots'])} images, 0 broken"]
+
+
+def test_each_step_pairs_count_their_trajectory_once(tmp_path):
+    from dataclasses import replace
+
+    from tests.report_helpers import _sample
+
+    base = dict(license="cdla-permissive-2.0", dataset="codenet", pairing="each-step", group="codenet/p7",
+                problem_id="p7", user_id="u7", verdict_sequence=["WA", "RE", "AC"])
+    steps = [_sample("e1", "judge", "x = 1\nprint(x)\n", "x = 2\nprint(x)\n", "Fix this solution to P7: it gets WA.",
+                     verdict_before="WA", verdict_after="RE", step_before=0, step_after=1, **base),
+             _sample("e2", "judge", "x = 2\nprint(x)\n", "x = 2\nprint(x + 1)\n", "Fix this solution to P7: it gets RE.",
+                     verdict_before="RE", verdict_after="AC", step_before=1, step_after=2, **base)]
+    other = replace(steps[1], id="f" * 24, user_id="u8", verdict_sequence=["TLE", "AC"], verdict_before="TLE",
+                    pairing="last-failure")
+    manifest = {"format": "repairpack-manifest/2", "counts": {}, "rows": {"default": {"train": 3}}}
+    folder = write_corpus(tmp_path / "steps", [*steps, other], [], manifest)
+    judge = run_report(str(folder), BEAM_ARGS)["judge"]
+    assert (judge["samples"], judge["trajectories"], judge["problems"]) == (3, 2, 1)
+    assert judge["transitions"] == [{"before": "RE", "after": "AC", "count": 1},
+                                    {"before": "TLE", "after": "AC", "count": 1},
+                                    {"before": "WA", "after": "RE", "count": 1}]
+    assert (judge["sequence_length"]["min"], judge["sequence_length"]["max"]) == (2, 3)
+    # p7: u7 needed 3 verdicts for 1 accepted, u8 2 for 1: 2 / 5.
+    assert judge["problem_acceptance_rate"]["mean"] == 0.4
