@@ -1,24 +1,36 @@
 """Beam source for online-judge exports: submissions in, repair pairs (JudgeRecord) out.
 
+    CodeNet, one problem CSV per element (no shuffle of submissions):
+    ReadCodenet: judge.read ─► judge.language ─► judge.status ─► judge.problem ─► group by user in memory
+                 ─► judge.sequence ─► judge.code ─► judge.repeat ─► judge.pair ─► records
+                                        ▲ (side inputs: problem verdicts, problems shared between files)
+    tally pass over the metadata ─► (judged, accepted, files) per problem ─► CombinePerKey
+
+    single-file exports (and CodeNet rows of a problem that also appears in another file):
     readers ─► judge.read ─► judge.language ─► judge.status ─► judge.problem ─► GroupByKey(user, problem)
-                                                                     ▲                  │
-    readers again ─► (judged, accepted) per problem ─► CombinePerKey ┘ (side input)     ▼
-                                 judge.sequence ─► judge.code ─► judge.repeat ─► judge.pair ─► records
+                 ─► judge.sequence ─► judge.code ─► judge.repeat ─► judge.pair ─► records
 
 Why this shape:
-- CodeNet is read one problem CSV per element after a Reshuffle, so problems spread over workers;
-  single-file exports (Aizu, AtCoder, Codeforces, JSONL) are read in one pass each and their rows
-  reshuffled after.
+- CodeNet keeps one metadata file per problem, so every (user, problem) group lies inside one file.
+  The DoFn that reads a problem's CSV also groups its rows by user and pairs them, so CodeNet needs
+  no shuffle of submissions at all: a runner that holds each shuffle in memory (the FnApiRunner)
+  would otherwise hold every kept submission of the export at once. Memory is one problem's
+  metadata rows (no code) plus one group's code. A problem whose rows appear in more than one input
+  file (a row filed under another problem's CSV, or a JSONL that reuses the dataset name) is not
+  grouped locally: the tally pass counts the files each problem appears in, and such rows take the
+  shuffled path, so the groups are exactly those of a GroupByKey either way.
+- Single-file exports (Aizu, AtCoder, Codeforces, JSONL) are read in one pass each and their rows
+  reshuffled after, then grouped with a GroupByKey on (dataset, problem, user).
 - The acceptance rate describes a problem, so it is counted over every row the metadata has (every
   language, before any filter), combined per problem in Beam and handed to the problem filter as a
   side input: one small number per problem, no global state in any process. The tallies come from
   a second, independent pass over the metadata (cheap: no code is read). Were they taken from the
   main read, the runner could run the problem filter only after buffering the whole read; this way
-  read, filters and the shuffle write are one fused stage that streams.
-- Code files are read after the GroupByKey, and only for submissions up to a group's first
-  Accepted: the shuffle carries packed metadata only, and CodeNet's millions of files in other
-  languages, or after the first Accepted, are never opened. Our DoFns hold one (user, problem)
-  group at a time.
+  read, filters and pairing are one fused stage that streams.
+- Code files are read only after grouping, and only for submissions up to a group's first
+  Accepted: the shuffle (where there is one) carries packed metadata only, and CodeNet's millions of
+  files in other languages, or after the first Accepted, are never opened. Our DoFns hold one
+  (user, problem) group's code at a time.
 
 Every stage counts with `beam_jobs.accounting.Stage`, so in = kept + rejected holds per stage; the
 unit is a submission everywhere except `judge.metadata` (rows of CodeNet's problem_list.csv). At
@@ -117,9 +129,10 @@ def _problem_of(sub: Submission) -> str:
     return problem_key(sub.dataset, sub.problem_id)
 
 
-def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str, tuple[int, int]]]:
-    """(problem, (judged, accepted)) over the rows a reader accepts, summed within one input so the
-    combine sees one partial sum per problem and file."""
+def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str, tuple[int, int, int]]]:
+    """(problem, (judged, accepted, 1)) over the rows a reader accepts, summed within one input so the
+    combine sees one partial sum per problem and file. The 1 counts the files a problem appears in:
+    a problem seen in one file only can be grouped where that file is read (see `_CodenetProblem`)."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for item in items:
         if isinstance(item, Submission):
@@ -128,7 +141,7 @@ def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str,
             tally[0] += judged
             tally[1] += accepted
     for key in sorted(sums):
-        yield key, (sums[key][0], sums[key][1])
+        yield key, (sums[key][0], sums[key][1], 1)
 
 
 class _CountingRead(beam.DoFn):
@@ -145,14 +158,6 @@ class _CountingRead(beam.DoFn):
             else:
                 self._stage.kept()
                 yield item
-
-
-class _ReadCodenetCsv(_CountingRead):
-    def __init__(self, root: str) -> None:
-        self._root = root
-
-    def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo]) -> Iterator[Any]:
-        yield from self._emit(jr.read_codenet_csv(self._root, csv_name, problems), jr.DATASET_CODENET)
 
 
 class _ReadFile(_CountingRead):
@@ -198,12 +203,13 @@ def _description(info: jr.ProblemInfo, root: str, max_chars: int) -> Iterator[tu
 
 # ----------------------------------------------------------------------------------- problem filter
 
-def _sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    judged = accepted = 0
-    for j, a in pairs:
+def _sum_tallies(tallies: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
+    judged = accepted = files = 0
+    for j, a, f in tallies:
         judged += j
         accepted += a
-    return judged, accepted
+        files += f
+    return judged, accepted, files
 
 
 class _ProblemFilter(beam.DoFn):
@@ -249,61 +255,135 @@ def unpack(data: bytes) -> Submission:
     return Submission(*values)
 
 
+class _SequenceStages:
+    """The counters of the four per-group stages, created on the worker (in a DoFn's setup)."""
+
+    def __init__(self) -> None:
+        self.sequence = Stage(STAGE_SEQUENCE, SOURCE)
+        self.code = Stage(STAGE_CODE, SOURCE)
+        self.repeat = Stage(STAGE_REPEAT, SOURCE)
+        self.pair = Stage(STAGE_PAIR, SOURCE)
+
+
+def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: dict[str, str],
+                 stages: _SequenceStages) -> Iterator[Any]:
+    """One (user, problem) group -> JudgeRecords and tagged rejects, counting four stages. The group's
+    code is read here, one file at a time, and only for submissions up to the first Accepted."""
+    seq = jp.sort_sequence(subs)
+    repo = _problem_of(seq[0])
+    stages.sequence.incoming(len(seq))
+    head, dropped = jp.cut_at_first_accepted(seq)
+    for sub, reason in dropped:
+        yield stages.sequence.reject(reason, key=sub.submission_id, repo=repo)
+    if not head:
+        return
+    stages.sequence.kept(len(head))
+
+    steps: list[jp.Step] = []
+    for sub in head:
+        stages.code.incoming()
+        code = jr.load_code(sub, cfg.max_code_bytes)
+        if isinstance(code, jr.ReadReject):
+            yield stages.code.reject(code.reason, key=sub.submission_id, repo=repo, detail=code.detail)
+            continue
+        stages.code.kept()
+        steps.append(jp.clean(sub, code, cfg.strip_docstrings))
+    if not steps:
+        return
+
+    stages.repeat.incoming(len(steps))
+    steps, repeats = jp.collapse_repeats(steps)
+    for step, reason in repeats:
+        yield stages.repeat.reject(reason, key=step.sub.submission_id, repo=repo)
+    stages.repeat.kept(len(steps))
+
+    stages.pair.incoming(len(steps))
+    pairs, reasons = jp.pair_sequence([s.sub.status for s in steps], cfg.pairing)
+    for index in sorted(reasons):
+        yield stages.pair.reject(reasons[index], key=steps[index].sub.submission_id, repo=repo)
+    stages.pair.kept(len(steps) - len(reasons))
+    if not pairs:
+        return
+    verdicts = [s.sub.status for s in steps]
+    ids = [s.sub.submission_id for s in steps]
+    description = descriptions.get(repo, "") if cfg.include_description else ""
+    for pair in pairs:
+        yield _record(steps, pair, verdicts, ids, description, cfg)
+
+
 class _FixSequences(beam.DoFn):
-    """(group key, submissions of one user to one problem) -> JudgeRecords, counting four stages."""
+    """(group key, packed submissions of one user to one problem) -> JudgeRecords, after a shuffle."""
 
     def __init__(self, cfg: JudgeConfig) -> None:
         self._cfg = cfg
 
     def setup(self) -> None:
-        self._sequence = Stage(STAGE_SEQUENCE, SOURCE)
-        self._code = Stage(STAGE_CODE, SOURCE)
-        self._repeat = Stage(STAGE_REPEAT, SOURCE)
-        self._pair = Stage(STAGE_PAIR, SOURCE)
+        self._stages = _SequenceStages()
 
     def process(self, element: tuple[str, Iterable[bytes]], descriptions: dict[str, str]) -> Iterator[Any]:
         _, packed = element
-        cfg = self._cfg
-        seq = jp.sort_sequence(unpack(data) for data in packed)
-        repo = _problem_of(seq[0])
-        self._sequence.incoming(len(seq))
-        head, dropped = jp.cut_at_first_accepted(seq)
-        for sub, reason in dropped:
-            yield self._sequence.reject(reason, key=sub.submission_id, repo=repo)
-        if not head:
-            return
-        self._sequence.kept(len(head))
+        yield from fix_sequence((unpack(data) for data in packed), self._cfg, descriptions, self._stages)
 
-        steps: list[jp.Step] = []
-        for sub in head:
-            self._code.incoming()
-            code = jr.load_code(sub, cfg.max_code_bytes)
-            if isinstance(code, jr.ReadReject):
-                yield self._code.reject(code.reason, key=sub.submission_id, repo=repo, detail=code.detail)
+
+SHARED = "shared"  # the tagged output of `_CodenetProblem` for rows that must take the shuffled path
+
+
+class _CodenetProblem(_CountingRead):
+    """One CodeNet problem CSV -> JudgeRecords and rejects, every stage from judge.read to judge.pair.
+
+    The file holds every submission to its problem, so its (user, problem) groups are complete here
+    and need no shuffle. Rows of a problem that also appears in another input (`shared`, from the
+    tally pass) are emitted untouched on the `shared` output instead, and go through the same
+    filters and the GroupByKey as the single-file readers, so no group is ever split. Kept rows wait
+    in memory as metadata (no code) until the file is read; groups are then paired one at a time,
+    in sorted key order.
+    """
+
+    def __init__(self, root: str, cfg: JudgeConfig) -> None:
+        self._root = root
+        self._cfg = cfg
+
+    def setup(self) -> None:
+        super().setup()
+        self._language = Stage(STAGE_LANGUAGE, SOURCE)
+        self._status = Stage(STAGE_STATUS, SOURCE)
+        self._problem = Stage(STAGE_PROBLEM, SOURCE)
+        self._stages = _SequenceStages()
+        self._language_ok = language_filter(self._cfg)
+        self._status_ok = status_filter(self._cfg)
+
+    def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
+                shared: dict[str, bool], descriptions: dict[str, str]) -> Iterator[Any]:
+        groups: dict[str, list[Submission]] = defaultdict(list)
+        read = self._emit(jr.read_codenet_csv(self._root, csv_name, problems), jr.DATASET_CODENET)
+        for item in read:
+            if not isinstance(item, Submission):
+                yield item  # a judge.read reject
                 continue
-            self._code.kept()
-            steps.append(jp.clean(sub, code, cfg.strip_docstrings))
-        if not steps:
-            return
-
-        self._repeat.incoming(len(steps))
-        steps, repeats = jp.collapse_repeats(steps)
-        for step, reason in repeats:
-            yield self._repeat.reject(reason, key=step.sub.submission_id, repo=repo)
-        self._repeat.kept(len(steps))
-
-        self._pair.incoming(len(steps))
-        pairs, reasons = jp.pair_sequence([s.sub.status for s in steps], cfg.pairing)
-        for index in sorted(reasons):
-            yield self._pair.reject(reasons[index], key=steps[index].sub.submission_id, repo=repo)
-        self._pair.kept(len(steps) - len(reasons))
-        if not pairs:
-            return
-        verdicts = [s.sub.status for s in steps]
-        ids = [s.sub.submission_id for s in steps]
-        description = descriptions.get(repo, "") if cfg.include_description else ""
-        for pair in pairs:
-            yield _record(steps, pair, verdicts, ids, description, cfg)
+            key = _problem_of(item)
+            if key in shared:
+                yield beam.pvalue.TaggedOutput(SHARED, item)
+                continue
+            for stage, check in ((self._language, self._language_ok), (self._status, self._status_ok)):
+                stage.incoming()
+                reason = check(item)
+                if reason is not None:
+                    rejected = stage.reject(reason, key=item.submission_id, repo=key)
+                    if stage is not self._language or self._cfg.language_reject_rows:
+                        yield rejected  # language reject rows may be left out; they are counted all the same
+                    break
+                stage.kept()
+            else:
+                self._problem.incoming()
+                reason = verdicts.get(key, "")
+                if reason:
+                    yield self._problem.reject(reason, key=item.submission_id, repo=key)
+                    continue
+                self._problem.kept()
+                groups[_group_key(item)].append(item)
+        for group in sorted(groups):
+            subs = groups.pop(group)
+            yield from fix_sequence(subs, self._cfg, descriptions, self._stages)
 
 
 def _record(steps: list[jp.Step], pair: jp.Pair, verdicts: list[str], ids: list[str], description: str,
@@ -380,12 +460,15 @@ class JudgeSource(beam.PTransform):
         cfg = self._cfg
         inputs = self._inputs
         subs, stats, rejects, descriptions = [], [], [], []
+        codenet_csvs = codenet_problems = None
+        codenet_root = ""
 
         if inputs.codenet:
             root = os.path.abspath(inputs.codenet)
             roots = p | "CodenetRoot" >> beam.Create([root])
             plist = roots | "ReadProblemList" >> beam.ParDo(_ReadProblemList()).with_outputs(REJECTS, main="problems")
             rejects.append(plist[REJECTS])
+            codenet_root, codenet_problems = root, plist.problems
             csvs = (roots
                     | "ListProblemCsvs" >> beam.FlatMap(jr.codenet_problem_csvs)
                     | "SpreadProblems" >> beam.Reshuffle())
@@ -396,14 +479,10 @@ class JudgeSource(beam.PTransform):
                          | "ListProblemCsvsForTally" >> beam.FlatMap(jr.codenet_problem_csvs)
                          | "SpreadProblemsForTally" >> beam.Reshuffle()
                          | "TallyCodenet" >> beam.FlatMap(lambda name, r: _tallies(jr.read_codenet_csv(r, name)), root))
-            read = (csvs
-                    | "ReadCodenet" >> beam.ParDo(_ReadCodenetCsv(root), beam.pvalue.AsDict(plist.problems))
-                    .with_outputs(REJECTS, main="subs"))
-            subs.append(read.subs)
-            rejects.append(read[REJECTS])
             if cfg.include_description and cfg.description_max_chars > 0:
                 descriptions.append(plist.problems | "ReadDescriptions" >> beam.FlatMap(
                     lambda kv, r, n: _description(kv[1], r, n), root, cfg.description_max_chars))
+            codenet_csvs = csvs
 
         single_files = []
         if inputs.aoj:
@@ -429,15 +508,30 @@ class JudgeSource(beam.PTransform):
             subs.append(read.subs | f"Spread{label}" >> beam.Reshuffle())
             rejects.append(read[REJECTS])
 
-        if not subs:
+        if not subs and codenet_csvs is None:
             empty = p | "NoJudgeInputs" >> beam.Create([])
             return {"records": empty, "rejects": p | "NoJudgeRejects" >> beam.Create([])}
 
+        tallies = (tuple(stats) | "AllStats" >> beam.Flatten()
+                   | "CountPerProblem" >> beam.CombinePerKey(_sum_tallies))
+        problem_verdicts = tallies | "JudgeProblems" >> beam.Map(
+            lambda kv, c: (kv[0], problem_reason(kv[1][0], kv[1][1], c) or ""), cfg)
+        description_side = (tuple(descriptions) | "AllDescriptions" >> beam.Flatten() if descriptions
+                            else p | "NoDescriptions" >> beam.Create([]))
+        local_records = []
+        if codenet_csvs is not None:
+            shared_problems = (tallies | "InSeveralFiles" >> beam.Filter(lambda kv: kv[1][2] > 1)
+                               | "SharedProblems" >> beam.Map(lambda kv: (kv[0], True)))
+            read = (codenet_csvs
+                    | "ReadCodenet" >> beam.ParDo(
+                        _CodenetProblem(codenet_root, cfg), beam.pvalue.AsDict(codenet_problems),
+                        beam.pvalue.AsDict(problem_verdicts), beam.pvalue.AsDict(shared_problems),
+                        beam.pvalue.AsDict(description_side))
+                    .with_outputs(REJECTS, SHARED, main="records"))
+            local_records.append(read.records)
+            subs.append(read[SHARED])
+            rejects.append(read[REJECTS])
         all_subs = tuple(subs) | "AllSubmissions" >> beam.Flatten()
-        problem_verdicts = (tuple(stats) | "AllStats" >> beam.Flatten()
-                            | "CountPerProblem" >> beam.CombinePerKey(_sum_pairs)
-                            | "JudgeProblems" >> beam.Map(
-                                lambda kv, c: (kv[0], problem_reason(kv[1][0], kv[1][1], c) or ""), cfg))
         language = all_subs | ApplyFilters(STAGE_LANGUAGE, SOURCE, [language_filter(cfg)],
                                            key_of=lambda s: s.submission_id, repo_of=_problem_of)
         status = language.kept | ApplyFilters(STAGE_STATUS, SOURCE, [status_filter(cfg)],
@@ -445,8 +539,6 @@ class JudgeSource(beam.PTransform):
         problems = (status.kept
                     | "FilterProblems" >> beam.ParDo(_ProblemFilter(), beam.pvalue.AsDict(problem_verdicts))
                     .with_outputs(REJECTS, main="kept"))
-        description_side = (tuple(descriptions) | "AllDescriptions" >> beam.Flatten() if descriptions
-                            else p | "NoDescriptions" >> beam.Create([]))
         sequences = (problems.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), pack(s)))
                      | "GroupSequences" >> beam.GroupByKey()
@@ -458,4 +550,6 @@ class JudgeSource(beam.PTransform):
             language_rejects = language_rejects | "DropLanguageRejectRows" >> beam.Filter(lambda r: False)
         all_rejects = (tuple(rejects) + (language_rejects, status[REJECTS], problems[REJECTS], sequences[REJECTS])
                        | "JudgeRejects" >> beam.Flatten())
-        return {"records": sequences.records, "rejects": all_rejects}
+        records = (tuple(local_records) + (sequences.records,) | "JudgeRecords" >> beam.Flatten()
+                   if local_records else sequences.records)
+        return {"records": records, "rejects": all_rejects}

@@ -261,3 +261,62 @@ def test_config_may_be_the_section_or_an_object_holding_it(config_kind, tmp_path
 
     source = JudgeSource(JudgeInputs(), cfg if config_kind == "section" else Whole())
     assert source._cfg is cfg
+
+
+def _write_codenet(root: Path, rows_by_csv: dict[str, list[str]], code: dict[tuple[str, str], str]) -> None:
+    header = ("submission_id,problem_id,user_id,date,language,original_language,filename_ext,status,cpu_time,"
+              "memory,code_size,accuracy")
+    (root / "metadata").mkdir(parents=True)
+    (root / "metadata" / "problem_list.csv").write_text(
+        "id,name,dataset,time_limit,memory_limit,rating,tags,complexity\n"
+        + "".join(f"{p},Problem {p},AtCoder,2000,1048576,,,\n" for p in ("p1", "p2")))
+    for name, rows in rows_by_csv.items():
+        (root / "metadata" / name).write_text(header + "\n" + "\n".join(rows) + "\n")
+    for (problem, sid), text in code.items():
+        folder = root / "data" / problem / "Python"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{sid}.py").write_text(text)
+
+
+def test_a_problem_in_several_files_is_grouped_across_them(tmp_path):
+    """CodeNet groups are formed where a problem's CSV is read, without a shuffle; a problem whose rows
+    also appear in another file (a row filed under the wrong CSV, a JSONL reusing the dataset name)
+    takes the shuffled path, so its groups are whole: the same pairs as if everything were in one file."""
+    row = "{sid},{problem},{user},{t},Python,Python (3.8.2),py,{status},10,9000,20,1/4"
+    t0 = 1590969600
+    root = tmp_path / "codenet"
+    _write_codenet(root, {
+        "p1.csv": [row.format(sid="s1", problem="p1", user="u1", t=t0 + 100, status="Wrong Answer"),
+                   row.format(sid="s5", problem="p1", user="u2", t=t0 + 100, status="Wrong Answer"),
+                   row.format(sid="s6", problem="p1", user="u2", t=t0 + 200, status="Accepted")],
+        # u1's Accepted to p1 is filed under p2's CSV; p2's own group is local
+        "p2.csv": [row.format(sid="s2", problem="p1", user="u1", t=t0 + 200, status="Accepted"),
+                   row.format(sid="s3", problem="p2", user="u1", t=t0 + 100, status="Runtime Error"),
+                   row.format(sid="s4", problem="p2", user="u1", t=t0 + 200, status="Accepted")],
+    }, {("p1", "s1"): "print(1)\n", ("p1", "s2"): "print(2)\n", ("p2", "s3"): "print(3)\n",
+        ("p2", "s4"): "print(4)\n", ("p1", "s5"): "print(5)\n", ("p1", "s6"): "print(6)\n"})
+    jsonl = tmp_path / "more.jsonl"
+    # the JSONL reuses dataset "codenet": its u3 group on p2 joins nothing, but p2 is now in two inputs
+    jsonl.write_text(
+        '{"submission_id": "j1", "problem_id": "p2", "user_id": "u1", "time": 1590969750, "language": "Python 3", '
+        '"status": "WA", "dataset": "codenet", "code": "print(7)\\n"}\n')
+    cfg = JudgeConfig(max_acceptance_rate=None, min_judged_submissions=0)
+    records, rejects, counts = run_judge(JudgeInputs(codenet=str(root), judge_jsonl=str(jsonl)), cfg,
+                                         tmp_path / "out")
+    assert pairs(records) == [("j1", "s4"), ("s1", "s2"), ("s5", "s6")]
+    assert rejects == {("judge.pair", "s3"): "superseded"}
+    assert counts["judge.read"] == {"in": 7, "kept": 7}
+    assert counts["judge.pair"] == {"in": 7, "kept": 6, "superseded": 1}
+
+
+def test_language_reject_rows_left_out_on_both_paths(tmp_path):
+    row = "{sid},{problem},u1,{t},{lang},{lang},py,Wrong Answer,10,9000,20,1/4"
+    t0 = 1590969600
+    root = tmp_path / "codenet"
+    _write_codenet(root, {"p1.csv": [row.format(sid="s1", problem="p1", t=t0 + 100, lang="C++")],
+                          "p2.csv": [row.format(sid="s2", problem="p1", t=t0 + 200, lang="C++"),
+                                     row.format(sid="s3", problem="p2", t=t0 + 200, lang="C++")]}, {})
+    cfg = JudgeConfig(max_acceptance_rate=None, min_judged_submissions=0, language_reject_rows=False)
+    records, rejects, counts = run_judge(JudgeInputs(codenet=str(root)), cfg, tmp_path / "out")
+    assert (records, rejects) == ([], {})
+    assert counts["judge.language"] == {"in": 3, "language_not_allowed": 3}
