@@ -468,3 +468,27 @@ def test_each_step_pairs_count_their_trajectory_once(tmp_path):
     assert (judge["sequence_length"]["min"], judge["sequence_length"]["max"]) == (2, 3)
     # p7: u7 needed 3 verdicts for 1 accepted, u8 2 for 1: 2 / 5.
     assert judge["problem_acceptance_rate"]["mean"] == 0.4
+
+
+def test_report_job_translates_for_dataflow(monkeypatch):
+    """Offline proof that every DoFn and CombineFn of the report job pickles for Dataflow."""
+    pytest.importorskip("apitools", reason="apache-beam[gcp] provides the Dataflow runner")
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from beam_jobs.report_job import build_report
+    from beam_jobs.report_summary import near_thresholds
+
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    pipeline = beam.Pipeline(options=PipelineOptions([
+        "--runner=DataflowRunner", "--dry_run=True", "--project=demo-project", "--region=us-central1",
+        "--temp_location=gs://demo-bucket/tmp"]))
+    results = build_report(pipeline, ["gs://demo-bucket/out/data/train-00000-of-00001.parquet"],
+                           ["gs://demo-bucket/out/rejects/rejects-00000-of-00001.parquet"], seed=DEFAULT_SEED,
+                           rate=0.5, thresholds=near_thresholds({"filters": {"pair_min_chars": 175}}))
+    _ = results | beam.Map(lambda r: r)
+    names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
+    for expected in ("ReadData", "Summarise", "Merge", "TopGroups/Top", "OnePerTrajectory", "FoldJudge",
+                     "SumClusters", "ResultDict"):
+        assert expected in names, expected
+    assert pipeline.run().state == "DONE"
