@@ -142,6 +142,8 @@ class Dist:
                 value = bucket_value(bucket)
                 if METRICS[self.metric].share:
                     value /= SHARE_SCALE
+                elif bucket >= EXACT_LIMIT:
+                    value = round(value)  # lengths are whole numbers
                 return min(max(value, self.low), self.high)
         return self.high
 
@@ -229,6 +231,7 @@ THRESHOLD_MEASURES = {
     "old characters": lambda f: f["old_chars"],
     "change share": lambda f: f["change_share"],
     "instruction words": lambda f: f["instruction_words"],
+    "bytes of the larger version": lambda f: np.maximum(f["old_bytes"], f["new_bytes"]),
 }
 
 
@@ -273,7 +276,7 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
             acc.dist(metric, s).add(feats[metric][masks[s]])
     for (s, split, license_), rows, sums in group_counts(
             {"source": source, "split": _filled(table, "split"), "license": _filled(table, "license")},
-            {"bytes": pa.array(feats["code_bytes"])}):
+            {"bytes": pa.array(feats["old_bytes"] + feats["new_bytes"])}):
         acc.counts[("size", s, split, license_)] += rows
         acc.counts[("bytes", s, split, license_)] += sums["bytes"]
     for (s, lang), rows, _ in group_counts({"source": source, "lang": _filled(table, "message_lang")}):
@@ -287,10 +290,10 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
         out.groups[(s, g)] += rows
     for (s, w), rows, _ in group_counts({"source": source, "word": first_words(table.column("instruction"))}):
         out.words[(s, w)] += rows
-    commits = masks.get("commit", np.zeros(n, dtype=bool))
     for t in thresholds:
         values = THRESHOLD_MEASURES[t.measure](feats)
-        inside = int(np.count_nonzero(commits & (values >= t.low) & (values <= t.high)))
+        applies = masks.get(t.source, np.zeros(n, dtype=bool))
+        inside = int(np.count_nonzero(applies & (values >= t.low) & (values <= t.high)))
         if inside:
             acc.counts[("near_threshold", t.name)] += inside
 

@@ -85,7 +85,8 @@ def batch_features(table: pa.Table) -> dict[str, np.ndarray]:
         "change_share": np.minimum(share, 1.0),
         "instruction_chars": _ints(pc.utf8_length(instruction)),
         "instruction_words": _ints(words),
-        "code_bytes": _ints(pc.binary_length(old)) + _ints(pc.binary_length(new)),
+        "old_bytes": _ints(pc.binary_length(old)),
+        "new_bytes": _ints(pc.binary_length(new)),
     }
 
 
@@ -102,8 +103,14 @@ class SampleFeatures:
     change_share: float
     instruction_chars: int
     instruction_words: int
-    code_bytes: int
+    old_bytes: int
+    new_bytes: int
     first_word: str
+
+    @property
+    def code_bytes(self) -> int:
+        """UTF-8 bytes of both versions: what the report's size tables add up."""
+        return self.old_bytes + self.new_bytes
 
 
 def sample_features(row: dict[str, Any]) -> SampleFeatures:

@@ -67,7 +67,9 @@ def num(n: Any) -> str:
     if isinstance(n, int):
         return f"{n:,}"
     if isinstance(n, float):
-        return f"{n:,.0f}" if n.is_integer() and abs(n) >= 10 else f"{n:,.3g}"
+        if n.is_integer() or abs(n) >= 100:
+            return f"{n:,.0f}"
+        return f"{n:.3g}" if abs(n) < 1 else f"{n:,.2f}".rstrip("0").rstrip(".")
     return str(n)
 
 
@@ -310,10 +312,10 @@ def _quality_section(stats: ReportStats) -> list[Block]:
                          [[cl.stage, cl.kept, num(cl.removed)] for cl in q.largest_clusters],
                          "Largest duplicate clusters.", [False, False, True]))
     if q.near_threshold:
-        out.append(Table(["threshold", "value", "measure", "commit samples within 10 %"],
-                         [[t.name, num(t.threshold), t.measure, num(t.samples)] for t in q.near_threshold],
-                         "Kept commit samples close to a filter bound: a small change of the bound moves them.",
-                         [False, True, False, True]))
+        out.append(Table(["threshold", "value", "measure", "source", "samples within 10 %"],
+                         [[t.name, num(t.threshold), t.measure, t.source, num(t.samples)] for t in q.near_threshold],
+                         "Kept samples close to a filter bound, on the kept side: a small change of the bound "
+                         "moves them.", [False, True, False, False, True]))
     return out
 
 

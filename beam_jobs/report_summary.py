@@ -25,35 +25,35 @@ DECONTAMINATION_PREFIX = "benchmark_"
 
 @dataclass(frozen=True)
 class Threshold:
-    """A filter bound and the sample measure it applies to; `low` and `high` are the band counted."""
+    """A filter bound, the sample measure it applies to and the source whose samples went through
+    it; `low` and `high` are the band counted."""
     name: str
     threshold: float
     measure: str
     low: float
     high: float
+    source: str = "commit"
 
 
 def near_thresholds(config: dict[str, Any], margin: float = NEAR_MARGIN) -> list[Threshold]:
-    """The commit filters' numeric bounds in the build's config, each with the band of kept values
-    within `margin` of it. Only bounds that are set; judge samples never went through them."""
-    filters = config.get("filters", {}) if isinstance(config, dict) else {}
+    """The numeric bounds in the build's config that a kept sample can be measured against, each
+    with the band of kept values within `margin` of it: the commit filters (judge samples never went
+    through them) and the judge's code size limit. Only bounds that are set."""
+    config = config if isinstance(config, dict) else {}
     out = []
 
-    def lower(key: str, measure: str) -> None:
-        v = filters.get(key)
-        if isinstance(v, (int, float)) and v > 0:
-            out.append(Threshold(f"filters.{key}", float(v), measure, float(v), float(v) * (1 + margin)))
+    def bound(section: str, key: str, measure: str, upper: bool, source: str = "commit") -> None:
+        v = (config.get(section) or {}).get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+            low, high = (float(v) * (1 - margin), float(v)) if upper else (float(v), float(v) * (1 + margin))
+            out.append(Threshold(f"{section}.{key}", float(v), measure, low, high, source))
 
-    def upper(key: str, measure: str) -> None:
-        v = filters.get(key)
-        if isinstance(v, (int, float)) and v > 0:
-            out.append(Threshold(f"filters.{key}", float(v), measure, float(v) * (1 - margin), float(v)))
-
-    lower("pair_min_chars", "old + new characters")
-    upper("pair_max_chars", "old + new characters")
-    upper("old_max_chars", "old characters")
-    upper("max_change_share", "change share")
-    lower("instruction_min_words", "instruction words")
+    bound("filters", "pair_min_chars", "old + new characters", upper=False)
+    bound("filters", "pair_max_chars", "old + new characters", upper=True)
+    bound("filters", "old_max_chars", "old characters", upper=True)
+    bound("filters", "max_change_share", "change share", upper=True)
+    bound("filters", "instruction_min_words", "instruction words", upper=False)
+    bound("judge", "max_code_bytes", "bytes of the larger version", upper=True, source="judge")
     return out
 
 
@@ -246,7 +246,7 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
         decontamination_hits=dict(sorted(decon.items())),
         benchmarks_checked=sorted((manifest.get("benchmarks") or {}).keys()),
         secrets_findings=dict(sorted((manifest.get("secrets_findings") or {}).items())),
-        near_threshold=[NearThreshold(t.name, t.threshold, t.measure, NEAR_MARGIN,
+        near_threshold=[NearThreshold(t.name, t.source, t.threshold, t.measure, NEAR_MARGIN,
                                       acc.counts.get(("near_threshold", t.name), 0)) for t in thresholds])
 
     examples = {s: [Example(**e) for _, _, e in acc.examples.get(s, [])] for s in sources}

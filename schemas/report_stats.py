@@ -207,6 +207,7 @@ class Cluster:
 @dataclass
 class NearThreshold:
     name: str = doc("the config key, e.g. `filters.pair_min_chars`")
+    source: str = doc("the samples it applies to: `commit` (the commit filters) or `judge`")
     threshold: float = doc("its value in the manifest's config")
     measure: str = doc("what is compared with it")
     margin: float = doc("the band: within this relative distance of the threshold, on the kept side")
@@ -222,7 +223,7 @@ class Quality:
     decontamination_hits: dict[str, int] = doc("per benchmark, samples removed (reason `benchmark_<name>`)")
     benchmarks_checked: list[str] = doc("the benchmarks decontamination ran against (manifest `benchmarks`)")
     secrets_findings: dict[str, int] = doc("redacted or dropped secrets by kind (manifest `secrets_findings`)")
-    near_threshold: list[NearThreshold] = doc("kept samples close to a filter threshold")
+    near_threshold: list[NearThreshold] = doc("kept samples close to a filter threshold, per threshold set in the build's config")
 
 
 @dataclass

@@ -80,7 +80,8 @@ def fixture_rejects(samples: list[RepairSample]) -> list[Any]:
 
 
 FIXTURE_CONFIG = {"preset": "strict", "filters": {"pair_min_chars": 17, "max_change_share": 0.5,
-                                                  "instruction_min_words": 4}}
+                                                  "instruction_min_words": 4},
+                  "judge": {"max_code_bytes": 33}}
 
 
 def fixture_manifest() -> dict[str, Any]:

@@ -227,8 +227,11 @@ def test_python_and_quality_numbers_are_exact(fixture_report):
         {"stage": "assembly.near_dedup", "kept": samples[3].id, "removed": 1}]
     assert quality["decontamination_hits"] == {"humaneval": 1}
     assert quality["benchmarks_checked"] == ["humaneval"] and quality["secrets_findings"] == {"email": 1}
-    assert [(t["name"], t["samples"]) for t in quality["near_threshold"]] == [
-        ("filters.pair_min_chars", 1), ("filters.max_change_share", 1), ("filters.instruction_min_words", 1)]
+    # pair_min_chars 17: c2 has 9 + 9 characters; max_change_share 0.5: c1 rewrites half its lines;
+    # instruction_min_words 4: c2's "Use the right variable"; max_code_bytes 33 (band 29.7 to 33): j1's 30 bytes.
+    assert [(t["name"], t["source"], t["samples"]) for t in quality["near_threshold"]] == [
+        ("filters.pair_min_chars", "commit", 1), ("filters.max_change_share", "commit", 1),
+        ("filters.instruction_min_words", "commit", 1), ("judge.max_code_bytes", "judge", 1)]
 
 
 def test_examples_are_chosen_by_seeded_hash(fixture_report):
@@ -392,6 +395,16 @@ def test_a_build_writes_a_report_that_reconciles_with_its_manifest(tmp_path, cap
     assert stats["quality"]["exact_duplicates_removed"] == {"commit": 1}
     assert stats["quality"]["near_duplicates_removed"] == {"judge": 1}
     assert stats["judge"]["samples"] == 13 and stats["python"]["old_does_not_parse"] == {"commit": 0, "judge": 1}
+    assert "e+0" not in (out / "report.md").read_text()  # numbers read as numbers, not 1.18e+03
+
+
+def test_numbers_are_formatted_for_people():
+    from beam_jobs.report_render import human_bytes, num, pct
+
+    assert [num(1180.4), num(38.08), num(2.0), num(0.0653), num(1234567), num(True)] == [
+        "1,180", "38.08", "2", "0.0653", "1,234,567", "yes"]
+    assert [pct(0), pct(0.0004), pct(0.5)] == ["0 %", "< 0.1 %", "50.0 %"]
+    assert [human_bytes(512), human_bytes(31_437)] == ["512 B", "30.7 KB"]
 
 
 # ----------------------------------------------------------------------------------- headless browser
