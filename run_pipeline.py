@@ -237,10 +237,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print(summary_table(manifest["counts"]))
     print("\n" + corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
-    if not args.no_report:
-        # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
-        from beam_jobs.report_job import REPORT_HTML, run_report
+    from beam_jobs.report_job import REPORT_HTML, remove_outputs, run_report
 
+    if args.no_report:
+        remove_outputs(output)  # a report of the replaced corpus would describe other data
+    else:
+        # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
         run_report(output, _beam_args(beam_args))
         print(f"report: {os.path.join(output, REPORT_HTML)}")
     return 0

@@ -404,6 +404,18 @@ def write_outputs(stats: ReportStats, corpus_dir: str) -> dict[str, str]:
     return written
 
 
+def remove_outputs(corpus_dir: str) -> None:
+    """Delete an earlier report from a local corpus folder: after a new build it describes other data."""
+    root = corpus_dir.rstrip("/")
+    if "://" in root:
+        return
+    for name in (STATS_JSON, REPORT_MD, REPORT_HTML):
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            os.remove(path)
+    shutil.rmtree(os.path.join(root, PLOTS_DIR), ignore_errors=True)
+
+
 def run_report(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEED,
                edit_kind_budget: int = EDIT_KIND_BUDGET) -> dict[str, Any]:
     """The report on an existing corpus folder, written into it; returns stats.json's content."""

@@ -505,3 +505,33 @@ def test_report_job_translates_for_dataflow(monkeypatch):
                      "SumClusters", "ResultDict"):
         assert expected in names, expected
     assert pipeline.run().state == "DONE"
+
+
+def test_edit_kinds_above_the_budget_use_the_seeded_hash_subset(tmp_path):
+    from beam_jobs.report_features import HASH_SPACE, edit_kind_cutoff
+    from beam_jobs.report_job import compute_stats
+
+    folder = write_fixture_corpus(tmp_path / "c")
+    stats = compute_stats(str(folder), BEAM_ARGS, edit_kind_budget=3)
+    assert stats.python.edit_kinds_sample_rate == 0.5
+    cutoff = edit_kind_cutoff(0.5)
+    assert cutoff == HASH_SPACE // 2
+    expected = {"commit": 0, "judge": 0}
+    for s in fixture_samples():
+        if s.old_parses and seeded_hash(DEFAULT_SEED, s.id) < cutoff:
+            expected[s.source] += 1
+    assert stats.python.edit_kinds_analysed == expected == {"commit": 2, "judge": 0}
+
+
+def test_a_build_with_no_report_removes_the_stale_one(tmp_path, capsys):
+    import run_pipeline
+
+    out = write_fixture_corpus(tmp_path / "corpus")
+    run_report(str(out), BEAM_ARGS)
+    assert (out / "report_plots").is_dir()
+    rc = run_pipeline.main(["--codenet", str(ROOT / "samples" / "judge" / "codenet"), "--output", str(out),
+                            "--overwrite", "--no-report"])
+    assert rc == 0
+    assert "report:" not in capsys.readouterr().out
+    assert not any((out / name).exists() for name in ("stats.json", "report.md", "report.html", "report_plots"))
+    assert (out / "manifest.json").is_file()
