@@ -300,8 +300,9 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
     ids = table.column("id")
     hashes = seeded_hashes(ids, seed)
     id_list = ids.to_pylist()
-    chosen = np.nonzero(parses.to_numpy(zero_copy_only=False) & (hashes < np.uint64(min(edit_kind_cutoff(edit_kind_rate),
-                                                                                            HASH_SPACE - 1))))[0]
+    cutoff = edit_kind_cutoff(edit_kind_rate)
+    in_subset = np.ones(n, dtype=bool) if cutoff >= HASH_SPACE else hashes < np.uint64(cutoff)
+    chosen = np.nonzero(parses.to_numpy(zero_copy_only=False) & in_subset)[0]
     if len(chosen):
         take = pa.array(chosen)
         old = table.column("old_contents").take(take).to_pylist()

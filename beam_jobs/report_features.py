@@ -53,10 +53,6 @@ def _ints(column: Any) -> np.ndarray:
     return pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _strings(column: Any) -> list[str]:
-    return pc.fill_null(column, "").to_pylist()
-
-
 def first_words(instructions: Any) -> pa.Array:
     """The first word of each instruction (empty string when there is none)."""
     word = pc.struct_field(pc.extract_regex(pc.fill_null(instructions, ""), FIRST_WORD_PATTERN), "word")
@@ -311,14 +307,6 @@ def _changed_kinds(tree: ast.AST, info: dict[int, tuple[int, list[ast.AST]]], ot
         return found
 
     walk(tree)
-
-
-def parses(code: str) -> bool:
-    try:
-        ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
 
 
 def edit_kinds(old: str, new: str) -> frozenset[str] | None:
