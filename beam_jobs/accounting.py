@@ -46,17 +46,24 @@ class Stage:
             REJECTS, make_reject(self.stage, reason, source=self.source, key=key, repo=repo, detail=detail))
 
 
-class _FilterFn(beam.DoFn):
-    def __init__(self, stage: str, source: str, filters: list[Check],
-                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str]) -> None:
+class StageDoFn(beam.DoFn):
+    """A DoFn that counts one stage: it pickles the stage's name, and makes its counters on the worker."""
+
+    def __init__(self, stage: str, source: str) -> None:
         self._stage_name = stage
         self._source = source
-        self._filters = filters
-        self._key_of = key_of
-        self._repo_of = repo_of
 
     def setup(self) -> None:
         self._stage = Stage(self._stage_name, self._source)
+
+
+class _FilterFn(StageDoFn):
+    def __init__(self, stage: str, source: str, filters: list[Check],
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str]) -> None:
+        super().__init__(stage, source)
+        self._filters = filters
+        self._key_of = key_of
+        self._repo_of = repo_of
 
     def process(self, record: Any) -> Iterator[Any]:
         self._stage.incoming()

@@ -19,7 +19,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.parquetio import ReadAllFromParquet
 from apache_beam.io.textio import ReadAllFromText
 
-from beam_jobs.accounting import REJECTS, Stage
+from beam_jobs.accounting import REJECTS, StageDoFn
 from schemas.candidate import CandidateError, candidate_from_row
 
 SOURCE = "bigquery"
@@ -145,16 +145,12 @@ def reject_key(row: Any, filename: str) -> tuple[str, str]:
     return (commit if isinstance(commit, str) and commit else filename), repo
 
 
-class RowToCandidate(beam.DoFn):
+class RowToCandidate(StageDoFn):
     """(filename, row or JSON line) -> CandidateCommit, or a reject at the read stage."""
 
     def __init__(self, source: str, stage: str, json_lines: bool) -> None:
-        self._source = source
-        self._stage_name = stage
+        super().__init__(stage, source)
         self._json_lines = json_lines
-
-    def setup(self) -> None:
-        self._stage = Stage(self._stage_name, self._source)
 
     def process(self, element: tuple[str, Any]) -> Iterator[Any]:
         filename, row = element

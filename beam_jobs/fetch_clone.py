@@ -18,7 +18,7 @@ import pygit2
 from apache_beam.metrics import Metrics
 
 from beam_jobs import git_history as gh
-from beam_jobs.accounting import REJECTS, Stage
+from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.fetch_errors import FetchError
 from schemas.candidate import CandidateCommit, to_commit_record
 from schemas.dump_config import FetchConfig
@@ -78,16 +78,15 @@ def read_candidate(repo: pygit2.Repository, candidate: CandidateCommit, max_file
     return old, new
 
 
-class _FetchRepository(beam.DoFn):
+class _FetchRepository(StageDoFn):
     """(repo, candidates) -> CommitRecord per candidate, or a reject at the fetch stage."""
 
     def __init__(self, config: FetchConfig, source: str, stage: str) -> None:
+        super().__init__(stage, source)
         self._config = config
-        self._source = source
-        self._stage_name = stage
 
     def setup(self) -> None:
-        self._stage = Stage(self._stage_name, self._source)
+        super().setup()
         self._clones = Metrics.counter(CLONE_NAMESPACE, CLONES)
         self._clone_failures = Metrics.counter(CLONE_NAMESPACE, CLONE_FAILURES)
 

@@ -40,7 +40,7 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, MaxRetryError, N
                                 ProtocolError, ReadTimeoutError)
 from urllib3.util.retry import Retry
 
-from beam_jobs.accounting import REJECTS, Stage
+from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.fetch_errors import FetchError
 from beam_jobs.git_history import ContentError, decode_source
 from schemas.candidate import CandidateCommit, to_commit_record
@@ -357,17 +357,16 @@ def fetch_all(fetcher: RawFetcher, candidates: Iterable[CandidateCommit], batch_
 
 # --------------------------------------------------------------------------------------------- Beam
 
-class _FetchBatch(beam.DoFn):
+class _FetchBatch(StageDoFn):
     """list[CandidateCommit] -> CommitRecord, or a reject at the fetch stage. Pickles as a config:
     the pool, threads and token are made in setup() on the worker."""
 
     def __init__(self, config: FetchConfig, source: str, stage: str) -> None:
+        super().__init__(stage, source)
         self._config = config
-        self._source = source
-        self._stage_name = stage
 
     def setup(self) -> None:
-        self._stage = Stage(self._stage_name, self._source)
+        super().setup()
         self._fetcher = RawFetcher.from_environment(self._config)
 
     def teardown(self) -> None:
