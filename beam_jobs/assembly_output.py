@@ -25,7 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.parquet_sink import HashingWriter, pack_row, shard_of, unpack_row, write_parquet
+from beam_jobs.parquet_sink import HashingWriter, pack_row, packed_key, packed_order, shard_of, unpack_row, write_parquet
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -113,21 +113,24 @@ class SplitShards(beam.PTransform):
         self._row_group_rows = row_group_rows
 
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        # Rows cross the shuffle zstd-compressed (parquet_sink.pack_row): runners that keep a shuffle
-        # in memory hold the corpus at a fraction of its size.
+        # Each row crosses the shuffle as one bytes value (parquet_sink.pack_row: key, then the row
+        # pickled without its field names, zstd-compressed when long): runners that keep a shuffle in
+        # memory hold the rows at a fraction of their size as Python objects.
+        names = tuple(self._schema.names)
         if self._keyed:
-            rows = records | "ToRows" >> beam.Map(lambda kv: pack_row(kv[0], to_row(kv[1])))
+            rows = records | "ToRows" >> beam.Map(lambda kv: pack_row(kv[0], to_row(kv[1]), names))
         else:
-            rows = records | "ToRows" >> beam.Map(lambda r: pack_row(r.id, to_row(r)))
+            rows = records | "ToRows" >> beam.Map(lambda r: pack_row(r.id, to_row(r), names))
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
         count = (rows
-                 | "Sizes" >> beam.Map(lambda packed: packed[1])
+                 | "Sizes" >> beam.Map(lambda sized: sized[0])
                  | "CountAndSize" >> beam.CombineGlobally(_CountAndSize())
                  | "ShardCount" >> beam.Map(lambda rs: shard_count(rs[0], rs[1], max_rows=max_rows,
                                                                    max_bytes=max_bytes, fixed=fixed)))
         side = beam.pvalue.AsSingleton(count)
         written = (rows
-                   | "AssignShard" >> beam.Map(lambda kv, n: (shard_of(kv[0], n), kv), n=side)
+                   | "AssignShard" >> beam.Map(lambda sized, n: (shard_of(packed_key(sized[1]), n), sized[1]),
+                                             n=side)
                    | "GroupShards" >> beam.GroupByKey()
                    | "Write" >> beam.Map(self._write, n=side))
         fill = count | "FillEmpty" >> beam.FlatMap(self._write_missing, written=beam.pvalue.AsList(written))
@@ -148,10 +151,11 @@ class SplitShards(beam.PTransform):
         return {"file": relative, "config": self._config, "split": self._split, "rows": entry["rows"],
                 "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
-    def _write(self, element: tuple[int, Iterable[tuple[str, int, int, bytes]]], n: int) -> dict[str, Any]:
+    def _write(self, element: tuple[int, Iterable[bytes]], n: int) -> dict[str, Any]:
         index, packed = element
-        ordered = sorted(packed, key=lambda p: p[0])
-        return self._write_rows(index, n, (unpack_row(p) for p in ordered))
+        ordered = sorted(packed, key=packed_order)
+        names = tuple(self._schema.names)
+        return self._write_rows(index, n, (unpack_row(p, names) for p in ordered))
 
     def _write_missing(self, n: int, written: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         present = {e["file"] for e in written}
