@@ -434,3 +434,59 @@ def test_scancode_is_usable_when_the_run_requires_it():
     import os
     if os.environ.get("REPAIRPACK_REQUIRE_SCANCODE", "") not in ("", "0"):
         assert SCANCODE_MISSING is None, SCANCODE_MISSING
+
+
+# ------------------------------------------------------------------------------- verbatim shortcut
+
+def _verbatim_cases() -> list[tuple[str, str, str, str]]:
+    """(scancode key, GitHub key, license name, reference text) for every text the shortcut knows."""
+    from licenses import verbatim
+
+    folder = verbatim._licenses_folder()
+    cases = []
+    for key in verbatim.SCANCODE_KEYS if folder else ():
+        found = verbatim._read_reference(folder, key)
+        if found is not None:
+            fields, text = found
+            github = keys.github_key_from_scancode(key, fields.get("spdx_license_key"))
+            if github != keys.OTHER:
+                cases.append((key, github, fields.get("name", ""), text))
+    return cases
+
+
+@needs_scancode
+def test_verbatim_shortcut_gives_what_the_scan_gives(loaded_detectors):
+    """The shortcut may only skip the index when the scan would say the same: checked for every text
+    it knows, bare and as a repository ships it (a title and a copyright line on top)."""
+    from licenses.verbatim import verbatim_license
+
+    scancode = detect.get_detector("scancode")
+    cases = _verbatim_cases()
+    assert len(cases) >= 14
+    for key, github, name, text in cases:
+        shipped = f"The {name}\n\nCopyright (c) 2021 Jane Doe <jane@example.org>\nAll rights reserved.\n\n{text}"
+        for variant in (text, shipped, text.replace("\n", "\r\n")):
+            assert verbatim_license(variant) == github, key
+            assert scancode._scan(variant) == github, key
+
+
+@needs_scancode
+def test_verbatim_file_needs_no_index_and_anything_else_still_scans():
+    from licenses.scancode_detector import ScancodeDetector
+
+    fresh = ScancodeDetector()
+    assert fresh.file_license(fixture_text("mit.txt")) == "mit"
+    assert fresh._index is None  # answered without loading scancode's index
+    scans_always = ScancodeDetector(verbatim=False)
+    assert scans_always._verbatim is False
+
+
+def test_verbatim_shortcut_declines_near_copies():
+    from licenses.verbatim import reduce_text, verbatim_license
+
+    mit = fixture_text("mit.txt")
+    assert reduce_text("Copyright (c) 2020 A\n(c) 2021 B\nAll rights reserved.\nHello there\n") == "hello there"
+    for text in ("", "MIT", mit + "\nThe Software shall be used for Good, not Evil.\n",
+                 mit.replace("without restriction", "with restriction"), "My Own License\n\n" + mit):
+        if SCANCODE_MISSING is None or text in ("", "MIT"):
+            assert verbatim_license(text) is None, text[:40]
