@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from schemas.commit import CommitRecord
 from schemas.filter_config import FilterConfig
@@ -69,9 +69,95 @@ def text_for_detection(text: str, max_chars: int) -> str:
     return " ".join(_CODE_TOKEN.sub(" ", text[:max_chars]).split())
 
 
+class _Rows:
+    """langdetect's per-n-gram probability lists as numpy arrays, converted on first use."""
+
+    def __init__(self, word_lang_prob_map: dict) -> None:
+        self.source = word_lang_prob_map
+        self.arrays: dict[str, Any] = {}
+
+    def get(self, word: str) -> Any:
+        row = self.arrays.get(word)
+        if row is None:
+            import numpy as np
+
+            row = self.arrays[word] = np.array(self.source[word], dtype=np.float64)
+        return row
+
+
+_rows: _Rows | None = None
+
+
+def _detect_block(detector: Any) -> list[float]:
+    """langdetect's `Detector._detect_block`, the same arithmetic on numpy arrays: the same answer to
+    the last bit, about four times faster (langdetect updates 55 languages in a Python loop for each
+    of up to 7 x 1,000 sampled n-grams; it is the slowest filter there is).
+
+    Why the answer is identical: the random stream is langdetect's own (`detector.random`, seeded the
+    same, drawn in the same order: one gauss per trial, one choice per step); every language's
+    probability goes through the same IEEE double operations in the same order (multiply by
+    `weight + p`, divide by the sum); the sum is Python's own `sum` over the same list, as
+    langdetect's is, never numpy's pairwise sum. `tests/test_filters_language.py` compares both on
+    every message of the sample repositories and of the filter tests.
+    """
+    global _rows
+    import numpy as np
+    from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+
+    detector.cleaning_text()
+    ngrams = detector._extract_ngrams()
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    if _rows is None or _rows.source is not detector.word_lang_prob_map:
+        _rows = _Rows(detector.word_lang_prob_map)
+    rows = _rows
+    langprob = np.zeros(len(detector.langlist), dtype=np.float64)
+    rng = detector.random
+    rng.seed(detector.seed)
+    conv, limit, n_trial = detector.CONV_THRESHOLD, detector.ITERATION_LIMIT, detector.n_trial
+    for _ in range(n_trial):
+        prob = np.array(detector._init_probability(), dtype=np.float64)
+        alpha = detector.alpha + rng.gauss(0.0, 1.0) * detector.ALPHA_WIDTH
+        weight = alpha / detector.BASE_FREQ
+        factors: dict[str, Any] = {}  # weight + p, per n-gram, for this trial's weight
+        i = 0
+        while True:
+            word = rng.choice(ngrams)
+            factor = factors.get(word)
+            if factor is None:
+                factor = factors[word] = weight + rows.get(word)
+            prob *= factor
+            if i % 5 == 0:
+                total = sum(prob.tolist())  # left to right, exactly as langdetect sums
+                if total == 0.0:
+                    raise ZeroDivisionError("float division by zero")  # what langdetect raises
+                prob /= total
+                if float(prob.max()) > conv or i >= limit:
+                    break
+            i += 1
+        langprob += prob / n_trial
+    return langprob.tolist()
+
+
 @lru_cache(maxsize=4096)
 def detect(text: str) -> Detection:
     """langdetect on already-prepared text; memoised because the filter and `annotate` both ask."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _detector_factory().create()
+    detector.append(text)
+    try:
+        detector.langprob = _detect_block(detector)
+        found = detector.get_probabilities()
+    except LangDetectException:
+        return Detection(UNDETERMINED, (), error=True)
+    if not found:
+        return Detection(UNDETERMINED, (), error=True)
+    return Detection(found[0].lang, tuple((item.lang, item.prob) for item in found))
+
+
+def detect_reference(text: str) -> Detection:
+    """The same as `detect`, through langdetect's own `_detect_block`: the tests' yardstick."""
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _detector_factory().create()
