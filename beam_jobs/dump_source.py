@@ -14,6 +14,7 @@ import os
 from typing import Any, Iterable, Iterator, Mapping
 
 import apache_beam as beam
+from apache_beam import coders
 from apache_beam.io.avroio import ReadAllFromAvro
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.io.parquetio import ReadAllFromParquet
@@ -52,7 +53,7 @@ def _has_glob(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
-def _match(pattern: str) -> list[str]:
+def match_files(pattern: str) -> list[str]:
     """Paths matching a pattern, sorted; a local folder stands for the files in it."""
     if "://" not in pattern and os.path.isdir(pattern):
         pattern = os.path.join(pattern, "*")
@@ -66,17 +67,18 @@ def _match(pattern: str) -> list[str]:
 def plan_reads(patterns: Iterable[str]) -> dict[str, list[str]]:
     """{format: [pattern or path, ...]}: what each format's reader reads. Raises ValueError.
 
-    A pattern with a known extension is kept as is (matched on the workers, so building the graph
-    needs no access to the files); any other pattern is matched here and its files split by
-    extension, and one file of an unknown kind is an error rather than a silently skipped part.
+    A remote pattern with a known extension is kept as is (matched on the workers, so building the
+    graph needs no access to the bucket). Local patterns, and any pattern without a known extension,
+    are matched here: their files are split by extension, a file named by two overlapping patterns
+    is read once, and one file of an unknown kind is an error rather than a silently skipped part.
     """
     plan: dict[str, list[str]] = {}
     for pattern in patterns:
         fmt = file_format(pattern)
-        if fmt is not None:
+        if fmt is not None and "://" in pattern:
             plan.setdefault(fmt, []).append(pattern)
             continue
-        paths = _match(pattern)
+        paths = match_files(pattern) if fmt is None or _has_glob(pattern) or os.path.exists(pattern) else []
         if not paths:
             raise ValueError(f"no file matches the dump pattern '{pattern}'")
         for path in paths:
@@ -97,7 +99,7 @@ def dump_inputs_problem(patterns: list[str]) -> str | None:
         for paths in plan.values():
             for path in paths:
                 if _has_glob(path) or "://" in path or not os.path.exists(path):
-                    if not _match(path):
+                    if not match_files(path):
                         return f"no file matches the dump pattern '{path}'"
     except ValueError as exc:
         return str(exc)
@@ -106,15 +108,18 @@ def dump_inputs_problem(patterns: list[str]) -> str | None:
 
 # ------------------------------------------------------------------------------------------- rows
 
-def parse_json_line(line: str) -> dict[str, Any]:
-    """One JSON lines row; a line that is not JSON is CandidateError bad_json.
+def parse_json_line(line: str | bytes) -> dict[str, Any]:
+    """One JSON lines row; a line that is not JSON (or not UTF-8) is CandidateError bad_json.
+
+    Lines arrive as bytes: decoding them here, not in the text reader, turns one bad line into a
+    reject instead of a failed read of the whole file.
 
     Absent nullable columns (JSON_NULLABLE) become None. Non-object
     values are returned as is for `candidate_from_row` to reject.
     """
     try:
-        row = json.loads(line)
-    except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError on odd bytes
+        row = json.loads(line.decode("utf-8") if isinstance(line, bytes) else line)
+    except ValueError as exc:  # JSONDecodeError, and UnicodeDecodeError on bytes that are not UTF-8
         raise CandidateError("bad_json", f"not a JSON line: {exc}") from None
     if isinstance(row, dict):
         for name in JSON_NULLABLE:
@@ -185,7 +190,7 @@ class ReadDump(beam.PTransform):
         readers = {
             PARQUET: lambda: ReadAllFromParquet(with_filename=True),
             AVRO: lambda: ReadAllFromAvro(with_filename=True),
-            JSON: lambda: ReadAllFromText(with_filename=True),
+            JSON: lambda: ReadAllFromText(with_filename=True, coder=coders.BytesCoder()),
         }
         candidates, rejects = [], []
         for fmt, paths in self._plan.items():

@@ -10,7 +10,6 @@ inflated.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Iterator
 
 import apache_beam as beam
@@ -21,7 +20,7 @@ from beam_jobs import git_history as gh
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.fetch_errors import FetchError
 from schemas.candidate import CandidateCommit, to_commit_record
-from schemas.dump_config import FetchConfig
+from schemas.dump_config import FetchConfig, redact_credentials
 
 SOURCE = "bigquery"
 STAGE_FETCH = "bigquery.fetch"
@@ -31,14 +30,6 @@ CLONES = "clones"
 CLONE_FAILURES = "clone_failures"
 
 _OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
-_USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
-
-
-def redact_url(url: str) -> str:
-    """The URL without user and password: a token in a clone URL must never reach a reject row."""
-    return _USERINFO.sub(r"\1***@", url)
-
-
 def clone_url(template: str, repo: str) -> str:
     return template.format(repo=repo)
 
@@ -99,11 +90,11 @@ class _FetchRepository(StageDoFn):
         except gh.RepositoryError as exc:
             self._clone_failures.inc()
             why = exc.detail if exc.reason == "clone_failed" else f"{exc.reason}: {exc.detail}"
-            detail = f"cloning {redact_url(url)}: {why}"
+            detail = f"cloning {url}: {why}"
             for candidate in candidates:
                 self._stage.incoming()
                 yield self._stage.reject("clone_failed", key=candidate.commit, repo=repo_name,
-                                         detail=redact_url(detail))
+                                         detail=redact_credentials(detail))
         else:
             with handle:
                 for candidate in candidates:

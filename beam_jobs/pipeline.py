@@ -26,6 +26,7 @@ from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
 from beam_jobs.assembly_output import SplitShards, WriteCorpus, data_files
 from beam_jobs.dataset_card import render_card
 from beam_jobs.decontaminate import NeedleSet
+from beam_jobs.dump_source import match_files
 from beam_jobs import git_history as gh
 from beam_jobs.secrets import finding_counts
 from beam_jobs.git_source import MineGitRepos
@@ -191,9 +192,13 @@ def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
         files = sorted(m.path for r in FileSystems.match([pattern]) for m in r.metadata_list)
         out["shards"][pattern] = {f: _file_digest(f) for f in files if _is_local(f)}
     for pattern in inputs.dump:
-        # Remote exports are named by size only: hashing them would read every file in the driver.
-        matched = sorted((m.path, m.size_in_bytes) for r in FileSystems.match([pattern]) for m in r.metadata_list)
-        out["dump"][pattern] = {f: (_file_digest(f) if _is_local(f) else {"bytes": size}) for f, size in matched}
+        if _is_local(pattern):
+            # A folder stands for its files, as the reader takes it.
+            out["dump"][pattern] = {f: _file_digest(f) for f in match_files(pattern)}
+        else:
+            # Remote exports are named by size only: hashing them would read every file in the driver.
+            matched = sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path)
+            out["dump"][pattern] = {m.path: {"bytes": m.size_in_bytes} for m in matched}
     for spec in inputs.git:
         if gh.is_clone_url(spec):
             out["git"][spec] = {"url": spec}

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pyarrow as pa
 
 from schemas.arrow import arrow_field, schema_of
+
+if TYPE_CHECKING:
+    from schemas.commit import CommitRecord
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,22 @@ def _text(row: Mapping[str, Any], name: str) -> str:
     return str(value)
 
 
+# The seconds datetime can hold (years 1 to 9999): a time outside them is not a commit time.
+MIN_SECONDS, MAX_SECONDS = -62_135_596_800, 253_402_300_799
+
+
 def _seconds(row: Mapping[str, Any], name: str) -> int:
     value = row.get(name)
+    problem = f"column '{name}' is {repr(value)[:60]}, not a number of seconds"
     if value is None or isinstance(value, bool):
-        raise CandidateError("bad_row", f"column '{name}' is {value!r}, not a number of seconds")
+        raise CandidateError("bad_row", problem)
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise CandidateError("bad_row", f"column '{name}' is {value!r}, not a number of seconds") from None
+        seconds = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CandidateError("bad_row", problem) from None
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise CandidateError("bad_row", f"column '{name}' is {seconds}, outside the years 1 to 9999")
+    return seconds
 
 
 def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
@@ -94,8 +105,8 @@ def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
     if not old_path or old_path != new_path:
         raise CandidateError("bad_path", f"old_path {old_path!r} and new_path {new_path!r} must be one non-empty path")
     raw_repos = row.get("repos")
-    if isinstance(raw_repos, str) or raw_repos is None:
-        raise CandidateError("bad_row", f"column 'repos' must be a list of owner/name, not {raw_repos!r}")
+    if not isinstance(raw_repos, (list, tuple)):
+        raise CandidateError("bad_row", f"column 'repos' must be a list of owner/name, not {repr(raw_repos)[:60]}")
     repos = sorted({_text({"r": r}, "r") for r in raw_repos})
     if not repos:
         raise CandidateError("no_repository", "column 'repos' is empty")
@@ -119,7 +130,7 @@ def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
 
 
 def to_commit_record(candidate: CandidateCommit, old_contents: str, new_contents: str, *, source: str,
-                     lang: str = "Python") -> "CommitRecord":
+                     lang: str = "Python") -> CommitRecord:
     """The fetched candidate as the record the git source makes, so both flow into the same filters."""
     from datetime import datetime, timezone
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from schemas.assembly_config import AssemblyConfig, assembly_config_problems
-from schemas.dump_config import BigQueryConfig, FetchConfig, dump_config_problems
+from schemas.dump_config import BigQueryConfig, FetchConfig, dump_config_problems, redact_config_dict
 from schemas.filter_config import FILTER_PRESETS, FilterConfig, filter_config_problems
 from schemas.judge_config import JUDGE_PRESETS, JudgeConfig, judge_config_problems
 from schemas.license_config import LICENSE_PRESETS, LicenseConfig, license_config_problem
@@ -167,7 +167,8 @@ def validate(config: Config) -> None:
 
 
 def config_to_dict(config: Config) -> dict[str, Any]:
-    return dataclasses.asdict(config)
+    """The config as written to the manifest and printed: credentials in URLs are taken out."""
+    return redact_config_dict(dataclasses.asdict(config))
 
 
 def config_to_yaml(config: Config) -> str:

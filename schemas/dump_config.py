@@ -1,7 +1,12 @@
 """Config of the GitHub-dump source: the BigQuery query and job, and how file contents are fetched."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
+
+# user[:password]@ after a scheme, anywhere in a text (libgit2 repeats the URL in its errors).
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s'\"]*@", re.IGNORECASE)
 
 BQ_METHODS = ("export", "read")
 FETCH_MODES = ("clone", "raw")
@@ -92,3 +97,20 @@ def dump_config_problems(bq: BigQueryConfig, fetch: FetchConfig) -> list[str]:
     if fetch.max_file_bytes < 1:
         problems.append("config key 'fetch.max_file_bytes' must be at least 1")
     return problems
+
+
+def redact_credentials(text: str) -> str:
+    """The text with user and password taken out of every URL in it: a token in a clone URL must
+    never reach a reject row, a log line or the manifest."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
+def redact_config_dict(value: Any) -> Any:
+    """A config dict (or any part of one) with credentials taken out of every string."""
+    if isinstance(value, dict):
+        return {k: redact_config_dict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_config_dict(v) for v in value]
+    if isinstance(value, str):
+        return redact_credentials(value)
+    return value

@@ -101,7 +101,7 @@ def test_dump_combines_with_git_in_one_run(tmp_path, export):
     repo.commit({"m.py": doc + "x = 1\n"}, "Initial")
     repo.commit({"m.py": doc + "x = 0\n"}, "Fix the initial value of x")
     out = tmp_path / "out"
-    proc = _run("--dump", str(tmp_path / "export" / "part-0.parquet"), "--git", str(tmp_path / "local"),
+    proc = _run("--dump", str(tmp_path / "export"), "--git", str(tmp_path / "local"),
                 "--output", str(out), "--set", f"fetch.clone_url=file://{served.as_posix()}/{{repo}}.git",
                 "--set", "licenses.detector=text", "--set", "licenses.allow_list=any")
     assert proc.returncode == 0, proc.stderr

@@ -201,3 +201,29 @@ def test_read_dump_refuses_unknown_file_while_building(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not Parquet, Avro or JSON lines by its name"):
         ReadDump([str(tmp_path / "*")])
 
+
+
+def test_hostile_rows_are_rejects_not_crashes(tmp_path: Path) -> None:
+    """Types the exports never hold, times no datetime holds, bytes that are not UTF-8."""
+    export = tmp_path / "export"
+    export.mkdir()
+    path = export / "odd.jsonl"
+    lines = [json.dumps(sample_row(1, repos=5)), json.dumps(sample_row(2, repos={"a/b": 1})),
+             json.dumps(sample_row(3)).replace('"author_time_sec": 1600000003', '"author_time_sec": 1e400'),
+             json.dumps(sample_row(4, committer_time_sec=10 ** 15)), json.dumps(sample_row(5))]
+    data = "".join(line + "\n" for line in lines).encode("utf-8") + b'{"commit": "\xff\xfe"}\n'
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    out.mkdir()
+    # The same file named twice, by two overlapping patterns: read once.
+    candidates, rejects, counts = run_read([str(export / "*.jsonl"), str(path)], out)
+    assert [c["commit"] for c in candidates] == [f"{5:040x}"]
+    got = sorted((r["key"][-2:], r["reason"], r["detail"].split(" (in ")[0]) for r in rejects)
+    assert got == sorted([
+        ("01", "bad_row", "column 'repos' must be a list of owner/name, not 5"),
+        ("02", "bad_row", "column 'repos' must be a list of owner/name, not {'a/b': 1}"),
+        ("03", "bad_row", "column 'author_time_sec' is inf, not a number of seconds"),
+        ("04", "bad_row", "column 'committer_time_sec' is 1000000000000000, outside the years 1 to 9999"),
+        ("nl", "bad_json", "not a JSON line: 'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"),
+    ])
+    assert counts == {"bigquery.read": {"in": 6, "kept": 1, "bad_row": 4, "bad_json": 1}}

@@ -16,12 +16,12 @@ from apache_beam.metrics import MetricsFilter
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.fetch_clone import (CLONE_NAMESPACE, FetchByClone, read_blob, read_candidate,
-                                   redact_url)
+from beam_jobs.fetch_clone import CLONE_NAMESPACE, FetchByClone, read_blob, read_candidate
 from beam_jobs.fetch_errors import FetchError
 from schemas.candidate import CandidateCommit
 from schemas.commit import commit_record_id
-from schemas.dump_config import FetchConfig
+from schemas.config import build_config, config_to_dict
+from schemas.dump_config import FetchConfig, redact_credentials
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import BEAM_ARGS, assert_balanced
 
@@ -129,10 +129,19 @@ def test_read_blob_missing_wrong_type_and_corrupt(tmp_path: Path, builder: RepoB
     assert (err.value.reason, err.value.detail) == ("corrupt_object", f"old blob: loose object {sha} is truncated")
 
 
-def test_redact_url() -> None:
-    assert redact_url("https://x-access-token:s3cret@github.com/a/b.git") == "https://***@github.com/a/b.git"
-    assert redact_url("https://github.com/a/b.git") == "https://github.com/a/b.git"
-    assert redact_url("file:///srv/a/b.git") == "file:///srv/a/b.git"
+def test_redact_credentials() -> None:
+    assert redact_credentials("https://x-access-token:s3cret@github.com/a/b.git") == "https://***@github.com/a/b.git"
+    assert redact_credentials("https://github.com/a/b.git") == "https://github.com/a/b.git"
+    assert redact_credentials("file:///srv/a/b.git") == "file:///srv/a/b.git"
+    # Anywhere in a text: libgit2 repeats the URL inside its own error message.
+    assert redact_credentials("cloning https://u:s3cret@h/r.git: failed to resolve path 'file://u:s3cret@h/x'") == \
+        "cloning https://***@h/r.git: failed to resolve path 'file://***@h/x'"
+
+
+def test_credentials_in_urls_never_reach_the_manifest_config() -> None:
+    config = build_config("strict", overrides={"fetch.clone_url": "https://x-access-token:s3cret@github.com/{repo}.git"})
+    assert config_to_dict(config)["fetch"]["clone_url"] == "https://***@github.com/{repo}.git"
+    assert config.fetch.clone_url.startswith("https://x-access-token:s3cret@")  # the run itself still uses it
 
 
 # ------------------------------------------------------------------------------------ the transform
@@ -223,3 +232,13 @@ def test_every_candidate_of_a_failed_clone_is_rejected(served: Served, tmp_path:
                                                                       for ch in "abc"]
     assert stage_counts(metrics) == {"bigquery.fetch": {"in": 3, "clone_failed": 3}}
     assert clone_counters(metrics) == {"clones": 1, "clone_failures": 1}
+
+
+def test_a_failed_clone_with_credentials_in_the_url_never_writes_them(served: Served, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    config = dataclasses.replace(served.config, clone_url="file://user:S3CRET@localhost/nowhere/{repo}.git")
+    records, rejects, _ = run_fetch([served.candidates["fix_a"]], config, out)
+    assert records == [] and [r["reason"] for r in rejects] == ["clone_failed"]
+    assert "S3CRET" not in json.dumps(rejects)
+    assert rejects[0]["detail"].startswith("cloning file://***@localhost/nowhere/alice/proj.git: ")
