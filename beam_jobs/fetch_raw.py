@@ -6,13 +6,13 @@ the way git hashes a blob: only bytes whose hash is the sha the dump recorded ar
 rewritten history, a wrong path or a proxy's error page can never become a training sample.
 
 The core is plain Python (no Beam), so that it can be tested and benchmarked against a local server:
-- one bounded urllib3 pool per worker (maxsize = concurrency, block=True), so a worker never holds
-  more connections than it has threads;
+- one bounded urllib3 pool per worker process (maxsize = concurrency, block=True), so a worker never
+  holds more connections than it has fetch threads;
 - connect and read timeouts;
 - retries of 429, 5xx, timeouts and connection errors with exponential backoff and full jitter, and
   the server's Retry-After (seconds or an HTTP date) when it sends one, capped by backoff_max;
-- a thread-safe token bucket that caps requests per second per worker, retries included, because
-  the host counts every request;
+- a thread-safe token bucket that caps requests per second per worker process, retries included,
+  because the host counts every request;
 - max_file_bytes enforced while streaming: a huge file is dropped after max_file_bytes + 1 bytes,
   never read whole.
 
@@ -355,11 +355,43 @@ def fetch_all(fetcher: RawFetcher, candidates: Iterable[CandidateCommit], batch_
         yield from fetcher.fetch_batch(batch, source)
 
 
+# ------------------------------------------------------------- one fetcher per worker process
+
+# A Beam worker process runs several DoFn instances at once (one per bundle thread). They share one
+# fetcher, so that `concurrency` and `rate_limit` bound the process, not each thread of it.
+_SHARED: dict[str, tuple[RawFetcher, int]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def acquire_fetcher(config: FetchConfig) -> RawFetcher:
+    """The process's fetcher for this config, made on first use (token read from the environment)."""
+    key = repr(config)
+    with _SHARED_LOCK:
+        fetcher, users = _SHARED.get(key, (None, 0))
+        if fetcher is None:
+            fetcher = RawFetcher.from_environment(config)
+        _SHARED[key] = (fetcher, users + 1)
+        return fetcher
+
+
+def release_fetcher(config: FetchConfig) -> None:
+    """One user fewer; the last one closes the pool and the threads."""
+    key = repr(config)
+    with _SHARED_LOCK:
+        fetcher, users = _SHARED.pop(key, (None, 0))
+        if fetcher is None:
+            return
+        if users > 1:
+            _SHARED[key] = (fetcher, users - 1)
+            return
+    fetcher.close()
+
+
 # --------------------------------------------------------------------------------------------- Beam
 
 class _FetchBatch(StageDoFn):
     """list[CandidateCommit] -> CommitRecord, or a reject at the fetch stage. Pickles as a config:
-    the pool, threads and token are made in setup() on the worker."""
+    the pool, threads and token are made on the worker, once per process (`acquire_fetcher`)."""
 
     def __init__(self, config: FetchConfig, source: str, stage: str) -> None:
         super().__init__(stage, source)
@@ -367,12 +399,12 @@ class _FetchBatch(StageDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._fetcher = RawFetcher.from_environment(self._config)
+        self._fetcher = acquire_fetcher(self._config)
 
     def teardown(self) -> None:
-        fetcher = getattr(self, "_fetcher", None)
-        if fetcher is not None:
-            fetcher.close()
+        if getattr(self, "_fetcher", None) is not None:
+            release_fetcher(self._config)
+            self._fetcher = None
 
     def process(self, batch: list[CandidateCommit]) -> Iterator[object]:
         self._stage.incoming(len(batch))

@@ -3,6 +3,7 @@ Retry-After seen from the server's side, the token's whereabouts, the rate limit
 the Beam wrapper on the FnApiRunner with its counters balanced."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 import random
@@ -339,3 +340,20 @@ def test_fetch_raw_takes_source_and_stage_names(server: FixtureServer, monkeypat
     result = pipeline.run()
     result.wait_until_finish()
     assert stage_counts(result.metrics()) == {"dump.fetch": {"in": 1, "missing_file": 1}}
+
+
+def test_dofn_instances_of_one_process_share_one_fetcher():
+    """Bundle threads of a worker process share the pool and the rate limit; the last one closes them."""
+    from beam_jobs.fetch_raw import _SHARED, acquire_fetcher, release_fetcher
+
+    config = FetchConfig(raw_url="http://127.0.0.1:9/{repo}/{commit}/{path}", rate_limit=3.0)
+    first, second = acquire_fetcher(config), acquire_fetcher(config)
+    other = acquire_fetcher(dataclasses.replace(config, rate_limit=4.0))
+    assert first is second and other is not first
+    release_fetcher(config)
+    assert repr(config) in _SHARED and first._limiter is second._limiter
+    release_fetcher(config)
+    release_fetcher(dataclasses.replace(config, rate_limit=4.0))
+    assert repr(config) not in _SHARED and _SHARED == {}
+    assert acquire_fetcher(config) is not first  # a fresh one after the last release
+    release_fetcher(config)
