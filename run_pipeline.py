@@ -222,12 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         output = output or DEFAULT_OUTPUT
         prepare_output(output, overwrite)
         # Last: it may bill a query, so every mistake that can be caught for free is caught first.
-        bigquery_query = None
+        bigquery_table = None
         if args.bigquery:
-            more, bigquery_query = _bigquery_source(config, beam_args)
+            more, bigquery_table = _bigquery_source(config, beam_args)
             dump += more
         logging.getLogger().setLevel(logging.WARNING)
-        inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_query=bigquery_query)
+        inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
         manifest = run(inputs, config, output, _beam_args(beam_args), overwrite=overwrite)
     except (UsageError, ConfigError, FileExistsError) as exc:
         print(f"repairpack: error: {exc}", file=sys.stderr)

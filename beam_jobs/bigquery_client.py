@@ -12,6 +12,7 @@ as an argument so the tests can hand in a recording stand-in at exactly this bou
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,7 @@ class QueryPlan:
         return cls(sql, params)
 
     def literal_sql(self) -> str:
-        """The query with parameters written in: for ReadFromBigQuery, which takes no parameters."""
+        """The query with parameters written in: for review (`--print-sql`) and for EXPORT DATA."""
         return render_for_review(self.sql, self.params)
 
     def fingerprint(self) -> str:
@@ -123,31 +124,54 @@ def dry_run(client: Any, plan: QueryPlan, bq: BigQueryConfig) -> Estimate:
     return Estimate(int(job.total_bytes_processed or 0), bq.usd_per_tib)
 
 
-def export_uri(bq: BigQueryConfig, plan: QueryPlan, temp_location: str | None) -> str:
-    """The gs:// folder the export writes to: the configured one, or one per query under the temp
-    location, so that rerunning the same query finds (and overwrites) the same folder."""
+def export_uri(bq: BigQueryConfig, plan: QueryPlan, temp_location: str | None, run_id: str) -> str:
+    """The gs:// folder the export writes to: `<base>/<query fingerprint>/<run id>`.
+
+    The base is bigquery.export_uri, or a folder under the temp location. A new folder per run:
+    an export into a used folder could leave an earlier, larger export's extra files beside the new
+    ones, and `--dump folder/*` would read both."""
     base = bq.export_uri or (f"{temp_location.rstrip('/')}/repairpack-export" if temp_location else "")
     if not base:
         raise BigQueryError("the export needs a gs:// folder: set bigquery.export_uri or pass --temp_location")
     if not base.startswith("gs://"):
         raise BigQueryError(f"the export folder must be on gs://, not '{base}'")
-    return f"{base.rstrip('/')}/{plan.fingerprint()}"
+    return f"{base.rstrip('/')}/{plan.fingerprint()}/{run_id}"
 
 
 def export_statement(plan: QueryPlan, folder: str) -> str:
-    """EXPORT DATA around the query: Parquet files that `--dump` reads back, now or in a later run."""
+    """EXPORT DATA around the query: Parquet files that `--dump` reads back, now or in a later run.
+
+    The query goes in with its parameters written in (the same text `--print-sql` shows): the
+    statement then needs no query parameters, whatever BigQuery allows inside EXPORT DATA.
+    """
     uri = f"{folder.rstrip('/')}/{EXPORT_FILE_PATTERN}"
     if "'" in uri or "\\" in uri:
         raise BigQueryError(f"the export folder '{folder}' must not contain quotes or backslashes")
     return (f"EXPORT DATA OPTIONS (\n  uri = '{uri}',\n  format = '{EXPORT_FORMAT}',\n  overwrite = true\n) AS\n"
-            f"{plan.sql}")
+            f"{plan.literal_sql()}")
+
+
+def destination_table(bq: BigQueryConfig, plan: QueryPlan) -> str:
+    """`project.dataset.candidates_<fingerprint>`: method `read` writes the query result here."""
+    project, dataset = bq.destination_dataset.split(".", 1)
+    return f"{project}.{dataset}.candidates_{plan.fingerprint()}"
+
+
+def query_to_table(client: Any, plan: QueryPlan, bq: BigQueryConfig, table: str) -> str:
+    """Run the query into `table` (replaced) with the byte ceiling on the job; returns the table."""
+    from google.cloud import bigquery
+
+    config = job_config(plan.params, dry_run=False, max_bytes_billed=bq.max_bytes_billed)
+    config.destination = table
+    config.write_disposition = bigquery.WriteDisposition.WRITE_TRUNCATE
+    client.query(plan.sql, job_config=config, location=bq.location or None).result()
+    return table
 
 
 def export(client: Any, plan: QueryPlan, bq: BigQueryConfig, folder: str) -> str:
     """Run the export with the byte ceiling on the job; returns the file pattern to read back."""
     statement = export_statement(plan, folder)
-    job = client.query(statement, job_config=job_config(plan.params, dry_run=False,
-                                                        max_bytes_billed=bq.max_bytes_billed),
+    job = client.query(statement, job_config=job_config({}, dry_run=False, max_bytes_billed=bq.max_bytes_billed),
                        location=bq.location or None)
     job.result()
     return f"{folder.rstrip('/')}/{EXPORT_FILE_PATTERN}"
@@ -167,9 +191,10 @@ def make_client(project: str | None) -> Any:
         raise BigQueryError(f"cannot create a BigQuery client ({exc}); pass --bq-project") from None
 
 
-def resolve_source(config: Any, client: Any, *, temp_location: str | None,
-                   log: Any = print) -> tuple[list[str], str | None]:
-    """Dry run, budget check, then the export (file patterns to read) or the literal query to read.
+def resolve_source(config: Any, client: Any, *, temp_location: str | None, log: Any = print,
+                   run_id: str | None = None) -> tuple[list[str], str | None]:
+    # Returns (export file patterns, result table): one of the two is empty.
+    """Dry run, budget check, then the export (file patterns to read) or the result table to read.
 
     Raises BigQueryError, before anything is billed, when the estimate is over the ceiling or no
     ceiling is set; BigQuery's own refusals (permissions, quota) become one sentence too.
@@ -185,9 +210,12 @@ def resolve_source(config: Any, client: Any, *, temp_location: str | None,
         if problem:
             raise BigQueryError(problem)
         if bq.method == "read":
-            log("reading the query with ReadFromBigQuery (the byte ceiling was checked by the dry run)")
-            return [], plan.literal_sql()
-        folder = export_uri(bq, plan, temp_location)
+            table = destination_table(bq, plan)
+            log(f"running the query into {table} (billed at most {bq.max_bytes_billed:,} bytes)")
+            query_to_table(client, plan, bq, table)
+            log(f"query done; the workers read {table} with ReadFromBigQuery")
+            return [], table
+        folder = export_uri(bq, plan, temp_location, run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
         log(f"exporting candidates to {folder}/ (billed at most {bq.max_bytes_billed:,} bytes)")
         pattern = export(client, plan, bq, folder)
     except api_exceptions.GoogleAPICallError as exc:

@@ -1,6 +1,6 @@
 """The GitHub-dump source as one composite: candidates -> contents -> the same filters as git.
 
-Candidates come from export files (`--dump`) or straight from BigQuery (`bigquery.method: read`);
+Candidates come from export files (`--dump`) or from the query's result table (`bigquery.method: read`);
 either way they are metadata only, so a fetcher (`fetch.mode`: clone or raw) gets both sides of the
 file, and from there a record is a CommitRecord like any mined from git: the license check and the
 commit filters run with the same code and the same config, under the stage `bigquery.filters`.
@@ -40,15 +40,15 @@ def fetcher(config: Config) -> beam.PTransform:
 class GithubDumpSource(beam.PTransform):
     """PBegin -> {"records": filtered, annotated CommitRecords, "rejects": Rejects of every stage}.
 
-    `patterns`: export files to read. `query`: a literal query for ReadFromBigQuery (the `read`
-    method); its rows are validated exactly like an export's.
+    `patterns`: export files to read. `table`: the table the query wrote (method `read`), read with
+    ReadFromBigQuery; its rows are checked exactly like an export's.
     """
 
-    def __init__(self, config: Config, patterns: list[str], query: str | None = None) -> None:
+    def __init__(self, config: Config, patterns: list[str], table: str | None = None) -> None:
         super().__init__()
         self._config = config
         self._patterns = list(patterns)
-        self._query = query
+        self._table = table
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         candidate_sets, reject_sets = [], []
@@ -56,11 +56,10 @@ class GithubDumpSource(beam.PTransform):
             read = pbegin | "ReadDump" >> ReadDump(self._patterns)
             candidate_sets.append(read["candidates"])
             reject_sets.append(read["rejects"])
-        if self._query:
+        if self._table:
+            project, dataset, table = self._table.split(".", 2)
             rows = (pbegin
-                    | "ReadFromBigQuery" >> beam.io.ReadFromBigQuery(
-                        query=self._query, use_standard_sql=True,
-                        project=self._config.bigquery.project or None)
+                    | "ReadFromBigQuery" >> beam.io.ReadFromBigQuery(table=f"{project}:{dataset}.{table}")
                     | "LabelRows" >> beam.FlatMap(_label_rows))
             checked = rows | "CheckRows" >> beam.ParDo(
                 RowToCandidate(SOURCE, STAGE_READ, json_lines=False)).with_outputs(REJECTS, main="candidates")

@@ -53,13 +53,14 @@ class Inputs:
     shards: list[str] = field(default_factory=list)
     # Export files of the BigQuery query (Parquet, Avro or JSON lines; local or gs://).
     dump: list[str] = field(default_factory=list)
-    # The BigQuery query with its parameters written in, read with ReadFromBigQuery (method `read`).
-    bigquery_query: str | None = None
+    # The table holding the BigQuery query's result ("project.dataset.table"), read with
+    # ReadFromBigQuery (method `read`).
+    bigquery_table: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v},
                 "shards": list(self.shards), "dump": list(self.dump),
-                "bigquery_query": self.bigquery_query}
+                "bigquery_table": self.bigquery_table}
 
 
 def _reject_sort_key(reject: Any) -> str:
@@ -85,10 +86,10 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         git = specs | "MineGit" >> MineGitRepos(config, license_map)
         record_sets.append(git["records"])
         reject_sets.append(git["rejects"])
-    if inputs.dump or inputs.bigquery_query:
+    if inputs.dump or inputs.bigquery_table:
         from beam_jobs.github_dump import GithubDumpSource
 
-        dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_query)
+        dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_table)
         record_sets.append(dump["records"])
         reject_sets.append(dump["rejects"])
     if inputs.judge.any():

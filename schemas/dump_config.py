@@ -29,6 +29,9 @@ class BigQueryConfig:
     method: str = "export"
     # gs://bucket/prefix for the export; empty: a folder under Beam's --temp_location.
     export_uri: str = ""
+    # "project.dataset" that method "read" writes the query result to (a table per query), so the
+    # query job carries the byte ceiling and the workers read a plain table.
+    destination_dataset: str = ""
     # Keep this fraction of commits (deterministic by sha); None keeps all.
     sample: float | None = None
     # Only commits of these repositories ("owner/name"); empty: all.
@@ -67,6 +70,9 @@ def dump_config_problems(bq: BigQueryConfig, fetch: FetchConfig) -> list[str]:
     problems = []
     if bq.method not in BQ_METHODS:
         problems.append(f"config key 'bigquery.method' must be one of {', '.join(BQ_METHODS)}, not '{bq.method}'")
+    if bq.method == "read" and bq.destination_dataset.count(".") != 1:
+        problems.append("config key 'bigquery.destination_dataset' must be 'project.dataset' when "
+                        "bigquery.method is read")
     if bq.dataset.count(".") != 1:
         problems.append(f"config key 'bigquery.dataset' must be 'project.dataset', not '{bq.dataset}'")
     if bq.max_bytes_billed < 0:

@@ -102,20 +102,21 @@ def test_human_bytes():
         "0 B", "1023 B", "1.0 KiB", "5.0 GiB", "3.0 TiB", "5,000.0 TiB"]
 
 
-def test_export_job_carries_the_byte_ceiling_and_the_same_parameters():
+def test_export_job_carries_the_byte_ceiling_and_the_query_with_its_parameters_written_in():
     config = build_config("strict", overrides={"bigquery.max_bytes_billed": 10 << 40,
                                                "bigquery.export_uri": "gs://bucket/exports"})
     plan = QueryPlan.from_config(config)
-    folder = export_uri(config.bigquery, plan, temp_location=None)
-    assert folder == f"gs://bucket/exports/{plan.fingerprint()}"
+    folder = export_uri(config.bigquery, plan, temp_location=None, run_id="r1")
+    assert folder == f"gs://bucket/exports/{plan.fingerprint()}/r1"
     client = RecordingClient(scan_bytes=0)
     pattern = export(client, plan, config.bigquery, folder)
     assert pattern == f"{folder}/{EXPORT_FILE_PATTERN}"
     (sql, job, _), = client.calls
     assert client.jobs[0].waited
     assert job.dry_run is False and job.maximum_bytes_billed == 10 << 40
-    assert set(_params_of(job)) == set(plan.params)
+    assert _params_of(job) == {}
     assert sql == export_statement(plan, folder)
+    assert re.search(r"@[A-Za-z_]", sql) is None
 
 
 def test_export_statement_is_valid_bigquery_wrapping_the_query():
@@ -123,7 +124,7 @@ def test_export_statement_is_valid_bigquery_wrapping_the_query():
     statement = export_statement(plan, "gs://bucket/x/")
     assert statement.startswith("EXPORT DATA OPTIONS (\n  uri = 'gs://bucket/x/candidates-*.parquet',\n"
                                 "  format = 'PARQUET',\n  overwrite = true\n) AS\nWITH stripped_commits AS (")
-    assert statement.endswith(plan.sql)
+    assert statement.endswith(plan.literal_sql())
     parsed = sqlglot.parse_one(statement, read="bigquery")
     assert type(parsed).__name__ == "Export"
     with pytest.raises(BigQueryError, match="must not contain quotes"):
@@ -133,15 +134,16 @@ def test_export_statement_is_valid_bigquery_wrapping_the_query():
 def test_export_folder_defaults_under_the_temp_location_and_is_stable_per_query():
     config = build_config("strict")
     plan = QueryPlan.from_config(config)
-    a = export_uri(config.bigquery, plan, "gs://tmp-bucket/tmp/")
-    assert a == f"gs://tmp-bucket/tmp/repairpack-export/{plan.fingerprint()}"
-    assert a == export_uri(config.bigquery, QueryPlan.from_config(build_config("strict")), "gs://tmp-bucket/tmp")
+    a = export_uri(config.bigquery, plan, "gs://tmp-bucket/tmp/", "r1")
+    assert a == f"gs://tmp-bucket/tmp/repairpack-export/{plan.fingerprint()}/r1"
+    assert a == export_uri(config.bigquery, QueryPlan.from_config(build_config("strict")), "gs://tmp-bucket/tmp", "r1")
     other = QueryPlan.from_config(build_config("strict", overrides={"bigquery.sample": 0.5}))
-    assert export_uri(config.bigquery, other, "gs://tmp-bucket/tmp") != a
+    assert export_uri(config.bigquery, other, "gs://tmp-bucket/tmp", "r1") != a
+    assert export_uri(config.bigquery, plan, "gs://tmp-bucket/tmp", "r2") != a
     with pytest.raises(BigQueryError, match="needs a gs:// folder"):
-        export_uri(config.bigquery, plan, None)
+        export_uri(config.bigquery, plan, None, "r1")
     with pytest.raises(BigQueryError, match="must be on gs://"):
-        export_uri(config.bigquery, plan, "/local/tmp")
+        export_uri(config.bigquery, plan, "/local/tmp", "r1")
 
 
 def test_no_byte_ceiling_on_a_job_when_none_is_set():
@@ -178,20 +180,29 @@ def test_resolve_source_exports_within_budget_and_returns_the_files_to_read():
     config = build_config("strict", overrides={"bigquery.max_bytes_billed": 5000})
     client = RecordingClient(scan_bytes=4000)
     lines: list[str] = []
-    patterns, query = resolve_source(config, client, temp_location="gs://b/tmp", log=lines.append)
-    folder = f"gs://b/tmp/repairpack-export/{QueryPlan.from_config(config).fingerprint()}"
+    patterns, query = resolve_source(config, client, temp_location="gs://b/tmp", log=lines.append, run_id="r7")
+    folder = f"gs://b/tmp/repairpack-export/{QueryPlan.from_config(config).fingerprint()}/r7"
     assert (patterns, query) == ([f"{folder}/candidates-*.parquet"], None)
     assert [(job.dry_run, job.maximum_bytes_billed) for _, job, _ in client.calls] == [(True, None), (False, 5000)]
     assert lines[-1] == f"export done; a later run can reuse it with --dump '{folder}/candidates-*.parquet' " \
                         "(no query, no cost)"
 
 
-def test_resolve_source_read_method_returns_the_literal_query():
-    config = build_config("strict", overrides={"bigquery.max_bytes_billed": 5000, "bigquery.method": "read"})
+def test_resolve_source_read_method_runs_the_query_into_a_table_with_the_byte_ceiling():
+    config = build_config("strict", overrides={"bigquery.max_bytes_billed": 5000, "bigquery.method": "read",
+                                               "bigquery.destination_dataset": "my-proj.scratch"})
+    plan = QueryPlan.from_config(config)
     client = RecordingClient(scan_bytes=10)
-    patterns, query = resolve_source(config, client, temp_location=None, log=lambda line: None)
-    assert patterns == [] and query == QueryPlan.from_config(config).literal_sql()
-    assert len(client.calls) == 1
+    patterns, table = resolve_source(config, client, temp_location=None, log=lambda line: None)
+    assert patterns == [] and table == f"my-proj.scratch.candidates_{plan.fingerprint()}"
+    (_, dry, _), (sql, job, _) = client.calls
+    assert dry.dry_run is True and sql == plan.sql
+    assert (job.dry_run, job.maximum_bytes_billed, job.write_disposition) == (False, 5000, "WRITE_TRUNCATE")
+    assert job.destination.project == "my-proj" and job.destination.dataset_id == "scratch"
+    assert job.destination.table_id == f"candidates_{plan.fingerprint()}"
+    assert set(_params_of(job)) == set(plan.params)
+    with pytest.raises(ConfigError, match="bigquery.destination_dataset' must be 'project.dataset' when"):
+        build_config("strict", overrides={"bigquery.method": "read"})
 
 
 def test_bigquery_refusals_become_one_sentence():

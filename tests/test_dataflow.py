@@ -24,7 +24,7 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
     pipeline = beam.Pipeline(options=options)
     inputs = Inputs(git=["https://github.com/octo/hello.git"], judge=JudgeInputs(codenet=str(CODENET)),
                     dump=["gs://demo-bucket/export/candidates-*.parquet"],
-                    bigquery_query="SELECT 1 AS commit")
+                    bigquery_table="demo-project.scratch.candidates_0123")
     build(pipeline, inputs, build_config("strict", overrides={"fetch.mode": fetch}), "gs://demo-bucket/out/.staging-test")
     names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
     for expected in ("MineGit/ListCommits", "MineGit/GroupForks", "MineGit/MineCommits",
