@@ -144,15 +144,21 @@ def _beam_args(extra: list[str]) -> list[str]:
     return extra
 
 
-def _bigquery_source(config: Any, beam_args: list[str]) -> tuple[list[str], str | None]:
-    """Dry run and budget check, then export (or plan a direct read); BigQuery errors are one sentence."""
+def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tuple[list[str], str | None]:
+    """Estimate only (no --max-bytes-billed), or dry run, budget check, then export or query to a
+    table. Returns (export file patterns, result table); BigQuery errors are one sentence."""
     from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions
 
-    from beam_jobs.bigquery_client import BigQueryError, make_client, resolve_source
+    from beam_jobs.bigquery_client import BigQueryError, estimate, make_client, resolve_source
 
     cloud = PipelineOptions(beam_args).view_as(GoogleCloudOptions)
     try:
         client = make_client(config.bigquery.project or cloud.project)
+        if estimate_only:
+            found = estimate(config, client)
+            print(f"BigQuery dry run: {found.describe()}.\nNothing was billed. To run it, add "
+                  f"--max-bytes-billed {found.bytes_processed} (or more).")
+            return [], None
         return resolve_source(config, client, temp_location=cloud.temp_location,
                               log=lambda line: print(line, file=sys.stderr))
     except BigQueryError as exc:
@@ -172,9 +178,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(config_to_yaml(config))
             return 0
         if args.print_sql:
-            from beam_jobs.bigquery_client import QueryPlan
+            from beam_jobs.bigquery_client import BigQueryError, QueryPlan
 
-            sys.stdout.write(QueryPlan.from_config(config).literal_sql() + "\n")
+            try:
+                sys.stdout.write(QueryPlan.from_config(config).literal_sql() + "\n")
+            except BigQueryError as exc:
+                raise UsageError(str(exc)) from None
+            return 0
+        if args.bigquery and config.bigquery.max_bytes_billed == 0:
+            # Without a ceiling nothing may be billed: the dry run is all this run does.
+            _bigquery(config, beam_args, estimate_only=True)
             return 0
         from beam_jobs import git_history
         from beam_jobs.judge_source import JudgeInputs, judge_inputs_problem
@@ -224,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Last: it may bill a query, so every mistake that can be caught for free is caught first.
         bigquery_table = None
         if args.bigquery:
-            more, bigquery_table = _bigquery_source(config, beam_args)
+            more, bigquery_table = _bigquery(config, beam_args, estimate_only=False)
             dump += more
         logging.getLogger().setLevel(logging.WARNING)
         inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)

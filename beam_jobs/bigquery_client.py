@@ -39,8 +39,11 @@ class QueryPlan:
     def from_config(cls, config: Any) -> "QueryPlan":
         bq: BigQueryConfig = config.bigquery
         project, dataset = bq.dataset.split(".", 1)
-        sql, params = build_query(config, project=project, dataset=dataset, sample_fraction=bq.sample,
-                                  repos=list(bq.repos) or None, limit=bq.limit)
+        try:
+            sql, params = build_query(config, project=project, dataset=dataset, sample_fraction=bq.sample,
+                                      repos=list(bq.repos) or None, limit=bq.limit)
+        except ValueError as exc:  # a config value the query cannot take: the user's to fix
+            raise BigQueryError(str(exc)) from None
         return cls(sql, params)
 
     def literal_sql(self) -> str:
@@ -189,6 +192,11 @@ def make_client(project: str | None) -> Any:
                             "or set GOOGLE_APPLICATION_CREDENTIALS") from None
     except OSError as exc:
         raise BigQueryError(f"cannot create a BigQuery client ({exc}); pass --bq-project") from None
+
+
+def estimate(config: Any, client: Any) -> Estimate:
+    """The dry run alone: what the query for this config would scan and cost."""
+    return dry_run(client, QueryPlan.from_config(config), config.bigquery)
 
 
 def resolve_source(config: Any, client: Any, *, temp_location: str | None, log: Any = print,

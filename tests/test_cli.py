@@ -126,6 +126,12 @@ def test_bigquery_without_credentials_stops_in_one_sentence_before_any_query(tmp
     assert error_line(proc) == ("repairpack: error: no Google Cloud credentials found; run 'gcloud auth "
                                 "application-default login' or set GOOGLE_APPLICATION_CREDENTIALS")
     assert not (tmp_path / "out").exists()
+    # The estimate alone (no --max-bytes-billed) never looks at the output folder, even a used one.
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "manifest.json").write_text("{}")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--bigquery", "--output",
+                           str(tmp_path / "used")], capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    assert error_line(proc).startswith("repairpack: error: no Google Cloud credentials found")
 
 
 def test_bigquery_flags_land_in_the_config(tmp_path):
@@ -141,3 +147,10 @@ def test_bigquery_flags_land_in_the_config(tmp_path):
         "repairpack: error: --max-bytes-billed: 'lots' is not a byte count such as 500000000, 500GB or 2TiB")
     assert error_line(cli("--set", "fetch.mode=ftp", "--print-config")) == (
         "repairpack: error: config key 'fetch.mode' must be one of clone, raw, not 'ftp'")
+
+
+def test_print_sql_config_values_the_query_cannot_take_are_one_sentence():
+    assert error_line(cli("--print-sql", "--set", "git.extensions=[]")) == (
+        "repairpack: error: config key 'git.extensions' must not be empty for a BigQuery query")
+    assert error_line(cli("--print-sql", "--set", "bigquery.dataset=my$proj.gh")) == (
+        "repairpack: error: BigQuery project name 'my$proj' holds characters outside letters, digits, '-' and '_'")
