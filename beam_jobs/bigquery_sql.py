@@ -130,7 +130,7 @@ def build_query(config: Any, *, project: str = DEFAULT_PROJECT, dataset: str = D
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"row limit must be a positive whole number, not {limit!r}")
 
-    stripped_sql = "TRIM(COALESCE(message, ''), @whitespace)" if message_rules else "COALESCE(message, '')"
+    stripped_sql = "TRIM(COALESCE(message, subject, ''), @whitespace)" if message_rules else "COALESCE(message, subject, '')"
     conditions = "\n    AND ".join(where)
     tail = ""
     if limit is not None:

@@ -87,6 +87,9 @@ COMMITS = {
     "root": commit("root", ["a/mit"], parents=0),
     "empty_diff": commit("empty_diff", ["a/mit"], differences=[]),
     "other_repo": commit("other_repo", ["e/other"]),
+    # A NULL message with a good subject: the rules judge the subject, as the Python side does.
+    "null_message": {**commit("null_message", ["a/mit"]), "message": None,
+                     "subject": "Fix the crash of the parser on empty input"},
 }
 
 
@@ -157,7 +160,16 @@ def test_every_query_row_is_a_valid_candidate(db):
 
 
 def test_strict_keeps_exactly_the_expected_commits(db):
-    assert kept(run(db)) == {"good", "not_truncated", "fork", "fork_gpl", "six", "other_repo"}
+    assert kept(run(db)) == {"good", "not_truncated", "fork", "fork_gpl", "six", "other_repo", "null_message"}
+
+
+def test_null_message_falls_back_to_the_subject_in_sql_and_in_python(db):
+    from schemas.candidate import candidate_from_row, to_commit_record
+
+    row = run(db)["null_message"]
+    assert row["message"] is None
+    record = to_commit_record(candidate_from_row(row), "a", "b", source="bigquery")
+    assert record.message == record.subject == "Fix the crash of the parser on empty input"
 
 
 @pytest.mark.parametrize("name", ["multi", "rename", "added", "truncated", "notpy", "pyc", "nopy",
@@ -219,7 +231,7 @@ def test_message_rules_switch_off_one_by_one(db):
 
 def test_limit(db):
     everything = run(db)["__order__"]
-    assert len(everything) == 6
+    assert len(everything) == 7
     limited = run(db, limit=2)["__order__"]
     assert limited == sorted(everything)[:2]
 
