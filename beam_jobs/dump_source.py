@@ -21,7 +21,7 @@ from apache_beam.io.parquetio import ReadAllFromParquet
 from apache_beam.io.textio import ReadAllFromText
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from schemas.candidate import CandidateError, candidate_from_row
+from schemas.candidate import CANDIDATE_COLUMNS, CandidateError, candidate_from_row
 
 SOURCE = "bigquery"
 STAGE_READ = "bigquery.read"
@@ -96,13 +96,41 @@ def dump_inputs_problem(patterns: list[str]) -> str | None:
     """Why the --dump patterns cannot be read, as one sentence, or None. The CLI calls it before the run."""
     try:
         plan = plan_reads(patterns)
-        for paths in plan.values():
+        for fmt, paths in plan.items():
             for path in paths:
                 if _has_glob(path) or "://" in path or not os.path.exists(path):
                     if not match_files(path):
                         return f"no file matches the dump pattern '{path}'"
+                elif fmt in (PARQUET, AVRO):
+                    problem = _header_problem(path, fmt)
+                    if problem:
+                        return problem
     except ValueError as exc:
         return str(exc)
+    return None
+
+
+def _header_problem(path: str, fmt: str) -> str | None:
+    """A local Parquet or Avro file that cannot be a query export, from its header alone (cheap):
+    the reader would otherwise fail deep inside Beam, on the whole file, with no useful message.
+    Rows are still checked one by one when read; this only catches files no row can come from."""
+    try:
+        if fmt == PARQUET:
+            import pyarrow.parquet as pq
+
+            names = set(pq.read_schema(path).names)
+        else:
+            import fastavro
+
+            with open(path, "rb") as f:
+                schema = fastavro.reader(f).writer_schema or {}
+            names = {field.get("name") for field in schema.get("fields", [])}
+    except Exception as exc:  # noqa: BLE001 - pyarrow and fastavro raise many kinds for a bad file
+        return f"the dump file '{path}' is not a readable {fmt.title()} file ({str(exc).splitlines()[0][:120]})"
+    missing = [c for c in CANDIDATE_COLUMNS if c not in names]
+    if missing:
+        return (f"the dump file '{path}' lacks the column(s) {', '.join(missing)}; is it an export of "
+                f"the repairpack query (see --print-sql)?")
     return None
 
 

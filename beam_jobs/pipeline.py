@@ -294,6 +294,18 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     return manifest
 
 
+def input_warnings(inputs: Inputs, counts: dict[str, dict[str, int]]) -> list[str]:
+    """Inputs that were given but yielded nothing: a run that succeeds on nothing must say so."""
+    warnings = []
+    if (inputs.dump or inputs.bigquery_table) and not counts.get("bigquery.read", {}).get("in"):
+        warnings.append("the GitHub dump input held no rows (check the --dump files or the query)")
+    if inputs.git and not counts.get("git.repository", {}).get("in"):
+        warnings.append("no git repository was read")
+    if inputs.judge.any() and not counts.get("judge.read", {}).get("in"):
+        warnings.append("the judge input held no submissions")
+    return warnings
+
+
 def corpus_line(manifest: dict[str, Any]) -> str:
     """One line for the end of a run: samples per split, shard and reject counts."""
     rows = manifest["rows"].get("default", {})

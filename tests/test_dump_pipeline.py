@@ -163,3 +163,40 @@ def test_dump_with_raw_fetch_against_a_local_server(tmp_path, export):
         if path.is_file():
             assert token.encode() not in path.read_bytes(), path
     assert token not in proc.stdout + proc.stderr
+
+
+def test_an_empty_export_succeeds_but_says_it_held_no_rows(tmp_path):
+    import pyarrow.parquet as pq
+
+    from schemas.candidate import CANDIDATE_SCHEMA
+
+    empty = tmp_path / "empty.parquet"
+    pq.write_table(CANDIDATE_SCHEMA.empty_table(), str(empty))
+    proc = _run("--dump", str(empty), "--output", str(tmp_path / "out"), "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    assert "0 samples (none)" in proc.stdout
+    assert [line for line in proc.stderr.splitlines() if line.startswith("repairpack:")] == [
+        "repairpack: warning: the GitHub dump input held no rows (check the --dump files or the query)"]
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("corrupt.parquet", b"not parquet at all", "repairpack: error: the dump file '{path}' is not a readable Parquet file ("),
+    ("corrupt.avro", b"not avro", "repairpack: error: the dump file '{path}' is not a readable Avro file ("),
+])
+def test_unreadable_export_files_stop_before_the_run(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    proc = _run("--dump", str(path), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith(expected.format(path=path))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parquet_file_of_another_shape_stops_before_the_run(tmp_path):
+    path = write_parquet(tmp_path / "other.parquet", [{"commit": "a" * 40, "repos": ["a/b"]}])
+    proc = _run("--dump", str(path), "--output", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"repairpack: error: the dump file '{path}' lacks the column(s) parent, old_path, new_path, old_sha1, "
+        "new_sha1, subject, message, author_time_sec, committer_time_sec, license; is it an export of the "
+        "repairpack query (see --print-sql)?")
