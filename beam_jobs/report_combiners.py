@@ -219,7 +219,7 @@ class BatchSummary:
     """What one Arrow batch of data/ contributes: the bounded part, plus pre-counted keyed parts."""
     partial: ReportAccumulator
     groups: Counter          # (source, group) -> samples
-    words: Counter           # (source, first word) -> samples
+    words: Counter           # (source or ALL, first word) -> samples
     problems: Counter        # problem -> (accepted, judged) verdicts of its one-pair trajectories, as 2 counters
     judged: Counter
     trajectories: list[tuple[str, tuple[str, int, int, int]]]  # other pairings: (key, (problem, length, attempts, accepted))
@@ -290,6 +290,9 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
         out.groups[(s, g)] += rows
     for (s, w), rows, _ in group_counts({"source": source, "word": first_words(table.column("instruction"))}):
         out.words[(s, w)] += rows
+        # Counted under `all` too, so that the overall top-k and distinct are exact: the sources'
+        # top-k lists cannot be merged into the overall one, nor their distinct counts summed.
+        out.words[(ALL, w)] += rows
     for t in thresholds:
         values = THRESHOLD_MEASURES[t.measure](feats)
         applies = masks.get(t.source, np.zeros(n, dtype=bool))

@@ -3,7 +3,7 @@ report.html and the plots into it.
 
     data/*.parquet ─► Arrow batches ─► summarise_batch ─┬─► partial accumulators ──► MergeReports ─┐
                                                         ├─► (source, group) counts ─► top-k per source ┤
-                                                        ├─► (source, first word) ──► top-k per source ┤
+                                                        ├─► (source | all, first word) ─► top-k each ─┤
                                                         └─► trajectories ─► dedup ─► lengths, per problem ┤
     rejects/*.parquet ─► Arrow batches ─► summarise_rejects ─► partials; (stage, kept id) ─► clusters ┘
                                                                             one small dict ─► driver
@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator
 from collections import Counter
 
 import apache_beam as beam
+import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -36,7 +37,9 @@ from beam_jobs.report_combiners import (ALL, MergeReports, ReportAccumulator, ra
                                         summarise_rejects)
 from beam_jobs.report_features import REJECT_COLUMNS, SAMPLE_COLUMNS
 from beam_jobs.report_summary import TOP_K, Threshold, build_stats, near_thresholds
+from schemas.reject import REJECT_SCHEMA
 from schemas.report_stats import FileRow, ReportStats, to_json
+from schemas.sample import SAMPLE_SCHEMA
 
 MANIFEST = "manifest.json"
 STATS_JSON = "stats.json"
@@ -49,7 +52,8 @@ EDIT_KIND_BUDGET = 5_000
 
 
 class ReportInputError(Exception):
-    """The corpus folder cannot be reported on (missing, or no manifest); one sentence for the user."""
+    """The corpus folder cannot be reported on (missing, no or a malformed manifest, a shard that is
+    not Parquet or lacks the report's columns); one sentence for the user, naming the file."""
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -71,9 +75,99 @@ def read_manifest(corpus_dir: str) -> dict[str, Any]:
         raise ReportInputError(f"'{corpus_dir}' has no {MANIFEST}, so it is not the output folder of a finished build")
     with FileSystems.open(path) as f:
         try:
-            return json.loads(f.read().decode("utf-8"))
+            manifest = json.loads(f.read().decode("utf-8"))
         except ValueError as exc:
             raise ReportInputError(f"the manifest '{path}' is not valid JSON ({exc.__class__.__name__})") from exc
+    problem = manifest_problem(manifest)
+    if problem:
+        raise ReportInputError(f"the manifest '{path}' {problem}")
+    return manifest
+
+
+_JSON_TYPES = {dict: "object", list: "list", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _counts_problem(value: Any, depth: int) -> str:
+    """What is wrong with a {name: int} (depth 1) or {name: {name: int}} (depth 2) value, or ""."""
+    if not isinstance(value, dict):
+        return "it is not an object"
+    for name, inner in value.items():
+        if depth == 2:
+            if not isinstance(inner, dict):
+                return f"'{name}' is not an object"
+            bad = next((k for k, n in inner.items() if not _is_int(n)), None)
+            if bad is not None:
+                return f"'{name}' / '{bad}' is not an integer"
+        elif not _is_int(inner):
+            return f"'{name}' is not an integer"
+    return ""
+
+
+def manifest_problem(manifest: Any) -> str:
+    """The first thing that keeps the report from reading `manifest`, as the end of a sentence
+    naming the file ("" when it is fine). The report reads `counts` and `rows` to reconcile, so a
+    manifest without them is not one of a finished build; the optional keys it reads must have the
+    shape the build writes, or the job would fail later with a traceback."""
+    if not isinstance(manifest, dict):
+        return f"is a JSON {_JSON_TYPES.get(type(manifest), 'value')}, not an object"
+    for key in ("counts", "rows"):
+        if key not in manifest:
+            return f"has no '{key}'"
+    checks = [("counts", 2), ("rows", 2), ("config", 0), ("benchmarks", 0), ("secrets_findings", 1)]
+    for key, depth in checks:
+        if key not in manifest or (manifest[key] is None and key not in ("counts", "rows")):
+            continue
+        value = manifest[key]
+        problem = ("" if isinstance(value, dict) else "it is not an object") if depth == 0 else \
+            _counts_problem(value, depth)
+        if problem:
+            return f"has a malformed '{key}': {problem}"
+    return ""
+
+
+def _kind(tp: pa.DataType) -> str:
+    """A column type as the report reads it: any string, integer or list type is as good as another
+    (a corpus rewritten by another tool may use large_string or int32)."""
+    if pa.types.is_string(tp) or pa.types.is_large_string(tp):
+        return "string"
+    if pa.types.is_integer(tp):
+        return "integer"
+    if pa.types.is_list(tp) or pa.types.is_large_list(tp):
+        return f"list<{_kind(tp.value_type)}>"
+    return str(tp)
+
+
+def _footer_rows(path: str, schema: pa.Schema, columns: Iterable[str]) -> int:
+    """Rows in a shard's footer, after checking that it is Parquet and has the columns the job reads
+    with types it can read: a folder with a stray or broken file gets one sentence naming the file,
+    before the job starts, not a traceback from a Beam worker."""
+    try:
+        with FileSystems.open(path) as f:
+            parquet = pq.ParquetFile(f)
+            have = parquet.schema_arrow
+            n = parquet.metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise ReportInputError(f"'{path}' is not a readable Parquet file ({exc.__class__.__name__})") from exc
+    wrong, missing = [], []
+    for name in columns:
+        index = have.get_field_index(name)
+        if index < 0:
+            missing.append(f"'{name}'")
+            continue
+        expected, actual = _kind(schema.field(name).type), _kind(have.field(index).type)
+        if actual != expected and not pa.types.is_null(have.field(index).type):
+            wrong.append(f"column '{name}' is {have.field(index).type} where {schema.field(name).type} is expected")
+    if missing:
+        wrong.append(f"column {missing[0]} is missing" if len(missing) == 1
+                     else f"columns {', '.join(missing)} are missing")
+    if wrong:
+        raise ReportInputError(f"'{path}' is not a shard of a repairpack corpus: {', and '.join(wrong)}")
+    return n
 
 
 def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow]]:
@@ -85,9 +179,10 @@ def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow]]:
     rows: dict[str, list[int]] = {}
     for path, size in data + rejects:
         name = path.rsplit("/", 1)[-1]
-        split = "rejects" if (path, size) in rejects else name.split("-", 1)[0]
-        with FileSystems.open(path) as f:
-            n = pq.ParquetFile(f).metadata.num_rows
+        is_reject = (path, size) in rejects
+        split = "rejects" if is_reject else name.split("-", 1)[0]
+        n = _footer_rows(path, REJECT_SCHEMA if is_reject else SAMPLE_SCHEMA,
+                         REJECT_COLUMNS if is_reject else SAMPLE_COLUMNS)
         entry = rows.setdefault(split, [0, 0, 0])
         entry[0] += 1
         entry[1] += size
@@ -418,7 +513,11 @@ def remove_outputs(corpus_dir: str) -> None:
 
 def run_report(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEED,
                edit_kind_budget: int = EDIT_KIND_BUDGET) -> dict[str, Any]:
-    """The report on an existing corpus folder, written into it; returns stats.json's content."""
+    """The report on an existing corpus folder, written into it; returns stats.json's content.
+
+    `result["funnel"]["reconciled"]` is False when the folder's files are not what its manifest
+    says: the report is still written (it lists the failing checks), so the caller decides what a
+    mismatch means. Input the job cannot read raises ReportInputError before anything is written."""
     stats = compute_stats(corpus_dir, beam_args, seed=seed, edit_kind_budget=edit_kind_budget)
     write_outputs(stats, corpus_dir)
     return to_json(stats)

@@ -5,11 +5,20 @@ questions: how big and from where, what was thrown away, what the repairs look l
 anything is suspicious. Both files are built from the same blocks, so they say the same thing; the
 HTML is one self-contained file (inline CSS, plots as SVG data URIs, no script, no external request)
 so that it opens from a bucket or an email attachment.
+
+The text of headings, paragraphs and captions is a small language both renderers read: `**bold**`,
+`` `code` `` and backslash escapes. Anything that comes from the corpus (instructions, ids, groups,
+licenses, sources, reasons, the manifest's names) goes in through `esc` or `code`, so it can never be
+read as markup; table cells and key figures are plain text. Each renderer then escapes for its own
+format: HTML entities in report.html; in report.md, HTML entities and backslash escapes for every
+character Markdown (GitHub's and the Hub's) would read as a link, an image, raw HTML, emphasis, a
+code span or a table column, and a code fence longer than any run of backticks in the diff.
 """
 from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -59,6 +68,57 @@ class Code:
 Block = Union[Heading, Para, Table, Plot, Code, Figures]
 
 
+# ------------------------------------------------------------------------------------ text language
+
+def esc(text: Any) -> str:
+    """Corpus text as literal text of the block language: its marks escaped, line breaks as spaces
+    (a heading or a paragraph is one line)."""
+    flat = " ".join(str(text).splitlines())
+    return re.sub(r"([\\`*])", r"\\\1", flat)
+
+
+def code(text: Any) -> str:
+    """Corpus text shown as code; as plain literal text when it holds a backtick (which would end
+    the span)."""
+    flat = " ".join(str(text).splitlines())
+    return f"`{flat}`" if "`" not in flat and flat.strip() else esc(flat)
+
+
+TEXT, BOLD, CODE = "text", "bold", "code"
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """The block language read: (TEXT, literal text), (BOLD, "") toggles, (CODE, literal text)."""
+    out: list[tuple[str, str]] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            out.append((TEXT, "".join(buf)))
+            buf.clear()
+
+    i = 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            buf.append(text[i + 1])
+            i += 2
+        elif text.startswith("**", i):
+            flush()
+            out.append((BOLD, ""))
+            i += 2
+        elif text[i] == "`":
+            end = text.find("`", i + 1)
+            end = len(text) if end < 0 else end
+            flush()
+            out.append((CODE, text[i + 1:end]))
+            i = end + 1
+        else:
+            buf.append(text[i])
+            i += 1
+    flush()
+    return out
+
+
 # -------------------------------------------------------------------------------------- formatting
 
 def num(n: Any) -> str:
@@ -106,8 +166,8 @@ def _top_table(tops: list[TopList], column: str, what: str) -> Table:
     def noun(source: str) -> str:
         return {"commit": "repositories", "judge": "problems"}.get(source, "names") if what == "groups" else what
 
-    caption = "; ".join(f"{t.source}: {num(t.distinct)} {noun(t.source)}, the largest has {pct(t.largest_share)}"
-                        for t in tops)
+    caption = "; ".join(f"{esc(t.source)}: {num(t.distinct)} {noun(t.source)}, the largest has "
+                        f"{pct(t.largest_share)}" for t in tops)
     return Table(["source", column, "samples", "share"],
                  rows, caption, [False, False, True, True])
 
@@ -123,9 +183,9 @@ def blocks(stats: ReportStats) -> list[Block]:
         out.append(Para("This corpus is empty: no sample survived the build. The funnel below shows where "
                         "the input records were dropped; there are no distributions to show.", "warn"))
     else:
-        parts = ", ".join(f"{num(n)} {s}" for s, n in by_source.items())
-        groups = "; ".join(f"{num(t.distinct)} {'repositories' if t.source == 'commit' else 'problems'} ({t.source})"
-                           for t in stats.size.top_groups)
+        parts = ", ".join(f"{num(n)} {esc(s)}" for s, n in by_source.items())
+        groups = "; ".join(f"{num(t.distinct)} {'repositories' if t.source == 'commit' else 'problems'} "
+                           f"({esc(t.source)})" for t in stats.size.top_groups)
         out.append(Para(f"**{num(c.samples)} samples** ({parts}), {human_bytes(stats.size.code_bytes)} of code, "
                         f"from {groups}. {num(c.rejects)} records were dropped on the way."))
         out.append(_key_figures(stats))
@@ -154,8 +214,8 @@ def blocks(stats: ReportStats) -> list[Block]:
     if not c.empty:
         out += _examples_section(stats)
     out.append(Para(f"Every number is in `stats.json` (schema `{STATS_VERSION}`, documented in the repairpack "
-                    f"repository's docs/report.md). Preset `{c.preset or 'unknown'}`; manifest "
-                    f"`{c.manifest_format}`.", "small"))
+                    f"repository's docs/report.md). Preset {code(c.preset or 'unknown')}; manifest "
+                    f"{code(c.manifest_format or 'unknown')}.", "small"))
     return out
 
 
@@ -326,45 +386,105 @@ def _pairs(d: dict[str, int]) -> str:
 def _examples_section(stats: ReportStats) -> list[Block]:
     out: list[Block] = [Heading("Examples"),
                         Para(f"A few samples per source, the smallest hashes of their ids under the seed "
-                             f"`{stats.corpus.example_seed}`: the same on every run.")]
+                             f"{code(stats.corpus.example_seed)}: the same on every run.")]
     for source, examples in stats.examples.items():
         for e in examples:
-            title = f"{source} · {e.group} · {e.license} · +{e.lines_added} −{e.lines_removed} · {e.id}"
+            title = (f"{esc(source)} · {esc(e.group)} · {esc(e.license)} · +{e.lines_added} −{e.lines_removed} · "
+                     f"{esc(e.id)}")
             out.append(Heading(title, 3))
-            out.append(Para(e.instruction.split("\n", 1)[0]))
+            out.append(Para(esc(e.instruction.split("\n", 1)[0].strip())))
             out.append(Code(e.diff + ("\n… (diff cut)" if e.diff_truncated else ""), "diff"))
     return out
 
 
 # ---------------------------------------------------------------------------------------- markdown
 
+# Replaced by entities: raw HTML and autolinks (<), entities (&), table columns (|, which an entity
+# hides from the table splitter where a backslash would depend on the renderer).
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
+# Backslash-escaped: escapes, code spans, emphasis, links and images ([ ]), strikethrough, headings.
+_MD_BACKSLASH = set("\\`*[]~#")
+
+
+def md_text(text: str) -> str:
+    """Literal text as Markdown that renders as exactly that text: no link, image, raw HTML,
+    emphasis, code span or table column can come out of it. An underscore between two letters or
+    digits cannot start emphasis and stays as it is (`multi_file`, `pair_min_chars`)."""
+    out = []
+    for i, ch in enumerate(text):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_BACKSLASH:
+            out.append("\\" + ch)
+        elif ch == "_":
+            inside = 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+            out.append("_" if inside else "\\_")
+        elif ch in "\r\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _md_span(content: str) -> str:
+    """A code span whose backtick string is longer than any run of backticks in `content`."""
+    ticks = "`" * (max((len(r) for r in re.findall(r"`+", content)), default=0) + 1)
+    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    return f"{ticks}{pad}{content}{pad}{ticks}"
+
+
+def md_inline(text: str) -> str:
+    """Block-language text as one line of Markdown."""
+    out = []
+    for kind, value in tokens(text):
+        out.append("**" if kind == BOLD else _md_span(value) if kind == CODE else md_text(value))
+    return "".join(out)
+
+
+def _md_line_start(line: str) -> str:
+    """A paragraph line that cannot open a list, a thematic break or a setext underline (the marks
+    md_text leaves alone because they mean nothing inside a line), nor an indented code block."""
+    line = line.lstrip(" \t")
+    if line[:1] in ("-", "+", "="):
+        return "\\" + line
+    ordered = re.match(r"\d{1,9}(?=[.)])", line)
+    return line[:ordered.end()] + "\\" + line[ordered.end():] if ordered else line
+
+
+def md_fence(text: str) -> str:
+    """A backtick fence longer than the longest run of backticks in `text` (3 at least), so no line
+    of the diff can close it."""
+    return "`" * max(3, max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+
+
 def _md_cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Table cells are plain text: escaped whole."""
+    return md_text(str(value))
 
 
 def render_markdown(stats: ReportStats) -> str:
     lines: list[str] = []
     for b in blocks(stats):
         if isinstance(b, Heading):
-            lines += ["#" * b.level + " " + b.text, ""]
+            lines += ["#" * b.level + " " + md_inline(b.text), ""]
         elif isinstance(b, Para):
-            lines += [("> " if b.css == "warn" else "") + b.text, ""]
+            lines += [("> " if b.css == "warn" else "") + _md_line_start(md_inline(b.text)), ""]
         elif isinstance(b, Table):
             if b.caption:
-                lines += [b.caption, ""]
+                lines += [_md_line_start(md_inline(b.caption)), ""]
             lines.append("| " + " | ".join(_md_cell(h) for h in b.head) + " |")
             lines.append("|" + "|".join("---:" if (b.numeric[i:i + 1] or [False])[0] else "---"
                                         for i in range(len(b.head))) + "|")
             lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in b.rows]
             lines.append("")
         elif isinstance(b, Plot):
-            lines += [f"![{b.alt}]({stats.plots[b.name]})", ""]
+            lines += [f"![{md_text(b.alt)}]({stats.plots[b.name]})", ""]
         elif isinstance(b, Figures):
             lines += ["| key figure | value |", "|---|---:|"]
             lines += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in b.items]
             lines.append("")
         elif isinstance(b, Code):
-            fence = "````" if "```" in b.text else "```"
+            fence = md_fence(b.text)
             lines += [fence + b.title, b.text, fence, ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -393,24 +513,16 @@ pre{background:#f6f8fa;border:1px solid #e3e6ea;padding:8px 10px;overflow-x:auto
 
 
 def _inline(text: str) -> str:
-    """Escaped text with the two Markdown marks the blocks use: **bold** and `code`."""
-    out, bold, code = [], False, False
-    i = 0
-    escaped = html.escape(text, quote=True)
-    while i < len(escaped):
-        if escaped.startswith("**", i) and not code:
+    """Block-language text as HTML: every character escaped, **bold** and `code` as tags."""
+    out, bold = [], False
+    for kind, value in tokens(text):
+        if kind == BOLD:
             out.append("</strong>" if bold else "<strong>")
             bold = not bold
-            i += 2
-        elif escaped[i] == "`":
-            out.append("</code>" if code else "<code>")
-            code = not code
-            i += 1
+        elif kind == CODE:
+            out.append(f"<code>{html.escape(value, quote=True)}</code>")
         else:
-            out.append(escaped[i])
-            i += 1
-    if code:
-        out.append("</code>")
+            out.append(html.escape(value, quote=True))
     if bold:
         out.append("</strong>")
     return "".join(out)
@@ -446,11 +558,11 @@ def render_html(stats: ReportStats, plots: dict[str, str]) -> str:
             if b.caption:
                 parts.append(f"<caption>{_inline(b.caption)}</caption>")
             cls = ['' if not n else ' class="n"' for n in numeric]
-            parts.append("<thead><tr>" + "".join(
-                f"<th{cls[i]}>{html.escape(str(h))}</th>" for i, h in enumerate(b.head)) + "</tr></thead><tbody>")
+            parts.append("<thead><tr>" + "".join(f"<th{cls[i]}>{html.escape(str(h), quote=True)}</th>"
+                                                 for i, h in enumerate(b.head)) + "</tr></thead><tbody>")
             for row in b.rows:
                 parts.append("<tr>" + "".join(
-                    f"<td{cls[i]}>{_inline(str(v))}</td>" for i, v in enumerate(row)) + "</tr>")
+                    f"<td{cls[i]}>{html.escape(str(v), quote=True)}</td>" for i, v in enumerate(row)) + "</tr>")
             parts.append("</tbody></table>")
             body.append("".join(parts))
         elif isinstance(b, Plot):

@@ -166,16 +166,9 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
     shape = [Shape(s, *(_dist(acc, m, s) for m in ("old_lines", "new_lines", "old_chars", "new_chars",
                                                     "lines_added", "lines_removed", "hunks", "change_share")))
              for s in views]
-    word_tops = {t.source: t for t in _tops(top_words, sources)}
-    if len(sources) > 1:
-        merged: dict[str, int] = defaultdict(int)
-        for s in sources:
-            for n, w in top_words.get(s, (0, 0, []))[2]:
-                merged[w] += n
-        total = sum(top_words.get(s, (0, 0, []))[1] for s in sources)
-        # Distinct over both sources is not known from per-source tops; the per-source lists carry it.
-        word_tops[ALL] = _top(ALL, sum(top_words.get(s, (0, 0, []))[0] for s in sources), total,
-                              [(n, w) for w, n in merged.items()])
+    # `all` is counted by the job like a source (every sample's word under ALL as well): exact top-k
+    # and distinct, which no merge of the sources' top-k lists could give.
+    word_tops = {t.source: t for t in _tops(top_words, views)}
     langs = {s: {k[2]: n for k, n in sorted(acc.counts.items()) if k[0] == "lang" and k[1] == s} for s in sources}
     langs[ALL] = {}
     for s in sources:

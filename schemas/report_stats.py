@@ -109,8 +109,8 @@ class TopEntry:
 
 @dataclass
 class TopList:
-    source: str = doc("`commit` or `judge`")
-    distinct: int = doc("how many different names")
+    source: str = doc("`commit` or `judge`; for first words also `all`, counted over every sample like a source")
+    distinct: int = doc("how many different names (exact, `all` too: a name of both sources counts once)")
     total: int = doc("samples counted")
     largest_share: float = doc("share of the largest one (0 when empty)")
     entries: list[TopEntry] = doc("the largest, most samples first, ties by name")

@@ -119,3 +119,45 @@ def write_fixture_corpus(folder: Path) -> Path:
 
 def with_split(sample: RepairSample, split: str) -> RepairSample:
     return replace(sample, split=split)
+
+
+def word_samples(source: str, counts: dict[str, int]) -> list[RepairSample]:
+    """`counts[word]` samples of `source` whose instructions start with `word`, all in train: a corpus
+    whose first-word counts are known exactly (judge samples are one WA -> AC trajectory each)."""
+    out = []
+    for word, n in sorted(counts.items()):
+        for i in range(n):
+            rid = f"{source}-{word}-{i}"
+            if source == "judge":
+                out.append(_sample(rid, "judge", f"print({i})\n", f"print({i + 1})\n", f"{word} the solution",
+                                   group="codenet/p1", license="cdla-permissive-2.0", dataset="codenet",
+                                   pairing="last-failure", problem_id="p1", user_id=rid, verdict_before="WA",
+                                   verdict_after="AC", step_before=0, step_after=1, verdict_sequence=["WA", "AC"]))
+            else:
+                out.append(_sample(rid, source, f"x = {i}\n", f"x = {i + 1}\n", f"{word} the value",
+                                   group="alice/proj", license="mit", commit=f"{i:040d}", repos=["alice/proj"]))
+    return out
+
+
+# Sample text that would load an external resource, open a link, break a table or close a code fence
+# if a page embedded it raw.
+HOSTILE_INSTRUCTION = ("![x](https://tracker.example/i.png) <img src=https://tracker.example/j.png> "
+                       "[click](https://tracker.example/k) **b** `c` | d & e")
+HOSTILE_GROUP = "evil/<img src=https://tracker.example/g.png>|x"
+HOSTILE_REASON = "<img src=https://tracker.example/r.png>|x"
+HOSTILE_OLD = "s = '`````'\nt = '</pre><img src=https://tracker.example/d.png>'\n"
+HOSTILE_NEW = "s = '``````'\nt = '[y](https://tracker.example/e)'\n"
+
+
+def hostile_corpus(folder: Path) -> tuple[Path, RepairSample]:
+    """One commit sample and one reject whose every free-text field is hostile, with a manifest that
+    reconciles."""
+    sample = _sample("h1", "commit", HOSTILE_OLD, HOSTILE_NEW, HOSTILE_INSTRUCTION + "\nsecond line",
+                     license="mit", group=HOSTILE_GROUP, commit="4" * 40, repos=[HOSTILE_GROUP])
+    reject = make_reject("git.filters", HOSTILE_REASON, source="git", key="e" * 40, repo=HOSTILE_GROUP)
+    manifest = {"format": "repairpack-manifest/2",
+                "counts": {"git.filters": {"in": 2, "kept": 1, HOSTILE_REASON: 1},
+                           "assembly.exact_dedup": {"in": 1, "kept": 1}},
+                "rows": {"default": {"train": 1}, "rejects": {"rejects": 1}},
+                "config": {"preset": "<b>strict</b>"}}
+    return write_corpus(folder, [sample], [reject], manifest), sample

@@ -18,7 +18,8 @@ from beam_jobs.report_features import (batch_features, edit_kinds, first_words, 
                                        trajectory_summary)
 from beam_jobs.report_job import DEFAULT_SEED, run_report
 from schemas.report_stats import STATS_VERSION, schema_markdown
-from tests.report_helpers import (BEAM_ARGS, fixture_manifest, fixture_rejects, fixture_samples, write_corpus,
+from tests.report_helpers import (BEAM_ARGS, HOSTILE_GROUP, HOSTILE_INSTRUCTION, HOSTILE_REASON, fixture_manifest,
+                                  fixture_rejects, fixture_samples, hostile_corpus, word_samples, write_corpus,
                                   write_fixture_corpus)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,6 +190,10 @@ def test_shape_and_instruction_numbers_are_exact(fixture_report):
     assert instructions["commit"]["words"]["quantiles"]["p50"] == 5
     assert [(e["name"], e["samples"]) for e in instructions["commit"]["first_words"]["entries"]] == [("fix", 2), ("use", 1)]
     assert instructions["judge"]["first_words"]["largest_share"] == 1.0
+    # Counted over all samples, not merged from the sources' lists: "fix" starts instructions of both.
+    assert instructions["all"]["first_words"] == {
+        "source": "all", "distinct": 2, "total": 6, "largest_share": 0.833333,
+        "entries": [{"name": "fix", "samples": 5, "share": 0.833333}, {"name": "use", "samples": 1, "share": 0.166667}]}
     assert instructions["all"]["message_langs"] == {"en": 6}
 
 
@@ -256,6 +261,86 @@ def test_reconciliation_names_every_mismatch(tmp_path):
     assert bad == [("git.filters in = kept + rejected", 5, 6), ("git.filters/message_too_short rejects", 2, 1),
                    ("samples in train", 4, 5)]
     assert "Not reconciled with manifest.json" in (tmp_path / "c" / "report.md").read_text()
+
+
+def test_overall_first_words_are_exact_when_the_top_word_is_eleventh_in_every_source(tmp_path):
+    # "shared" starts 2 instructions of each source, ten other words 3 each: 11th in both sources,
+    # first overall with 4. Merging the sources' top-10 lists would miss it and count it twice in
+    # `distinct`.
+    commit = word_samples("commit", {**{f"a{i}": 3 for i in range(10)}, "shared": 2})
+    judge = word_samples("judge", {**{f"b{i}": 3 for i in range(10)}, "shared": 2})
+    manifest = {"format": "repairpack-manifest/2", "counts": {}, "rows": {"default": {"train": 64}}}
+    folder = write_corpus(tmp_path / "words", commit + judge, [], manifest)
+    stats = run_report(str(folder), BEAM_ARGS)
+    tops = {i["source"]: i["first_words"] for i in stats["instructions"]}
+    assert [(t["distinct"], t["total"]) for t in (tops["commit"], tops["judge"], tops["all"])] == [(11, 32), (11, 32),
+                                                                                                 (21, 64)]
+    assert "shared" not in [e["name"] for e in tops["commit"]["entries"]]
+    assert tops["all"]["largest_share"] == 0.0625
+    assert [(e["name"], e["samples"]) for e in tops["all"]["entries"]] == [
+        ("shared", 4), *[(f"a{i}", 3) for i in range(9)]]
+
+
+def _unescaped_link_targets(md: str) -> list[str]:
+    """Targets of every `](...)` whose bracket is not backslash-escaped: links and images."""
+    return re.findall(r"(?<!\\)\]\(([^)]*)\)", md)
+
+
+def test_markdown_escapes_sample_text_and_fences_hold(tmp_path):
+    folder, sample = hostile_corpus(tmp_path / "hostile")
+    stats = run_report(str(folder), BEAM_ARGS)
+    assert stats["funnel"]["reconciled"] is True
+    md = (folder / "report.md").read_text()
+    # The diff holds a run of six backticks: the fence is seven long and the diff sits in it unchanged.
+    diff = stats["examples"]["commit"][0]["diff"]
+    assert "``````" in diff and "```````" not in diff
+    fenced = f"```````diff\n{diff}\n```````\n"
+    assert md.count(fenced) == 1
+    outside = md.replace(fenced, "")
+    assert "<img" not in outside.lower()
+    assert sorted(_unescaped_link_targets(outside)) == sorted(stats["plots"].values())
+    assert (r"!\[x\](https://tracker.example/i.png) &lt;img src=https://tracker.example/j.png&gt; "
+            r"\[click\](https://tracker.example/k) \*\*b\*\* \`c\` &#124; d &amp; e" + "\n") in md
+    assert "| commit | evil/&lt;img src=https://tracker.example/g.png&gt;&#124;x | 1 | 100.0 % |" in md
+    assert "| git.filters | 2 | 1 | 50.0 % | &lt;img src=https://tracker.example/r.png&gt;&#124;x 1 (50.0 %) |" in md
+    # Inside a code span, where Markdown shows it as typed.
+    assert "Preset `<b>strict</b>`;" in md
+
+
+def test_markdown_of_hostile_samples_renders_as_text(tmp_path):
+    markdown_it = pytest.importorskip("markdown_it")
+    folder, sample = hostile_corpus(tmp_path / "hostile")
+    stats = run_report(str(folder), BEAM_ARGS)
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")  # raw HTML on, as on the Hub
+    text = (folder / "report.md").read_text()
+    page = parser.render(text)
+    assert re.findall(r'<img src="([^"]*)"', page) == [stats["plots"][n] for n in re.findall(
+        r"\]\(report_plots/([^)]*)\.svg\)", text)]
+    assert "<a " not in page and "<b>" not in page
+    import html as html_lib
+
+    assert f"<p>{html_lib.escape(HOSTILE_INSTRUCTION)}</p>" in page
+    assert f"<td>{html_lib.escape(HOSTILE_GROUP)}</td>" in page
+    assert f"<td>{html_lib.escape(HOSTILE_REASON)} 1 (50.0 %)</td>" in page
+    fences = [t for t in parser.parse(text) if t.type == "fence"]
+    assert [(f.info, f.content) for f in fences] == [("diff", stats["examples"]["commit"][0]["diff"] + "\n")]
+
+
+def test_html_escapes_sample_text(tmp_path):
+    folder, sample = hostile_corpus(tmp_path / "hostile")
+    stats = run_report(str(folder), BEAM_ARGS)
+    document = ET.fromstring((folder / "report.html").read_text().split("\n", 1)[1])
+    refs = [v for _, k, v in _attributes(document) if k in ("src", "href")]
+    assert len(refs) == len(stats["plots"]) and all(v.startswith("data:image/svg+xml;base64,") for v in refs)
+    assert not {e.tag for e in document.iter()} & {"a", "b", "script", "link", "iframe", "object", "embed"}
+    paragraphs = ["".join(p.itertext()) for p in document.iter("p")]
+    # Shown as typed: the ** and ` of a commit message are not markup.
+    assert HOSTILE_INSTRUCTION in paragraphs
+    assert [p for p in document.iter("p") if "".join(p.itertext()) == HOSTILE_INSTRUCTION][0].findall("*") == []
+    assert ["".join(pre.itertext()) for pre in document.iter("pre")] == [stats["examples"]["commit"][0]["diff"]]
+    cells = {"".join(td.itertext()) for td in document.iter("td")}
+    assert {HOSTILE_GROUP, f"{HOSTILE_REASON} 1 (50.0 %)"} <= cells
+    assert any(f"{HOSTILE_GROUP} · mit ·" in "".join(h.itertext()) for h in document.iter("h3"))
 
 
 # ---------------------------------------------------------------------------------- files and pages
@@ -368,6 +453,64 @@ def test_cli_report_subcommand_and_its_errors(tmp_path):
         proc = _cli("report", str(target))
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines() == [f"repairpack: error: {message}"]
+
+
+def test_a_shard_that_is_not_parquet_is_one_sentence(tmp_path):
+    from beam_jobs.report_job import ReportInputError
+
+    for shard in ("data/train-00001-of-00002.parquet", "rejects/rejects-00001-of-00002.parquet"):
+        folder = write_fixture_corpus(tmp_path / shard.split("/")[0] / "corpus")
+        (folder / shard).write_bytes(b"not a parquet file\n")
+        with pytest.raises(ReportInputError) as err:
+            run_report(str(folder), BEAM_ARGS)
+        assert str(err.value) == f"'{folder / shard}' is not a readable Parquet file (ArrowInvalid)"
+        assert not (folder / "stats.json").exists()
+    proc = _cli("report", str(folder))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        f"repairpack: error: '{folder / shard}' is not a readable Parquet file (ArrowInvalid)"]
+
+
+def test_a_shard_without_the_report_columns_is_one_sentence(tmp_path):
+    import pyarrow.parquet as pq
+
+    from beam_jobs.report_job import ReportInputError
+
+    folder = write_fixture_corpus(tmp_path / "corpus")
+    shard = folder / "data" / "train-00001-of-00002.parquet"
+    pq.write_table(pa.table({"id": ["x"], "source": ["commit"], "instruction": [3]}), shard)
+    with pytest.raises(ReportInputError) as err:
+        run_report(str(folder), BEAM_ARGS)
+    assert str(err.value) == (
+        f"'{shard}' is not a shard of a repairpack corpus: column 'instruction' is int64 where string is "
+        "expected, and columns 'split', 'license', 'group', 'old_contents', 'new_contents', 'diff', "
+        "'lines_added', 'lines_removed', 'hunks', 'message_lang', 'old_parses', 'python_major', 'dataset', "
+        "'problem_id', 'user_id', 'pairing', 'verdict_before', 'verdict_after', 'verdict_sequence' are missing")
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("[1]", "is a JSON list, not an object"),
+    ('"corpus"', "is a JSON string, not an object"),
+    ('{"format": "repairpack-manifest/2", "rows": {}}', "has no 'counts'"),
+    ('{"counts": {}}', "has no 'rows'"),
+    ('{"counts": {"git.commit": 7}, "rows": {}}', "has a malformed 'counts': 'git.commit' is not an object"),
+    ('{"counts": {"git.commit": {"in": "7"}}, "rows": {}}',
+     "has a malformed 'counts': 'git.commit' / 'in' is not an integer"),
+    ('{"counts": {}, "rows": {"default": {"train": true}}}',
+     "has a malformed 'rows': 'default' / 'train' is not an integer"),
+    ('{"counts": {}, "rows": {}, "config": ["strict"]}', "has a malformed 'config': it is not an object"),
+    ('{"counts": {}, "rows": {}, "benchmarks": ["humaneval"]}', "has a malformed 'benchmarks': it is not an object"),
+    ('{"counts": {}, "rows": {}, "secrets_findings": {"email": "1"}}',
+     "has a malformed 'secrets_findings': 'email' is not an integer"),
+])
+def test_a_malformed_manifest_is_one_sentence(tmp_path, content, problem):
+    from beam_jobs.report_job import ReportInputError
+
+    folder = write_fixture_corpus(tmp_path / "corpus")
+    (folder / "manifest.json").write_text(content)
+    with pytest.raises(ReportInputError) as err:
+        run_report(str(folder), BEAM_ARGS)
+    assert str(err.value) == f"the manifest '{folder / 'manifest.json'}' {problem}"
 
 
 def test_a_build_writes_a_report_that_reconciles_with_its_manifest(tmp_path, capsys):
