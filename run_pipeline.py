@@ -258,8 +258,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         remove_outputs(output)  # a report of the replaced corpus would describe other data
     else:
         # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
-        run_report(output, _beam_args(beam_args))
+        from beam_jobs.report_job import ReportInputError
+
+        try:
+            stats = run_report(output, _beam_args(beam_args))
+        except ReportInputError as exc:
+            print(f"repairpack: error: the corpus was built, but its report failed: {exc}", file=sys.stderr)
+            return 1
         print(f"report: {os.path.join(output, REPORT_HTML)}")
+        if not stats["funnel"]["reconciled"]:
+            print("repairpack: error: the report does not reconcile with manifest.json (see report.md)",
+                  file=sys.stderr)
+            return 1
     return 0
 
 
@@ -281,10 +291,12 @@ def report_main(argv: Sequence[str]) -> int:
         print(f"repairpack: error: {exc}", file=sys.stderr)
         return 2
     corpus = stats["corpus"]
-    state = "reconciled with" if stats["funnel"]["reconciled"] else "NOT reconciled with"
+    reconciled = stats["funnel"]["reconciled"]
+    state = "reconciled with" if reconciled else "NOT reconciled with"
     print(f"{corpus['samples']:,} samples, {corpus['rejects']:,} rejects, {state} manifest.json; "
           f"report: {os.path.join(args.corpus, REPORT_HTML)}")
-    return 0
+    # Exit 1: the report is written, but the folder is not what its manifest says (CI can catch it).
+    return 0 if reconciled else 1
 
 
 if __name__ == "__main__":

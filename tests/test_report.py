@@ -453,6 +453,13 @@ def test_cli_report_subcommand_and_its_errors(tmp_path):
         proc = _cli("report", str(target))
         assert proc.returncode == 2
         assert proc.stderr.strip().splitlines() == [f"repairpack: error: {message}"]
+    # A folder that is not what its manifest says: the report is written, and the exit code says so.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["rows"]["default"]["train"] += 1
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    proc = _cli("report", str(folder), "--direct_num_workers=1")
+    assert proc.returncode == 1
+    assert proc.stdout.strip().startswith("6 samples, 8 rejects, NOT reconciled with manifest.json; report: ")
 
 
 def test_a_shard_that_is_not_parquet_is_one_sentence(tmp_path):
