@@ -25,7 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.parquet_sink import HashingWriter, pack_row, packed_key, packed_order, shard_of, unpack_row, write_parquet
+from beam_jobs.parquet_sink import HashingWriter, pack_row, packed_key, shard_of, unpack_row, write_parquet
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -153,7 +153,8 @@ class SplitShards(beam.PTransform):
 
     def _write(self, element: tuple[int, Iterable[bytes]], n: int) -> dict[str, Any]:
         index, packed = element
-        ordered = sorted(packed, key=packed_order)
+        # Packed rows sort as bytes in key order (parquet_sink), ties by their bytes: deterministic.
+        ordered = sorted(packed)
         names = tuple(self._schema.names)
         return self._write_rows(index, n, (unpack_row(p, names) for p in ordered))
 

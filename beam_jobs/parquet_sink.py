@@ -29,9 +29,13 @@ def approx_bytes(row: dict[str, Any]) -> int:
     return sum(len(v) if isinstance(v, str) else 16 for v in row.values())
 
 
-# What crosses a shard shuffle is one bytes value: the sort key in UTF-8, 0xFF (a byte UTF-8 never
-# uses, so the key ends unambiguously), a 5-byte header (codec, raw length) and the pickled row.
-_KEY_END = b"\xff"
+# What crosses a shard shuffle is one bytes value: the sort key in UTF-8 with each NUL written as
+# NUL 0x01 and ended by NUL NUL, a 5-byte header (codec, raw length) and the pickled row. That escape
+# keeps the order: packed values sort as bytes exactly as their keys sort as strings (UTF-8 keeps
+# code point order; an ended key sorts before any longer one), so a shard is sorted with a plain
+# `sorted()`, no key objects beside the rows.
+_KEY_END = b"\x00\x00"
+_NUL, _NUL_ESCAPED = b"\x00", b"\x00\x01"
 _HEADER = struct.Struct("<BI")
 _RAW = 0
 _ZSTD = 1
@@ -55,22 +59,17 @@ def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tupl
         header, payload = _HEADER.pack(_ZSTD, len(raw)), pa.compress(raw, codec="zstd", asbytes=True)
     else:
         header, payload = _HEADER.pack(_RAW, len(raw)), raw
-    return approx_bytes(row), b"".join((key.encode("utf-8", "surrogatepass"), _KEY_END, header, payload))
+    key_bytes = key.encode("utf-8", "surrogatepass").replace(_NUL, _NUL_ESCAPED)
+    return approx_bytes(row), b"".join((key_bytes, _KEY_END, header, payload))
 
 
 def packed_key(packed: bytes) -> bytes:
-    """The sort key's UTF-8 bytes; they order as the key strings do (UTF-8 keeps code point order)."""
-    return packed[:packed.index(_KEY_END)]
-
-
-def packed_order(packed: bytes) -> tuple[bytes, bytes]:
-    """Sort by key; equal keys (never for record ids) are ordered by their bytes, so shards stay
-    deterministic whatever order the shuffle delivered them in."""
-    return packed[:packed.index(_KEY_END)], packed
+    """The sort key's UTF-8 bytes (the escape undone)."""
+    return packed[:packed.index(_KEY_END)].replace(_NUL_ESCAPED, _NUL)
 
 
 def unpack_row(packed: bytes, names: tuple[str, ...] = ()) -> dict[str, Any]:
-    start = packed.index(_KEY_END) + 1
+    start = packed.index(_KEY_END) + len(_KEY_END)
     codec, length = _HEADER.unpack_from(packed, start)
     payload = memoryview(packed)[start + _HEADER.size:]
     raw = pa.decompress(payload, length, codec="zstd", asbytes=True) if codec == _ZSTD else payload
