@@ -6,7 +6,8 @@ FnApiRunner on a 2-core machine, with memory bounded by the largest (user, probl
 than by the export. This script generates a synthetic CodeNet export (`--submissions`, default
 200,000; cached under `--cache-dir` by generator version, size and seed), runs `JudgeSource` in a
 child process with the records written as Parquet shards (`SplitShards`, JUDGE_SCHEMA) and the
-rejects counted, and prints:
+rejects written as the pipeline writes them (`SplitShards` with the default `assembly.output` shard
+bounds, 100,000 rows or 256 MB a shard), and prints:
 
 - submissions per second: metadata rows read (judge.read/in) over the time of `pipeline.run()` plus
   `wait_until_finish()`; interpreter start and imports are shown apart;
@@ -14,11 +15,12 @@ rejects counted, and prints:
   under it (FnApiRunner may start SDK workers in multi-processing mode);
 - the per-stage counts, so a change that speeds things up by dropping work shows.
 
-Nothing asserts on timings. Run it twice with different `--submissions` to see whether memory grows
-with the export:
+Nothing asserts on timings. Give `--submissions` several times to see whether memory grows with the
+export: each size runs in its own child, and a table of rate and peak RSS per size follows, with the
+growth per 100,000 submissions between the smallest and the largest:
 
     python bench/judge.py                                  # 200,000 submissions, default runner options
-    python bench/judge.py --submissions 400000
+    python bench/judge.py --submissions 100000 --submissions 200000 --submissions 400000
     python bench/judge.py --beam-arg=--direct_num_workers=2 --beam-arg=--direct_running_mode=multi_processing
     python bench/judge.py --set pairing=each-step --json figures.json
 
@@ -262,6 +264,7 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
     from beam_jobs.accounting import stage_counts
     from beam_jobs.judge_source import JudgeInputs, JudgeSource
     from beam_jobs.assembly_output import SplitShards
+    from schemas.assembly_config import AssemblyOutputConfig
     from schemas.judge import JUDGE_SCHEMA
     from schemas.reject import REJECT_SCHEMA
 
@@ -276,9 +279,13 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
         written = judged["records"] | SplitShards(output, "data", "train", "default", JUDGE_SCHEMA,
                                                   max_rows=1 << 30, max_bytes=256 << 20, shards=4)
         if write_rejects:
-            _ = (judged["rejects"] | "KeyRejects" >> beam.Map(lambda r: (f"{r.stage}\0{r.reason}\0{r.key}", r))
+            # As beam_jobs.pipeline writes them: the same sort key and the default shard bounds.
+            bounds = AssemblyOutputConfig()
+            _ = (judged["rejects"] | "KeyRejects" >> beam.Map(
+                    lambda r: (f"{r.stage}\0{r.reason}\0{r.key}\0{r.repo}", r))
                  | SplitShards(output, "rejects", "rejects", "rejects", REJECT_SCHEMA, keyed=True,
-                               max_rows=1 << 30, max_bytes=256 << 20, shards=None, row_group_rows=10_000))
+                               max_rows=bounds.max_shard_rows, max_bytes=bounds.max_shard_bytes, shards=None,
+                               row_group_rows=10_000))
         else:
             _ = judged["rejects"] | "CountRejects" >> beam.combiners.Count.Globally()
         _ = written
@@ -345,7 +352,8 @@ def report(export: Path, child: dict[str, Any], beam_args: list[str], overrides:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--submissions", type=int, default=DEFAULT_SUBMISSIONS)
+    parser.add_argument("--submissions", type=int, action="append", default=None, metavar="N",
+                        help=f"export size (default {DEFAULT_SUBMISSIONS:,}); repeat it to compare sizes")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help=f"where generated exports are kept (default {default_cache_dir()})")
@@ -366,15 +374,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.beam_child:
         beam_child(args.export, args.beam_child, args.beam_arg, args.overrides, args.write_rejects)
         return 0
-    export = Path(args.export) if args.export else generate_export(
-        args.submissions, args.seed, args.cache_dir or default_cache_dir(), regenerate=args.regenerate)
-    child = run_child(export, args.beam_arg, args.overrides, args.write_rejects)
-    print(report(export, child, args.beam_arg, args.overrides, args.write_rejects))
+    sizes = args.submissions or [DEFAULT_SUBMISSIONS]
+    runs: list[dict[str, Any]] = []
+    for size in ([None] if args.export else sizes):
+        export = Path(args.export) if args.export else generate_export(
+            size, args.seed, args.cache_dir or default_cache_dir(), regenerate=args.regenerate)
+        child = run_child(export, args.beam_arg, args.overrides, args.write_rejects)
+        print(report(export, child, args.beam_arg, args.overrides, args.write_rejects), flush=True)
+        print()
+        runs.append({"export": str(export), "beam_args": args.beam_arg, "overrides": args.overrides, **child})
+    if len(runs) > 1:
+        print(scaling_table(runs))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"export": str(export), "beam_args": args.beam_arg, "overrides": args.overrides, **child}, f,
-                      indent=2)
+            json.dump(runs[0] if len(runs) == 1 else runs, f, indent=2)
     return 0
+
+
+def scaling_table(runs: list[dict[str, Any]]) -> str:
+    """Rate and peak RSS per export size, and the RSS growth per 100,000 submissions: flat memory
+    means the growth is small beside the peak, and does not rise with the size."""
+    lines = ["submissions   pairs    rate/s   peak RSS MB",
+             "-------------------------------------------"]
+    points = []
+    for run in runs:
+        read = run["counts"].get("judge.read", {}).get("in", 0)
+        rate = read / run["seconds"] if run["seconds"] else 0.0
+        points.append((read, run["peak_rss"]))
+        lines.append(f"{read:>11,}  {run['records']:>6,}  {rate:>8,.0f}  {run['peak_rss'] / 2**20:>11,.0f}")
+    (n0, r0), (n1, r1) = min(points), max(points)
+    if n1 > n0:
+        lines.append(f"peak RSS growth: {(r1 - r0) / 2**20 / ((n1 - n0) / 100_000):,.1f} MB per 100,000 submissions "
+                     f"({n0:,} -> {n1:,})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
