@@ -5,11 +5,8 @@ the reject reason, `detail` what a user needs to see why (never a token or other
 """
 from __future__ import annotations
 
+from schemas.reject import RejectError
 
-class FetchError(Exception):
-    """A candidate whose old or new contents could not be fetched; `reason` names it for the rejects."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
+class FetchError(RejectError):
+    """A candidate whose old or new contents could not be fetched, or must not be paired."""

@@ -42,10 +42,11 @@ from urllib3.util.retry import Retry
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.fetch_errors import FetchError
-from beam_jobs.git_history import ContentError, decode_source
+from beam_jobs.git_history import decode_source
 from schemas.candidate import CandidateCommit, to_commit_record
 from schemas.commit import CommitRecord
 from schemas.dump_config import FetchConfig
+from schemas.reject import RejectError
 
 SOURCE = "bigquery"
 STAGE_FETCH = "bigquery.fetch"
@@ -309,7 +310,7 @@ class RawFetcher:
                 old = decode_source(old_data, "old")
                 new_data = self.fetch_file(repo, candidate.commit, path, candidate.new_sha1, "new")
                 new = decode_source(new_data, "new")
-        except (FetchError, ContentError) as exc:
+        except RejectError as exc:  # FetchError, or ContentError from decoding
             return FetchOutcome(candidate, reason=exc.reason, detail=_scrub(exc.detail or exc.reason, self._token))
         return FetchOutcome(candidate, record=to_commit_record(candidate, old, new, source=source))
 

@@ -22,6 +22,8 @@ from typing import Iterable, Iterator
 
 import pygit2
 
+from schemas.reject import RejectError
+
 # git file modes
 MODE_REGULAR = 0o100644
 MODE_EXECUTABLE = 0o100755
@@ -35,13 +37,8 @@ PULL_REF_PREFIX = "refs/pull/"
 _URL_RE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 
 
-class RepositoryError(Exception):
-    """A repository that cannot be opened or cloned; `reason` names it for the rejects output."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
+class RepositoryError(RejectError):
+    """A repository that cannot be opened or cloned."""
 
 
 def tune_for_mining() -> None:
@@ -331,11 +328,8 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
 
 # ------------------------------------------------------------------------------------------ contents
 
-class ContentError(Exception):
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(detail or reason)
-        self.reason = reason
-        self.detail = detail
+class ContentError(RejectError):
+    """A blob that cannot be a side of a pair (binary, not UTF-8, unreadable)."""
 
 
 def decode_source(data: bytes, which: str) -> str:

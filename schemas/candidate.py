@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import pyarrow as pa
 
 from schemas.arrow import arrow_field, schema_of
+from schemas.reject import RejectError
 
 if TYPE_CHECKING:
     from schemas.commit import CommitRecord
@@ -49,13 +50,8 @@ _SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
-class CandidateError(ValueError):
-    """A row that cannot be a candidate; `reason` names it for the rejects."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
+class CandidateError(RejectError, ValueError):
+    """A row that cannot be a candidate."""
 
 
 def _text(row: Mapping[str, Any], name: str) -> str:

@@ -21,6 +21,17 @@ class Reject:
 
 REJECT_SCHEMA: pa.Schema = schema_of(Reject)
 
+
+class RejectError(Exception):
+    """Raised by the pure code when a record must be rejected: `reason` is the stage reason the Beam
+    wrapper counts, `detail` what a user needs to see why (never a secret). One base, so every
+    wrapper turns any of them into a reject the same way."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
 DETAIL_LIMIT = 300
 
 
