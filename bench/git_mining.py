@@ -58,6 +58,7 @@ if str(ROOT) not in sys.path:
 import pygit2  # noqa: E402
 
 from beam_jobs import git_history as gh  # noqa: E402
+from bench.cache import default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
 MEASUREMENTS = ("core", "beam", "pydriller", "gitlog")
@@ -515,11 +516,6 @@ class _Generator:
         if feature is not None and feature_commits:
             refs["refs/heads/wip"] = feature.tip
         return refs
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(tempfile.gettempdir())
-    return Path(base) / "repairpack-bench"
 
 
 def _scratch_dir(cache_dir: Path) -> Path:

@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cache import cached_folder, default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
 GENERATOR_VERSION = 1
@@ -149,31 +150,12 @@ def _other_program(rng: random.Random, ext: str) -> str:
     return f"{header}int main() {{ {body} return 0; }}\n"
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
-    return Path(base) / "repairpack-bench"
-
-
 def generate_export(submissions: int, seed: int, cache_dir: Path, *, regenerate: bool = False,
                     log=print) -> Path:  # type: ignore[no-untyped-def]
-    """A CodeNet-layout export with exactly `submissions` metadata rows, cached by its parameters and
-    built in a temporary folder renamed into place, so an interrupted run leaves nothing half-built."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / f"codenet-g{GENERATOR_VERSION}-n{submissions}-s{seed}"
-    if target.is_dir() and not regenerate:
-        return target
-    if target.exists():
-        shutil.rmtree(target)
-    staged = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=cache_dir))
-    started = time.perf_counter()
-    try:
-        _write_export(staged, submissions, seed)
-        os.replace(staged, target)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    log(f"generated {submissions:,} submissions in {time.perf_counter() - started:.1f} s: {target}")
-    return target
+    """A CodeNet-layout export with exactly `submissions` metadata rows, cached by its parameters."""
+    return cached_folder(cache_dir, f"codenet-g{GENERATOR_VERSION}-n{submissions}-s{seed}",
+                         lambda out: _write_export(out, submissions, seed), regenerate=regenerate,
+                         what=f"{submissions:,} submissions", log=log)
 
 
 def _write_export(out: Path, submissions: int, seed: int) -> None:

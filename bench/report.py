@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.cache import cached_folder, default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
 GENERATOR_VERSION = 2
@@ -126,28 +127,10 @@ def sample_pool(seed: int) -> Any:
     return pa.Table.from_pylist(rows, schema=SAMPLE_SCHEMA)
 
 
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or tempfile.gettempdir()
-    return Path(base) / "repairpack-bench"
-
-
 def generate_corpus(samples: int, seed: int, cache_dir: Path, log=print) -> Path:  # type: ignore[no-untyped-def]
-    """A corpus folder with exactly `samples` samples, cached; built aside and renamed into place."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / f"report-g{GENERATOR_VERSION}-n{samples}-s{seed}"
-    if (target / "manifest.json").is_file():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    staged = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=cache_dir))
-    started = time.perf_counter()
-    try:
-        _write_corpus(staged, samples, seed)
-        os.replace(staged, target)
-    except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
-        raise
-    log(f"generated {samples:,} samples in {time.perf_counter() - started:.1f} s: {target}")
-    return target
+    """A corpus folder with exactly `samples` samples, cached by its parameters."""
+    return cached_folder(cache_dir, f"report-g{GENERATOR_VERSION}-n{samples}-s{seed}",
+                         lambda out: _write_corpus(out, samples, seed), what=f"{samples:,} samples", log=log)
 
 
 def _write_corpus(out: Path, samples: int, seed: int) -> None:
