@@ -23,7 +23,7 @@ from beam_jobs.accounting import REJECTS
 from beam_jobs.decontaminate import Decontaminate, NeedleSet, load_needles
 from beam_jobs.dedup import ExactDedup, NearDedup
 from beam_jobs.secrets import ScrubSecrets
-from beam_jobs.splits import AssignSplits
+from beam_jobs.splits import AssignSplits, ForkFamilies, GroupForks
 from schemas.assembly_config import AssemblyConfig
 from schemas.sample import to_sample
 
@@ -112,6 +112,7 @@ class AssembleCorpus(beam.PTransform):
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         cfg = self.cfg
         samples = records | "ToSamples" >> beam.Map(to_sample)
+        families = samples | "ForkFamilies" >> ForkFamilies(cfg.splits.fork_rounds) if cfg.splits.group_forks else None
         rejects = []
         if cfg.exact_dedup:
             out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra)
@@ -125,6 +126,8 @@ class AssembleCorpus(beam.PTransform):
         if cfg.secrets.mode != "off":
             out = samples | "Secrets" >> ScrubSecrets(cfg.secrets)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if families is not None:
+            samples = samples | "GroupForks" >> GroupForks(families)
         samples = samples | "Split" >> AssignSplits(cfg.splits)
         if rejects:
             all_rejects = tuple(rejects) | "AssemblyRejects" >> beam.Flatten()

@@ -2,18 +2,25 @@
 
 A sample's split is a function of its group (repository or problem) and the salt, nothing else: no
 repository or problem can straddle two splits (a model must not be tested on a repository it trained
-on), and rerunning on a superset of the input cannot move a group, since no other sample takes part
-in the decision. The fractions are fractions of groups; with few groups the sample shares wander.
+on). The fractions are fractions of groups; with few groups the sample shares wander.
+
+Forks: a commit found in several repositories links them, and linked repositories form a fork
+family (connected components over repositories). With `group_forks`, a commit's group is its
+family's smallest repository name, so a fork's own commits go where the code they copied went.
+Without it, the group is the commit's first repository, and a superset input can never move a group;
+with it, only new input that links two families moves one of them.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterator
 
 import apache_beam as beam
 
+from beam_jobs.parquet_sink import pack_value, unpack_value
 from schemas.assembly_config import SPLITS, SplitsConfig
+from schemas.sample import SOURCE_COMMIT
 
 
 def group_unit(group: str, salt: str) -> float:
@@ -36,6 +43,59 @@ def split_of(group: str, cfg: SplitsConfig) -> str:
 
 def with_split(sample: Any, cfg: SplitsConfig) -> Any:
     return replace(sample, split=split_of(sample.group, cfg))
+
+
+def fork_edges(sample: Any) -> list[tuple[str, str]]:
+    """Undirected edges (first repository, other repository) of a commit seen in several."""
+    if sample.source != SOURCE_COMMIT or not sample.repos:
+        return []
+    repos = sorted(set(sample.repos))
+    return [(repos[0], other) for other in repos[1:]]
+
+
+def _relabel(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
+    group, joined = element
+    family = joined["family"]
+    for packed in joined["sample"]:
+        sample = unpack_value(packed)
+        yield replace(sample, group=family[0]) if family else sample
+
+
+class ForkFamilies(beam.PTransform):
+    """PCollection[RepairSample] -> PCollection[(repository, family)] for every repository whose
+    family's smallest name is not its own."""
+
+    def __init__(self, rounds: int) -> None:
+        super().__init__()
+        self._rounds = rounds
+
+    def expand(self, samples: beam.PCollection) -> beam.PCollection:
+        from beam_jobs.dedup import ConnectedComponents
+
+        return (samples
+                | "ForkEdges" >> beam.FlatMap(fork_edges)
+                | "DistinctForkEdges" >> beam.Distinct()
+                | "Families" >> ConnectedComponents(self._rounds))
+
+
+class GroupForks(beam.PTransform):
+    """Commit samples take their fork family as group; judge samples pass untouched.
+
+    `families` comes from ForkFamilies over every sample the sources made (dropped duplicates
+    included: a fork link is a fact about the repositories, whichever copy was kept)."""
+
+    def __init__(self, families: beam.PCollection) -> None:
+        super().__init__()
+        self._families = families
+
+    def expand(self, samples: beam.PCollection) -> beam.PCollection:
+        parts = samples | "BySource" >> beam.Partition(lambda s, n: 0 if s.source == SOURCE_COMMIT else 1, 2)
+        # Commit samples wait for their family packed (compressed bytes), keyed by their group.
+        waiting = parts[0] | "KeyByGroup" >> beam.Map(lambda s: (s.group, pack_value(s)))
+        relabelled = ({"sample": waiting, "family": self._families}
+                      | "JoinFamilies" >> beam.CoGroupByKey()
+                      | "Relabel" >> beam.FlatMap(_relabel))
+        return (relabelled, parts[1]) | "AllSamples" >> beam.Flatten()
 
 
 class AssignSplits(beam.PTransform):

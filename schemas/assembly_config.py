@@ -111,6 +111,12 @@ class SplitsConfig:
     test: float = 0.01
     # Changing the salt reshuffles every group; keep it fixed for a corpus that grows.
     salt: str = "repairpack-v1"
+    # Forks share history: a commit seen in several repositories links them, and every linked
+    # repository joins one fork family whose group is its smallest name, so a fork's own commits land
+    # in the split of the code they copied. The price: new input that links two families moves one.
+    group_forks: bool = True
+    # Rounds of the connected-components iteration over repositories (fork families are shallow).
+    fork_rounds: int = 10
 
 
 @dataclass
@@ -259,6 +265,8 @@ def _benchmark_problems(benchmarks: dict[str, Any]) -> list[str]:
 def assembly_config_problems(cfg: AssemblyConfig) -> list[str]:
     """Every mistake in the section, each as one sentence; empty when the section is usable."""
     problems: list[str] = []
+    if cfg.splits.fork_rounds < 1:
+        problems.append("config key 'assembly.splits.fork_rounds' must be at least 1")
     nd = cfg.near_dedup
     if nd.engine not in ENGINES:
         problems.append(f"config key 'assembly.near_dedup.engine' must be one of {', '.join(ENGINES)}, not '{nd.engine}'")

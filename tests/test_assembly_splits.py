@@ -49,3 +49,41 @@ def test_split_is_stable_when_the_input_grows():
         by_group.setdefault(sample.group, set()).add(second[sample.id])
     assert all(len(splits) == 1 for splits in by_group.values())
     assert set(second.values()) == {"train", "validation", "test"}
+
+
+def test_fork_edges():
+    from beam_jobs.splits import fork_edges
+
+    base = sample_commits()[0]
+    assert fork_edges(from_commit(commit_like(base, repos=["bob/x", "alice/x", "dave/x"]))) == [
+        ("alice/x", "bob/x"), ("alice/x", "dave/x")]
+    assert fork_edges(from_commit(commit_like(base, repos=["bob/x"]))) == []
+
+
+def _fork_records():
+    """alice/x and bob/x share a commit, bob/x and dave/x another; each fork also has its own."""
+    base = sample_commits()
+    spec = [("shared1", ["alice/x", "bob/x"]), ("shared2", ["bob/x", "dave/x"]), ("alice", ["alice/x"]),
+            ("bob", ["bob/x"]), ("dave", ["dave/x"]), ("carol", ["carol/y"])]
+    records = []
+    for n, (name, repos) in enumerate(spec):
+        records.append(commit_like(base[n % len(base)], commit=f"{n:02x}" * 20, repos=repos))
+    return {name: r for (name, _), r in zip(spec, records)}
+
+
+def test_forks_join_one_family_and_one_split():
+    records = _fork_records()
+    cfg = config(splits={"train": 0.34, "validation": 0.33, "test": 0.33}, **SPLIT_ONLY)
+    samples = {s.commit: s for s in assemble(list(records.values()), cfg).samples}
+    group = {name: samples[r.commit].group for name, r in records.items()}
+    assert group == {"shared1": "alice/x", "shared2": "alice/x", "alice": "alice/x", "bob": "alice/x",
+                     "dave": "alice/x", "carol": "carol/y"}
+    family_splits = {samples[records[n].commit].split for n in ("shared1", "shared2", "alice", "bob", "dave")}
+    assert family_splits == {split_of("alice/x", cfg.splits)}
+    assert samples[records["carol"].commit].split == split_of("carol/y", cfg.splits)
+    # Switched off: every commit keeps its first repository, so the forks' own commits scatter.
+    off = config(splits={"train": 0.34, "validation": 0.33, "test": 0.33, "group_forks": False}, **SPLIT_ONLY)
+    plain = {s.commit: s.group for s in assemble(list(records.values()), off).samples}
+    assert {name: plain[r.commit] for name, r in records.items()} == {
+        "shared1": "alice/x", "shared2": "bob/x", "alice": "alice/x", "bob": "bob/x", "dave": "dave/x",
+        "carol": "carol/y"}

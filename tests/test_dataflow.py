@@ -33,7 +33,7 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
                      "GithubDump/Fetch", "GithubDump/Filter[bigquery.filters]", "GithubDump/Annotate",
                      "Judge/ReadCodenet", "Judge/FilterProblems", "Judge/GroupSequences", "Judge/FixSequences",
                      "Assemble/ExactDedup", "Assemble/NearDedup", "Assemble/Decontaminate", "Assemble/Secrets",
-                     "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
+                     "Assemble/ForkFamilies", "Assemble/GroupForks", "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
         assert expected in names, expected
     result = pipeline.run()
     assert result.state == "DONE"
