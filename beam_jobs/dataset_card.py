@@ -33,9 +33,9 @@ LIMITATIONS = (
     "Licenses are those of the repository (detected from its license files) or of the judge dataset, "
     "not of each file; a file copied into a repository under another license keeps the repository's "
     "key unless its header says otherwise (`licenses.check_file_headers`).",
-    "Groups are repositories as named by their first (sorted) URL: forks of one project mined under "
-    "different names are different groups, so shared history can reach two splits. Mine forks "
-    "together (they then merge into one record with every repository listed) to avoid it.",
+    "Forks are grouped by shared commits (fork families): a fork that shares no commit with its "
+    "origin in the input (a squashed or re-imported copy) is a group of its own, and can reach "
+    "another split; near deduplication catches only the copies of single fixes.",
     "Near deduplication compares code tokens; two fixes of unrelated code that happen to share most "
     "tokens can be merged, and copies rewritten beyond token-level edits are not found. MinHash is "
     "an estimate: a pair near the threshold can fall either side.",
@@ -160,8 +160,8 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     out += ["### Fields (config `default`)", ""]
     out += [_table(("field", "type"), ((f.name, str(f.type)) for f in SAMPLE_SCHEMA)), ""]
     out += ["Commit columns (`commit`, `parent`, `repos`, `committer_time`) are null on judge rows; judge columns "
-            "(`dataset` ... `submission_sequence`) are null on commit rows. `group` is the repository or "
-            "`dataset/problem`; no group is in two splits.", ""]
+            "(`dataset` ... `submission_sequence`) are null on commit rows. `group` is the repository (its fork "
+            "family's smallest name) or `dataset/problem`; no group is in two splits.", ""]
 
     out += ["## Licenses", ""]
     lic = stats.get("licenses", {})
@@ -208,8 +208,10 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     out += [f"- Secrets and personal data: mode `{sc.mode}` (detect-secrets for keys; patterns for emails and "
             f"IP addresses; placeholders `<KEY>`, `<EMAIL>`, `<IP_ADDRESS>`). Findings: {found}."]
     sp = assembly.splits
+    forks = ("commit groups are fork families (repositories that share a commit), named by their "
+             "smallest repository" if sp.group_forks else "commit groups are the first repository of each commit")
     out += [f"- Splits by a hash of `group` with salt `{sp.salt}`: train {sp.train}, validation "
-            f"{sp.validation}, test {sp.test} of the groups.", ""]
+            f"{sp.validation}, test {sp.test} of the groups; {forks}.", ""]
 
     out += ["### Funnel", ""]
     funnel = []
