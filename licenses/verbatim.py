@@ -9,10 +9,14 @@ else, however close, gets None and goes to scancode as before. So the answer for
 changes, only how fast it comes: `tests/test_licenses.py` checks, for every text listed here, that
 scancode's full scan gives the same key.
 
-The comparison: lines that are copyright notices are dropped ("Copyright ...", "(c) ...",
-"All rights reserved."), the rest is reduced to lowercase words (`textmatch.normalize`), and an
-optional title line naming the license ("MIT License", "The MIT License (MIT)", "BSD 3-Clause
-License") is allowed in front. The reduced file must then equal the reduced reference text exactly.
+The comparison, per reference text: only around the body may a file differ from it. Above the body,
+blank lines, title lines naming the license ("MIT License", "The MIT License (MIT)", "BSD 3-Clause
+License") and copyright notices are skipped; below it, blank lines and notices. A notice is one short
+line ("Copyright (c) 2021 Jane Doe", "(c) ACME Inc.", "All rights reserved.") with none of the words
+that give or restrict rights, so that no term of a license can hide in one. The body, from the first
+other line to the last, reduced to lowercase words (`textmatch.normalize`), must then equal the
+reference's body, taken the same way, exactly: a line inside the body is never skipped, whatever it
+starts with.
 """
 from __future__ import annotations
 
@@ -28,18 +32,36 @@ from licenses.textmatch import normalize
 # own answer in the tests; a key that scancode would answer differently must not be here.
 SCANCODE_KEYS = ("mit", "apache-2.0", "bsd-new", "bsd-simplified", "isc", "gpl-2.0", "gpl-3.0", "lgpl-2.1",
                  "lgpl-3.0", "agpl-3.0", "mpl-2.0", "unlicense", "cc0-1.0", "zlib", "epl-2.0")
-_COPYRIGHT = re.compile(r"^\s*(?:copyright\b|\(c\)|©|all rights reserved\.?\s*$|portions copyright\b)",
-                        re.IGNORECASE)
+_NOTICE = re.compile(r"^\s*(?:copyright\b|\(c\)|©|portions copyright\b|all rights reserved\.?\s*$)", re.IGNORECASE)
+# Words that give or restrict rights: a line holding one is a term, never a notice to skip.
+_OPERATIVE = re.compile(r"licen[cs]|permi|grant|warrant|liab|condition|terms|provided|shall|must|may\b|"
+                        r"\bnot\b|use\b|copy\b|modif|distribut|sell|sublicens|patent|notice", re.IGNORECASE)
+_NOTICE_MAX_CHARS = 120
 _FRONT_MATTER_FIELD = re.compile(r"^(name|short_name|spdx_license_key):\s*(.+?)\s*$", re.MULTILINE)
 
 _TABLE: dict[str, tuple[str, frozenset[str]]] | None = None
 _LOCK = threading.Lock()
 
 
-def reduce_text(text: str) -> str:
-    """The words of a license file without its copyright lines, lowercased, single-spaced."""
-    kept = [line for line in text.splitlines() if not _COPYRIGHT.match(line)]
-    return normalize("\n".join(kept)).strip()
+def is_notice(line: str) -> bool:
+    """A copyright notice line, short and free of any word that could carry a license term."""
+    stripped = line.strip()
+    return (bool(_NOTICE.match(stripped)) and len(stripped) <= _NOTICE_MAX_CHARS
+            and not _OPERATIVE.search(stripped))
+
+
+def reduce_body(text: str, titles: frozenset[str] = frozenset()) -> str:
+    """The words of a license file's body: leading blank, title and notice lines and trailing blank
+    and notice lines are left out, every line between them kept; lowercased, single-spaced."""
+    lines = text.splitlines()
+    end = len(lines)
+    while end > 0 and (not lines[end - 1].strip() or is_notice(lines[end - 1])):
+        end -= 1
+    start = 0
+    while start < end and (not lines[start].strip() or is_notice(lines[start])
+                           or normalize(lines[start]).strip() in titles):
+        start += 1
+    return normalize("\n".join(lines[start:end])).strip()
 
 
 def _titles(fields: dict[str, str]) -> frozenset[str]:
@@ -93,10 +115,11 @@ def _table() -> dict[str, tuple[str, frozenset[str]]]:
                     if found is None:
                         continue
                     fields, text = found
-                    reduced = reduce_text(text)
+                    titles = _titles(fields)
+                    reduced = reduce_body(text, titles)
                     github = github_key_from_scancode(key, fields.get("spdx_license_key"))
                     if reduced and github != OTHER:
-                        table[reduced] = (github, _titles(fields))
+                        table[reduced] = (github, titles)
                 _TABLE = table
     return _TABLE
 
@@ -105,13 +128,7 @@ def verbatim_license(text: str) -> str | None:
     """The GitHub key when `text` is one of the reference texts above (plus title and copyright
     lines), else None: the caller then runs the full detector."""
     table = _table()
-    if not table:
-        return None
-    reduced = reduce_text(text)
-    hit = table.get(reduced)
-    if hit is not None:
-        return hit[0]
     for reference, (key, titles) in table.items():
-        if reduced.endswith(reference) and reduced[:-len(reference)].strip() in titles:
+        if reduce_body(text, titles) == reference:
             return key
     return None

@@ -482,11 +482,24 @@ def test_verbatim_file_needs_no_index_and_anything_else_still_scans():
 
 
 def test_verbatim_shortcut_declines_near_copies():
-    from licenses.verbatim import reduce_text, verbatim_license
+    from licenses.verbatim import is_notice, reduce_body, verbatim_license
 
     mit = fixture_text("mit.txt")
-    assert reduce_text("Copyright (c) 2020 A\n(c) 2021 B\nAll rights reserved.\nHello there\n") == "hello there"
+    assert reduce_body("Copyright (c) 2020 A\n(c) 2021 B\nAll rights reserved.\nHello there\n\n(c) 2022 C\n") == \
+        "hello there"
+    # Inside the body nothing is skipped, whatever a line starts with.
+    assert reduce_body("Hello\nCopyright (c) 2020 A\nthere\n") == "hello copyright c 2020 a there"
+    assert is_notice("Copyright (c) 2015-2021 Jane Doe <jane@example.org>") and is_notice("All rights reserved.")
+    for term in ("Copyright 2020 Foo. The following applies to lib/: GNU General Public License v3",
+                 "(c) The Software shall be used for Good, not Evil.", "(c) You need not retain the notices",
+                 "Copyright (c) 2020 Foo; licensed under the Apache License 2.0"):
+        assert not is_notice(term), term
+    one_line_gpl = "Copyright (c) 2020 Foo. The following applies to lib/: " + " ".join(
+        "This program is free software: you can redistribute it and/or modify it under the terms of the GNU "
+        "General Public License as published by the Free Software Foundation, version 3.".split())
     for text in ("", "MIT", mit + "\nThe Software shall be used for Good, not Evil.\n",
-                 mit.replace("without restriction", "with restriction"), "My Own License\n\n" + mit):
+                 mit.replace("without restriction", "with restriction"), "My Own License\n\n" + mit,
+                 one_line_gpl + "\n\n" + mit, mit + "\n(c) The Software shall be used for Good, not Evil.\n",
+                 mit.replace("\n\n", "\n\nCopyright 2020 Foo. You may not sell copies.\n\n", 1)):
         if SCANCODE_MISSING is None or text in ("", "MIT"):
             assert verbatim_license(text) is None, text[:40]
