@@ -33,8 +33,9 @@ LIMITATIONS = (
     "Licenses are those of the repository (detected from its license files) or of the judge dataset, "
     "not of each file; a file copied into a repository under another license keeps the repository's "
     "key unless its header says otherwise (`licenses.check_file_headers`).",
-    "Forks are grouped by shared commits (fork families): a fork that shares no commit with its "
-    "origin in the input (a squashed or re-imported copy) is a group of its own, and can reach "
+    "Forks are grouped by shared commits (fork families): a fork that shares no kept commit with its "
+    "origin (a squashed or re-imported copy, or shared history the filters dropped) is a group of "
+    "its own, and can reach "
     "another split; near deduplication catches only the copies of single fixes.",
     "Near deduplication compares code tokens; two fixes of unrelated code that happen to share most "
     "tokens can be merged, and copies rewritten beyond token-level edits are not found. MinHash is "

@@ -511,11 +511,13 @@ def _larger_first(edge: tuple[str, str]) -> tuple[str, str]:
 
 class ConnectedComponents(beam.PTransform):
     """PCollection[(a, b)] undirected edges -> PCollection[(node, label)] for every node whose label
-    (its component's smallest node) is not itself. Bounded rounds; see NearDedupConfig.max_rounds."""
+    (its component's smallest node) is not itself. Bounded rounds; see NearDedupConfig.max_rounds.
+    A component that did not settle in time is counted as `<namespace>/unconverged`."""
 
-    def __init__(self, rounds: int) -> None:
+    def __init__(self, rounds: int, namespace: str) -> None:
         super().__init__()
         self._rounds = rounds
+        self._namespace = namespace
 
     def expand(self, edges: beam.PCollection) -> beam.PCollection:
         current = edges
@@ -527,17 +529,21 @@ class ConnectedComponents(beam.PTransform):
                        | f"Orient{r}" >> beam.Map(_larger_first)
                        | f"Smaller{r}" >> beam.GroupByKey()
                        | f"SmallStar{r}" >> beam.FlatMap(_small_star))
-        return (current
-                | "OrientFinal" >> beam.Map(_larger_first)
-                | "SmallerFinal" >> beam.GroupByKey()
-                | "Label" >> beam.Map(lambda kv: (kv[0], min(kv[1]))))
+        labels = (current
+                  | "OrientFinal" >> beam.Map(_larger_first)
+                  | "SmallerFinal" >> beam.GroupByKey()
+                  | "Label" >> beam.Map(lambda kv: (kv[0], min(kv[1]))))
+        ({"as_label": labels | "ByLabel" >> beam.Map(lambda kv: (kv[1], kv[0])), "dropped": labels}
+         | "JoinLabels" >> beam.CoGroupByKey()
+         | "CountUnconverged" >> beam.FlatMap(_count_unconverged, self._namespace))
+        return labels
 
 
-def _count_unconverged(element: tuple[str, dict[str, list[Any]]]) -> list[Any]:
+def _count_unconverged(element: tuple[str, dict[str, list[Any]]], namespace: str) -> list[Any]:
     """A label that is itself relabelled means the iteration stopped early for that component."""
     _, joined = element
     if joined["as_label"] and joined["dropped"]:
-        Metrics.counter(NAMESPACE + ".near_dedup", "unconverged").inc(len(joined["as_label"]))
+        Metrics.counter(namespace, "unconverged").inc(len(joined["as_label"]))
     return []
 
 
@@ -587,10 +593,7 @@ class NearDedup(beam.PTransform):
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)
                     | "PairSignatures" >> beam.GroupByKey()
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
-        labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds)
-        ({"as_label": labels | "ByLabel" >> beam.Map(lambda kv: (kv[1], kv[0])), "dropped": labels}
-         | "JoinLabels" >> beam.CoGroupByKey()
-         | "CountUnconverged" >> beam.FlatMap(_count_unconverged))
+        labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")
         # The samples wait for their labels packed (parquet_sink.pack_value), a fifth of their size.
         waiting = keyed | "PackSamples" >> beam.Map(lambda kv: (kv[0], pack_value(kv[1])))
         return ({"sample": waiting, "label": labels}

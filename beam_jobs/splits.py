@@ -4,8 +4,9 @@ A sample's split is a function of its group (repository or problem) and the salt
 repository or problem can straddle two splits (a model must not be tested on a repository it trained
 on). The fractions are fractions of groups; with few groups the sample shares wander.
 
-Forks: a commit found in several repositories links them, and linked repositories form a fork
-family (connected components over repositories). With `group_forks`, a commit's group is its
+Forks: a kept commit found in several repositories links them, and linked repositories form a fork
+family (connected components over repositories; a family that does not settle in `fork_rounds` is
+counted as `repairpack.splits/unconverged`). With `group_forks`, a commit's group is its
 family's smallest repository name, so a fork's own commits go where the code they copied went.
 Without it, the group is the commit's first repository, and a superset input can never move a group;
 with it, only new input that links two families moves one of them.
@@ -75,7 +76,7 @@ class ForkFamilies(beam.PTransform):
         return (samples
                 | "ForkEdges" >> beam.FlatMap(fork_edges)
                 | "DistinctForkEdges" >> beam.Distinct()
-                | "Families" >> ConnectedComponents(self._rounds))
+                | "Families" >> ConnectedComponents(self._rounds, "repairpack.splits"))
 
 
 class GroupForks(beam.PTransform):

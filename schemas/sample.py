@@ -40,7 +40,8 @@ class RepairSample:
     hunks: int = arrow_field(pa.int32())
     lang: str = arrow_field(pa.string())
     license: str = arrow_field(pa.string())
-    # The unit of splitting: the repository ("owner/name") or the problem ("dataset/problem id").
+    # The unit of splitting: the repository ("owner/name"; with fork families, the smallest name of the
+    # commit's family, which may not be in its own `repos`) or the problem ("dataset/problem id").
     group: str = arrow_field(pa.string())
     split: str = arrow_field(pa.string(), default="")
     # ---- provenance, both sources

@@ -87,3 +87,25 @@ def test_forks_join_one_family_and_one_split():
     assert {name: plain[r.commit] for name, r in records.items()} == {
         "shared1": "alice/x", "shared2": "bob/x", "alice": "alice/x", "bob": "bob/x", "dave": "dave/x",
         "carol": "carol/y"}
+
+
+def test_families_that_do_not_settle_in_time_are_counted():
+    import apache_beam as beam
+    from apache_beam.metrics import MetricsFilter
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from beam_jobs.dedup import ConnectedComponents
+    from tests.pipeline_helpers import BEAM_ARGS
+
+    path = [(f"r{i:02d}/x", f"r{i + 1:02d}/x") for i in range(40)]
+
+    def unconverged(rounds: int) -> int:
+        pipeline = beam.Pipeline(options=PipelineOptions(BEAM_ARGS))
+        _ = pipeline | beam.Create(path) | ConnectedComponents(rounds, "repairpack.splits")
+        result = pipeline.run()
+        result.wait_until_finish()
+        found = result.metrics().query(MetricsFilter().with_namespace("repairpack.splits"))["counters"]
+        return sum(c.committed for c in found if c.key.metric.name == "unconverged")
+
+    assert unconverged(1) > 0
+    assert unconverged(10) == 0
