@@ -18,8 +18,8 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs import git_history as gh
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.fetch_errors import FetchError
-from schemas.candidate import CandidateCommit, to_commit_record
+from beam_jobs.fetched import FetchError, to_commit_record
+from schemas.candidate import CandidateCommit
 from schemas.dump_config import FetchConfig, redact_credentials
 
 SOURCE = "bigquery"

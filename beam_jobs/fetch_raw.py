@@ -41,9 +41,9 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, MaxRetryError, N
 from urllib3.util.retry import Retry
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.fetch_errors import FetchError
+from beam_jobs.fetched import FetchError, to_commit_record
 from beam_jobs.git_history import decode_source
-from schemas.candidate import CandidateCommit, to_commit_record
+from schemas.candidate import CandidateCommit
 from schemas.commit import CommitRecord
 from schemas.dump_config import FetchConfig
 from schemas.reject import RejectError

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
 import pyarrow as pa
 
 from schemas.arrow import arrow_field, schema_of
 from schemas.reject import RejectError
-
-if TYPE_CHECKING:
-    from schemas.commit import CommitRecord
 
 
 @dataclass(frozen=True)
@@ -124,33 +121,3 @@ def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
         license=_text(row, "license") or "none",
     )
 
-
-def to_commit_record(candidate: CandidateCommit, old_contents: str, new_contents: str, *, source: str,
-                     lang: str = "Python") -> CommitRecord:
-    """The fetched candidate as the record the git source makes, so both flow into the same filters."""
-    from datetime import datetime, timezone
-
-    from licenses.keys import VOCABULARY, OTHER
-    from schemas.commit import CommitRecord, commit_record_id
-
-    license_key = candidate.license if candidate.license in VOCABULARY else OTHER
-    message = candidate.message or candidate.subject
-    subject = candidate.subject or message.split("\n", 1)[0].strip()
-    return CommitRecord(
-        id=commit_record_id(source, candidate.commit, candidate.new_path),
-        source=source,
-        commit=candidate.commit,
-        parent=candidate.parent,
-        old_file=candidate.old_path,
-        new_file=candidate.new_path,
-        old_contents=old_contents,
-        new_contents=new_contents,
-        subject=subject,
-        message=message,
-        lang=lang,
-        license=license_key,
-        repos=list(candidate.repos),
-        author_time=datetime.fromtimestamp(candidate.author_time_sec, tz=timezone.utc),
-        committer_time=datetime.fromtimestamp(candidate.committer_time_sec, tz=timezone.utc),
-        author_name="",
-    )

@@ -164,7 +164,8 @@ def test_strict_keeps_exactly_the_expected_commits(db):
 
 
 def test_null_message_falls_back_to_the_subject_in_sql_and_in_python(db):
-    from schemas.candidate import candidate_from_row, to_commit_record
+    from beam_jobs.fetched import to_commit_record
+    from schemas.candidate import candidate_from_row
 
     row = run(db)["null_message"]
     assert row["message"] is None

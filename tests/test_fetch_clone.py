@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
 from beam_jobs.fetch_clone import CLONE_NAMESPACE, FetchByClone, read_blob, read_candidate
-from beam_jobs.fetch_errors import FetchError
+from beam_jobs.fetched import FetchError
 from schemas.candidate import CandidateCommit
 from schemas.commit import commit_record_id
 from schemas.config import build_config, config_to_dict

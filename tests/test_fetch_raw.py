@@ -20,7 +20,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from beam_jobs.accounting import stage_counts
 from beam_jobs.fetch_raw import (FetchOutcome, FetchRaw, RateLimiter, RawFetcher, _FetchBatch, git_blob_sha1,
                                  parse_retry_after, raw_file_url, retry_delay)
-from schemas.candidate import CandidateCommit, to_commit_record
+from beam_jobs.fetched import to_commit_record
+from schemas.candidate import CandidateCommit
 from schemas.dump_config import FetchConfig
 from tests.http_fixture import FixtureServer, Route, blob_sha
 from tests.pipeline_helpers import assert_balanced
