@@ -37,6 +37,16 @@ class Stage:
     def kept(self, n: int = 1) -> None:
         self._kept.inc(n)
 
+    def verdict(self, reason: str | None, *, key: str, repo: str = "",
+                detail: str = "") -> beam.pvalue.TaggedOutput | None:
+        """Count one record in, then kept (returns None) or rejected for `reason` (returns the reject
+        to yield): the one place a stage decides, so in = kept + rejected holds wherever it is used."""
+        self.incoming()
+        if not reason:
+            self.kept()
+            return None
+        return self.reject(reason, key=key, repo=repo, detail=detail)
+
     def reject(self, reason: str, *, key: str, repo: str = "", detail: str = "") -> beam.pvalue.TaggedOutput:
         counter = self._reasons.get(reason)
         if counter is None:
@@ -66,13 +76,9 @@ class _FilterFn(StageDoFn):
         self._repo_of = repo_of
 
     def process(self, record: Any) -> Iterator[Any]:
-        self._stage.incoming()
-        reason = first_reason(self._filters, record)
-        if reason is None:
-            self._stage.kept()
-            yield record
-        else:
-            yield self._stage.reject(reason, key=self._key_of(record), repo=self._repo_of(record))
+        rejected = self._stage.verdict(first_reason(self._filters, record), key=self._key_of(record),
+                                       repo=self._repo_of(record))
+        yield record if rejected is None else rejected
 
 
 class ApplyFilters(beam.PTransform):

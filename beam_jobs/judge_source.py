@@ -221,14 +221,9 @@ class _ProblemFilter(beam.DoFn):
         self._stage = Stage(STAGE_PROBLEM, SOURCE)
 
     def process(self, sub: Submission, verdicts: dict[str, str]) -> Iterator[Any]:
-        self._stage.incoming()
         key = _problem_of(sub)
-        reason = verdicts.get(key, "")
-        if reason:
-            yield self._stage.reject(reason, key=sub.submission_id, repo=key)
-        else:
-            self._stage.kept()
-            yield sub
+        rejected = self._stage.verdict(verdicts.get(key), key=sub.submission_id, repo=key)
+        yield sub if rejected is None else rejected
 
 
 # ---------------------------------------------------------------------------------------- sequences
@@ -367,22 +362,15 @@ class _CodenetProblem(_CountingRead):
             if key in shared:
                 yield beam.pvalue.TaggedOutput(SHARED, item)
                 continue
-            for stage, check in ((self._language, self._language_ok), (self._status, self._status_ok)):
-                stage.incoming()
-                reason = check(item)
-                if reason is not None:
-                    rejected = stage.reject(reason, key=item.submission_id, repo=key)
+            # The same checks, stages and order as the shuffled path (ApplyFilters, _ProblemFilter).
+            for stage, check in ((self._language, self._language_ok), (self._status, self._status_ok),
+                                 (self._problem, lambda s: verdicts.get(key))):
+                rejected = stage.verdict(check(item), key=item.submission_id, repo=key)
+                if rejected is not None:
                     if stage is not self._language or self._cfg.language_reject_rows:
                         yield rejected  # language reject rows may be left out; they are counted all the same
                     break
-                stage.kept()
             else:
-                self._problem.incoming()
-                reason = verdicts.get(key, "")
-                if reason:
-                    yield self._problem.reject(reason, key=item.submission_id, repo=key)
-                    continue
-                self._problem.kept()
                 groups[_group_key(item)].append(item)
         for group in sorted(groups):
             subs = groups.pop(group)
