@@ -93,7 +93,7 @@ def _fold_stats(counted: list[tuple[tuple[str, str, str], int]]) -> dict[str, An
 
 class AssembleCorpus(beam.PTransform):
     """PCollection[CommitRecord | JudgeRecord | RepairSample] ->
-    {"samples": PCollection[RepairSample] (split set), "rejects": PCollection[Reject],
+    {"samples": PCollection[RepairSample] (split set), "rejects": tuple of PCollection[Reject] (one per stage),
      "stats": PCollection[dict] (one element: counts per split and source, license, language)}.
 
     Benchmark needles are read here, at construction, so a missing benchmark file fails before the
@@ -129,10 +129,7 @@ class AssembleCorpus(beam.PTransform):
         if families is not None:
             samples = samples | "GroupForks" >> GroupForks(families)
         samples = samples | "Split" >> AssignSplits(cfg.splits)
-        if rejects:
-            all_rejects = tuple(rejects) | "AssemblyRejects" >> beam.Flatten()
-        else:
-            all_rejects = records.pipeline | "NoAssemblyRejects" >> beam.Create([])
+        all_rejects = tuple(rejects)
         stats = (samples
                  | "StatKeys" >> beam.FlatMap(_stat_keys)
                  | "CountStats" >> beam.combiners.Count.PerElement()

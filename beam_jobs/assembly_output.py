@@ -9,23 +9,25 @@
 Every Hub config is Parquet: `datasets` picks one builder for a whole folder, so a JSONL config next
 to Parquet ones fails to load (tried with datasets 5.2.0). JSONL lives apart, outside the configs.
 
-Shards are deterministic (a record's shard is a hash of its id, each shard sorted by id, so reruns
-give byte-identical files; the pieces are in parquet_sink). The shard count honours both a row bound
-and a byte bound, and a split with no rows gets no file at all (an empty "-of-00001" shard would make
-the Hub show an empty split). The rejects are written the same way.
+Shards are deterministic: a record's place is a hash of its id, shard i of n holds one slice of that
+hash order, so reruns give byte-identical files. Memory stays bounded: rows are spilled as sorted runs
+by the stage that makes them and merged per shard (`sorted_runs`), never held in a shuffle. The shard
+count honours both a row bound and a byte bound, and a split with no rows gets no file at all (an
+empty "-of-00001" shard would make the Hub show an empty split). The rejects are written the same way.
 """
 from __future__ import annotations
 
 import json
 import math
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.parquet_sink import HashingWriter, pack_row, packed_key, shard_of, unpack_row, write_parquet
+from beam_jobs.parquet_sink import HashingWriter, pack_row, unpack_row, write_parquet
+from beam_jobs.sorted_runs import Run, SpillRuns, delete_runs, merge_runs, shard_bounds
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -37,6 +39,10 @@ JSONL_DIR = "jsonl"
 EXPORT_DIR = "commitpackft_export"
 DEFAULT_CONFIG = "default"
 EXPORT_CONFIG = "commitpackft_export"
+# Where writers spill their sorted runs, under the output's staging folder; gone before publishing.
+RUNS_DIR = "_runs"
+# Bytes of rows one writer holds per bundle before it spills a sorted run (config: output.sort_buffer_mb).
+SORT_BUFFER_BYTES = 16 << 20
 
 
 def shard_file(prefix: str, index: int, count: int, ext: str) -> str:
@@ -70,36 +76,24 @@ def write_jsonl(path: str, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"rows": count, "bytes": sink.size, "sha256": sink.sha256.hexdigest()}
 
 
-class _CountAndSize(beam.CombineFn):
-    def create_accumulator(self) -> tuple[int, int]:
-        return 0, 0
-
-    def add_input(self, acc: tuple[int, int], size: int) -> tuple[int, int]:
-        return acc[0] + 1, acc[1] + size
-
-    def merge_accumulators(self, accs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-        rows = size = 0
-        for r, s in accs:
-            rows += r
-            size += s
-        return rows, size
-
-    def extract_output(self, acc: tuple[int, int]) -> tuple[int, int]:
-        return acc
-
-
 class SplitShards(beam.PTransform):
-    """PCollection[record dataclass with an `id`] (or, with keyed=True, of (sort key, record)) ->
-    PCollection[manifest entry] for the shards of one split.
+    """PCollection[record dataclass with an `id`] (or, with keyed=True, of (sort key, record); or a
+    tuple of such PCollections) -> PCollection[manifest entry] for the shards of one split.
 
     Entries: {"file": "<folder>/<split>-00000-of-0000N.<ext>", "config", "split", "rows", "bytes", "sha256"}.
+
+    Rows never wait in a shuffle (`sorted_runs`): each input is spilled to sorted runs in the stage
+    that made it, so a tuple of inputs is written without a Flatten, which the FnApiRunner would hold
+    in memory. `key_fn` gives the sort key of a record (default: its id).
     """
 
     def __init__(self, root: str, folder: str, split: str, config_name: str, schema: pa.Schema, *,
                  fmt: str = "parquet", max_rows: int, max_bytes: int, shards: int | None,
-                 compression: str = "zstd", row_group_rows: int = 1000, keyed: bool = False) -> None:
+                 compression: str = "zstd", row_group_rows: int = 1000, keyed: bool = False,
+                 key_fn: Callable[[Any], str] | None = None, sort_buffer_bytes: int = SORT_BUFFER_BYTES) -> None:
         super().__init__(label=f"Shards[{folder}/{split}]")
         self._keyed = keyed
+        self._key_fn = key_fn
         self._root = root.rstrip("/")
         self._folder = folder
         self._split = split
@@ -111,30 +105,40 @@ class SplitShards(beam.PTransform):
         self._shards = shards
         self._compression = compression
         self._row_group_rows = row_group_rows
+        self._sort_buffer_bytes = sort_buffer_bytes
 
-    def expand(self, records: beam.PCollection) -> beam.PCollection:
-        # Each row crosses the shuffle as one bytes value (parquet_sink.pack_row: key, then the row
-        # pickled without its field names, zstd-compressed when long): runners that keep a shuffle in
-        # memory hold the rows at a fraction of their size as Python objects.
+    @property
+    def run_dir(self) -> str:
+        return f"{self._root}/{RUNS_DIR}/{self._folder}/{self._split}"
+
+    def _pack(self, record: Any) -> tuple[int, bytes]:
         names = tuple(self._schema.names)
         if self._keyed:
-            rows = records | "ToRows" >> beam.Map(lambda kv: pack_row(kv[0], to_row(kv[1]), names))
-        else:
-            rows = records | "ToRows" >> beam.Map(lambda r: pack_row(r.id, to_row(r), names))
+            return pack_row(record[0], to_row(record[1]), names)
+        key = self._key_fn(record) if self._key_fn is not None else record.id
+        return pack_row(key, to_row(record), names)
+
+    def expand(self, records: beam.PCollection | tuple[beam.PCollection, ...]) -> beam.PCollection:
+        parts = records if isinstance(records, (tuple, list)) else (records,)
+        if not parts:
+            raise ValueError("SplitShards needs at least one input PCollection")
+        spill = SpillRuns(self.run_dir, self._sort_buffer_bytes)
+        runs = [part | f"ToRows[{i}]" >> beam.Map(self._pack) | f"Spill[{i}]" >> beam.ParDo(spill)
+                for i, part in enumerate(parts)]
+        all_runs = (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
+        run_list = all_runs | "ListRuns" >> beam.combiners.ToList()
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
-        count = (rows
-                 | "Sizes" >> beam.Map(lambda sized: sized[0])
-                 | "CountAndSize" >> beam.CombineGlobally(_CountAndSize())
-                 | "ShardCount" >> beam.Map(lambda rs: shard_count(rs[0], rs[1], max_rows=max_rows,
-                                                                   max_bytes=max_bytes, fixed=fixed)))
-        side = beam.pvalue.AsSingleton(count)
-        written = (rows
-                   | "AssignShard" >> beam.Map(lambda sized, n: (shard_of(packed_key(sized[1]), n), sized[1]),
-                                             n=side)
-                   | "GroupShards" >> beam.GroupByKey()
-                   | "Write" >> beam.Map(self._write, n=side))
-        fill = count | "FillEmpty" >> beam.FlatMap(self._write_missing, written=beam.pvalue.AsList(written))
-        return (written, fill) | "AllShards" >> beam.Flatten()
+        count = run_list | "ShardCount" >> beam.Map(
+            lambda rs: shard_count(sum(r.rows for r in rs), sum(r.size for r in rs),
+                                   max_rows=max_rows, max_bytes=max_bytes, fixed=fixed))
+        written = (count
+                   | "ShardIndexes" >> beam.FlatMap(lambda n: list(range(n)))
+                   | "SpreadShards" >> beam.Reshuffle()
+                   | "Write" >> beam.Map(self._write, n=beam.pvalue.AsSingleton(count),
+                                         runs=beam.pvalue.AsSingleton(run_list)))
+        return (written
+                | "AllWritten" >> beam.combiners.ToList()
+                | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, self.run_dir, f"{self._root}/{RUNS_DIR}"))
 
     def _relative(self, index: int, n: int) -> str:
         ext = "parquet" if self._fmt == "parquet" else "jsonl"
@@ -151,18 +155,16 @@ class SplitShards(beam.PTransform):
         return {"file": relative, "config": self._config, "split": self._split, "rows": entry["rows"],
                 "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
-    def _write(self, element: tuple[int, Iterable[bytes]], n: int) -> dict[str, Any]:
-        index, packed = element
-        # Packed rows sort as bytes in key order (parquet_sink), ties by their bytes: deterministic.
-        ordered = sorted(packed)
+    def _write(self, index: int, n: int, runs: list[Run]) -> dict[str, Any]:
         names = tuple(self._schema.names)
-        return self._write_rows(index, n, (unpack_row(p, names) for p in ordered))
+        lo, hi = shard_bounds(index, n)
+        return self._write_rows(index, n, (unpack_row(p, names) for p in merge_runs(runs, lo, hi)))
 
-    def _write_missing(self, n: int, written: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        present = {e["file"] for e in written}
-        for index in range(n):
-            if self._relative(index, n) not in present:
-                yield self._write_rows(index, n, [])
+
+def _after_deleting_runs(entries: list[dict[str, Any]], run_dir: str, top: str) -> Iterator[dict[str, Any]]:
+    """The shards' entries, let through once every shard is written and the runs are gone."""
+    delete_runs(run_dir, top)
+    yield from entries
 
 
 def _to_export(sample: Any) -> tuple[str, Any]:
@@ -175,19 +177,21 @@ class WriteCorpus(beam.PTransform):
     under `root`: raw Parquet per split, and the optional JSONL, CommitPackFT export and formats."""
 
     def __init__(self, root: str, cfg: AssemblyOutputConfig, *, compression: str = "zstd",
-                 row_group_rows: int = 1000) -> None:
+                 row_group_rows: int = 1000, sort_buffer_bytes: int = SORT_BUFFER_BYTES) -> None:
         super().__init__()
         self._root = root
         self._cfg = cfg
         self._compression = compression
         self._row_group_rows = row_group_rows
+        self._sort_buffer_bytes = sort_buffer_bytes
 
     def _shards(self, folder: str, split: str, config_name: str, schema: pa.Schema, fmt: str = "parquet",
                 keyed: bool = False) -> SplitShards:
         cfg = self._cfg
         return SplitShards(self._root, folder, split, config_name, schema, fmt=fmt, max_rows=cfg.max_shard_rows,
                            max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=self._compression,
-                           row_group_rows=self._row_group_rows, keyed=keyed)
+                           row_group_rows=self._row_group_rows, keyed=keyed,
+                           sort_buffer_bytes=self._sort_buffer_bytes)
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
         cfg = self._cfg

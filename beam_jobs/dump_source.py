@@ -202,7 +202,7 @@ class RowToCandidate(StageDoFn):
 
 
 class ReadDump(beam.PTransform):
-    """Export files -> {"candidates": PCollection[CandidateCommit], "rejects": PCollection[Reject]}.
+    """Export files -> {"candidates": PCollection[CandidateCommit], "rejects": tuple of PCollection[Reject]}.
 
     Raises ValueError while the graph is built if a pattern without a known extension matches no file
     or a file of an unknown kind.
@@ -230,4 +230,4 @@ class ReadDump(beam.PTransform):
             candidates.append(parsed.candidates)
             rejects.append(parsed[REJECTS])
         return {"candidates": tuple(candidates) | "DumpCandidates" >> beam.Flatten(),
-                "rejects": tuple(rejects) | "DumpRejects" >> beam.Flatten()}
+                "rejects": tuple(rejects)}

@@ -194,7 +194,8 @@ def commit_filters(config: Config) -> list[Callable[[CommitRecord], str | None]]
 
 
 class MineGitRepos(beam.PTransform):
-    """PCollection[str repo spec] -> outputs `records` (filtered, annotated CommitRecords) and `rejects`."""
+    """PCollection[str repo spec] -> outputs `records` (filtered, annotated CommitRecords) and `rejects`
+    (a tuple of PCollection[Reject], one per stage)."""
 
     def __init__(self, config: Config, license_map: dict[str, str] | None = None) -> None:
         super().__init__()
@@ -211,5 +212,4 @@ class MineGitRepos(beam.PTransform):
         filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                 key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
         records = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
-        rejects = (listed[REJECTS], mined[REJECTS], filtered[REJECTS]) | "GitRejects" >> beam.Flatten()
-        return {"records": records, "rejects": rejects}
+        return {"records": records, "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}

@@ -38,7 +38,7 @@ def fetcher(config: Config) -> beam.PTransform:
 
 
 class GithubDumpSource(beam.PTransform):
-    """PBegin -> {"records": filtered, annotated CommitRecords, "rejects": Rejects of every stage}.
+    """PBegin -> {"records": filtered, annotated CommitRecords, "rejects": tuple of PCollection[Reject], one per stage}.
 
     `patterns`: export files to read. `table`: the table the query wrote (method `read`), read with
     ReadFromBigQuery; its rows are checked exactly like an export's.
@@ -55,7 +55,7 @@ class GithubDumpSource(beam.PTransform):
         if self._patterns:
             read = pbegin | "ReadDump" >> ReadDump(self._patterns)
             candidate_sets.append(read["candidates"])
-            reject_sets.append(read["rejects"])
+            reject_sets.extend(read["rejects"])
         if self._table:
             project, dataset, table = self._table.split(".", 2)
             rows = (pbegin
@@ -70,5 +70,4 @@ class GithubDumpSource(beam.PTransform):
         filtered = fetched["records"] | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                      key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
         records = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
-        rejects = (*reject_sets, fetched["rejects"], filtered[REJECTS]) | "DumpRejects" >> beam.Flatten()
-        return {"records": records, "rejects": rejects}
+        return {"records": records, "rejects": (*reject_sets, fetched["rejects"], filtered[REJECTS])}

@@ -52,12 +52,10 @@ import apache_beam as beam
 from beam_jobs import judge_pairs as jp
 from beam_jobs import judge_readers as jr
 from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
-from beam_jobs.parquet_sink import pack_value, unpack_value
 from filters.judge import LANG_DISPLAY, judged_accepted, language_filter, problem_reason, status_filter
 from filters.python import parses_as, python_major
 from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
 from schemas.judge_config import JudgeConfig
-from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
 
 SOURCE = SOURCE_JUDGE
@@ -232,7 +230,6 @@ def _group_key(sub: Submission) -> str:
     return f"{sub.dataset}\0{sub.problem_id}\0{sub.user_id}"
 
 
-_REJECT_FIELDS = tuple(f.name for f in dataclasses.fields(Reject))
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 _PACKED_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
@@ -439,7 +436,7 @@ def _judge_config(config: Any) -> JudgeConfig:
 
 
 class JudgeSource(beam.PTransform):
-    """PBegin -> {"records": PCollection[JudgeRecord], "rejects": PCollection[Reject]}."""
+    """PBegin -> {"records": tuple of PCollection[JudgeRecord], "rejects": tuple of PCollection[Reject]}."""
 
     def __init__(self, inputs: JudgeInputs, config: Any) -> None:
         super().__init__()
@@ -501,7 +498,7 @@ class JudgeSource(beam.PTransform):
 
         if not subs and codenet_csvs is None:
             empty = p | "NoJudgeInputs" >> beam.Create([])
-            return {"records": empty, "rejects": p | "NoJudgeRejects" >> beam.Create([])}
+            return {"records": (empty,), "rejects": (p | "NoJudgeRejects" >> beam.Create([]),)}
 
         tallies = (tuple(stats) | "AllStats" >> beam.Flatten()
                    | "CountPerProblem" >> beam.CombinePerKey(_sum_tallies))
@@ -539,27 +536,10 @@ class JudgeSource(beam.PTransform):
         if not cfg.language_reject_rows:
             # Counted all the same; only the rows go (most of a CodeNet export is in other languages).
             language_rejects = language_rejects | "DropLanguageRejectRows" >> beam.Filter(lambda r: False)
-        # A runner that materialises a Flatten (the FnApiRunner buffers it whole between stages) holds
-        # every reject and record of the export there. They wait in compact form: a reject as a tuple of
-        # its six strings (under half its pickled size), a record pickled and zstd-compressed (a quarter).
-        # The maps before the Flatten run with its producers, the ones after with its consumer.
-        reject_sets = tuple(rejects) + (language_rejects, status[REJECTS], problems[REJECTS], sequences[REJECTS])
-        all_rejects = (tuple(r | f"CompactRejects{i}" >> beam.Map(_reject_tuple) for i, r in enumerate(reject_sets))
-                       | "JudgeRejects" >> beam.Flatten()
-                       | "Rejects" >> beam.Map(_reject_from_tuple))
-        if local_records:
-            record_sets = tuple(local_records) + (sequences.records,)
-            records = (tuple(r | f"PackRecords{i}" >> beam.Map(pack_value) for i, r in enumerate(record_sets))
-                       | "JudgeRecords" >> beam.Flatten()
-                       | "Records" >> beam.Map(unpack_value))
-        else:
-            records = sequences.records
-        return {"records": records, "rejects": all_rejects}
+        # A runner that materialises a Flatten (the FnApiRunner buffers it whole between stages) would
+        # hold every record and reject of the export there: both go on as separate parts, and the
+        # writers spill each part where it is made (pipeline.build).
+        all_rejects = tuple(rejects) + (language_rejects, status[REJECTS], problems[REJECTS], sequences[REJECTS])
+        return {"records": tuple(local_records) + (sequences.records,), "rejects": all_rejects}
 
 
-def _reject_tuple(reject: Reject) -> tuple[str, ...]:
-    return tuple(getattr(reject, name) for name in _REJECT_FIELDS)
-
-
-def _reject_from_tuple(values: tuple[str, ...]) -> Reject:
-    return Reject(*values)

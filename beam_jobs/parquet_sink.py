@@ -2,7 +2,7 @@
 Parquet file written with its size and sha256 (the transform is `assembly_output.SplitShards`).
 
 Beam's WriteToParquet spreads records over shards at random, so two runs differ. Here a record's
-shard is a hash of its sort key and each shard is sorted before it is written. Writes go through
+place is a hash of its sort key (`sorted_runs`) and each shard is one slice of that order. Writes go through
 Beam's FileSystems, so local paths and gs:// both work.
 """
 from __future__ import annotations

@@ -23,11 +23,12 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
 from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
-from beam_jobs.assembly_output import SplitShards, WriteCorpus, data_files
+from beam_jobs.assembly_output import RUNS_DIR, SplitShards, WriteCorpus, data_files
 from beam_jobs.dataset_card import render_card
 from beam_jobs.decontaminate import NeedleSet
 from beam_jobs.dump_source import match_files
 from beam_jobs import git_history as gh
+from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.secrets import finding_counts
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
@@ -85,20 +86,27 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         license_map = load_license_map(config.licenses.license_map) if config.licenses.license_map else {}
         git = specs | "MineGit" >> MineGitRepos(config, license_map)
         record_sets.append(git["records"])
-        reject_sets.append(git["rejects"])
+        reject_sets.extend(git["rejects"])
     if inputs.dump or inputs.bigquery_table:
         from beam_jobs.github_dump import GithubDumpSource
 
         dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_table)
         record_sets.append(dump["records"])
-        reject_sets.append(dump["rejects"])
+        reject_sets.extend(dump["rejects"])
     if inputs.judge.any():
         judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config)
-        record_sets.append(judge["records"])
-        reject_sets.append(judge["rejects"])
+        record_sets.extend(judge["records"])
+        reject_sets.extend(judge["rejects"])
     for i, pattern in enumerate(inputs.shards):
         record_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
-    records = tuple(record_sets) | "AllRecords" >> beam.Flatten()
+    if len(record_sets) == 1:
+        records = record_sets[0]
+    else:
+        # The FnApiRunner holds a multi-input Flatten whole in memory: records wait in it pickled and
+        # zstd-compressed (a quarter of their size); packing runs with each producer, unpacking after.
+        records = (tuple(r | f"PackRecords[{i}]" >> beam.Map(pack_value) for i, r in enumerate(record_sets))
+                   | "AllRecords" >> beam.Flatten()
+                   | "UnpackRecords" >> beam.Map(unpack_value))
     assembly = config.assembly
     if assembly.enabled:
         assembler = AssembleCorpus(config)
@@ -111,17 +119,23 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
             decontamination=dataclasses.replace(assembly.decontamination, enabled=False),
             secrets=dataclasses.replace(assembly.secrets, mode="off")), needles)
     assembled = records | "Assemble" >> assembler
-    reject_sets.append(assembled["rejects"])
-    rejects = tuple(reject_sets) | "AllRejects" >> beam.Flatten()
+    reject_sets.extend(assembled["rejects"])
     out = config.output
+    sort_buffer = out.sort_buffer_mb << 20
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
-        staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows)
-    reject_entries = (rejects
-                      | "KeyRejects" >> beam.Map(lambda r: (_reject_sort_key(r), r))
-                      | SplitShards(staging, REJECTS_DIR, "rejects", "rejects", REJECT_SCHEMA, keyed=True,
-                                    max_rows=assembly.output.max_shard_rows,
+        staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows,
+        sort_buffer_bytes=sort_buffer)
+    # Rejects stay one PCollection per stage, never Flattened: the FnApiRunner holds a Flatten's
+    # input whole in memory, and a run rejects most of what it reads (nine in ten submissions of a
+    # CodeNet export are in other languages). The writer spills each part where it is made.
+    if not reject_sets:
+        reject_sets.append(pipeline | "NoRejects" >> beam.Create([]))
+    reject_entries = (tuple(reject_sets)
+                      | SplitShards(staging, REJECTS_DIR, "rejects", "rejects", REJECT_SCHEMA,
+                                    key_fn=_reject_sort_key, max_rows=assembly.output.max_shard_rows,
                                     max_bytes=assembly.output.max_shard_bytes, shards=None,
-                                    compression=out.compression, row_group_rows=10_000))
+                                    compression=out.compression, row_group_rows=10_000,
+                                    sort_buffer_bytes=sort_buffer))
     ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
      | "ListShards" >> beam.combiners.ToList()
      | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))
@@ -156,6 +170,8 @@ def prepare_output(output: str, overwrite: bool) -> None:
 def _publish(staging: str, output: str) -> None:
     """Move the finished run into place; until now the output folder held the previous run untouched."""
     if _is_local(output):
+        # Run files of a retried bundle are not anyone's to publish.
+        shutil.rmtree(os.path.join(staging, RUNS_DIR), ignore_errors=True)
         for name in sorted(os.listdir(staging)):
             target = os.path.join(output, name)
             if os.path.isdir(target):
@@ -165,7 +181,8 @@ def _publish(staging: str, output: str) -> None:
             os.replace(os.path.join(staging, name), target)
         shutil.rmtree(staging, ignore_errors=True)
         return
-    sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list]
+    sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list
+               if not m.path.startswith(f"{staging}/{RUNS_DIR}/")]
     targets = [src.replace(staging, output, 1) for src in sources]
     stale = [t for t in targets if FileSystems.exists(t)]
     if stale:

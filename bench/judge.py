@@ -263,13 +263,14 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
         if write_rejects:
             # As beam_jobs.pipeline writes them: the same sort key and the default shard bounds.
             bounds = AssemblyOutputConfig()
-            _ = (judged["rejects"] | "KeyRejects" >> beam.Map(
-                    lambda r: (f"{r.stage}\0{r.reason}\0{r.key}\0{r.repo}", r))
-                 | SplitShards(output, "rejects", "rejects", "rejects", REJECT_SCHEMA, keyed=True,
+            _ = (judged["rejects"]
+                 | SplitShards(output, "rejects", "rejects", "rejects", REJECT_SCHEMA,
+                               key_fn=lambda r: f"{r.stage}\0{r.reason}\0{r.key}\0{r.repo}",
                                max_rows=bounds.max_shard_rows, max_bytes=bounds.max_shard_bytes, shards=None,
                                row_group_rows=10_000))
         else:
-            _ = judged["rejects"] | "CountRejects" >> beam.combiners.Count.Globally()
+            for i, part in enumerate(judged["rejects"]):
+                _ = part | f"CountRejects{i}" >> beam.combiners.Count.Globally()
         _ = written
         result = pipeline.run()
         result.wait_until_finish()

@@ -40,6 +40,9 @@ class OutputConfig:
     compression: str = "zstd"
     # Rows per Parquet row group; keeps readers' memory small.
     row_group_rows: int = 1000
+    # Memory each shard writer may fill per bundle before it sorts the rows and spills them to a run
+    # file (under the output's staging folder). Larger: fewer runs to merge; smaller: less memory.
+    sort_buffer_mb: int = 16
 
 
 @dataclass
@@ -153,6 +156,8 @@ def build_config(preset: str = "strict", yaml_text: str | None = None,
 def validate(config: Config) -> None:
     if config.output.row_group_rows < 1:
         raise ConfigError("config key 'output.row_group_rows' must be at least 1")
+    if config.output.sort_buffer_mb < 1:
+        raise ConfigError("config key 'output.sort_buffer_mb' must be at least 1")
     if config.output.compression not in ("zstd", "snappy", "gzip", "none"):
         raise ConfigError("config key 'output.compression' must be one of zstd, snappy, gzip or none")
     if not config.git.refs:

@@ -125,7 +125,7 @@ def assemble(records: list[Any], cfg: AssemblyConfig, out: Path | None = None) -
     pipeline = beam.Pipeline(options=PipelineOptions(BEAM_ARGS))
     result = pipeline | beam.Create(records) | AssembleCorpus(cfg)
     _dump(result["samples"], collected / "samples.pkl", "Samples")
-    _dump(result["rejects"], collected / "rejects.pkl", "Rejects")
+    _dump(result["rejects"] | "AllRejects" >> beam.Flatten(pipeline=pipeline), collected / "rejects.pkl", "Rejects")
     _dump(result["stats"], collected / "stats.pkl", "Stats")
     if out is not None:
         entries = result["samples"] | WriteCorpus(str(out), cfg.output)

@@ -65,6 +65,7 @@ def test_config_type_errors_name_the_key():
     for overrides, message in [
         ({"git.include_pull_refs": "yes"}, "config key 'git.include_pull_refs' must be true or false, not 'yes'"),
         ({"output.row_group_rows": "big"}, "config key 'output.row_group_rows' must be a whole number, not 'big'"),
+        ({"output.sort_buffer_mb": 0}, "config key 'output.sort_buffer_mb' must be at least 1"),
         ({"licenses.allow_list": "all"}, "config key 'licenses.allow_list' must be one of permissive, commitpack, any, not 'all'"),
     ]:
         try:

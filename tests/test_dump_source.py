@@ -28,7 +28,7 @@ def run_read(patterns: list[str], out: Path) -> tuple[list[dict], list[dict], di
     with beam.Pipeline(options=PipelineOptions(BEAM_ARGS)) as p:
         read = p | ReadDump(patterns)
         read["candidates"] | "C" >> beam.Map(_dump_json) | "WC" >> beam.io.WriteToText(str(out / "cand"))
-        read["rejects"] | "R" >> beam.Map(_dump_json) | "WR" >> beam.io.WriteToText(str(out / "rej"))
+        read["rejects"] | "AllRejects" >> beam.Flatten() | "R" >> beam.Map(_dump_json) | "WR" >> beam.io.WriteToText(str(out / "rej"))
     counts = stage_counts(p.result.metrics())
 
     def load(prefix: str) -> list[dict]:

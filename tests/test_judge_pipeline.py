@@ -29,9 +29,9 @@ def run_judge(inputs: JudgeInputs, cfg: JudgeConfig, out: Path) -> tuple[list[di
     judged = pipeline | JudgeSource(inputs, cfg)
     _ = judged["records"] | SplitShards(str(out), "data", "train", "default", JUDGE_SCHEMA, max_rows=10_000,
                                         max_bytes=1 << 20, shards=2, row_group_rows=100)
-    _ = (judged["rejects"] | "KeyRejects" >> beam.Map(lambda r: (f"{r.stage}\0{r.key}", r))
-         | SplitShards(str(out), "rejects", "rejects", "rejects", REJECT_SCHEMA, keyed=True, max_rows=10_000,
-                       max_bytes=1 << 20, shards=1, row_group_rows=100))
+    _ = (judged["rejects"]
+         | SplitShards(str(out), "rejects", "rejects", "rejects", REJECT_SCHEMA, key_fn=lambda r: f"{r.stage}\0{r.key}",
+                       max_rows=10_000, max_bytes=1 << 20, shards=1, row_group_rows=100))
     result = pipeline.run()
     result.wait_until_finish()
     for shard in (out / "data").glob("*.parquet"):

@@ -1,0 +1,173 @@
+"""Deterministic shards in bounded memory: sorted runs spilled where rows are made, merged per shard.
+
+Why: the FnApiRunner (every local run) keeps each GroupByKey, each side input and each multi-input
+Flatten in memory. A writer that groups rows by shard therefore holds the whole corpus, and all of
+its rejects, in RAM at once; memory grows with the dataset. Here the stage that produces the rows
+also sorts them in batches of bounded size and writes each batch to a *run* file; only the runs'
+descriptions (path, row count, size, a small index) cross to the next stage. Each shard is then a
+k-way merge over every run, reading only that shard's slice of each: one read buffer per run,
+whatever the corpus size. On Dataflow the plan also shuffles descriptions instead of rows.
+
+Order: a row sorts by (h, packed row), where h is the 64-bit blake2b hash of its sort key. Shard i of
+n holds the rows with h in [i * 2^64 / n, (i + 1) * 2^64 / n), in that order: a contiguous slice of
+one global order. The same rows give the same files whatever the bundles, runs and workers were, and
+rows within a shard come in hash order, which is also a fixed shuffle of the keys (what a training
+reader wants from a shard).
+
+A run file is a sequence of frames: 8 bytes h (big-endian), 4 bytes length, the packed row
+(`parquet_sink.pack_row`). Its `Run.offsets` index holds, for each of the 256 values of h's top
+byte, where the first frame with that top byte or a larger one starts, so a shard's reader seeks
+straight to its slice.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import os
+import struct
+import uuid
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindows
+
+from beam_jobs.parquet_sink import packed_key
+
+INDEX_BITS = 8
+_BUCKETS = 1 << INDEX_BITS
+_SHIFT = 64 - INDEX_BITS
+_FRAME = struct.Struct(">QI")
+# Python's per-object cost of a buffered row (a tuple, an int, a bytes header), added to its length
+# when the buffer is measured against its budget.
+_ROW_OVERHEAD = 120
+_WRITE_CHUNK = 1 << 20
+
+
+def row_hash(key: bytes) -> int:
+    """The 64-bit hash that places a row: in its run, in its shard, and within the shard."""
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big")
+
+
+def shard_bounds(index: int, count: int) -> tuple[int, int]:
+    """[lo, hi) of the hashes shard `index` of `count` holds (ceilings, so `shard_index` agrees)."""
+    return -((-index << 64) // count), -((-(index + 1) << 64) // count)
+
+
+def shard_index(h: int, count: int) -> int:
+    return (h * count) >> 64
+
+
+@dataclass(frozen=True)
+class Run:
+    path: str
+    rows: int
+    # Sum of the rows' approximate sizes (pack_row's first value): what the shard count is derived from.
+    size: int
+    # offsets[b]: file offset of the first frame whose hash has top byte >= b; offsets[256] = file size.
+    offsets: tuple[int, ...]
+
+
+def write_run(path: str, rows: list[tuple[int, bytes, int]]) -> Run:
+    """Write `rows` ((h, packed, size), already sorted) as one run file."""
+    offsets = [0] * (_BUCKETS + 1)
+    bucket = 0
+    position = 0
+    chunk = bytearray()
+    with FileSystems.create(path, mime_type="application/octet-stream") as f:
+        for h, packed, _ in rows:
+            top = h >> _SHIFT
+            while bucket <= top:
+                offsets[bucket] = position
+                bucket += 1
+            chunk += _FRAME.pack(h, len(packed))
+            chunk += packed
+            position += _FRAME.size + len(packed)
+            if len(chunk) >= _WRITE_CHUNK:
+                f.write(bytes(chunk))
+                chunk.clear()
+        if chunk:
+            f.write(bytes(chunk))
+    while bucket <= _BUCKETS:
+        offsets[bucket] = position
+        bucket += 1
+    return Run(path=path, rows=len(rows), size=sum(size for _, _, size in rows), offsets=tuple(offsets))
+
+
+def read_run(run: Run, lo: int = 0, hi: int = 1 << 64) -> Iterator[tuple[int, bytes]]:
+    """The frames of `run` with lo <= h < hi, in order; reads only that slice of the file."""
+    start = run.offsets[lo >> _SHIFT]
+    end = run.offsets[min(_BUCKETS, ((hi - 1) >> _SHIFT) + 1)] if hi > 0 else start
+    if start >= end:
+        return
+    with FileSystems.open(run.path, mime_type="application/octet-stream") as f:
+        f.seek(start)
+        position = start
+        while position < end:
+            h, length = _FRAME.unpack(f.read(_FRAME.size))
+            packed = f.read(length)
+            if len(packed) != length:
+                raise IOError(f"run file {run.path} is truncated at offset {position}")
+            position += _FRAME.size + length
+            if h >= hi:
+                return
+            if h >= lo:
+                yield h, packed
+
+
+def merge_runs(runs: Iterable[Run], lo: int = 0, hi: int = 1 << 64) -> Iterator[bytes]:
+    """The packed rows of all runs with lo <= h < hi, in (h, packed) order."""
+    for _, packed in heapq.merge(*(read_run(run, lo, hi) for run in runs)):
+        yield packed
+
+
+class SpillRuns(beam.DoFn):
+    """(approx size, packed row) -> Run, fused into the stage that makes the rows.
+
+    Rows are buffered until `budget` bytes, then sorted and written as one run under `run_dir`; the
+    rest go out at the end of the bundle. Memory: one budget per writer per bundle in flight.
+    """
+
+    def __init__(self, run_dir: str, budget: int) -> None:
+        self._run_dir = run_dir.rstrip("/")
+        self._budget = budget
+
+    def start_bundle(self) -> None:
+        self._rows: list[tuple[int, bytes, int]] = []
+        self._bytes = 0
+
+    def process(self, sized: tuple[int, bytes]) -> Iterator[Run]:
+        size, packed = sized
+        self._rows.append((row_hash(packed_key(packed)), packed, size))
+        self._bytes += len(packed) + _ROW_OVERHEAD
+        if self._bytes >= self._budget:
+            yield self._flush()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        if self._rows:
+            yield GlobalWindows.windowed_value(self._flush())
+
+    def _flush(self) -> Run:
+        rows, self._rows, self._bytes = self._rows, [], 0
+        rows.sort()
+        return write_run(f"{self._run_dir}/{uuid.uuid4().hex}.run", rows)
+
+
+def delete_runs(run_dir: str, top: str) -> None:
+    """Remove every run file under `run_dir`, including those of bundles a runner retried; on a local
+    disk also the folders from `run_dir` up to `top` that this leaves empty."""
+    run_dir = run_dir.rstrip("/")
+    matched = FileSystems.match([f"{run_dir}/*.run"])[0].metadata_list
+    if matched:
+        FileSystems.delete([m.path for m in matched])
+    if "://" in run_dir:
+        return  # object stores have no folders to remove
+    top = os.path.abspath(top)
+    folder = os.path.abspath(run_dir)
+    while folder == top or folder.startswith(top + os.sep):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return  # not empty (another writer's runs) or already gone
+        folder = os.path.dirname(folder)

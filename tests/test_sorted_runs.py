@@ -1,0 +1,150 @@
+"""Sorted runs and their merge: the bounded-memory writer behind every shard (beam_jobs.sorted_runs)."""
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import apache_beam as beam
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.assembly_output import RUNS_DIR, SplitShards
+from beam_jobs.parquet_sink import pack_row, packed_key
+from beam_jobs.sorted_runs import (Run, SpillRuns, delete_runs, merge_runs, read_run, row_hash, shard_bounds,
+                                   shard_index, write_run)
+from schemas.reject import REJECT_SCHEMA, Reject
+
+NAMES = ("k", "v")
+
+
+def _rows(n: int, seed: int = 0) -> list[tuple[int, bytes, int]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        key = f"key-{i:05d}-{rng.random():.6f}"
+        size, packed = pack_row(key, {"k": key, "v": "x" * rng.randrange(0, 600)}, NAMES)
+        out.append((row_hash(packed_key(packed)), packed, size))
+    return out
+
+
+def test_shard_bounds_tile_the_hash_space_and_agree_with_shard_index():
+    rng = random.Random(1)
+    probes = [0, 1, (1 << 64) - 1, 1 << 63] + [rng.getrandbits(64) for _ in range(2000)]
+    for count in (1, 2, 3, 7, 8, 13, 1000):
+        bounds = [shard_bounds(i, count) for i in range(count)]
+        assert bounds[0][0] == 0 and bounds[-1][1] == 1 << 64
+        assert all(bounds[i][1] == bounds[i + 1][0] for i in range(count - 1))
+        for h in probes:
+            i = shard_index(h, count)
+            lo, hi = bounds[i]
+            assert lo <= h < hi
+
+
+def test_a_run_reads_back_whole_and_by_slice(tmp_path: Path):
+    rows = sorted(_rows(500))
+    run = write_run(str(tmp_path / "a.run"), rows)
+    assert run.rows == 500 and run.size == sum(s for _, _, s in rows)
+    assert run.offsets[0] == 0 and run.offsets[-1] == (tmp_path / "a.run").stat().st_size
+    assert [p for _, p in read_run(run)] == [p for _, p, _ in rows]
+    for count in (1, 3, 8, 300):
+        for i in range(count):
+            lo, hi = shard_bounds(i, count)
+            assert [p for _, p in read_run(run, lo, hi)] == [p for h, p, _ in rows if lo <= h < hi]
+
+
+def test_an_empty_run_reads_as_nothing(tmp_path: Path):
+    run = write_run(str(tmp_path / "e.run"), [])
+    assert run == Run(str(tmp_path / "e.run"), 0, 0, (0,) * 257)
+    assert list(read_run(run)) == []
+
+
+def test_the_merge_is_the_same_however_the_rows_were_cut_into_runs(tmp_path: Path):
+    rows = _rows(400, seed=2)
+    expected = [p for _, p, _ in sorted(rows)]
+    for cut_seed in range(4):
+        rng = random.Random(cut_seed)
+        shuffled = rows[:]
+        rng.shuffle(shuffled)
+        cuts = sorted(rng.sample(range(1, len(rows)), 5 + cut_seed))
+        pieces = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)])]
+        runs = [write_run(str(tmp_path / f"{cut_seed}-{j}.run"), sorted(piece)) for j, piece in enumerate(pieces)]
+        assert list(merge_runs(runs)) == expected
+        lo, hi = shard_bounds(1, 3)
+        assert list(merge_runs(runs, lo, hi)) == [p for h, p, _ in sorted(rows) if lo <= h < hi]
+
+
+def test_a_truncated_run_fails_loudly(tmp_path: Path):
+    rows = sorted(_rows(20))
+    path = tmp_path / "t.run"
+    run = write_run(str(path), rows)
+    path.write_bytes(path.read_bytes()[:-10])
+    with pytest.raises(IOError, match="truncated"):
+        list(read_run(run))
+
+
+def test_spill_runs_holds_at_most_its_budget(tmp_path: Path):
+    rows = _rows(300, seed=3)
+    spill = SpillRuns(str(tmp_path / "runs"), budget=20_000)
+    spill.start_bundle()
+    runs: list[Run] = []
+    for _, packed, size in rows:
+        runs.extend(spill.process((size, packed)))
+    runs.extend(w.value for w in spill.finish_bundle())
+    assert len(runs) > 3
+    assert sum(r.rows for r in runs) == 300
+    for run in runs[:-1]:
+        held = sum(len(p) + 120 for _, p in read_run(run))
+        assert 20_000 <= held < 20_000 + 1000  # flushed on the row that crossed the budget
+    assert sorted(p for r in runs for _, p in read_run(r)) == sorted(p for _, p, _ in rows)
+    delete_runs(str(tmp_path / "runs"), str(tmp_path / "runs"))
+    assert not (tmp_path / "runs").exists()
+
+
+def _save(entries: list[dict], path: str) -> None:
+    Path(path).write_text(json.dumps(entries))
+
+
+def _write_rejects(out: Path, parts: list[list[Reject]], *, budget: int, shards: int | None) -> list[dict]:
+    listing = out.parent / f"{out.name}-entries.json"
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        pcolls = tuple(p | f"Part{i}" >> beam.Create(part) for i, part in enumerate(parts))
+        written = pcolls | SplitShards(str(out), "rejects", "rejects", "rejects", REJECT_SCHEMA,
+                                       key_fn=lambda r: r.key, max_rows=150, max_bytes=1 << 30, shards=shards,
+                                       row_group_rows=50, sort_buffer_bytes=budget)
+        written | beam.combiners.ToList() | beam.Map(_save, str(listing))
+    return sorted(json.loads(listing.read_text()), key=lambda e: e["file"])
+
+
+def _rejects(n: int) -> list[Reject]:
+    return [Reject(stage="git.commit", reason=["merge_commit", "root_commit"][i % 2], key=f"{i:040x}",
+                   repo=f"o/r{i % 7}", detail=f"detail {i}", source="git") for i in range(n)]
+
+
+def test_shards_are_byte_identical_whatever_the_buffer_and_the_inputs_split(tmp_path: Path):
+    rejects = _rejects(400)
+    tiny = _write_rejects(tmp_path / "tiny", [rejects[:130], rejects[130:]], budget=2_000, shards=None)
+    large = _write_rejects(tmp_path / "large", [list(reversed(rejects))], budget=16 << 20, shards=None)
+    assert [e["file"] for e in tiny] == [f"rejects/rejects-{i:05d}-of-00003.parquet" for i in range(3)]
+    assert tiny == large
+    for root in ("tiny", "large"):
+        assert not (tmp_path / root / RUNS_DIR).exists()
+    # Shard i holds exactly the keys whose hash falls in its slice, in hash order.
+    seen = []
+    for i, entry in enumerate(tiny):
+        keys = pq.read_table(tmp_path / "tiny" / entry["file"]).column("key").to_pylist()
+        hashes = [row_hash(k.encode()) for k in keys]
+        assert all(shard_index(h, 3) == i for h in hashes)
+        assert hashes == sorted(hashes)
+        assert entry["rows"] == len(keys)
+        seen += keys
+    assert sorted(seen) == sorted(r.key for r in rejects)
+
+
+def test_a_fixed_shard_count_writes_every_shard_and_no_rows_write_none(tmp_path: Path):
+    entries = _write_rejects(tmp_path / "fixed", [_rejects(3)], budget=1 << 20, shards=8)
+    assert [e["file"] for e in entries] == [f"rejects/rejects-{i:05d}-of-00008.parquet" for i in range(8)]
+    assert sum(e["rows"] for e in entries) == 3
+    assert _write_rejects(tmp_path / "none", [[]], budget=1 << 20, shards=8) == []
+    assert not (tmp_path / "none" / "rejects").exists()
