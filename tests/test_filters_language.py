@@ -1,10 +1,11 @@
-"""The numpy path of language detection gives langdetect's own answer, to the last bit.
+"""The numpy paths of language detection give langdetect's own answer, to the last bit.
 
-`filters.language.detect` runs langdetect's sampling loop on numpy arrays (it is the slowest filter);
-the filter's decisions must not move. Compared here, exact float equality, with langdetect's own
-`Detector._detect_block` on every commit message of the sample repositories and on a few hundred
-generated texts in several languages and scripts, short and long, clear and mixed (mixed texts run
-to langdetect's iteration limit, the other way out of its loop).
+`filters.language.detect` runs langdetect's sampling loop on numpy arrays, and `detect_many` runs the
+loops of many messages in lock-step (it is the slowest filter); the filter's decisions must not move.
+Compared here, exact float equality, with langdetect's own `Detector._detect_block` on every commit
+message of the sample repositories and on a few hundred generated texts in several languages and
+scripts, short and long, clear and mixed (mixed texts run to langdetect's iteration limit, the other
+way out of its loop). tests/test_language_batch.py checks the batch path's parts one by one.
 """
 from __future__ import annotations
 
@@ -49,14 +50,27 @@ def _generated(count: int = 300) -> list[str]:
     return [" ".join(rng.choices(WORDS, k=rng.randint(1, 14))) for _ in range(count)]
 
 
-def test_numpy_detection_equals_langdetect(tmp_path):
-    texts = [lang.text_for_detection(m, 1_000) for m in _sample_messages(tmp_path)] + _generated()
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory) -> list[str]:
+    texts = [lang.text_for_detection(m, 1_000) for m in _sample_messages(tmp_path_factory.mktemp("git"))]
+    texts += _generated()
     texts = [t for t in dict.fromkeys(texts) if t]
     assert len(texts) > 300 + 20
+    return texts
+
+
+def test_numpy_detection_equals_langdetect(texts):
     for text in texts:
         assert lang.detect.__wrapped__(text) == lang.detect_reference(text), text
+
+
+def test_batch_detection_equals_langdetect(texts):
+    lang.detect.cache_clear()
+    assert lang.detect_many(texts) == [lang.detect_reference(text) for text in texts]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "12345", "!!!"])
 def test_texts_without_features_are_errors_on_both_paths(text):
     assert lang.detect.__wrapped__(text) == lang.detect_reference(text) == lang.Detection("und", (), error=True)
+    lang.detect.cache_clear()
+    assert lang.detect_many([text]) == [lang.Detection("und", (), error=True)]
