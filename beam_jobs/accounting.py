@@ -10,8 +10,9 @@ from typing import Any, Callable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.windowed_value import WindowedValue
 
-from filters.base import Check, first_reason
+from filters.base import BATCH_SIZE, BatchedChain, Check, first_reason, has_prepare_hooks
 from schemas.reject import make_reject
 
 NAMESPACE = "repairpack"
@@ -81,13 +82,50 @@ class _FilterFn(StageDoFn):
         yield record if rejected is None else rejected
 
 
+class _BatchedFilterFn(_FilterFn):
+    """`_FilterFn` for a chain with batch hooks (filters/base.py): records reaching a hooked filter
+    wait there, at most `batch_size` per hooked filter, and are let through together, when the batch
+    is full (in `process`) and at the end of the bundle (`finish_bundle`). Every record is counted
+    once, when decided, with the reason `first_reason` gives: in = kept + rejected as per record.
+    Outputs carry the window and timestamp of their own input element, also those emitted while
+    another element is processed or in `finish_bundle`."""
+
+    def __init__(self, stage: str, source: str, filters: list[Check], key_of: Callable[[Any], str],
+                 repo_of: Callable[[Any], str], batch_size: int) -> None:
+        super().__init__(stage, source, filters, key_of, repo_of)
+        self._batch_size = batch_size
+
+    def start_bundle(self) -> None:
+        self._chain = BatchedChain(self._filters, self._batch_size)
+
+    def process(self, record: Any, element: WindowedValue = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
+        yield from self._outputs(self._chain.add(record, element))
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self._outputs(self._chain.flush())
+
+    def _outputs(self, decided: list[tuple[Any, WindowedValue, str | None]]) -> Iterator[Any]:
+        for record, element, reason in decided:
+            rejected = self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record))
+            if rejected is None:
+                yield element.with_value(record)
+            else:
+                yield beam.pvalue.TaggedOutput(rejected.tag, element.with_value(rejected.value))
+
+
 class ApplyFilters(beam.PTransform):
-    """Run filters cheapest first (the order given); the first reason wins and is counted."""
+    """Run filters cheapest first (the order given); the first reason wins and is counted. When a
+    filter has a batch hook (language detection), records are let through it in batches of at most
+    `batch_size` (`_BatchedFilterFn`); the decisions and counts are the same."""
 
     def __init__(self, stage: str, source: str, filters: list[Check],
-                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "") -> None:
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "",
+                 batch_size: int = BATCH_SIZE) -> None:
         super().__init__(label=f"Filter[{stage}]")
-        self._fn = _FilterFn(stage, source, filters, key_of, repo_of)
+        if has_prepare_hooks(filters):
+            self._fn: _FilterFn = _BatchedFilterFn(stage, source, filters, key_of, repo_of, batch_size)
+        else:
+            self._fn = _FilterFn(stage, source, filters, key_of, repo_of)
 
     def expand(self, records: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return records | beam.ParDo(self._fn).with_outputs(REJECTS, main="kept")

@@ -1,11 +1,18 @@
 """What a filter is, for every source: a pure check that returns None to keep a record, or the reason
 it is dropped. The Beam wrapper (beam_jobs.accounting.ApplyFilters) and the pure chains share
-`first_reason`, so a chain decides the same way with or without Beam."""
+`first_reason`, so a chain decides the same way with or without Beam.
+
+A check may also have a batch hook, `check.prepare(records)`: it warms the check's own memo for many
+records at once (language detection runs many messages together), so that calling the check on each
+of those records afterwards is cheap. A hook never changes an answer, only how fast it comes.
+`BatchedChain` runs a chain over records arriving one at a time and calls the hooks on bounded
+batches; `first_reasons` does the same for a list."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 Check = Callable[[Any], "str | None"]
+Prepare = Callable[[Sequence[Any]], None]
 
 
 def first_reason(checks: Iterable[Check], record: Any) -> str | None:
@@ -15,3 +22,89 @@ def first_reason(checks: Iterable[Check], record: Any) -> str | None:
         if reason:
             return reason
     return None
+
+
+def prepare_hook(check: Check) -> Prepare | None:
+    """The check's batch hook, None when it has none."""
+    prepare = getattr(check, "prepare", None)
+    return prepare if callable(prepare) else None
+
+
+def has_prepare_hooks(checks: Iterable[Check]) -> bool:
+    return any(prepare_hook(check) is not None for check in checks)
+
+
+BATCH_SIZE = 512  # records waiting in front of one hooked check, at most
+
+
+class BatchedChain:
+    """A chain run over records arriving one at a time, deciding each exactly as `first_reason`
+    does, with the checks' batch hooks called on batches.
+
+    A record runs through the checks in order until it reaches a check with a hook; there it waits.
+    When `size` records wait in front of that check (or on `flush`), the hook is called once for all
+    of them, then each continues from that check: so a hook only sees records every earlier check
+    kept, as the check itself would. `add` and `flush` return the records decided by then, as
+    (record, tag, reason) with reason None for a kept record; the tag is the caller's, carried
+    along. At most `size` records wait per hooked check, so memory stays bounded."""
+
+    def __init__(self, checks: Iterable[Check], size: int = BATCH_SIZE) -> None:
+        if size < 1:
+            raise ValueError(f"batch size must be at least 1, got {size}")
+        self.checks = list(checks)
+        self.size = size
+        self._hooks = {i: hook for i, check in enumerate(self.checks)
+                       if (hook := prepare_hook(check)) is not None}
+        self._waiting: dict[int, list[tuple[Any, Any]]] = {i: [] for i in self._hooks}
+
+    @property
+    def waiting(self) -> int:
+        return sum(len(queue) for queue in self._waiting.values())
+
+    def add(self, record: Any, tag: Any = None) -> list[tuple[Any, Any, str | None]]:
+        decided: list[tuple[Any, Any, str | None]] = []
+        self._walk(record, tag, 0, decided)
+        return decided
+
+    def flush(self) -> list[tuple[Any, Any, str | None]]:
+        """Every waiting record decided (earlier checks first: their records may wait at later ones)."""
+        decided: list[tuple[Any, Any, str | None]] = []
+        for index in sorted(self._waiting):
+            self._release(index, decided)
+        return decided
+
+    def _walk(self, record: Any, tag: Any, start: int, decided: list, prepared: int = -1) -> None:
+        for index in range(start, len(self.checks)):
+            if index != prepared and index in self._waiting:
+                queue = self._waiting[index]
+                queue.append((record, tag))
+                if len(queue) >= self.size:
+                    self._release(index, decided)
+                return
+            reason = self.checks[index](record)
+            if reason:
+                decided.append((record, tag, reason))
+                return
+        decided.append((record, tag, None))
+
+    def _release(self, index: int, decided: list) -> None:
+        queue = self._waiting[index]
+        if not queue:
+            return
+        self._waiting[index] = []
+        self._hooks[index]([record for record, _ in queue])
+        for record, tag in queue:
+            self._walk(record, tag, index, decided, prepared=index)
+
+
+def first_reasons(checks: Iterable[Check], records: Iterable[Any], size: int = BATCH_SIZE) -> list[str | None]:
+    """`[first_reason(checks, r) for r in records]`, with the checks' batch hooks used on batches of
+    at most `size` records (`BatchedChain`)."""
+    chain = BatchedChain(checks, size)
+    reasons: dict[int, str | None] = {}
+    for position, record in enumerate(records):
+        for _, tag, reason in chain.add(record, position):
+            reasons[tag] = reason
+    for _, tag, reason in chain.flush():
+        reasons[tag] = reason
+    return [reasons[position] for position in range(len(reasons))]
