@@ -178,7 +178,7 @@ def test_random_and_gauss_are_made_of_the_words():
 
 
 def test_the_runtime_checks_pass_here():
-    assert lang._inline_choice_matches() and lang._stream_matches()
+    assert lang._inline_choice_matches() and lang._stream_matches() and lang._texts_match()
     assert lang._sum_kind() == ("plain" if sum([1.0, 1e100, 1.0, -1e100]) == 0.0 else "neumaier")
     assert lang._batch_supported()
 
@@ -201,6 +201,39 @@ def test_the_sum_replicas_are_what_they_say():
     assert lang._neumaier_sum([1.0, 1e100, 1.0, -1e100]) == 2.0
     assert lang._neumaier_sum([0.1] * 10) == 1.0
     assert lang._plain_sum([0.1] * 10) == 0.9999999999999999
+
+
+TRICKY = ["Hello  WORLD, this is ABCdef  x", "ＡＢＣ full width", "ș ț Ş", "Việt Nam a\u0301 e\u0300 o\u0323",
+          "http://x.org/a a@b.cd mix", "  lead", "trail  ", "aBC", "AbC dE", "«quoted» text°", "x\u00a0y",
+          "MiXeD CaSe WoRdS", "ΑΒΓ αβγ", "Ǆ ǅ ǆ", "İstanbul ıi", "a_b^c[d]e`f", "x" * 12_000,
+          "中文 mixed with English words", "русский text with ЛАТИНИЦА"]
+
+
+def langdetects_ngrams(text: str) -> list[str]:
+    detector = lang._detector_factory().create()
+    detector.append(text)
+    detector.cleaning_text()
+    return detector._extract_ngrams()
+
+
+def test_text_preparation_finds_langdetects_ngrams(texts, monkeypatch):
+    detector = lang._detector_factory().create()
+    prepared = lang._texts_of(detector)
+    for text in texts + TRICKY:
+        assert prepared.rows(text) == prepared.profile.ids(langdetects_ngrams(text)), text
+    # the per-word memo starting again changes nothing
+    monkeypatch.setattr(lang._Texts, "MAX_WORDS", 3)
+    fresh = lang._Texts(prepared.profile, detector.max_text_length)
+    for text in texts[:60] + TRICKY:
+        assert fresh.rows(text) == prepared.rows(text)
+    assert len(fresh._words) <= 3
+
+
+def test_word_ngrams_run_langdetects_loop_from_a_fresh_buffer():
+    profile = lang._detector_factory().word_lang_prob_map
+    assert lang._word_ngrams("ab ", profile) == [w for w in ("a", " a", "b", "ab", " ab", "b ", "ab ") if w in profile]
+    assert lang._word_ngrams("ABC", profile) == [w for w in ("A", " A") if w in profile]   # a capital word
+    assert lang._word_ngrams("", profile) == []
 
 
 # ------------------------------------------------------------------------------- the batch answers
@@ -267,7 +300,7 @@ def test_without_batch_support_every_text_goes_alone(monkeypatch, texts, referen
 
 def test_a_message_the_batch_gives_up_on_is_asked_alone(monkeypatch, texts, reference):
     blocks = lang._detect_blocks
-    monkeypatch.setattr(lang, "_detect_blocks", lambda ds: [None if i % 2 else b for i, b in enumerate(blocks(ds))])
+    monkeypatch.setattr(lang, "_detect_blocks", lambda *args: [None if i % 2 else b for i, b in enumerate(blocks(*args))])
     sample = texts[20:60]
     lang.detect.cache_clear()
     assert lang.detect_many(sample) == [reference[t] for t in sample]
