@@ -267,7 +267,16 @@ class _Stream:
         self._generator.state = {"bit_generator": "MT19937",
                                  "state": {"key": np.array(state[:624], dtype=np.uint32), "pos": state[624]}}
         self.words = np.empty(0, dtype=np.uint32)
+        self._windows: tuple[Any, Any] | None = None
         self._lock = threading.Lock()
+
+    def windows(self, words: Any) -> Any:
+        """`words` as overlapping windows of _WINDOW words (row p: the words from p), a view."""
+        if self._windows is None or self._windows[0] is not words:
+            from numpy.lib.stride_tricks import sliding_window_view
+
+            self._windows = (words, sliding_window_view(words, _WINDOW))
+        return self._windows[1]
 
     def upto(self, end: int) -> Any:
         """The words, at least `end` of them (read the returned array; it may be replaced later)."""
@@ -431,6 +440,9 @@ _LOW_BIT = [_WINDOW] * 37
 for _b in range(32):
     _LOW_BIT[(1 << _b) % 37] = _b
 del _b
+_LOW_BIT_ARRAY: Any = None
+# what `_Batch` keeps per message still sampling (compacted together as messages finish)
+_PER_ROW = ("act", "q", "shift", "bound", "start", "prob", "i", "t", "weight", "cached")
 
 
 class _Batch:
@@ -447,6 +459,9 @@ class _Batch:
     def __init__(self, rows: list[Any], params: _Params, matrix: Any, sum_kind: str) -> None:
         import numpy as np
 
+        global _LOW_BIT_ARRAY
+        if _LOW_BIT_ARRAY is None:
+            _LOW_BIT_ARRAY = np.array(_LOW_BIT, dtype=np.int64)
         m = len(rows)
         self.params, self.matrix, self.sum_kind = params, matrix, sum_kind
         self.rows = rows                                  # per message: its n-grams' profile rows
@@ -505,28 +520,32 @@ class _Batch:
         alpha = p.alpha + gauss * p.alpha_width
         return alpha / p.base_freq, q
 
-    def _draws(self) -> Any:
-        """Each row's next five accepted draws, as offsets from its stream position."""
+    def _draws(self) -> tuple[Any, Any]:
+        """Each row's next five accepted draws, as offsets from its stream position, and the words
+        (at least up to every one of them)."""
         import numpy as np
 
         q, bound = self.q, self.bound
-        words = _words().upto(int(q.max()) + 4 * _WINDOW)
-        accepted = words[q[:, None] + np.arange(_WINDOW)] < bound[:, None]
+        stream = _words()
+        words = stream.upto(int(q.max()) + 4 * _WINDOW)
+        accepted = stream.windows(words)[q] < bound[:, None]    # row j: the 32 words from q[j]
         bits = np.packbits(accepted, axis=1, bitorder="little").view("<u4")[:, 0].astype(np.int64)
-        low_bit = np.array(_LOW_BIT, dtype=np.int64)
-        offsets = np.empty((len(q), 5), dtype=np.int64)
+        offsets = np.empty((5, len(q)), dtype=np.int64)
+        low = np.empty_like(bits)
         for s in range(5):
-            low = bits & -bits
-            offsets[:, s] = low_bit[low % 37]
+            np.bitwise_and(bits, -bits, out=low)
+            _LOW_BIT_ARRAY.take(low % 37, out=offsets[s])
             bits ^= low
-        for j in np.flatnonzero(offsets[:, 4] == _WINDOW):   # under five in the window: rare
+        offsets = offsets.T
+        for j in (offsets[:, 4] == _WINDOW).nonzero()[0]:   # under five in the window: rare
             found, at, n = [], int(q[j]), int(bound[j])
             while len(found) < 5:
                 if int(_words().upto(at + 1)[at]) < n:
                     found.append(at - int(q[j]))
                 at += 1
             offsets[j] = found
-        return offsets
+            words = _words().upto(int(q.max()) + found[-1] + 1)
+        return offsets, words
 
     def run(self) -> None:
         import numpy as np
@@ -543,13 +562,12 @@ class _Batch:
         while len(self.act) > _TAIL:
             i = self.i
             first = i == 0
-            offsets = self._draws()
-            words = _words().upto(int(self.q.max()) + int(offsets.max()) + 1)
+            offsets, words = self._draws()
             drawn = words[self.q + offsets.T] >> self.shift       # (5, messages)
-            factors = np.take(self.matrix, self.flat[self.start + drawn], axis=0)
+            factors = self.matrix.take(self.flat[self.start + drawn], axis=0)
             width = factors.shape[2]
             flat = factors.reshape(5, -1)   # weight + p, as langdetect adds it (flat: a long loop)
-            np.add(flat, np.repeat(self.weight, width), out=flat)
+            np.add(flat, self.weight.repeat(width), out=flat)
             if first.any():
                 factors[1:, first] = 1.0                         # x * 1.0 == x: no step at all
             prob = self.prob
@@ -561,29 +579,32 @@ class _Batch:
             total = _row_sums(prob, self.sum_kind)
             zero = total == 0.0
             top = prob.max(axis=1)
-            np.divide(prob, np.repeat(total, width).reshape(prob.shape), out=prob)
+            np.divide(prob, total.repeat(width).reshape(prob.shape), out=prob)
             done = (top / total > p.conv) | (step >= p.limit) | zero
             if done.any():
-                self._end_trials(np.flatnonzero(done), zero)
+                self._end_trials(done.nonzero()[0], zero)
 
     def _end_trials(self, done: Any, zero: Any) -> None:
         import numpy as np
 
         p = self.params
         self.langprob[self.act[done]] += self.prob[done] / p.n_trial
-        self.t[done] += 1
-        for j in done[zero[done]]:
-            self.failed[int(self.act[j])] = True   # langdetect divides by zero: asked again alone
-        over = (self.t[done] == p.n_trial) | zero[done]
-        going = done[~over]
+        t = self.t[done] + 1
+        self.t[done] = t
+        over = t == p.n_trial
+        if zero.any():
+            over |= zero[done]
+            for j in done[zero[done]]:
+                self.failed[int(self.act[j])] = True   # langdetect divides by zero: asked again alone
+        going = done[~over] if over.any() else done
         if len(going):
             self._start_trials(going)
             self.prob[going] = p.init
             self.i[going] = 0
-        if over.any():
+        if len(going) < len(done):
             keep = np.ones(len(self.act), dtype=bool)
             keep[done[over]] = False
-            for name in ("act", "q", "shift", "bound", "start", "prob", "i", "t", "weight", "cached"):
+            for name in _PER_ROW:
                 setattr(self, name, getattr(self, name)[keep])
 
     def _finish_alone(self, j: int) -> None:

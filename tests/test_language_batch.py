@@ -139,7 +139,7 @@ def test_choice_draws_what_the_window_finds():
     rng = random.Random(3)
     batch.q = np.array([rng.randrange(0, 50_000) for _ in rows], dtype=np.int64)
     batch.bound[:3] = np.array([1 << 27, 1 << 27, 1 << 26], dtype=np.uint32)
-    offsets = batch._draws()
+    offsets, _ = batch._draws()
     words = lang._words().upto(60_000)
     for j, q in enumerate(batch.q.tolist()):
         expected, at = [], q
