@@ -33,6 +33,7 @@ import re
 import threading
 from dataclasses import dataclass
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from schemas.commit import CommitRecord
@@ -955,8 +956,10 @@ class Verdict(NamedTuple):
     reason: str | None
 
 
-def _judged_text(message_text: str, rules: LanguageRules) -> str | None:
-    """The text langdetect is asked about, None when the message is not judged (short ASCII)."""
+@lru_cache(maxsize=4096)
+def judged_text(message_text: str, rules: LanguageRules) -> str | None:
+    """The text langdetect is asked about, None when the message is not judged (short ASCII);
+    memoised because the batch hook, the filter and `annotate` all ask."""
     text = text_for_detection(message_text, rules.max_chars)
     if text.isascii() and len(_LETTER.findall(text)) < rules.min_chars:
         return None
@@ -965,7 +968,7 @@ def _judged_text(message_text: str, rules: LanguageRules) -> str | None:
 
 def judge(message_text: str, rules: LanguageRules) -> Verdict:
     """The language recorded for a message and whether it passes; pure in its inputs."""
-    text = _judged_text(message_text, rules)
+    text = judged_text(message_text, rules)
     if text is None:
         return Verdict(UNDETERMINED, None)
     found = detect(text)
@@ -992,5 +995,5 @@ def prepare_language(records: Sequence[CommitRecord], rules: tuple[MessageRules,
     (`detect_many`), so that `check_language` and `annotate` then find every answer memoised. Only
     speed depends on it: the answers are `detect`'s."""
     message_rules, language_rules = rules
-    texts = [_judged_text(clean_message(record, message_rules), language_rules) for record in records]
+    texts = [judged_text(clean_message(record, message_rules), language_rules) for record in records]
     detect_many(text for text in texts if text is not None)
