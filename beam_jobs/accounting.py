@@ -82,6 +82,10 @@ class _FilterFn(StageDoFn):
         yield record if rejected is None else rejected
 
 
+# The whole input element of `process` (Beam 2.60 and later; None before, see _PartsFilterFn).
+_WINDOWED_VALUE = getattr(beam.DoFn, "WindowedValueParam", None)
+
+
 class _BatchedFilterFn(_FilterFn):
     """`_FilterFn` for a chain with batch hooks (filters/base.py): records reaching a hooked filter
     wait there, at most `batch_size` per hooked filter, and are let through together, when the batch
@@ -98,7 +102,7 @@ class _BatchedFilterFn(_FilterFn):
     def start_bundle(self) -> None:
         self._chain = BatchedChain(self._filters, self._batch_size)
 
-    def process(self, record: Any, element: WindowedValue = beam.DoFn.WindowedValueParam) -> Iterator[Any]:
+    def process(self, record: Any, element: WindowedValue = _WINDOWED_VALUE) -> Iterator[Any]:
         yield from self._outputs(self._chain.add(record, element))
 
     def finish_bundle(self) -> Iterator[Any]:
@@ -113,6 +117,16 @@ class _BatchedFilterFn(_FilterFn):
                 yield beam.pvalue.TaggedOutput(rejected.tag, element.with_value(rejected.value))
 
 
+class _PartsFilterFn(_BatchedFilterFn):
+    """`_BatchedFilterFn` taking an element's window, timestamp and pane apart (Beams before
+    `WindowedValueParam`; also tested where it exists)."""
+
+    def process(self, record: Any, timestamp: Any = beam.DoFn.TimestampParam,  # type: ignore[override]
+                window: Any = beam.DoFn.WindowParam, pane: Any = beam.DoFn.PaneInfoParam) -> Iterator[Any]:
+        element = WindowedValue(record, timestamp, (window,), pane)
+        yield from self._outputs(self._chain.add(record, element))
+
+
 class ApplyFilters(beam.PTransform):
     """Run filters cheapest first (the order given); the first reason wins and is counted. When a
     filter has a batch hook (language detection), records are let through it in batches of at most
@@ -123,7 +137,8 @@ class ApplyFilters(beam.PTransform):
                  batch_size: int = BATCH_SIZE) -> None:
         super().__init__(label=f"Filter[{stage}]")
         if has_prepare_hooks(filters):
-            self._fn: _FilterFn = _BatchedFilterFn(stage, source, filters, key_of, repo_of, batch_size)
+            batched = _BatchedFilterFn if _WINDOWED_VALUE is not None else _PartsFilterFn
+            self._fn: _FilterFn = batched(stage, source, filters, key_of, repo_of, batch_size)
         else:
             self._fn = _FilterFn(stage, source, filters, key_of, repo_of)
 

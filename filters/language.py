@@ -715,6 +715,8 @@ class _Texts:
     def _is_non_latin(self, ch: str) -> bool:
         found = self._non_latin.get(ch)
         if found is None:
+            if len(self._non_latin) >= _MAX_CHARS:
+                self._non_latin = {}
             found = self._non_latin[ch] = ch >= "\u0300" and self._unicode_block(ch) != "Latin Extended Additional"
         return found
 
@@ -737,10 +739,13 @@ class _Normalized(dict):
         self._normalize = normalize
 
     def __missing__(self, code: int) -> str:
+        if len(self) >= _MAX_CHARS:
+            self.clear()
         found = self[code] = self._normalize(chr(code))
         return found
 
 
+_MAX_CHARS = 1 << 16   # characters memoised per table, at most; then the table starts again
 _SPACES = re.compile(" +")
 _A_TO_Z = re.compile("[A-z]")
 

@@ -19,7 +19,8 @@ import pytest
 from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 
-from beam_jobs.accounting import REJECTS, ApplyFilters, _BatchedFilterFn, _FilterFn, stage_counts
+from beam_jobs import accounting
+from beam_jobs.accounting import REJECTS, ApplyFilters, _BatchedFilterFn, _FilterFn, _PartsFilterFn, stage_counts
 from filters import language as lang
 from filters.base import BatchedChain, first_reason, first_reasons, has_prepare_hooks
 from filters.chain import build_commit_filters
@@ -221,12 +222,13 @@ def test_text_preparation_finds_langdetects_ngrams(texts, monkeypatch):
     prepared = lang._texts_of(detector)
     for text in texts + TRICKY:
         assert prepared.rows(text) == prepared.profile.ids(langdetects_ngrams(text)), text
-    # the per-word memo starting again changes nothing
+    # the memos (per word, per character) starting again change nothing
     monkeypatch.setattr(lang._Texts, "MAX_WORDS", 3)
+    monkeypatch.setattr(lang, "_MAX_CHARS", 5)
     fresh = lang._Texts(prepared.profile, detector.max_text_length)
     for text in texts[:60] + TRICKY:
-        assert fresh.rows(text) == prepared.rows(text)
-    assert len(fresh._words) <= 3
+        assert fresh.rows(text) == prepared.profile.ids(langdetects_ngrams(text)), text
+    assert len(fresh._words) <= 3 and len(fresh._normalized) <= 5 and len(fresh._non_latin) <= 5
 
 
 def test_word_ngrams_run_langdetects_loop_from_a_fresh_buffer():
@@ -439,7 +441,13 @@ def test_apply_filters_batches_only_chains_with_hooks(chain):
     assert type(ApplyFilters("s", "git", plain, key_of=str)._fn) is _FilterFn
 
 
-def test_batched_outputs_keep_their_own_window_and_timestamp(chain):
+@pytest.mark.parametrize("whole_element", [True, False])
+def test_batched_outputs_keep_their_own_window_and_timestamp(chain, monkeypatch, whole_element):
+    """Also with the element taken apart into timestamp, window and pane (Beams before
+    DoFn.WindowedValueParam)."""
+    if not whole_element:
+        monkeypatch.setattr(accounting, "_WINDOWED_VALUE", None)
+    assert isinstance(ApplyFilters("s", "git", chain, key_of=str)._fn, _PartsFilterFn) is not whole_element
     recs = records(120)
     expected = {r.id: first_reason(chain, r) for r in recs}
 
