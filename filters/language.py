@@ -31,8 +31,8 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import dataclass
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
