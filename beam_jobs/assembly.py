@@ -23,6 +23,7 @@ from beam_jobs.accounting import REJECTS
 from beam_jobs.decontaminate import Decontaminate, NeedleSet, load_needles
 from beam_jobs.dedup import ExactDedup, NearDedup
 from beam_jobs.secrets import ScrubSecrets
+from beam_jobs.sorted_runs import default_run_dir
 from beam_jobs.splits import AssignSplits, ForkFamilies, GroupForks
 from schemas.assembly_config import AssemblyConfig
 from schemas.sample import to_sample
@@ -100,9 +101,12 @@ class AssembleCorpus(beam.PTransform):
     run starts; `needle_set.fingerprints` belongs in the manifest.
     """
 
-    def __init__(self, config: Any, needles: NeedleSet | None = None) -> None:
+    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: str | None = None) -> None:
         super().__init__()
         self.cfg = assembly_config(config)
+        # Where samples wait between stages, as sorted run files (sorted_runs): the build pipeline
+        # names a folder under the output's staging folder, which every worker can reach.
+        self._runs = runs or default_run_dir()
         dc = self.cfg.decontamination
         if dc.enabled:
             self.needle_set = needles if needles is not None else load_needles(dc)
@@ -115,10 +119,10 @@ class AssembleCorpus(beam.PTransform):
         families = samples | "ForkFamilies" >> ForkFamilies(cfg.splits.fork_rounds) if cfg.splits.group_forks else None
         rejects = []
         if cfg.exact_dedup:
-            out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra)
+            out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra, runs=self._runs)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if cfg.near_dedup.enabled:
-            out = samples | "NearDedup" >> NearDedup(cfg.near_dedup, cfg.permissive_extra)
+            out = samples | "NearDedup" >> NearDedup(cfg.near_dedup, cfg.permissive_extra, runs=self._runs)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if cfg.decontamination.enabled:
             out = samples | "Decontaminate" >> Decontaminate(cfg.decontamination, self.needle_set)
@@ -127,7 +131,7 @@ class AssembleCorpus(beam.PTransform):
             out = samples | "Secrets" >> ScrubSecrets(cfg.secrets)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if families is not None:
-            samples = samples | "GroupForks" >> GroupForks(families)
+            samples = samples | "GroupForks" >> GroupForks(families, runs=self._runs)
         samples = samples | "Split" >> AssignSplits(cfg.splits)
         all_rejects = tuple(rejects)
         stats = (samples

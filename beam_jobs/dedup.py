@@ -33,7 +33,7 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import NAMESPACE, REJECTS, Stage
 from beam_jobs.assembly_diff import changed_lines
-from beam_jobs.parquet_sink import pack_value, unpack_value
+from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
 from licenses.keys import PERMISSIVE
 from schemas.assembly_config import NearDedupConfig, lsh_bands_rows
 
@@ -343,9 +343,9 @@ class _KeepFirst(SourceStageFn):
         super().__init__(STAGE_EXACT)
         self._permissive = permissive
 
-    def process(self, element: tuple[str, Iterable[bytes]]) -> Iterator[Any]:
+    def process(self, element: tuple[str, Iterable[Any]]) -> Iterator[Any]:
         _, group = element
-        ranked = sorted((unpack_value(packed) for packed in group), key=lambda s: survivor_key(s, self._permissive))
+        ranked = sorted(group, key=lambda s: survivor_key(s, self._permissive))
         keeper = ranked[0]
         for sample in ranked:
             stage = self.stage(sample.source)
@@ -358,17 +358,20 @@ class _KeepFirst(SourceStageFn):
 
 
 class ExactDedup(beam.PTransform):
-    """PCollection[RepairSample] -> outputs `kept` and REJECTS (stage assembly.exact_dedup)."""
+    """PCollection[RepairSample] -> outputs `kept` and REJECTS (stage assembly.exact_dedup).
 
-    def __init__(self, permissive_extra: Iterable[str] = ()) -> None:
+    Samples are grouped through sorted runs under `runs` (sorted_runs.SpillGroupByKey), not a
+    shuffle: the FnApiRunner would hold every sample in memory."""
+
+    def __init__(self, permissive_extra: Iterable[str] = (), runs: str | None = None) -> None:
         super().__init__()
         self._permissive = permissive_set(permissive_extra)
+        self._runs = runs or default_run_dir()
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (samples
-                # Samples wait in the shuffle packed (parquet_sink.pack_value): compressed bytes, not strings.
-                | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), pack_value(s)))
-                | "GroupByPair" >> beam.GroupByKey()
+                | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), s))
+                | "GroupByPair" >> SpillGroupByKey(f"{self._runs}/exact")
                 | "KeepFirst" >> beam.ParDo(_KeepFirst(self._permissive)).with_outputs(REJECTS, main="kept"))
 
 
@@ -554,8 +557,7 @@ class _ApplyClusters(SourceStageFn):
     def process(self, element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
         _, joined = element
         labels = joined["label"]
-        for packed in joined["sample"]:
-            sample = unpack_value(packed)
+        for sample in joined["sample"]:
             stage = self.stage(sample.source)
             stage.incoming()
             if labels:
@@ -572,10 +574,11 @@ class NearDedup(beam.PTransform):
     -> drop every node labelled with another node (its cluster's survivor).
     """
 
-    def __init__(self, cfg: NearDedupConfig, permissive_extra: Iterable[str] = ()) -> None:
+    def __init__(self, cfg: NearDedupConfig, permissive_extra: Iterable[str] = (), runs: str | None = None) -> None:
         super().__init__()
         self._cfg = cfg
         self._permissive = permissive_set(permissive_extra)
+        self._runs = runs or default_run_dir()
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         cfg = self._cfg
@@ -589,13 +592,12 @@ class NearDedup(beam.PTransform):
                       | "DistinctEdges" >> beam.Distinct())
         endpoints = candidates | "Endpoints" >> beam.FlatMap(lambda e: [(e[0], e), (e[1], e)])
         verified = ({"sig": sigs.sigs, "edge": endpoints}
-                    | "JoinSignatures" >> beam.CoGroupByKey()
+                    | "JoinSignatures" >> SpillGroupByKey(f"{self._runs}/signatures")
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)
                     | "PairSignatures" >> beam.GroupByKey()
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
         labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")
-        # The samples wait for their labels packed (parquet_sink.pack_value), a fifth of their size.
-        waiting = keyed | "PackSamples" >> beam.Map(lambda kv: (kv[0], pack_value(kv[1])))
-        return ({"sample": waiting, "label": labels}
-                | "JoinClusters" >> beam.CoGroupByKey()
+        # The samples wait for their labels in sorted runs, not in a shuffle (SpillGroupByKey).
+        return ({"sample": keyed, "label": labels}
+                | "JoinClusters" >> SpillGroupByKey(f"{self._runs}/clusters")
                 | "ApplyClusters" >> beam.ParDo(_ApplyClusters()).with_outputs(REJECTS, main="kept"))

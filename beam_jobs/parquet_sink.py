@@ -34,7 +34,7 @@ def approx_bytes(row: dict[str, Any]) -> int:
 # keeps the order: packed values sort as bytes exactly as their keys sort as strings (UTF-8 keeps
 # code point order; an ended key sorts before any longer one), so a shard is sorted with a plain
 # `sorted()`, no key objects beside the rows.
-_KEY_END = b"\x00\x00"
+KEY_END = b"\x00\x00"
 _NUL, _NUL_ESCAPED = b"\x00", b"\x00\x01"
 _HEADER = struct.Struct("<BI")
 _RAW = 0
@@ -59,17 +59,25 @@ def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tupl
         header, payload = _HEADER.pack(_ZSTD, len(raw)), pa.compress(raw, codec="zstd", asbytes=True)
     else:
         header, payload = _HEADER.pack(_RAW, len(raw)), raw
-    key_bytes = key.encode("utf-8", "surrogatepass").replace(_NUL, _NUL_ESCAPED)
-    return approx_bytes(row), b"".join((key_bytes, _KEY_END, header, payload))
+    return approx_bytes(row), b"".join((escape_key(key), KEY_END, header, payload))
+
+
+def escape_key(key: str) -> bytes:
+    """A sort key as bytes that sort as the key does, ahead of KEY_END."""
+    return key.encode("utf-8", "surrogatepass").replace(_NUL, _NUL_ESCAPED)
+
+
+def unescape_key(escaped: bytes) -> str:
+    return escaped.replace(_NUL_ESCAPED, _NUL).decode("utf-8", "surrogatepass")
 
 
 def packed_key(packed: bytes) -> bytes:
     """The sort key's UTF-8 bytes (the escape undone)."""
-    return packed[:packed.index(_KEY_END)].replace(_NUL_ESCAPED, _NUL)
+    return packed[:packed.index(KEY_END)].replace(_NUL_ESCAPED, _NUL)
 
 
 def unpack_row(packed: bytes, names: tuple[str, ...] = ()) -> dict[str, Any]:
-    start = packed.index(_KEY_END) + len(_KEY_END)
+    start = packed.index(KEY_END) + len(KEY_END)
     codec, length = _HEADER.unpack_from(packed, start)
     payload = memoryview(packed)[start + _HEADER.size:]
     raw = pa.decompress(payload, length, codec="zstd", asbytes=True) if codec == _ZSTD else payload

@@ -30,6 +30,7 @@ from beam_jobs.dump_source import match_files
 from beam_jobs import git_history as gh
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.secrets import finding_counts
+from beam_jobs.sorted_runs import delete_tree
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
 from licenses.mapfile import load_license_map
@@ -109,7 +110,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
                    | "UnpackRecords" >> beam.Map(unpack_value))
     assembly = config.assembly
     if assembly.enabled:
-        assembler = AssembleCorpus(config)
+        assembler = AssembleCorpus(config, runs=f"{staging}/{RUNS_DIR}/assembly")
         needles = assembler.needle_set
     else:
         # Sources only: every record becomes a sample and gets its split; nothing is dropped.
@@ -117,7 +118,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         assembler = AssembleCorpus(dataclasses.replace(
             assembly, exact_dedup=False, near_dedup=dataclasses.replace(assembly.near_dedup, enabled=False),
             decontamination=dataclasses.replace(assembly.decontamination, enabled=False),
-            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles)
+            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles, runs=f"{staging}/{RUNS_DIR}/assembly")
     assembled = records | "Assemble" >> assembler
     reject_sets.extend(assembled["rejects"])
     out = config.output
@@ -169,9 +170,9 @@ def prepare_output(output: str, overwrite: bool) -> None:
 
 def _publish(staging: str, output: str) -> None:
     """Move the finished run into place; until now the output folder held the previous run untouched."""
+    # Run files of a retried bundle are not anyone's to publish.
+    delete_tree(f"{staging}/{RUNS_DIR}")
     if _is_local(output):
-        # Run files of a retried bundle are not anyone's to publish.
-        shutil.rmtree(os.path.join(staging, RUNS_DIR), ignore_errors=True)
         for name in sorted(os.listdir(staging)):
             target = os.path.join(output, name)
             if os.path.isdir(target):
@@ -181,8 +182,7 @@ def _publish(staging: str, output: str) -> None:
             os.replace(os.path.join(staging, name), target)
         shutil.rmtree(staging, ignore_errors=True)
         return
-    sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list
-               if not m.path.startswith(f"{staging}/{RUNS_DIR}/")]
+    sources = [m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list]
     targets = [src.replace(staging, output, 1) for src in sources]
     stale = [t for t in targets if FileSystems.exists(t)]
     if stale:

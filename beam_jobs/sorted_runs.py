@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import os
+import shutil
+import tempfile
 import struct
 import uuid
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
-from beam_jobs.parquet_sink import packed_key
+from beam_jobs.parquet_sink import KEY_END, escape_key, pack_value, packed_key, unescape_key, unpack_value
 
 INDEX_BITS = 8
 _BUCKETS = 1 << INDEX_BITS
@@ -171,3 +173,117 @@ def delete_runs(run_dir: str, top: str) -> None:
         except OSError:
             return  # not empty (another writer's runs) or already gone
         folder = os.path.dirname(folder)
+
+
+# ------------------------------------------------------------------------------ grouping through runs
+#
+# GroupByKey and CoGroupByKey with the same results as Beam's, for values too large to wait in the
+# FnApiRunner's memory (source code). Each input is spilled to sorted runs in the stage that makes
+# it; the runs are merged in slices of the hash space, and one key's values, which sit next to each
+# other in the merge, are gathered: memory holds the largest group, not the dataset.
+#
+# A grouped entry is packed as: the key in UTF-8 (escaped as parquet_sink does) and its end mark,
+# one byte for the input's index, then the value (`parquet_sink.pack_value`).
+
+# Bytes of runs one grouping task merges: slices = total size / this, at least one.
+SLICE_BYTES = 64 << 20
+DONE = "done"
+
+
+def pack_entry(element: tuple[str, Any], tag_index: int) -> tuple[int, bytes]:
+    key, value = element
+    if not isinstance(key, str):
+        raise TypeError(f"grouping through runs needs str keys, not {type(key).__name__}")
+    body = pack_value(value)
+    return len(body), b"".join((escape_key(key), KEY_END, bytes((tag_index,)), body))
+
+
+def unpack_entry(packed: bytes) -> tuple[bytes, int, Any]:
+    end = packed.index(KEY_END)
+    return packed[:end], packed[end + len(KEY_END)], unpack_value(packed[end + len(KEY_END) + 1:])
+
+
+def grouped(runs: Iterable[Run], lo: int, hi: int, tags: int) -> Iterator[tuple[str, list[list[Any]]]]:
+    """(key, one list of values per input) for every key whose hash is in [lo, hi)."""
+    current: bytes | None = None
+    values: list[list[Any]] = []
+    for packed in merge_runs(runs, lo, hi):
+        key, tag, value = unpack_entry(packed)
+        if key != current:
+            if current is not None:
+                yield unescape_key(current), values
+            current, values = key, [[] for _ in range(tags)]
+        values[tag].append(value)
+    if current is not None:
+        yield unescape_key(current), values
+
+
+class _GroupSlice(beam.DoFn):
+    """slice index -> the groups of that slice; DONE output: the index, once written."""
+
+    def __init__(self, tags: tuple[str, ...] | None) -> None:
+        self._tags = tags
+
+    def process(self, index: int, count: int, runs: list[Run]) -> Iterator[Any]:
+        lo, hi = shard_bounds(index, count)
+        width = len(self._tags) if self._tags else 1
+        for key, values in grouped(runs, lo, hi, width):
+            if self._tags is None:
+                yield key, values[0]
+            else:
+                yield key, dict(zip(self._tags, values))
+        yield beam.pvalue.TaggedOutput(DONE, index)
+
+
+def _slice_count(runs: list[Run], slice_bytes: int) -> int:
+    return max(1, -(-sum(r.size for r in runs) // slice_bytes))
+
+
+def default_run_dir() -> str:
+    """Where runs go when a transform is used on its own (tests, notebooks): a fresh local folder.
+    The build pipeline always names one under the output's staging folder, which workers share."""
+    return os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex)
+
+
+def delete_tree(run_dir: str) -> None:
+    """Remove `run_dir` and every run under it (local folder or object-store prefix)."""
+    if "://" not in run_dir:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
+    matched = FileSystems.match([f"{run_dir.rstrip('/')}/**"])[0].metadata_list
+    if matched:
+        FileSystems.delete([m.path for m in matched])
+
+
+class SpillGroupByKey(beam.PTransform):
+    """GroupByKey (one PCollection of (str, value)) or CoGroupByKey (a dict of them), through sorted
+    runs under `run_dir`: (key, [values]) or (key, {tag: [values]}) as Beam gives them. The runs are
+    deleted once every group has been emitted."""
+
+    def __init__(self, run_dir: str, *, budget: int = 16 << 20, slice_bytes: int = SLICE_BYTES) -> None:
+        super().__init__()
+        self._run_dir = run_dir.rstrip("/")
+        self._budget = budget
+        self._slice_bytes = slice_bytes
+
+    def expand(self, inputs: beam.PCollection | dict[str, beam.PCollection]) -> beam.PCollection:
+        tags = tuple(sorted(inputs)) if isinstance(inputs, dict) else None
+        parts = [inputs[t] for t in tags] if tags else [inputs]
+        pipeline = parts[0].pipeline
+        runs = [part
+                | f"Pack[{i}]" >> beam.Map(pack_entry, i)
+                | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{self._run_dir}/{i}", self._budget))
+                for i, part in enumerate(parts)]
+        all_runs = (tuple(runs) | "Runs" >> beam.Flatten(pipeline=pipeline)) if len(runs) > 1 else runs[0]
+        run_list = all_runs | "ListRuns" >> beam.combiners.ToList()
+        slice_bytes = self._slice_bytes
+        count = run_list | "SliceCount" >> beam.Map(_slice_count, slice_bytes)
+        out = (count
+               | "Slices" >> beam.FlatMap(lambda n: list(range(n)))
+               | "SpreadSlices" >> beam.Reshuffle()
+               | "Group" >> beam.ParDo(_GroupSlice(tags), beam.pvalue.AsSingleton(count),
+                                       beam.pvalue.AsSingleton(run_list)).with_outputs(DONE, main="groups"))
+        _ = (out[DONE]
+             | "AllSlices" >> beam.combiners.ToList()
+             | "DeleteRuns" >> beam.Map(lambda _, d: delete_tree(d), self._run_dir))
+        return out.groups

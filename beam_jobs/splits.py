@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.parquet_sink import pack_value, unpack_value
+from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
 from schemas.assembly_config import SPLITS, SplitsConfig
 from schemas.sample import SOURCE_COMMIT
 
@@ -54,11 +54,15 @@ def fork_edges(sample: Any) -> list[tuple[str, str]]:
     return [(repos[0], other) for other in repos[1:]]
 
 
+def _join_key(source: str, group: str) -> str:
+    """Commit groups and judge groups apart: a problem id may look like a repository name."""
+    return f"{source}\0{group}"
+
+
 def _relabel(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
-    group, joined = element
+    _, joined = element
     family = joined["family"]
-    for packed in joined["sample"]:
-        sample = unpack_value(packed)
+    for sample in joined["sample"]:
         yield replace(sample, group=family[0]) if family else sample
 
 
@@ -83,20 +87,21 @@ class GroupForks(beam.PTransform):
     """Commit samples take their fork family as group; judge samples pass untouched.
 
     `families` comes from ForkFamilies over every sample the sources made (dropped duplicates
-    included: a fork link is a fact about the repositories, whichever copy was kept)."""
+    included: a fork link is a fact about the repositories, whichever copy was kept). Samples wait
+    for their family in sorted runs under `runs` (sorted_runs.SpillGroupByKey), not in a shuffle;
+    judge samples go the same way (they never meet a family), so no Flatten holds them either."""
 
-    def __init__(self, families: beam.PCollection) -> None:
+    def __init__(self, families: beam.PCollection, runs: str | None = None) -> None:
         super().__init__()
         self._families = families
+        self._runs = runs or default_run_dir()
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
-        parts = samples | "BySource" >> beam.Partition(lambda s, n: 0 if s.source == SOURCE_COMMIT else 1, 2)
-        # Commit samples wait for their family packed (compressed bytes), keyed by their group.
-        waiting = parts[0] | "KeyByGroup" >> beam.Map(lambda s: (s.group, pack_value(s)))
-        relabelled = ({"sample": waiting, "family": self._families}
-                      | "JoinFamilies" >> beam.CoGroupByKey()
-                      | "Relabel" >> beam.FlatMap(_relabel))
-        return (relabelled, parts[1]) | "AllSamples" >> beam.Flatten()
+        waiting = samples | "KeyByGroup" >> beam.Map(lambda s: (_join_key(s.source, s.group), s))
+        families = self._families | "KeyFamilies" >> beam.MapTuple(lambda repo, family: (_join_key(SOURCE_COMMIT, repo), family))
+        return ({"sample": waiting, "family": families}
+                | "JoinFamilies" >> SpillGroupByKey(f"{self._runs}/families")
+                | "Relabel" >> beam.FlatMap(_relabel))
 
 
 class AssignSplits(beam.PTransform):

@@ -12,7 +12,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.assembly_output import RUNS_DIR, SplitShards
 from beam_jobs.parquet_sink import pack_row, packed_key
-from beam_jobs.sorted_runs import (Run, SpillRuns, delete_runs, merge_runs, read_run, row_hash, shard_bounds,
+from beam_jobs.sorted_runs import (Run, SpillGroupByKey, SpillRuns, delete_runs, merge_runs, pack_entry, read_run,
+                                   row_hash, shard_bounds,
                                    shard_index, write_run)
 from schemas.reject import REJECT_SCHEMA, Reject
 
@@ -148,3 +149,59 @@ def test_a_fixed_shard_count_writes_every_shard_and_no_rows_write_none(tmp_path:
     assert sum(e["rows"] for e in entries) == 3
     assert _write_rejects(tmp_path / "none", [[]], budget=1 << 20, shards=8) == []
     assert not (tmp_path / "none" / "rejects").exists()
+
+
+def _groups(result: list) -> list:
+    out = []
+    for key, values in result:
+        if isinstance(values, dict):
+            out.append((key, {tag: sorted(v, key=json.dumps) for tag, v in values.items()}))
+        else:
+            out.append((key, sorted(values)))
+    return sorted(out, key=lambda kv: kv[0])
+
+
+def _run_grouping(tmp_path: Path, build) -> list:
+    listing = tmp_path / "grouped.json"
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        build(p) | beam.combiners.ToList() | beam.Map(_save, str(listing))
+    return [tuple(kv) for kv in json.loads(listing.read_text())]
+
+
+def test_spill_group_by_key_gives_what_group_by_key_gives(tmp_path: Path):
+    items = [(f"k{i % 37}", i) for i in range(900)] + [("with\0nul", 1), ("", 2), ("ключ", 3)]
+    runs = tmp_path / "runs"
+
+    def spilled(p):
+        return (p | beam.Create(items) | SpillGroupByKey(str(runs), budget=1_500, slice_bytes=700)
+                | beam.MapTuple(lambda k, v: (k, sorted(v))))
+
+    def beams(p):
+        return p | beam.Create(items) | beam.GroupByKey() | beam.MapTuple(lambda k, v: (k, sorted(v)))
+
+    got = _groups(_run_grouping(tmp_path, spilled))
+    assert got == _groups(_run_grouping(tmp_path, beams))
+    assert len(got) == 40 and dict(got)["k0"] == list(range(0, 900, 37))
+    assert not runs.exists()
+
+
+def test_spill_co_group_by_key_gives_what_co_group_by_key_gives(tmp_path: Path):
+    left = [(f"n{i % 11}", {"code": "x" * i}) for i in range(60)]
+    right = [(f"n{i % 4}", f"label{i}") for i in range(9)] + [("only-right", "r")]
+
+    def spilled(p):
+        return ({"sample": p | "L" >> beam.Create(left), "label": p | "R" >> beam.Create(right)}
+                | SpillGroupByKey(str(tmp_path / "co"), budget=2_000))
+
+    def beams(p):
+        return ({"sample": p | "L" >> beam.Create(left), "label": p | "R" >> beam.Create(right)}
+                | beam.CoGroupByKey() | beam.MapTuple(lambda k, v: (k, {t: list(x) for t, x in v.items()})))
+
+    got = _groups(_run_grouping(tmp_path, spilled))
+    assert got == _groups(_run_grouping(tmp_path, beams))
+    assert dict(got)["only-right"] == {"label": ["r"], "sample": []}
+
+
+def test_grouping_through_runs_wants_text_keys():
+    with pytest.raises(TypeError, match="str keys, not tuple"):
+        pack_entry((("a", "b"), 1), 0)
