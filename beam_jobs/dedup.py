@@ -454,13 +454,21 @@ def _bucket_candidates(element: tuple[int, Iterable[list[tuple[int, str]]]], max
             yield from bucket_edges(nodes, max_pairs)
 
 
-def _route_edge_sigs(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[tuple[str, str], tuple[str, Any]]]:
+def _route_edge_sigs(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, tuple[str, Any]]]:
+    """(node, its signature and edges) -> (edge as "a NUL b", (node, signature)) per edge: the edge
+    is a text key so its two halves meet through sorted runs (nodes are survivor keys, no NUL)."""
     node, joined = element
     sigs = joined["sig"]
     if not sigs:
         return
-    for edge in joined["edge"]:
-        yield edge, (node, sigs[0])
+    for a, b in joined["edge"]:
+        yield f"{a}\0{b}", (node, sigs[0])
+
+
+def _edge_of(element: tuple[str, list[tuple[str, Any]]]) -> tuple[tuple[str, str], list[tuple[str, Any]]]:
+    key, halves = element
+    a, b = key.split("\0", 1)
+    return (a, b), halves
 
 
 class _Verify(beam.DoFn):
@@ -594,7 +602,8 @@ class NearDedup(beam.PTransform):
         verified = ({"sig": sigs.sigs, "edge": endpoints}
                     | "JoinSignatures" >> SpillGroupByKey(f"{self._runs}/signatures")
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)
-                    | "PairSignatures" >> beam.GroupByKey()
+                    | "PairSignatures" >> SpillGroupByKey(f"{self._runs}/pairs")
+                    | "EdgeOf" >> beam.Map(_edge_of)
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
         labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")
         # The samples wait for their labels in sorted runs, not in a shuffle (SpillGroupByKey).
