@@ -595,7 +595,8 @@ class NearDedup(beam.PTransform):
         sigs = keyed | "Signatures" >> beam.ParDo(_Signatures(cfg)).with_outputs(BANDS, main="sigs")
         max_pairs = cfg.max_bucket_pairs
         candidates = (sigs[BANDS]
-                      | "GroupBands" >> beam.GroupByKey()
+                      | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
+                      | "GroupBands" >> SpillGroupByKey(f"{self._runs}/bands")
                       | "BucketEdges" >> beam.FlatMap(_bucket_candidates, max_pairs)
                       | "DistinctEdges" >> beam.Distinct())
         endpoints = candidates | "Endpoints" >> beam.FlatMap(lambda e: [(e[0], e), (e[1], e)])

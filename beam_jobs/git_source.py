@@ -16,6 +16,7 @@ import pygit2
 
 from beam_jobs import git_history as gh
 from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
+from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
 from filters.chain import annotate, build_commit_filters, compiled_rules
 from licenses.allow import LicensePolicy
 from licenses.detect import get_detector, license_ref, repository_license
@@ -197,17 +198,20 @@ class MineGitRepos(beam.PTransform):
     """PCollection[str repo spec] -> outputs `records` (filtered, annotated CommitRecords) and `rejects`
     (a tuple of PCollection[Reject], one per stage)."""
 
-    def __init__(self, config: Config, license_map: dict[str, str] | None = None) -> None:
+    def __init__(self, config: Config, license_map: dict[str, str] | None = None, runs: str | None = None) -> None:
         super().__init__()
         self._config = config
         self._license_map = license_map or {}
+        # Where the commit list waits for its shuffle, as sorted runs (sorted_runs.SpillGroupByKey).
+        self._runs = runs or default_run_dir()
 
     def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
         git = self._config.git
         listed = specs | "ListCommits" >> beam.ParDo(
             _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, main="shas")
-        # The shuffle on sha: merges forks and spreads one big repository over all workers.
-        by_sha = listed.shas | "GroupForks" >> beam.GroupByKey()
+        # The shuffle on sha: merges forks and spreads one big repository over all workers. It goes
+        # through sorted runs: the FnApiRunner would hold every listed commit of every repository.
+        by_sha = listed.shas | "GroupForks" >> SpillGroupByKey(f"{self._runs}/commits")
         mined = by_sha | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
         filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                 key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))

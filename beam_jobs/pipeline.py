@@ -85,7 +85,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     if inputs.git:
         specs = pipeline | "GitInputs" >> beam.Create(sorted(inputs.git))
         license_map = load_license_map(config.licenses.license_map) if config.licenses.license_map else {}
-        git = specs | "MineGit" >> MineGitRepos(config, license_map)
+        git = specs | "MineGit" >> MineGitRepos(config, license_map, runs=f"{staging}/{RUNS_DIR}/git")
         record_sets.append(git["records"])
         reject_sets.extend(git["rejects"])
     if inputs.dump or inputs.bigquery_table:
