@@ -20,7 +20,8 @@ Why this shape:
   grouped locally: the tally pass counts the files each problem appears in, and such rows take the
   shuffled path, so the groups are exactly those of a GroupByKey either way.
 - Single-file exports (Aizu, AtCoder, Codeforces, JSONL) are read in one pass each and their rows
-  reshuffled after, then grouped with a GroupByKey on (dataset, problem, user).
+  reshuffled after, then grouped on (dataset, problem, user) through sorted runs
+  (sorted_runs.SpillGroupByKey: a GroupByKey's groups, with one group in memory, not the export).
 - The acceptance rate describes a problem, so it is counted over every row the metadata has (every
   language, before any filter), combined per problem in Beam and handed to the problem filter as a
   side input: one small number per problem, no global state in any process. The tallies come from
@@ -52,6 +53,7 @@ import apache_beam as beam
 from beam_jobs import judge_pairs as jp
 from beam_jobs import judge_readers as jr
 from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
+from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
 from filters.judge import LANG_DISPLAY, judged_accepted, language_filter, problem_reason, status_filter
 from filters.python import parses_as, python_major
 from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
@@ -438,10 +440,12 @@ def _judge_config(config: Any) -> JudgeConfig:
 class JudgeSource(beam.PTransform):
     """PBegin -> {"records": tuple of PCollection[JudgeRecord], "rejects": tuple of PCollection[Reject]}."""
 
-    def __init__(self, inputs: JudgeInputs, config: Any) -> None:
+    def __init__(self, inputs: JudgeInputs, config: Any, runs: str | None = None) -> None:
         super().__init__()
         self._inputs = inputs
         self._cfg = _judge_config(config)
+        # Where (user, problem) groups of the other formats wait, as sorted runs (SpillGroupByKey).
+        self._runs = runs or default_run_dir()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         p = pbegin.pipeline
@@ -529,7 +533,7 @@ class JudgeSource(beam.PTransform):
                     .with_outputs(REJECTS, main="kept"))
         sequences = (problems.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), pack(s)))
-                     | "GroupSequences" >> beam.GroupByKey()
+                     | "GroupSequences" >> SpillGroupByKey(f"{self._runs}/sequences")
                      | "FixSequences" >> beam.ParDo(_FixSequences(cfg), beam.pvalue.AsDict(description_side))
                      .with_outputs(REJECTS, main="records"))
         language_rejects = language[REJECTS]

@@ -95,7 +95,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         record_sets.append(dump["records"])
         reject_sets.extend(dump["rejects"])
     if inputs.judge.any():
-        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config)
+        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config, runs=f"{staging}/{RUNS_DIR}/judge")
         record_sets.extend(judge["records"])
         reject_sets.extend(judge["rejects"])
     for i, pattern in enumerate(inputs.shards):
