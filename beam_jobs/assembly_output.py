@@ -125,20 +125,27 @@ class SplitShards(beam.PTransform):
         spill = SpillRuns(self.run_dir, self._sort_buffer_bytes)
         runs = [part | f"ToRows[{i}]" >> beam.Map(self._pack) | f"Spill[{i}]" >> beam.ParDo(spill)
                 for i, part in enumerate(parts)]
+        pipeline = parts[0].pipeline
         all_runs = (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
-        run_list = all_runs | "ListRuns" >> beam.combiners.ToList()
+        # Side inputs, not combiners: the run list is small, and every transform costs pipeline
+        # construction and a runner stage (there is a writer per split and format).
+        run_list = beam.pvalue.AsList(all_runs)
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
-        count = run_list | "ShardCount" >> beam.Map(
-            lambda rs: shard_count(sum(r.rows for r in rs), sum(r.size for r in rs),
-                                   max_rows=max_rows, max_bytes=max_bytes, fixed=fixed))
-        written = (count
-                   | "ShardIndexes" >> beam.FlatMap(lambda n: list(range(n)))
+
+        def tasks(_: bytes, rs: list[Run]) -> list[tuple[int, int]]:
+            n = shard_count(sum(r.rows for r in rs), sum(r.size for r in rs),
+                            max_rows=max_rows, max_bytes=max_bytes, fixed=fixed)
+            return [(i, n) for i in range(n)]
+
+        written = (pipeline
+                   | "Start" >> beam.Impulse()
+                   | "ShardIndexes" >> beam.FlatMap(tasks, run_list)
                    | "SpreadShards" >> beam.Reshuffle()
-                   | "Write" >> beam.Map(self._write, n=beam.pvalue.AsSingleton(count),
-                                         runs=beam.pvalue.AsSingleton(run_list)))
-        return (written
-                | "AllWritten" >> beam.combiners.ToList()
-                | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, self.run_dir, f"{self._root}/{RUNS_DIR}"))
+                   | "Write" >> beam.Map(self._write, runs=run_list))
+        return (pipeline
+                | "Finish" >> beam.Impulse()
+                | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, beam.pvalue.AsList(written),
+                                               self.run_dir, f"{self._root}/{RUNS_DIR}"))
 
     def _relative(self, index: int, n: int) -> str:
         ext = "parquet" if self._fmt == "parquet" else "jsonl"
@@ -155,13 +162,14 @@ class SplitShards(beam.PTransform):
         return {"file": relative, "config": self._config, "split": self._split, "rows": entry["rows"],
                 "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
-    def _write(self, index: int, n: int, runs: list[Run]) -> dict[str, Any]:
+    def _write(self, task: tuple[int, int], runs: list[Run]) -> dict[str, Any]:
+        index, n = task
         names = tuple(self._schema.names)
         lo, hi = shard_bounds(index, n)
         return self._write_rows(index, n, (unpack_row(p, names) for p in merge_runs(runs, lo, hi)))
 
 
-def _after_deleting_runs(entries: list[dict[str, Any]], run_dir: str, top: str) -> Iterator[dict[str, Any]]:
+def _after_deleting_runs(_: bytes, entries: list[dict[str, Any]], run_dir: str, top: str) -> Iterator[dict[str, Any]]:
     """The shards' entries, let through once every shard is written and the runs are gone."""
     delete_runs(run_dir, top)
     yield from entries

@@ -224,7 +224,8 @@ class _GroupSlice(beam.DoFn):
     def __init__(self, tags: tuple[str, ...] | None) -> None:
         self._tags = tags
 
-    def process(self, index: int, count: int, runs: list[Run]) -> Iterator[Any]:
+    def process(self, task: tuple[int, int], runs: list[Run]) -> Iterator[Any]:
+        index, count = task
         lo, hi = shard_bounds(index, count)
         width = len(self._tags) if self._tags else 1
         for key, values in grouped(runs, lo, hi, width):
@@ -235,8 +236,15 @@ class _GroupSlice(beam.DoFn):
         yield beam.pvalue.TaggedOutput(DONE, index)
 
 
-def _slice_count(runs: list[Run], slice_bytes: int) -> int:
-    return max(1, -(-sum(r.size for r in runs) // slice_bytes))
+def _slices(_: bytes, runs: list[Run], slice_bytes: int) -> list[tuple[int, int]]:
+    """(index, count) of every slice: enough that each merges about `slice_bytes` of runs."""
+    count = max(1, -(-sum(r.size for r in runs) // slice_bytes))
+    return [(i, count) for i in range(count)]
+
+
+def _delete_when_done(_: bytes, done: list[int], run_dir: str) -> None:
+    """Runs once every slice has been grouped (`done` is their side input)."""
+    delete_tree(run_dir)
 
 
 def default_run_dir() -> str:
@@ -275,15 +283,15 @@ class SpillGroupByKey(beam.PTransform):
                 | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{self._run_dir}/{i}", self._budget))
                 for i, part in enumerate(parts)]
         all_runs = (tuple(runs) | "Runs" >> beam.Flatten(pipeline=pipeline)) if len(runs) > 1 else runs[0]
-        run_list = all_runs | "ListRuns" >> beam.combiners.ToList()
-        slice_bytes = self._slice_bytes
-        count = run_list | "SliceCount" >> beam.Map(_slice_count, slice_bytes)
-        out = (count
-               | "Slices" >> beam.FlatMap(lambda n: list(range(n)))
+        # Side inputs, not combiners: a run-list is small, and every transform costs pipeline
+        # construction and a runner stage (a grouping is built several times per pipeline).
+        run_list = beam.pvalue.AsList(all_runs)
+        out = (pipeline
+               | "Start" >> beam.Impulse()
+               | "Slices" >> beam.FlatMap(_slices, run_list, self._slice_bytes)
                | "SpreadSlices" >> beam.Reshuffle()
-               | "Group" >> beam.ParDo(_GroupSlice(tags), beam.pvalue.AsSingleton(count),
-                                       beam.pvalue.AsSingleton(run_list)).with_outputs(DONE, main="groups"))
-        _ = (out[DONE]
-             | "AllSlices" >> beam.combiners.ToList()
-             | "DeleteRuns" >> beam.Map(lambda _, d: delete_tree(d), self._run_dir))
+               | "Group" >> beam.ParDo(_GroupSlice(tags), run_list).with_outputs(DONE, main="groups"))
+        _ = (pipeline
+             | "Finish" >> beam.Impulse()
+             | "DeleteRuns" >> beam.Map(_delete_when_done, beam.pvalue.AsList(out[DONE]), self._run_dir))
         return out.groups
