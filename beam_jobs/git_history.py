@@ -41,6 +41,11 @@ class RepositoryError(RejectError):
     """A repository that cannot be opened or cloned."""
 
 
+# libgit2 caches every commit a walk or a lookup parses, up to 256 MiB by default: a worker's memory
+# would grow with the history it lists. Each commit is mined once, so a small cache loses nothing.
+CACHE_BYTES = 16 << 20
+
+
 def tune_for_mining() -> None:
     """Settings for a worker that reads many objects once each.
 
@@ -49,6 +54,7 @@ def tune_for_mining() -> None:
     """
     pygit2.settings.enable_strict_hash_verification(False)
     pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 0)
+    pygit2.settings.cache_max_size(CACHE_BYTES)
 
 
 # ---------------------------------------------------------------------------------------------- specs
