@@ -27,7 +27,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.parquet_sink import HashingWriter, pack_row, unpack_row, write_parquet
-from beam_jobs.sorted_runs import Run, SpillRuns, delete_runs, merge_runs, shard_bounds
+from beam_jobs.sorted_runs import Run, delete_runs, merge_runs, merge_tasks, shard_bounds, spilled
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -122,26 +122,16 @@ class SplitShards(beam.PTransform):
         parts = records if isinstance(records, (tuple, list)) else (records,)
         if not parts:
             raise ValueError("SplitShards needs at least one input PCollection")
-        spill = SpillRuns(self.run_dir, self._sort_buffer_bytes)
-        runs = [part | f"ToRows[{i}]" >> beam.Map(self._pack) | f"Spill[{i}]" >> beam.ParDo(spill)
-                for i, part in enumerate(parts)]
-        pipeline = parts[0].pipeline
-        all_runs = (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
-        # Side inputs, not combiners: the run list is small, and every transform costs pipeline
-        # construction and a runner stage (there is a writer per split and format).
-        run_list = beam.pvalue.AsList(all_runs)
+        packed = [part | f"ToRows[{i}]" >> beam.Map(self._pack) for i, part in enumerate(parts)]
+        run_list = beam.pvalue.AsList(spilled(packed, self.run_dir, self._sort_buffer_bytes))
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
 
-        def tasks(_: bytes, rs: list[Run]) -> list[tuple[int, int]]:
-            n = shard_count(sum(r.rows for r in rs), sum(r.size for r in rs),
-                            max_rows=max_rows, max_bytes=max_bytes, fixed=fixed)
-            return [(i, n) for i in range(n)]
+        def count_of(runs: list[Run]) -> int:
+            return shard_count(sum(r.rows for r in runs), sum(r.size for r in runs),
+                               max_rows=max_rows, max_bytes=max_bytes, fixed=fixed)
 
-        written = (pipeline
-                   | "Start" >> beam.Impulse()
-                   | "ShardIndexes" >> beam.FlatMap(tasks, run_list)
-                   | "SpreadShards" >> beam.Reshuffle()
-                   | "Write" >> beam.Map(self._write, runs=run_list))
+        pipeline = parts[0].pipeline
+        written = merge_tasks(pipeline, run_list, count_of) | "Write" >> beam.Map(self._write, runs=run_list)
         return (pipeline
                 | "Finish" >> beam.Impulse()
                 | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, beam.pvalue.AsList(written),

@@ -30,7 +30,7 @@ from beam_jobs.dump_source import match_files
 from beam_jobs import git_history as gh
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.secrets import finding_counts
-from beam_jobs.sorted_runs import delete_tree
+from beam_jobs.sorted_runs import delete_runs
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
 from licenses.mapfile import load_license_map
@@ -171,7 +171,7 @@ def prepare_output(output: str, overwrite: bool) -> None:
 def _publish(staging: str, output: str) -> None:
     """Move the finished run into place; until now the output folder held the previous run untouched."""
     # Run files of a retried bundle are not anyone's to publish.
-    delete_tree(f"{staging}/{RUNS_DIR}")
+    delete_runs(f"{staging}/{RUNS_DIR}")
     if _is_local(output):
         for name in sorted(os.listdir(staging)):
             target = os.path.join(output, name)

@@ -29,7 +29,7 @@ import tempfile
 import struct
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -156,23 +156,50 @@ class SpillRuns(beam.DoFn):
         return write_run(f"{self._run_dir}/{uuid.uuid4().hex}.run", rows)
 
 
-def delete_runs(run_dir: str, top: str) -> None:
-    """Remove every run file under `run_dir`, including those of bundles a runner retried; on a local
-    disk also the folders from `run_dir` up to `top` that this leaves empty."""
+def delete_runs(run_dir: str, top: str | None = None) -> None:
+    """Remove `run_dir` and every run under it, including those of bundles a runner retried (a local
+    folder or an object-store prefix); on a local disk also the folders up to `top` left empty."""
     run_dir = run_dir.rstrip("/")
-    matched = FileSystems.match([f"{run_dir}/*.run"])[0].metadata_list
-    if matched:
-        FileSystems.delete([m.path for m in matched])
     if "://" in run_dir:
+        matched = FileSystems.match([f"{run_dir}/**"])[0].metadata_list
+        if matched:
+            FileSystems.delete([m.path for m in matched])
         return  # object stores have no folders to remove
+    shutil.rmtree(run_dir, ignore_errors=True)
+    if top is None:
+        return
     top = os.path.abspath(top)
-    folder = os.path.abspath(run_dir)
+    folder = os.path.dirname(os.path.abspath(run_dir))
     while folder == top or folder.startswith(top + os.sep):
         try:
             os.rmdir(folder)
         except OSError:
             return  # not empty (another writer's runs) or already gone
         folder = os.path.dirname(folder)
+
+
+def spilled(parts: list[beam.PCollection], run_dir: str, budget: int) -> beam.PCollection:
+    """Each part, of (size, packed row), sorted into runs under `run_dir`/<part> by the stage that
+    makes it (no Flatten of the rows, which the FnApiRunner would hold); the runs' descriptions as
+    one small PCollection. Call inside a composite's expand."""
+    runs = [part | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{run_dir}/{i}", budget)) for i, part in enumerate(parts)]
+    return (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
+
+
+def _tasks(_: bytes, runs: list[Run], count_of: Callable[[list[Run]], int]) -> list[tuple[int, int]]:
+    count = count_of(runs)
+    return [(i, count) for i in range(count)]
+
+
+def merge_tasks(pipeline: beam.Pipeline, runs: beam.pvalue.AsSideInput,
+                count_of: Callable[[list[Run]], int]) -> beam.PCollection:
+    """(index, count) for each slice of the hash space that one worker merges, spread over workers.
+    The run list is a side input, not a combiner: it is small, and every transform costs pipeline
+    construction and a runner stage (a pipeline builds several writers and groupings)."""
+    return (pipeline
+            | "Start" >> beam.Impulse()
+            | "Tasks" >> beam.FlatMap(_tasks, runs, count_of)
+            | "SpreadTasks" >> beam.Reshuffle())
 
 
 # ------------------------------------------------------------------------------ grouping through runs
@@ -236,31 +263,20 @@ class _GroupSlice(beam.DoFn):
         yield beam.pvalue.TaggedOutput(DONE, index)
 
 
-def _slices(_: bytes, runs: list[Run], slice_bytes: int) -> list[tuple[int, int]]:
-    """(index, count) of every slice: enough that each merges about `slice_bytes` of runs."""
-    count = max(1, -(-sum(r.size for r in runs) // slice_bytes))
-    return [(i, count) for i in range(count)]
+def _slice_count(runs: list[Run], slice_bytes: int) -> int:
+    """Enough slices that each merges about `slice_bytes` of runs."""
+    return max(1, -(-sum(r.size for r in runs) // slice_bytes))
 
 
 def _delete_when_done(_: bytes, done: list[int], run_dir: str) -> None:
     """Runs once every slice has been grouped (`done` is their side input)."""
-    delete_tree(run_dir)
+    delete_runs(run_dir)
 
 
 def default_run_dir() -> str:
     """Where runs go when a transform is used on its own (tests, notebooks): a fresh local folder.
     The build pipeline always names one under the output's staging folder, which workers share."""
     return os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex)
-
-
-def delete_tree(run_dir: str) -> None:
-    """Remove `run_dir` and every run under it (local folder or object-store prefix)."""
-    if "://" not in run_dir:
-        shutil.rmtree(run_dir, ignore_errors=True)
-        return
-    matched = FileSystems.match([f"{run_dir.rstrip('/')}/**"])[0].metadata_list
-    if matched:
-        FileSystems.delete([m.path for m in matched])
 
 
 class SpillGroupByKey(beam.PTransform):
@@ -278,18 +294,10 @@ class SpillGroupByKey(beam.PTransform):
         tags = tuple(sorted(inputs)) if isinstance(inputs, dict) else None
         parts = [inputs[t] for t in tags] if tags else [inputs]
         pipeline = parts[0].pipeline
-        runs = [part
-                | f"Pack[{i}]" >> beam.Map(pack_entry, i)
-                | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{self._run_dir}/{i}", self._budget))
-                for i, part in enumerate(parts)]
-        all_runs = (tuple(runs) | "Runs" >> beam.Flatten(pipeline=pipeline)) if len(runs) > 1 else runs[0]
-        # Side inputs, not combiners: a run-list is small, and every transform costs pipeline
-        # construction and a runner stage (a grouping is built several times per pipeline).
-        run_list = beam.pvalue.AsList(all_runs)
-        out = (pipeline
-               | "Start" >> beam.Impulse()
-               | "Slices" >> beam.FlatMap(_slices, run_list, self._slice_bytes)
-               | "SpreadSlices" >> beam.Reshuffle()
+        packed = [part | f"Pack[{i}]" >> beam.Map(pack_entry, i) for i, part in enumerate(parts)]
+        run_list = beam.pvalue.AsList(spilled(packed, self._run_dir, self._budget))
+        slice_bytes = self._slice_bytes
+        out = (merge_tasks(pipeline, run_list, lambda runs: _slice_count(runs, slice_bytes))
                | "Group" >> beam.ParDo(_GroupSlice(tags), run_list).with_outputs(DONE, main="groups"))
         _ = (pipeline
              | "Finish" >> beam.Impulse()
