@@ -131,7 +131,7 @@ class AssembleCorpus(beam.PTransform):
             out = samples | "Secrets" >> ScrubSecrets(cfg.secrets)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if families is not None:
-            samples = samples | "GroupForks" >> GroupForks(families, runs=self._runs)
+            samples = samples | "GroupForks" >> GroupForks(families)
         samples = samples | "Split" >> AssignSplits(cfg.splits)
         all_rejects = tuple(rejects)
         stats = (samples

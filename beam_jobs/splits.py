@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 import apache_beam as beam
 
-from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
 from schemas.assembly_config import SPLITS, SplitsConfig
 from schemas.sample import SOURCE_COMMIT
 
@@ -54,16 +53,12 @@ def fork_edges(sample: Any) -> list[tuple[str, str]]:
     return [(repos[0], other) for other in repos[1:]]
 
 
-def _join_key(source: str, group: str) -> str:
-    """Commit groups and judge groups apart: a problem id may look like a repository name."""
-    return f"{source}\0{group}"
-
-
-def _relabel(element: tuple[str, dict[str, list[Any]]]) -> Iterator[Any]:
-    _, joined = element
-    family = joined["family"]
-    for sample in joined["sample"]:
-        yield replace(sample, group=family[0]) if family else sample
+def relabel(sample: Any, families: dict[str, str]) -> Any:
+    """A commit sample whose group (a repository) belongs to a fork family takes the family's name."""
+    if sample.source != SOURCE_COMMIT:
+        return sample
+    family = families.get(sample.group)
+    return replace(sample, group=family) if family is not None else sample
 
 
 class ForkFamilies(beam.PTransform):
@@ -87,21 +82,16 @@ class GroupForks(beam.PTransform):
     """Commit samples take their fork family as group; judge samples pass untouched.
 
     `families` comes from ForkFamilies over every sample the sources made (dropped duplicates
-    included: a fork link is a fact about the repositories, whichever copy was kept). Samples wait
-    for their family in sorted runs under `runs` (sorted_runs.SpillGroupByKey), not in a shuffle;
-    judge samples go the same way (they never meet a family), so no Flatten holds them either."""
+    included: a fork link is a fact about the repositories, whichever copy was kept). It reaches
+    the samples as a side input, one entry per forked repository: a join keyed by group would hold
+    a whole repository's samples in one group, and one repository can be most of a corpus."""
 
-    def __init__(self, families: beam.PCollection, runs: str | None = None) -> None:
+    def __init__(self, families: beam.PCollection) -> None:
         super().__init__()
         self._families = families
-        self._runs = runs or default_run_dir()
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
-        waiting = samples | "KeyByGroup" >> beam.Map(lambda s: (_join_key(s.source, s.group), s))
-        families = self._families | "KeyFamilies" >> beam.MapTuple(lambda repo, family: (_join_key(SOURCE_COMMIT, repo), family))
-        return ({"sample": waiting, "family": families}
-                | "JoinFamilies" >> SpillGroupByKey(f"{self._runs}/families")
-                | "Relabel" >> beam.FlatMap(_relabel))
+        return samples | "Relabel" >> beam.Map(relabel, beam.pvalue.AsDict(self._families))
 
 
 class AssignSplits(beam.PTransform):
