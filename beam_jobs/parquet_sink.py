@@ -1,9 +1,10 @@
-"""The pieces of deterministic shards: shard choice by hash, rows packed for the shuffle, and one
-Parquet file written with its size and sha256 (the transform is `assembly_output.SplitShards`).
+"""The pieces of deterministic shards: rows packed as one bytes value each (for run files and
+groupings), and one Parquet file written with its size and sha256 (the transform is
+`assembly_output.SplitShards`).
 
 Beam's WriteToParquet spreads records over shards at random, so two runs differ. Here a record's
-place is a hash of its sort key (`sorted_runs`) and each shard is one slice of that order. Writes go through
-Beam's FileSystems, so local paths and gs:// both work.
+place is a hash of its sort key (`sorted_runs`) and each shard is one slice of that order. Writes go
+through Beam's FileSystems, so local paths and gs:// both work.
 """
 from __future__ import annotations
 
@@ -15,13 +16,6 @@ from typing import Any, Iterable
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-
-
-def shard_of(key: str | bytes, count: int) -> int:
-    """The shard of a sort key, given as text or as its UTF-8 bytes (the same shard either way)."""
-    data = key if isinstance(key, bytes) else key.encode("utf-8", "surrogatepass")
-    digest = hashlib.blake2b(data, digest_size=8).digest()
-    return int.from_bytes(digest, "big") % count
 
 
 def approx_bytes(row: dict[str, Any]) -> int:

@@ -1,13 +1,14 @@
-"""The shard shuffle's packed rows (beam_jobs.parquet_sink): one bytes value per row that unpacks to the
-same dict and sorts, as bytes, exactly as its key sorts as a string, so shards are sorted with a plain
+"""Packed rows (beam_jobs.parquet_sink): one bytes value per row that unpacks to the
+same dict and sorts, as bytes, exactly as its key sorts as a string, so runs are sorted with a plain
 `sorted()` and stay byte-identical from run to run."""
 from __future__ import annotations
 
 import random
 from datetime import datetime, timezone
 
-from beam_jobs.parquet_sink import (COMPRESS_FROM, pack_row, pack_value, packed_key, shard_of, unpack_row,
+from beam_jobs.parquet_sink import (COMPRESS_FROM, pack_row, pack_value, packed_key, unpack_row,
                                     unpack_value)
+from beam_jobs.sorted_runs import row_hash
 
 NAMES = ("k", "v")
 # NUL and 0x01 (the escape's own bytes), two-byte, three-byte and four-byte UTF-8, the highest BMP point
@@ -20,7 +21,7 @@ def test_packed_rows_sort_as_their_keys_and_round_trip():
     packed = [pack_row(k, {"k": k, "v": i}, NAMES)[1] for i, k in enumerate(keys)]
     assert [packed_key(p).decode("utf-8") for p in packed] == keys
     assert [unpack_row(p, NAMES)["k"] for p in sorted(packed)] == sorted(keys)
-    assert all(shard_of(packed_key(p), 7) == shard_of(k, 7) for p, k in zip(packed, keys))
+    assert all(row_hash(packed_key(p)) == row_hash(k.encode()) for p, k in zip(packed, keys))
 
 
 def test_rows_keep_their_exact_dict_long_or_short_in_schema_order_or_not():
