@@ -23,11 +23,11 @@ def approx_bytes(row: dict[str, Any]) -> int:
     return sum(len(v) if isinstance(v, str) else 16 for v in row.values())
 
 
-# What crosses a shard shuffle is one bytes value: the sort key in UTF-8 with each NUL written as
-# NUL 0x01 and ended by NUL NUL, a 5-byte header (codec, raw length) and the pickled row. That escape
-# keeps the order: packed values sort as bytes exactly as their keys sort as strings (UTF-8 keeps
-# code point order; an ended key sorts before any longer one), so a shard is sorted with a plain
-# `sorted()`, no key objects beside the rows.
+# A packed row is one bytes value: the sort key in UTF-8 with each NUL written as NUL 0x01 and ended
+# by NUL NUL, a 5-byte header (codec, raw length) and the pickled row. That escape keeps the order:
+# packed values sort as bytes exactly as their keys sort as strings (UTF-8 keeps code point order; an
+# ended key sorts before any longer one), so a run is sorted with a plain `sort()` on (hash, bytes),
+# and one key's entries sit next to each other in a merge.
 KEY_END = b"\x00\x00"
 _NUL, _NUL_ESCAPED = b"\x00", b"\x00\x01"
 _HEADER = struct.Struct("<BI")
