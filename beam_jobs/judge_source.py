@@ -40,12 +40,9 @@ the submissions that are a side of at least one pair; the number of pairs is the
 """
 from __future__ import annotations
 
-import dataclasses
 import os
-import pickle
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
@@ -232,26 +229,6 @@ def _group_key(sub: Submission) -> str:
     return f"{sub.dataset}\0{sub.problem_id}\0{sub.user_id}"
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = timedelta(microseconds=1)
-_PACKED_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
-_TIME_INDEX = _PACKED_FIELDS.index("time")
-
-
-def pack(sub: Submission) -> bytes:
-    """A submission as compact bytes for the shuffle. The FnApiRunner keeps grouped values in memory
-    as Python objects; a bytes value is a quarter the size of the dataclass it stands for."""
-    values = [getattr(sub, name) for name in _PACKED_FIELDS]
-    values[_TIME_INDEX] = (sub.time - _EPOCH) // _MICROSECOND
-    return pickle.dumps(tuple(values), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def unpack(data: bytes) -> Submission:
-    values = list(pickle.loads(data))
-    values[_TIME_INDEX] = _EPOCH + values[_TIME_INDEX] * _MICROSECOND
-    return Submission(*values)
-
-
 class _SequenceStages:
     """The counters of the four per-group stages, created on the worker (in a DoFn's setup)."""
 
@@ -309,7 +286,7 @@ def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: dic
 
 
 class _FixSequences(beam.DoFn):
-    """(group key, packed submissions of one user to one problem) -> JudgeRecords, after a shuffle."""
+    """(group key, the submissions of one user to one problem) -> JudgeRecords, after the grouping."""
 
     def __init__(self, cfg: JudgeConfig) -> None:
         self._cfg = cfg
@@ -317,9 +294,9 @@ class _FixSequences(beam.DoFn):
     def setup(self) -> None:
         self._stages = _SequenceStages()
 
-    def process(self, element: tuple[str, Iterable[bytes]], descriptions: dict[str, str]) -> Iterator[Any]:
-        _, packed = element
-        yield from fix_sequence((unpack(data) for data in packed), self._cfg, descriptions, self._stages)
+    def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str]) -> Iterator[Any]:
+        _, group = element
+        yield from fix_sequence(iter(group), self._cfg, descriptions, self._stages)
 
 
 SHARED = "shared"  # the tagged output of `_CodenetProblem` for rows that must take the shuffled path
@@ -532,7 +509,7 @@ class JudgeSource(beam.PTransform):
                     | "FilterProblems" >> beam.ParDo(_ProblemFilter(), beam.pvalue.AsDict(problem_verdicts))
                     .with_outputs(REJECTS, main="kept"))
         sequences = (problems.kept
-                     | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), pack(s)))
+                     | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), s))
                      | "GroupSequences" >> SpillGroupByKey(f"{self._runs}/sequences")
                      | "FixSequences" >> beam.ParDo(_FixSequences(cfg), beam.pvalue.AsDict(description_side))
                      .with_outputs(REJECTS, main="records"))
