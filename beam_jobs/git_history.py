@@ -44,6 +44,11 @@ class RepositoryError(RejectError):
 # libgit2 caches every commit a walk or a lookup parses, up to 256 MiB by default: a worker's memory
 # would grow with the history it lists. Each commit is mined once, so a small cache loses nothing.
 CACHE_BYTES = 16 << 20
+# libgit2 maps pack files in windows of 1 GiB, up to 8 GiB in all: every page of a pack the worker
+# has read stays in its resident memory, so memory grew with the size of the pack. Small windows
+# under a small cap keep it bounded; over 80,000 commits mining was no slower.
+PACK_WINDOW_BYTES = 8 << 20
+PACK_MAPPED_BYTES = 32 << 20
 
 
 def tune_for_mining() -> None:
@@ -55,6 +60,8 @@ def tune_for_mining() -> None:
     pygit2.settings.enable_strict_hash_verification(False)
     pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, 0)
     pygit2.settings.cache_max_size(CACHE_BYTES)
+    pygit2.settings.mwindow_size = PACK_WINDOW_BYTES
+    pygit2.settings.mwindow_mapped_limit = PACK_MAPPED_BYTES
 
 
 # ---------------------------------------------------------------------------------------------- specs

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 import struct
+import threading
 from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import zstandard
 from apache_beam.io.filesystems import FileSystems
 
 
@@ -35,6 +37,35 @@ _RAW = 0
 _ZSTD = 1
 # zstd gains nothing on a short row (a reject is ~100 bytes pickled) and costs a frame header.
 COMPRESS_FROM = 256
+ZSTD_LEVEL = 3
+
+
+class _Codecs(threading.local):
+    """One zstd compressor and decompressor per thread, reused: setting up a zstd context costs more
+    than compressing a 10 kB row (pyarrow's `pa.compress` makes a new one per call), and a context
+    must not be shared by two threads."""
+
+    def __init__(self) -> None:
+        self.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self.decompressor = zstandard.ZstdDecompressor()
+
+
+_codecs = _Codecs()
+
+
+def _frame(raw: bytes) -> bytes:
+    """The 5-byte header and the payload: zstd from COMPRESS_FROM bytes on, raw below."""
+    if len(raw) >= COMPRESS_FROM:
+        return _HEADER.pack(_ZSTD, len(raw)) + _codecs.compressor.compress(raw)
+    return _HEADER.pack(_RAW, len(raw)) + raw
+
+
+def _unframe(packed: bytes | memoryview, start: int = 0) -> Any:
+    codec, length = _HEADER.unpack_from(packed, start)
+    payload = memoryview(packed)[start + _HEADER.size:]
+    if codec == _ZSTD:
+        return pickle.loads(_codecs.decompressor.decompress(payload, max_output_size=length))
+    return pickle.loads(payload)
 
 
 def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tuple[int, bytes]:
@@ -48,12 +79,8 @@ def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tupl
     are zstd-compressed, about fivefold.
     """
     body: Any = tuple(row.values()) if names and tuple(row) == names else row
-    raw = pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(raw) >= COMPRESS_FROM:
-        header, payload = _HEADER.pack(_ZSTD, len(raw)), pa.compress(raw, codec="zstd", asbytes=True)
-    else:
-        header, payload = _HEADER.pack(_RAW, len(raw)), raw
-    return approx_bytes(row), b"".join((escape_key(key), KEY_END, header, payload))
+    framed = _frame(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
+    return approx_bytes(row), b"".join((escape_key(key), KEY_END, framed))
 
 
 def escape_key(key: str) -> bytes:
@@ -71,11 +98,7 @@ def packed_key(packed: bytes) -> bytes:
 
 
 def unpack_row(packed: bytes, names: tuple[str, ...] = ()) -> dict[str, Any]:
-    start = packed.index(KEY_END) + len(KEY_END)
-    codec, length = _HEADER.unpack_from(packed, start)
-    payload = memoryview(packed)[start + _HEADER.size:]
-    raw = pa.decompress(payload, length, codec="zstd", asbytes=True) if codec == _ZSTD else payload
-    body = pickle.loads(raw)
+    body = _unframe(packed, packed.index(KEY_END) + len(KEY_END))
     return body if isinstance(body, dict) else dict(zip(names, body))
 
 
@@ -83,16 +106,12 @@ def pack_value(value: Any) -> bytes:
     """Any picklable value as one bytes object (5-byte header, then pickle, zstd from 256 bytes), for
     values that wait in a shuffle: the FnApiRunner keeps grouped values as Python objects, and a
     sample's source code compressed is about a fifth of its size as strings."""
-    raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(raw) >= COMPRESS_FROM:
-        return _HEADER.pack(_ZSTD, len(raw)) + pa.compress(raw, codec="zstd", asbytes=True)
-    return _HEADER.pack(_RAW, len(raw)) + raw
+    return _frame(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def unpack_value(packed: bytes) -> Any:
-    codec, length = _HEADER.unpack_from(packed, 0)
-    payload = memoryview(packed)[_HEADER.size:]
-    return pickle.loads(pa.decompress(payload, length, codec="zstd", asbytes=True) if codec == _ZSTD else payload)
+def unpack_value(packed: bytes, start: int = 0) -> Any:
+    """The value packed at `start` (0 for what pack_value returned)."""
+    return _unframe(packed, start)
 
 
 class HashingWriter:

@@ -227,7 +227,7 @@ def pack_entry(element: tuple[str, Any], tag_index: int) -> tuple[int, bytes]:
 
 def unpack_entry(packed: bytes) -> tuple[bytes, int, Any]:
     end = packed.index(KEY_END)
-    return packed[:end], packed[end + len(KEY_END)], unpack_value(packed[end + len(KEY_END) + 1:])
+    return packed[:end], packed[end + len(KEY_END)], unpack_value(packed, end + len(KEY_END) + 1)
 
 
 def grouped(runs: Iterable[Run], lo: int, hi: int, tags: int) -> Iterator[tuple[str, list[list[Any]]]]:

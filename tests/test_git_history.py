@@ -175,3 +175,12 @@ def test_group_writable_legacy_mode_counts_as_a_regular_file(builder):
                              [root])
     result = classify(builder, str(fix))
     assert isinstance(result, gh.Candidate) and result.path == "pkg/util.py"
+
+
+def test_tune_for_mining_bounds_libgit2_memory() -> None:
+    """The object cache and the mapped pack windows are capped, so a worker's resident memory does not
+    grow with the size of the history or of the pack it reads."""
+    gh.tune_for_mining()
+    assert pygit2.settings.mwindow_size == gh.PACK_WINDOW_BYTES == 8 << 20
+    assert pygit2.settings.mwindow_mapped_limit == gh.PACK_MAPPED_BYTES == 32 << 20
+    assert pygit2.settings.cached_memory[1] == gh.CACHE_BYTES

@@ -186,3 +186,28 @@ def test_bare_repository_and_bundle_inputs(tmp_path, builder):
     m = run_git([str(bare), str(bundle)], out)
     assert {r["commit"]: r["repos"] for r in records(out)} == {fix: ["dave/proj", "erin/proj"]}
     assert_balanced(m["counts"])
+
+
+def test_forks_are_read_from_the_first_spec_in_walk_chunks():
+    """A commit seen in two forks goes with the first spec's chunk, at its position in that walk."""
+    from beam_jobs.git_source import WALK_CHUNK, in_walk_chunk
+
+    sightings = [("bob/proj", "/b/proj.git", "MIT", 3), ("alice/proj", "/a/proj", "Apache-2.0", WALK_CHUNK + 5)]
+    assert in_walk_chunk(("f" * 40, sightings)) == (
+        "/a/proj\x00000000000001", (WALK_CHUNK + 5, "f" * 40, ("alice/proj", "bob/proj"), "Apache-2.0"))
+    assert in_walk_chunk(("e" * 40, sightings[:1])) == ("/b/proj.git\x00000000000000", (3, "e" * 40, ("bob/proj",), "MIT"))
+
+
+def test_chunking_of_the_walk_does_not_change_the_output(tmp_path, builder, monkeypatch):
+    """Commits are mined in chunks of consecutive commits; chunks of two give the same shards and
+    counts as one chunk for the whole history."""
+    import beam_jobs.git_source as git_source
+
+    build_funnel_repo(builder)
+    whole = run_git([str(builder.path)], tmp_path / "whole", **{"assembly.output.shards": 2})
+    monkeypatch.setattr(git_source, "WALK_CHUNK", 2)
+    chunked = run_git([str(builder.path)], tmp_path / "chunked", **{"assembly.output.shards": 2})
+    assert chunked["shards"] == whole["shards"]
+    assert chunked["counts"] == whole["counts"]
+    assert_balanced(chunked["counts"])
+    assert read_rows(tmp_path / "chunked" / "rejects") == read_rows(tmp_path / "whole" / "rejects")
