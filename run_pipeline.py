@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="how --bigquery/--dump candidates get their contents (default: clone)")
     parser.add_argument("--from-shards", nargs="+", default=[], metavar="PATTERN",
                         help="Parquet shards of an earlier run (e.g. 'old/data/*.parquet'): run assembly alone on them")
+    parser.add_argument("--stop-after", choices=("sources", "corpus"),
+                        help="sources: write each source's filtered records (data/commits-*, data/judge-*) and stop "
+                             "before assembly, to build corpora from them later with --from-shards "
+                             "(default: corpus)")
     parser.add_argument("--output", metavar="DIR", help=f"output folder (default ./{DEFAULT_OUTPUT})")
     parser.add_argument("--config", metavar="FILE", help="YAML config file")
     parser.add_argument("--preset", metavar="NAME", help="config preset: strict (default), commitpackft, none")
@@ -122,6 +126,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"--max-bytes-billed: {exc}") from None
     if args.fetch:
         overrides["fetch.mode"] = args.fetch
+    if args.stop_after:
+        overrides["output.stop_after"] = args.stop_after
     return overrides
 
 
@@ -209,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for pattern in args.from_shards:
             if not glob.glob(pattern) and "://" not in pattern:
                 raise UsageError(f"no Parquet file matches '{pattern}'")
+        if config.output.stop_after == "sources" and args.from_shards:
+            raise UsageError("--from-shards feeds assembly, so it cannot be combined with --stop-after sources")
         if not git and not judge.any() and not args.from_shards and not dump and not args.bigquery:
             git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:
@@ -254,8 +262,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"repairpack: warning: {warning}", file=sys.stderr)
     from beam_jobs.report_job import REPORT_HTML, remove_outputs, run_report
 
-    if args.no_report:
-        remove_outputs(output)  # a report of the replaced corpus would describe other data
+    if args.no_report or config.output.stop_after == "sources":
+        # A report of the replaced corpus would describe other data; source records get theirs once
+        # assembled into a corpus.
+        remove_outputs(output)
     else:
         # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
         from beam_jobs.report_job import ReportInputError

@@ -23,7 +23,7 @@ from beam_jobs.accounting import REJECTS
 from beam_jobs.decontaminate import Decontaminate, NeedleSet, load_needles
 from beam_jobs.dedup import ExactDedup, NearDedup
 from beam_jobs.secrets import ScrubSecrets
-from beam_jobs.sorted_runs import default_run_dir
+from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.splits import AssignSplits, ForkFamilies, GroupForks
 from schemas.assembly_config import AssemblyConfig
 from schemas.sample import to_sample
@@ -101,12 +101,12 @@ class AssembleCorpus(beam.PTransform):
     run starts; `needle_set.fingerprints` belongs in the manifest.
     """
 
-    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: str | None = None) -> None:
+    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: RunFiles | None = None) -> None:
         super().__init__()
         self.cfg = assembly_config(config)
         # Where samples wait between stages, as sorted run files (sorted_runs): the build pipeline
         # names a folder under the output's staging folder, which every worker can reach.
-        self._runs = runs or default_run_dir()
+        self._runs = runs or RunFiles.local()
         dc = self.cfg.decontamination
         if dc.enabled:
             self.needle_set = needles if needles is not None else load_needles(dc)

@@ -27,7 +27,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.parquet_sink import HashingWriter, pack_row, unpack_row, write_parquet
-from beam_jobs.sorted_runs import Run, delete_runs, merge_runs, merge_tasks, shard_bounds, spilled
+from beam_jobs.sorted_runs import SORT_BUFFER_BYTES, Run, delete_runs, merge_runs, merge_tasks, shard_bounds, spilled
 from beam_jobs.render import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
 from beam_jobs.splits import partition_by_split
 from schemas.arrow import to_row
@@ -41,8 +41,6 @@ DEFAULT_CONFIG = "default"
 EXPORT_CONFIG = "commitpackft_export"
 # Where writers spill their sorted runs, under the output's staging folder; gone before publishing.
 RUNS_DIR = "_runs"
-# Bytes of rows one writer holds per bundle before it spills a sorted run (config: output.sort_buffer_mb).
-SORT_BUFFER_BYTES = 16 << 20
 
 
 def shard_file(prefix: str, index: int, count: int, ext: str) -> str:

@@ -17,6 +17,8 @@ import yaml
 
 from beam_jobs.assembly_output import DEFAULT_CONFIG, data_files
 from schemas.assembly_config import SPLITS, AssemblyConfig, lsh_bands_rows
+from schemas.commit import COMMIT_SCHEMA
+from schemas.judge import JUDGE_SCHEMA
 from schemas.sample import SAMPLE_SCHEMA
 
 # License identifiers the Hub accepts in a card's `license` field that can occur here; any other key
@@ -236,3 +238,35 @@ def parse_header(card: str) -> dict[str, Any]:
         raise ValueError("the card has no YAML header")
     end = card.index("\n---\n", 4)
     return yaml.safe_load(card[4:end])
+
+
+_SOURCE_SCHEMAS = {"commits": COMMIT_SCHEMA, "judge": JUDGE_SCHEMA}
+
+
+def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict[str, int]],
+                        config: dict[str, Any], packages: dict[str, str] | None = None) -> str:
+    """The README.md of a run that stopped after its sources: these records are not a corpus yet (no
+    dedup, decontamination or splits), and the card says how to make one of them."""
+    rows: dict[str, int] = {}
+    for e in entries:
+        rows[e["config"]] = rows.get(e["config"], 0) + e["rows"]
+    out = ["# repairpack source records", "",
+           "The records of each source after its own stages (mining or reading, and the filters of preset "
+           f"`{config.get('preset', '')}`), before assembly: not deduplicated, not decontaminated, no splits. "
+           "Build a corpus from them, as often as wanted, with:", "",
+           "```", "python run_pipeline.py --from-shards '<this folder>/data/*.parquet' --output corpus", "```", "",
+           _table(("config", "files", "records"),
+                  ((name, f"`data/{name}-*.parquet`", rows[name]) for name in sorted(rows))), ""]
+    for name in sorted(rows):
+        schema = _SOURCE_SCHEMAS.get(name)
+        if schema is not None:
+            out += [f"### Fields (`{name}`)", "", _table(("field", "type"), ((f.name, str(f.type)) for f in schema)), ""]
+    out += ["## Stage counts", "",
+            _table(("stage", "in", "kept", "rejected"),
+                   ((stage, c.get("in", 0), c.get("kept", 0), c.get("in", 0) - c.get("kept", 0))
+                    for stage, c in sorted(counts.items()))), "",
+            "Every rejected record is in `rejects/` with its stage and reason; `manifest.json` has the counts "
+            "per reason, the config and the package versions."]
+    if packages:
+        out += ["", "Built with " + ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) + "."]
+    return "\n".join(out) + "\n"

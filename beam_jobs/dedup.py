@@ -33,7 +33,7 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import NAMESPACE, REJECTS, Stage
 from beam_jobs.assembly_diff import changed_lines
-from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
+from beam_jobs.sorted_runs import RunFiles
 from licenses.keys import PERMISSIVE
 from schemas.assembly_config import NearDedupConfig, lsh_bands_rows
 
@@ -363,15 +363,15 @@ class ExactDedup(beam.PTransform):
     Samples are grouped through sorted runs under `runs` (sorted_runs.SpillGroupByKey), not a
     shuffle: the FnApiRunner would hold every sample in memory."""
 
-    def __init__(self, permissive_extra: Iterable[str] = (), runs: str | None = None) -> None:
+    def __init__(self, permissive_extra: Iterable[str] = (), runs: RunFiles | None = None) -> None:
         super().__init__()
         self._permissive = permissive_set(permissive_extra)
-        self._runs = runs or default_run_dir()
+        self._runs = runs or RunFiles.local()
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (samples
                 | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), s))
-                | "GroupByPair" >> SpillGroupByKey(f"{self._runs}/exact")
+                | "GroupByPair" >> self._runs.group("exact")
                 | "KeepFirst" >> beam.ParDo(_KeepFirst(self._permissive)).with_outputs(REJECTS, main="kept"))
 
 
@@ -582,11 +582,11 @@ class NearDedup(beam.PTransform):
     -> drop every node labelled with another node (its cluster's survivor).
     """
 
-    def __init__(self, cfg: NearDedupConfig, permissive_extra: Iterable[str] = (), runs: str | None = None) -> None:
+    def __init__(self, cfg: NearDedupConfig, permissive_extra: Iterable[str] = (), runs: RunFiles | None = None) -> None:
         super().__init__()
         self._cfg = cfg
         self._permissive = permissive_set(permissive_extra)
-        self._runs = runs or default_run_dir()
+        self._runs = runs or RunFiles.local()
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         cfg = self._cfg
@@ -596,18 +596,18 @@ class NearDedup(beam.PTransform):
         max_pairs = cfg.max_bucket_pairs
         candidates = (sigs[BANDS]
                       | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
-                      | "GroupBands" >> SpillGroupByKey(f"{self._runs}/bands")
+                      | "GroupBands" >> self._runs.group("bands")
                       | "BucketEdges" >> beam.FlatMap(_bucket_candidates, max_pairs)
                       | "DistinctEdges" >> beam.Distinct())
         endpoints = candidates | "Endpoints" >> beam.FlatMap(lambda e: [(e[0], e), (e[1], e)])
         verified = ({"sig": sigs.sigs, "edge": endpoints}
-                    | "JoinSignatures" >> SpillGroupByKey(f"{self._runs}/signatures")
+                    | "JoinSignatures" >> self._runs.group("signatures")
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)
-                    | "PairSignatures" >> SpillGroupByKey(f"{self._runs}/pairs")
+                    | "PairSignatures" >> self._runs.group("pairs")
                     | "EdgeOf" >> beam.Map(_edge_of)
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
         labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")
         # The samples wait for their labels in sorted runs, not in a shuffle (SpillGroupByKey).
         return ({"sample": keyed, "label": labels}
-                | "JoinClusters" >> SpillGroupByKey(f"{self._runs}/clusters")
+                | "JoinClusters" >> self._runs.group("clusters")
                 | "ApplyClusters" >> beam.ParDo(_ApplyClusters()).with_outputs(REJECTS, main="kept"))

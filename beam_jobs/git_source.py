@@ -19,7 +19,7 @@ import pygit2
 
 from beam_jobs import git_history as gh
 from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
-from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
+from beam_jobs.sorted_runs import RunFiles
 from filters.chain import annotate, build_commit_filters, compiled_rules
 from licenses.allow import LicensePolicy
 from licenses.detect import get_detector, license_ref, repository_license
@@ -223,12 +223,12 @@ class MineGitRepos(beam.PTransform):
     """PCollection[str repo spec] -> outputs `records` (filtered, annotated CommitRecords) and `rejects`
     (a tuple of PCollection[Reject], one per stage)."""
 
-    def __init__(self, config: Config, license_map: dict[str, str] | None = None, runs: str | None = None) -> None:
+    def __init__(self, config: Config, license_map: dict[str, str] | None = None, runs: RunFiles | None = None) -> None:
         super().__init__()
         self._config = config
         self._license_map = license_map or {}
         # Where the commit list waits for its shuffle, as sorted runs (sorted_runs.SpillGroupByKey).
-        self._runs = runs or default_run_dir()
+        self._runs = runs or RunFiles.local()
 
     def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
         git = self._config.git
@@ -236,9 +236,9 @@ class MineGitRepos(beam.PTransform):
             _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, main="shas")
         # The shuffle on sha: merges forks and spreads one big repository over all workers. It goes
         # through sorted runs: the FnApiRunner would hold every listed commit of every repository.
-        by_sha = listed.shas | "GroupForks" >> SpillGroupByKey(f"{self._runs}/commits")
+        by_sha = listed.shas | "GroupForks" >> self._runs.group("commits")
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
-                  | "InWalkOrder" >> SpillGroupByKey(f"{self._runs}/chunks"))
+                  | "InWalkOrder" >> self._runs.group("chunks"))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
         filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                 key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))

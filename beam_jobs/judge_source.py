@@ -50,7 +50,7 @@ import apache_beam as beam
 from beam_jobs import judge_pairs as jp
 from beam_jobs import judge_readers as jr
 from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
-from beam_jobs.sorted_runs import SpillGroupByKey, default_run_dir
+from beam_jobs.sorted_runs import RunFiles
 from filters.judge import LANG_DISPLAY, judged_accepted, language_filter, problem_reason, status_filter
 from filters.python import parses_as, python_major
 from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
@@ -417,12 +417,12 @@ def _judge_config(config: Any) -> JudgeConfig:
 class JudgeSource(beam.PTransform):
     """PBegin -> {"records": tuple of PCollection[JudgeRecord], "rejects": tuple of PCollection[Reject]}."""
 
-    def __init__(self, inputs: JudgeInputs, config: Any, runs: str | None = None) -> None:
+    def __init__(self, inputs: JudgeInputs, config: Any, runs: RunFiles | None = None) -> None:
         super().__init__()
         self._inputs = inputs
         self._cfg = _judge_config(config)
         # Where (user, problem) groups of the other formats wait, as sorted runs (SpillGroupByKey).
-        self._runs = runs or default_run_dir()
+        self._runs = runs or RunFiles.local()
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         p = pbegin.pipeline
@@ -510,7 +510,7 @@ class JudgeSource(beam.PTransform):
                     .with_outputs(REJECTS, main="kept"))
         sequences = (problems.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), s))
-                     | "GroupSequences" >> SpillGroupByKey(f"{self._runs}/sequences")
+                     | "GroupSequences" >> self._runs.group("sequences")
                      | "FixSequences" >> beam.ParDo(_FixSequences(cfg), beam.pvalue.AsDict(description_side))
                      .with_outputs(REJECTS, main="records"))
         language_rejects = language[REJECTS]

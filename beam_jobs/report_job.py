@@ -81,6 +81,9 @@ def read_manifest(corpus_dir: str) -> dict[str, Any]:
     problem = manifest_problem(manifest)
     if problem:
         raise ReportInputError(f"the manifest '{path}' {problem}")
+    if manifest.get("contents") == "sources":
+        raise ReportInputError(f"'{corpus_dir}' holds source records, not a corpus: build one with "
+                               f"--from-shards '{corpus_dir.rstrip('/')}/data/*.parquet', then report on it")
     return manifest
 
 

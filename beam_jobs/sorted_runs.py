@@ -214,6 +214,9 @@ def merge_tasks(pipeline: beam.Pipeline, runs: beam.pvalue.AsSideInput,
 
 # Bytes of runs one grouping task merges: slices = total size / this, at least one.
 SLICE_BYTES = 64 << 20
+# Bytes of rows one writer or grouping holds per bundle before it spills a sorted run
+# (config: output.sort_buffer_mb).
+SORT_BUFFER_BYTES = 16 << 20
 DONE = "done"
 
 
@@ -279,12 +282,31 @@ def default_run_dir() -> str:
     return os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex)
 
 
+@dataclass(frozen=True)
+class RunFiles:
+    """Where a transform's groupings spill their runs, and the buffer each holds before spilling.
+
+    One value carries both so that the memory a run may use is set once (output.sort_buffer_mb)
+    and reaches every grouping of every stage."""
+
+    root: str
+    budget: int = SORT_BUFFER_BYTES
+
+    @classmethod
+    def local(cls) -> "RunFiles":
+        return cls(default_run_dir())
+
+    def group(self, name: str) -> "SpillGroupByKey":
+        """A GroupByKey whose runs go under `root/name`."""
+        return SpillGroupByKey(f"{self.root.rstrip('/')}/{name}", budget=self.budget)
+
+
 class SpillGroupByKey(beam.PTransform):
     """GroupByKey (one PCollection of (str, value)) or CoGroupByKey (a dict of them), through sorted
     runs under `run_dir`: (key, [values]) or (key, {tag: [values]}) as Beam gives them. The runs are
     deleted once every group has been emitted."""
 
-    def __init__(self, run_dir: str, *, budget: int = 16 << 20, slice_bytes: int = SLICE_BYTES) -> None:
+    def __init__(self, run_dir: str, *, budget: int = SORT_BUFFER_BYTES, slice_bytes: int = SLICE_BYTES) -> None:
         super().__init__()
         self._run_dir = run_dir.rstrip("/")
         self._budget = budget

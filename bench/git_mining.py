@@ -811,7 +811,8 @@ def beam_child(path: str, out_json: str, beam_args: list[str], overrides: Sequen
     payload = {
         "commits": manifest["counts"].get("git.commit", {}).get("in", 0), "seconds": elapsed,
         "counts": manifest["counts"],
-        "records": sum(manifest["rows"].get("default", {}).values()),
+        # The corpus samples, or the records of a run stopped after the sources (--set output.stop_after=sources).
+        "records": sum(n for config, rows in manifest["rows"].items() if config != "rejects" for n in rows.values()),
         "rejects": manifest["rows"].get("rejects", {}).get("rejects", 0),
         "baseline_rss": baseline,
         # Linux reports ru_maxrss in KiB.

@@ -34,15 +34,23 @@ class GitConfig:
     extensions: list[str] = field(default_factory=lambda: [".py"])
 
 
+STOP_AFTER = ("corpus", "sources")
+
+
 @dataclass
 class OutputConfig:
     # Shard counts and sizes of the corpus are in assembly.output; these apply to every file written.
     compression: str = "zstd"
     # Rows per Parquet row group; keeps readers' memory small.
     row_group_rows: int = 1000
-    # Memory each shard writer may fill per bundle before it sorts the rows and spills them to a run
-    # file (under the output's staging folder). Larger: fewer runs to merge; smaller: less memory.
+    # Memory each shard writer and each grouping (fork merge, dedup, judge sequences) may fill per
+    # bundle before it sorts the rows and spills them to a run file (under the output's staging
+    # folder). Larger: fewer runs to merge; smaller: less memory.
     sort_buffer_mb: int = 16
+    # "corpus": the whole build. "sources": stop after each source's own stages (mining, reading,
+    # filters) and write their records (data/commits-*.parquet, data/judge-*.parquet), to be
+    # assembled later, as often as wanted, with --from-shards.
+    stop_after: str = "corpus"
 
 
 @dataclass
@@ -158,6 +166,8 @@ def validate(config: Config) -> None:
         raise ConfigError("config key 'output.row_group_rows' must be at least 1")
     if config.output.sort_buffer_mb < 1:
         raise ConfigError("config key 'output.sort_buffer_mb' must be at least 1")
+    if config.output.stop_after not in STOP_AFTER:
+        raise ConfigError(f"config key 'output.stop_after' must be one of {', '.join(STOP_AFTER)}")
     if config.output.compression not in ("zstd", "snappy", "gzip", "none"):
         raise ConfigError("config key 'output.compression' must be one of zstd, snappy, gzip or none")
     if not config.git.refs:

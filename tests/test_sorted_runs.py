@@ -205,3 +205,29 @@ def test_spill_co_group_by_key_gives_what_co_group_by_key_gives(tmp_path: Path):
 def test_grouping_through_runs_wants_text_keys():
     with pytest.raises(TypeError, match="str keys, not tuple"):
         pack_entry((("a", "b"), 1), 0)
+
+
+def test_every_spill_buffer_of_the_build_takes_output_sort_buffer_mb(tmp_path: Path):
+    """One setting bounds the memory of every writer and every grouping, from the commit shuffle to
+    near dedup and the rejects."""
+    from beam_jobs.pipeline import Inputs, build
+    from schemas.config import build_config
+
+    budgets: dict[str, int] = {}
+
+    class Visitor(beam.pipeline.PipelineVisitor):
+        def visit_transform(self, node) -> None:
+            fn = getattr(node.transform, "fn", None)
+            if isinstance(fn, SpillRuns):
+                budgets[node.full_label] = fn._budget
+
+    config = build_config("strict", overrides={"output.sort_buffer_mb": 3, "licenses.detector": "text"})
+    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    build(p, Inputs(git=[str(tmp_path / "repo")]), config, str(tmp_path / "staging"))
+    p.visit(Visitor())
+    groupings = {label.split("/Spill")[0] for label in budgets}
+    for name in ("MineGit/GroupForks", "MineGit/InWalkOrder", "Assemble/ExactDedup/GroupByPair",
+                 "Assemble/NearDedup/GroupBands", "Assemble/NearDedup/JoinClusters"):
+        assert name in groupings, sorted(groupings)
+    assert any(label.startswith("Shards[rejects/rejects]") for label in budgets)
+    assert set(budgets.values()) == {3 << 20}

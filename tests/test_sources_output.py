@@ -1,0 +1,103 @@
+"""`output.stop_after: sources`: each source's records as shards, read back into assembly later.
+
+Real bundles and the CodeNet sample, the real pipeline on the FnApiRunner, real Parquet read back.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from beam_jobs.judge_source import JudgeInputs
+from beam_jobs.pipeline import Inputs, corpus_line, run
+from schemas.commit import COMMIT_SCHEMA
+from schemas.config import ConfigError, build_config
+from schemas.judge import JUDGE_SCHEMA
+from tests.assembly_helpers import BEAM_ARGS, BUNDLES
+from tests.pipeline_helpers import assert_balanced, read_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+CODENET = str(ROOT / "samples" / "judge" / "codenet")
+TEXT_LICENSES = {"licenses.detector": "text"}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.parquet"))}
+
+
+def _sources_run(out: Path, **overrides) -> dict:
+    config = build_config("strict", overrides={**TEXT_LICENSES, "output.stop_after": "sources", **overrides})
+    return run(Inputs(git=BUNDLES, judge=JudgeInputs(codenet=CODENET)), config, str(out), BEAM_ARGS)
+
+
+def test_records_of_each_source_are_written_and_nothing_else_happens(tmp_path):
+    m = _sources_run(tmp_path / "src")
+    data = tmp_path / "src" / "data"
+    assert sorted(p.name for p in data.iterdir()) == ["commits-00000-of-00001.parquet", "judge-00000-of-00001.parquet"]
+    commits = pq.read_table(data / "commits-00000-of-00001.parquet")
+    judge = pq.read_table(data / "judge-00000-of-00001.parquet")
+    assert commits.schema.equals(COMMIT_SCHEMA) and judge.schema.equals(JUDGE_SCHEMA)
+    # Exactly what each source kept: its last stage's kept count, no assembly stage at all.
+    assert commits.num_rows == m["counts"]["git.filters"]["kept"] == 13
+    # judge.pair counts submissions: its 28 kept ones make 14 (before, after) pairs.
+    assert m["counts"]["judge.pair"]["kept"] == 28 and judge.num_rows == 14
+    assert not [stage for stage in m["counts"] if stage.startswith("assembly.")]
+    assert {r["source"] for r in commits.to_pylist()} == {"git"}
+    assert len({r["id"] for r in commits.to_pylist()}) == 13
+    assert_balanced(m["counts"])
+    rejected = sum(v for c in m["counts"].values() for k, v in c.items() if k not in ("in", "kept"))
+    assert len(read_rows(tmp_path / "src" / "rejects")) == rejected == 89
+    assert m["contents"] == "sources"
+    assert m["rows"] == {"commits": {"commits": 13}, "judge": {"judge": 14}, "rejects": {"rejects": 89}}
+    assert corpus_line(m) == "13 commit records, 14 judge records in 2 shard(s), 89 rejects"
+    card = (tmp_path / "src" / "README.md").read_text()
+    assert "| commits | `data/commits-*.parquet` | 13 |" in card and "--from-shards" in card
+    assert json.loads((tmp_path / "src" / "manifest.json").read_text())["contents"] == "sources"
+
+
+def test_assembling_the_records_later_gives_the_corpus_of_a_direct_run(tmp_path):
+    _sources_run(tmp_path / "src")
+    config = build_config("strict", overrides=TEXT_LICENSES)
+    direct = run(Inputs(git=BUNDLES, judge=JudgeInputs(codenet=CODENET)), config, str(tmp_path / "direct"), BEAM_ARGS)
+    later = run(Inputs(shards=[str(tmp_path / "src" / "data" / "*.parquet")]), config, str(tmp_path / "later"),
+                BEAM_ARGS)
+    assert _digests(tmp_path / "later" / "data") == _digests(tmp_path / "direct" / "data")
+    assert later["rows"]["default"] == direct["rows"]["default"] == {"train": 25}
+    # The later run counts only what assembly dropped.
+    assert {k: v for k, v in later["counts"].items() if k.startswith("assembly.")} == \
+        {k: v for k, v in direct["counts"].items() if k.startswith("assembly.")}
+
+
+def test_source_records_are_byte_identical_from_run_to_run(tmp_path):
+    _sources_run(tmp_path / "a", **{"assembly.output.shards": 2})
+    _sources_run(tmp_path / "b", **{"assembly.output.shards": 2, "output.sort_buffer_mb": 1})
+    assert _digests(tmp_path / "a" / "data") == _digests(tmp_path / "b" / "data")
+    assert len(_digests(tmp_path / "a" / "data")) == 4
+
+
+def test_a_bad_stop_after_and_a_misuse_stop_in_one_sentence(tmp_path):
+    try:
+        build_config(overrides={"output.stop_after": "mining"})
+    except ConfigError as exc:
+        assert str(exc) == "config key 'output.stop_after' must be one of corpus, sources"
+    else:
+        raise AssertionError("no ConfigError")
+    (tmp_path / "x.parquet").write_bytes(b"")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--stop-after", "sources", "--from-shards",
+                           str(tmp_path / "x.parquet"), "--output", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("repairpack: error: --from-shards feeds assembly, so it cannot be combined "
+                                   "with --stop-after sources")
+
+
+def test_the_report_asks_for_a_corpus_when_given_source_records(tmp_path):
+    _sources_run(tmp_path / "src")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "report", str(tmp_path / "src")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert f"'{tmp_path / 'src'}' holds source records, not a corpus" in proc.stderr
