@@ -455,13 +455,14 @@ def _bucket_candidates(element: tuple[int, Iterable[list[tuple[int, str]]]], max
 
 
 def _route_edge_sigs(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, tuple[str, Any]]]:
-    """(node, its signature and edges) -> (edge as "a NUL b", (node, signature)) per edge: the edge
-    is a text key so its two halves meet through sorted runs (nodes are survivor keys, no NUL)."""
+    """(node, its signature and candidate edges) -> (edge as "a NUL b", (node, signature)) once per
+    distinct edge: the edge is a text key so its two halves meet through sorted runs (nodes are
+    survivor keys, no NUL)."""
     node, joined = element
     sigs = joined["sig"]
     if not sigs:
         return
-    for a, b in joined["edge"]:
+    for a, b in sorted(set(map(tuple, joined["edge"]))):
         yield f"{a}\0{b}", (node, sigs[0])
 
 
@@ -597,8 +598,10 @@ class NearDedup(beam.PTransform):
         candidates = (sigs[BANDS]
                       | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
                       | "GroupBands" >> self._runs.group("bands")
-                      | "BucketEdges" >> beam.FlatMap(_bucket_candidates, max_pairs)
-                      | "DistinctEdges" >> beam.Distinct())
+                      | "BucketEdges" >> beam.FlatMap(_bucket_candidates, max_pairs))
+        # A pair sharing several bands comes out of several buckets. It is made distinct per node in
+        # JoinSignatures' groups, not with beam.Distinct: the FnApiRunner would hold every candidate
+        # pair of the corpus in memory.
         endpoints = candidates | "Endpoints" >> beam.FlatMap(lambda e: [(e[0], e), (e[1], e)])
         verified = ({"sig": sigs.sigs, "edge": endpoints}
                     | "JoinSignatures" >> self._runs.group("signatures")

@@ -22,6 +22,9 @@ class ChildRun:
     wall: float             # seconds, interpreter start-up included
     peak_tree: int          # largest summed RSS of the child and its descendants, bytes
     processes: int          # most processes seen at once
+    # Largest summed anonymous RSS (RSS less file-backed and shared pages, such as the libraries and a
+    # mapped pack index, which the kernel can drop and reread): the memory the job itself holds.
+    peak_anon: int = 0
 
 
 def run_child(cmd: list[str], out_json_arg: str = "--beam-child", poll_seconds: float = 0.05) -> ChildRun:
@@ -30,20 +33,23 @@ def run_child(cmd: list[str], out_json_arg: str = "--beam-child", poll_seconds: 
         out_json = os.path.join(tmp, "child.json")
         stderr_path = os.path.join(tmp, "stderr.txt")
         started = time.perf_counter()
-        peak_tree, max_procs = 0, 1
+        peak_tree, peak_anon, max_procs = 0, 0, 1
         with open(stderr_path, "wb") as err:
             proc = subprocess.Popen([*cmd, out_json_arg, out_json], stdout=subprocess.DEVNULL, stderr=err)
             root = psutil.Process(proc.pid)
             while proc.poll() is None:
                 try:
                     procs = [root, *root.children(recursive=True)]
-                    total = 0
+                    total = anon = 0
                     for p in procs:
                         try:
-                            total += p.memory_info().rss
+                            info = p.memory_info()
                         except psutil.Error:
-                            pass
+                            continue
+                        total += info.rss
+                        anon += info.rss - getattr(info, "shared", 0)
                     peak_tree = max(peak_tree, total)
+                    peak_anon = max(peak_anon, anon)
                     max_procs = max(max_procs, len(procs))
                 except psutil.Error:
                     pass
@@ -54,4 +60,4 @@ def run_child(cmd: list[str], out_json_arg: str = "--beam-child", poll_seconds: 
                 tail = f.read()[-4000:]
             raise RuntimeError(f"the Beam child failed with exit code {proc.returncode}:\n{tail}")
         with open(out_json, encoding="utf-8") as f:
-            return ChildRun(json.load(f), wall, peak_tree, max_procs)
+            return ChildRun(json.load(f), wall, peak_tree, max_procs, peak_anon)

@@ -844,7 +844,8 @@ def mine_beam(path: str, beam_args: list[str], overrides: Sequence[str] = (), pr
                          + (f"; Beam args {' '.join(beam_args)}" if beam_args else ""),
                          f"child wall time {wall:.1f} s incl. interpreter start and imports; rate over run() only",
                          f"wrote {child['records']:,} records; rejected after mining: {top}"],
-                  extra={"peak_rss": peak, "peak_rss_polled_tree": peak_tree, "maxrss_self": child["maxrss_self"],
+                  extra={"peak_rss": peak, "peak_rss_polled_tree": peak_tree, "peak_anon": run.peak_anon,
+                         "maxrss_self": child["maxrss_self"],
                          "maxrss_children": child["maxrss_children"], "baseline_rss": child["baseline_rss"],
                          "processes": max_procs, "rejects": child["rejects"]})
 
@@ -910,6 +911,8 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
         lines.append(f"    child after imports {_mb(x['baseline_rss'])}; growth {_mb(growth)} = {per_k / 2**20:.1f} MB "
                      f"per 1,000 commits (flat means this shrinks as --commits grows); "
                      f"{x['processes']} process(es) seen")
+        lines.append(f"    peak anonymous RSS {_mb(x['peak_anon'])} (polled; the rest is file-backed: libraries and "
+                     f"libgit2's mapped pack index, which grows with the repository's object count)")
     lines.append("")
     lines.append("survivor counts (single-file .py modifications / with both versions decoded):")
     full = [(k, results[k]) for k in ("core", "gitlog", "beam") if k in results]
