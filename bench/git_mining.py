@@ -16,6 +16,8 @@ repository and the same refs (all branches):
                 `--pydriller-limit` commits are processed and its rate is computed over those.
   (d) git log   one `git log --no-merges --raw` subprocess parsed in Python plus one `git cat-file
                 --batch` reading both blobs of the survivors: the practical floor for this work.
+  (e) floor     (a) plus a CommitRecord per survivor and one zstd Parquet file of them, in this process:
+                the least any job writing these records must do. e/c is the most b/c could be.
 
 It prints commits per second for each, the ratios a/c, b/c and a/d, the peak RSS of (b) and the survivor
 counts of (a), (c) and (d), which must agree (for (c) the core is re-run over exactly the commits
@@ -61,7 +63,7 @@ from beam_jobs import git_history as gh  # noqa: E402
 from bench.cache import default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
-MEASUREMENTS = ("core", "beam", "pydriller", "gitlog")
+MEASUREMENTS = ("core", "beam", "pydriller", "gitlog", "floor")
 DEFAULT_COMMITS = 20_000
 DEFAULT_PYDRILLER_LIMIT = 2_000
 # Bump when the generator changes, so cached repositories from an older generator are not reused.
@@ -641,6 +643,55 @@ def mine_core(path: str, shas: Iterable[str] | None = None, *, timings: dict[str
                   extra={"reasons": dict(reasons.most_common())})
 
 
+def mine_floor(path: str) -> Result:
+    """(e): the least any job that writes these records must do, in one process without Beam: (a)'s
+    work, a CommitRecord per survivor, and one zstd Parquet file of them, streamed in row groups as the
+    pipeline's writer does. Not a pipeline (no filters, no shuffle, no determinism across workers);
+    it tells how much of (b) is the work itself and how much is the rest."""
+    from beam_jobs.parquet_sink import write_parquet
+    from schemas.arrow import to_row
+    from schemas.commit import COMMIT_SCHEMA, CommitRecord, commit_record_id
+
+    gh.tune_for_mining()
+    extensions = _extensions()
+    counted = {"commits": 0, "candidates": 0, "decoded": 0}
+
+    def rows(repo: pygit2.Repository, name: str) -> Iterable[dict[str, Any]]:
+        for sha in gh.iter_commit_shas(repo, gh.select_refs(repo, "branches")):
+            counted["commits"] += 1
+            try:
+                commit = repo[sha]
+                result = gh.classify(repo, commit, extensions)
+            except _OBJECT_ERRORS:
+                continue
+            if isinstance(result, str):
+                continue
+            counted["candidates"] += 1
+            try:
+                old = gh.read_blob_text(repo, result.old_blob, "old")
+                new = gh.read_blob_text(repo, result.new_blob, "new")
+            except (gh.ContentError, *_OBJECT_ERRORS):
+                continue
+            counted["decoded"] += 1
+            message = gh.decode_message(commit)
+            yield to_row(CommitRecord(
+                id=commit_record_id("git", sha, result.path), source="git", commit=sha, parent=result.parent,
+                old_file=result.path, new_file=result.path, old_contents=old, new_contents=new,
+                subject=message.split("\n", 1)[0].strip(), message=message, lang="Python", license="mit",
+                repos=[name], author_time=gh.utc(commit.author.time), committer_time=gh.utc(commit.committer.time),
+                author_name=commit.author.raw_name.decode("utf-8", errors="replace")))
+
+    with tempfile.TemporaryDirectory(prefix="repairpack-bench-floor-") as tmp:
+        started = time.perf_counter()
+        with gh.RepoHandle(path) as handle:
+            entry = write_parquet(os.path.join(tmp, "records.parquet"), COMMIT_SCHEMA, rows(handle.repo, handle.name),
+                                  compression="zstd", row_group_rows=1000)
+        elapsed = time.perf_counter() - started
+    return Result("floor", commits=counted["commits"], seconds=elapsed, candidates=counted["candidates"],
+                  decoded=counted["decoded"],
+                  notes=[f"wrote {entry['rows']:,} records, {entry['bytes'] / 2**20:.1f} MB of zstd Parquet"])
+
+
 def _read_git_log(path: str, refs: list[str], extensions: tuple[str, ...]) -> tuple[int, list[tuple[str, str]]]:
     """Commits listed and (old blob, new blob) of the survivors, from one `git log --raw -z`.
 
@@ -876,7 +927,8 @@ def _mb(n: int) -> str:
 def report(path: str, results: dict[str, Result], pyd_core: Result | None, timings: dict[str, float]) -> str:
     """The table, the ratios against their targets, and the agreement of the survivor counts."""
     labels = {"core": "(a) core, pygit2, 1 process", "beam": "(b) Beam pipeline, FnApiRunner",
-              "pydriller": "(c) PyDriller", "gitlog": "(d) git log --raw + cat-file"}
+              "pydriller": "(c) PyDriller", "gitlog": "(d) git log --raw + cat-file",
+              "floor": "(e) (a) + records + Parquet"}
     rows = [("measurement", "commits", "seconds", "commits/s", "survivors", "decoded")]
     for key in MEASUREMENTS:
         r = results.get(key)
@@ -902,6 +954,9 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
     ratio("core", "pydriller", TARGETS["a/c"], "a/c")
     ratio("beam", "pydriller", TARGETS["b/c"], "b/c")
     ratio("core", "gitlog", TARGETS["a/d"], "a/d")
+    if "floor" in results and "pydriller" in results and results["pydriller"].rate > 0:
+        lines.append(f"  e/c   {results['floor'].rate / results['pydriller'].rate:8.2f}x   the most b/c could be "
+                     f"if Beam and the filters cost nothing")
     if "beam" in results:
         x = results["beam"].extra
         verdict = "meets" if x["peak_rss"] < TARGETS["rss_mb"] * 2**20 else "MISSES"
@@ -915,7 +970,7 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
                      f"libgit2's mapped pack index, which grows with the repository's object count)")
     lines.append("")
     lines.append("survivor counts (single-file .py modifications / with both versions decoded):")
-    full = [(k, results[k]) for k in ("core", "gitlog", "beam") if k in results]
+    full = [(k, results[k]) for k in ("core", "gitlog", "beam", "floor") if k in results]
     for k, r in full:
         lines.append(f"  {labels[k][:3]} {_fmt_int(r.candidates):>9} / {_fmt_int(r.decoded):<9} over {r.commits:,} commits")
     counts = {(r.candidates, r.decoded) for k, r in full}
@@ -1026,6 +1081,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "pydriller" in selected:
         results["pydriller"], seen = mine_pydriller(path, args.pydriller_limit)
         pyd_core = mine_core(path, seen)
+    if "floor" in selected:
+        results["floor"] = best(lambda: mine_floor(path))
     if "beam" in selected:
         results["beam"] = mine_beam(path, args.beam_arg, args.overrides, args.preset)
     print(report(path, results, pyd_core, timings))

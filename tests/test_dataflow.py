@@ -39,6 +39,23 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
     assert result.state == "DONE"
 
 
+def test_dataflow_dry_run_of_a_run_that_stops_after_the_sources(monkeypatch):
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    options = PipelineOptions(["--runner=DataflowRunner", "--dry_run=True", "--project=demo-project",
+                               "--region=us-central1", "--temp_location=gs://demo-bucket/tmp"])
+    pipeline = beam.Pipeline(options=options)
+    inputs = Inputs(git=["https://github.com/octo/hello.git"], judge=JudgeInputs(codenet=str(CODENET)),
+                    dump=["gs://demo-bucket/export/candidates-*.parquet"])
+    build(pipeline, inputs, build_config("strict", overrides={"output.stop_after": "sources"}),
+          "gs://demo-bucket/out/.staging-test")
+    names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
+    for expected in ("MineGit/InWalkOrder", "Shards[data/commits]/Write", "Shards[data/judge]/Write",
+                     "Shards[rejects/rejects]/Write", "WriteShardList"):
+        assert expected in names, expected
+    assert not [n for n in names if n.startswith(("Assemble", "WriteCorpus"))]
+    assert pipeline.run().state == "DONE"
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
