@@ -63,7 +63,7 @@ from beam_jobs import git_history as gh  # noqa: E402
 from bench.cache import default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
-MEASUREMENTS = ("core", "beam", "pydriller", "gitlog", "floor")
+MEASUREMENTS = ("core", "beam", "pydriller", "gitlog", "floor", "filtered")
 DEFAULT_COMMITS = 20_000
 DEFAULT_PYDRILLER_LIMIT = 2_000
 # Bump when the generator changes, so cached repositories from an older generator are not reused.
@@ -643,20 +643,27 @@ def mine_core(path: str, shas: Iterable[str] | None = None, *, timings: dict[str
                   extra={"reasons": dict(reasons.most_common())})
 
 
-def mine_floor(path: str) -> Result:
+def mine_floor(path: str, config: Any = None) -> Result:
     """(e): the least any job that writes these records must do, in one process without Beam: (a)'s
     work, a CommitRecord per survivor, and one zstd Parquet file of them, streamed in row groups as the
-    pipeline's writer does. Not a pipeline (no filters, no shuffle, no determinism across workers);
-    it tells how much of (b) is the work itself and how much is the rest."""
+    pipeline's writer does. Not a pipeline (no shuffle, no determinism across workers); it tells how
+    much of (b) is the work itself and how much is the rest.
+
+    (f), with `config`: the same, plus that config's filter stage as the pipeline runs it (the license
+    check and the filter chain, language detection batched, then `annotate`), on the kept records only:
+    the floor of the mining job (`--set output.stop_after=sources`)."""
+    from beam_jobs.git_source import commit_filters
     from beam_jobs.parquet_sink import write_parquet
+    from filters.base import BatchedChain
+    from filters.chain import annotate, compiled_rules
     from schemas.arrow import to_row
     from schemas.commit import COMMIT_SCHEMA, CommitRecord, commit_record_id
 
     gh.tune_for_mining()
     extensions = _extensions()
-    counted = {"commits": 0, "candidates": 0, "decoded": 0}
+    counted = {"commits": 0, "candidates": 0, "decoded": 0, "kept": 0}
 
-    def rows(repo: pygit2.Repository, name: str) -> Iterable[dict[str, Any]]:
+    def records(repo: pygit2.Repository, name: str) -> Iterable[CommitRecord]:
         for sha in gh.iter_commit_shas(repo, gh.select_refs(repo, "branches")):
             counted["commits"] += 1
             try:
@@ -674,12 +681,30 @@ def mine_floor(path: str) -> Result:
                 continue
             counted["decoded"] += 1
             message = gh.decode_message(commit)
-            yield to_row(CommitRecord(
+            yield CommitRecord(
                 id=commit_record_id("git", sha, result.path), source="git", commit=sha, parent=result.parent,
                 old_file=result.path, new_file=result.path, old_contents=old, new_contents=new,
                 subject=message.split("\n", 1)[0].strip(), message=message, lang="Python", license="mit",
                 repos=[name], author_time=gh.utc(commit.author.time), committer_time=gh.utc(commit.committer.time),
-                author_name=commit.author.raw_name.decode("utf-8", errors="replace")))
+                author_name=commit.author.raw_name.decode("utf-8", errors="replace"))
+
+    def filtered(mined: Iterable[CommitRecord]) -> Iterable[CommitRecord]:
+        chain = BatchedChain(commit_filters(config))
+        rules = compiled_rules(config.filters)
+        for record in mined:
+            for kept, _, reason in chain.add(record):
+                if reason is None:
+                    counted["kept"] += 1
+                    yield annotate(kept, rules)
+        for kept, _, reason in chain.flush():
+            if reason is None:
+                counted["kept"] += 1
+                yield annotate(kept, rules)
+
+    def rows(repo: pygit2.Repository, name: str) -> Iterable[dict[str, Any]]:
+        mined = records(repo, name)
+        for record in (mined if config is None else filtered(mined)):
+            yield to_row(record)
 
     with tempfile.TemporaryDirectory(prefix="repairpack-bench-floor-") as tmp:
         started = time.perf_counter()
@@ -687,9 +712,10 @@ def mine_floor(path: str) -> Result:
             entry = write_parquet(os.path.join(tmp, "records.parquet"), COMMIT_SCHEMA, rows(handle.repo, handle.name),
                                   compression="zstd", row_group_rows=1000)
         elapsed = time.perf_counter() - started
-    return Result("floor", commits=counted["commits"], seconds=elapsed, candidates=counted["candidates"],
-                  decoded=counted["decoded"],
-                  notes=[f"wrote {entry['rows']:,} records, {entry['bytes'] / 2**20:.1f} MB of zstd Parquet"])
+    kept = f", {counted['kept']:,} kept by the filters of preset {config.preset}" if config is not None else ""
+    return Result("floor" if config is None else "filtered", commits=counted["commits"], seconds=elapsed,
+                  candidates=counted["candidates"], decoded=counted["decoded"],
+                  notes=[f"wrote {entry['rows']:,} records{kept}, {entry['bytes'] / 2**20:.1f} MB of zstd Parquet"])
 
 
 def _read_git_log(path: str, refs: list[str], extensions: tuple[str, ...]) -> tuple[int, list[tuple[str, str]]]:
@@ -928,7 +954,7 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
     """The table, the ratios against their targets, and the agreement of the survivor counts."""
     labels = {"core": "(a) core, pygit2, 1 process", "beam": "(b) Beam pipeline, FnApiRunner",
               "pydriller": "(c) PyDriller", "gitlog": "(d) git log --raw + cat-file",
-              "floor": "(e) (a) + records + Parquet"}
+              "floor": "(e) (a) + records + Parquet", "filtered": "(f) (e) + filter stage"}
     rows = [("measurement", "commits", "seconds", "commits/s", "survivors", "decoded")]
     for key in MEASUREMENTS:
         r = results.get(key)
@@ -957,6 +983,9 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
     if "floor" in results and "pydriller" in results and results["pydriller"].rate > 0:
         lines.append(f"  e/c   {results['floor'].rate / results['pydriller'].rate:8.2f}x   the most b/c could be "
                      f"if Beam and the filters cost nothing")
+    if "filtered" in results and "pydriller" in results and results["pydriller"].rate > 0:
+        lines.append(f"  f/c   {results['filtered'].rate / results['pydriller'].rate:8.2f}x   the most the mining job's "
+                     f"b/c could be in one process if Beam cost nothing")
     if "beam" in results:
         x = results["beam"].extra
         verdict = "meets" if x["peak_rss"] < TARGETS["rss_mb"] * 2**20 else "MISSES"
@@ -970,7 +999,7 @@ def report(path: str, results: dict[str, Result], pyd_core: Result | None, timin
                      f"libgit2's mapped pack index, which grows with the repository's object count)")
     lines.append("")
     lines.append("survivor counts (single-file .py modifications / with both versions decoded):")
-    full = [(k, results[k]) for k in ("core", "gitlog", "beam", "floor") if k in results]
+    full = [(k, results[k]) for k in ("core", "gitlog", "beam", "floor", "filtered") if k in results]
     for k, r in full:
         lines.append(f"  {labels[k][:3]} {_fmt_int(r.candidates):>9} / {_fmt_int(r.decoded):<9} over {r.commits:,} commits")
     counts = {(r.candidates, r.decoded) for k, r in full}
@@ -1083,6 +1112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         pyd_core = mine_core(path, seen)
     if "floor" in selected:
         results["floor"] = best(lambda: mine_floor(path))
+    if "filtered" in selected:
+        from schemas.config import build_config
+
+        config = build_config(args.preset, None, _config_overrides(args.overrides))
+        results["filtered"] = best(lambda: mine_floor(path, config))
     if "beam" in selected:
         results["beam"] = mine_beam(path, args.beam_arg, args.overrides, args.preset)
     print(report(path, results, pyd_core, timings))
