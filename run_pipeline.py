@@ -215,8 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         for pattern in args.from_shards:
             if not glob.glob(pattern) and "://" not in pattern:
                 raise UsageError(f"no Parquet file matches '{pattern}'")
-        if config.output.stop_after == "sources" and args.from_shards:
-            raise UsageError("--from-shards feeds assembly, so it cannot be combined with --stop-after sources")
+        if config.output.stop_after == "sources":
+            if args.from_shards:
+                raise UsageError("--from-shards feeds assembly, so it cannot be combined with --stop-after sources")
+            shaping = [flag for flag, given in (("--format", args.format), ("--jsonl", args.jsonl),
+                                                ("--commitpackft-export", args.commitpackft_export)) if given]
+            if shaping:
+                raise UsageError(f"{', '.join(shaping)} shape(s) the corpus, which a run with --stop-after sources "
+                                 "does not build")
         if not git and not judge.any() and not args.from_shards and not dump and not args.bigquery:
             git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
             if not git:

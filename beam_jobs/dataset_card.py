@@ -255,6 +255,7 @@ def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict
            f"`{config.get('preset', '')}`), before assembly: not deduplicated, not decontaminated, no splits. "
            "Build a corpus from them, as often as wanted, with:", "",
            "```", "python run_pipeline.py --from-shards '<this folder>/data/*.parquet' --output corpus", "```", "",
+           "## Contents", "",
            _table(("config", "files", "records"),
                   ((name, f"`data/{name}-*.parquet`", rows[name]) for name in sorted(rows))), ""]
     for name in sorted(rows):

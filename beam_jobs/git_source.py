@@ -157,18 +157,21 @@ class _MineCommit(beam.DoFn):
     def process(self, element: tuple[str, list[Listed]]) -> Iterator[object]:
         key, listed = element
         spec = key.split("\0", 1)[0]
+        try:
+            repo = self._cache.get(spec).repo
+        except gh.RepositoryError as exc:
+            # Opened once per chunk: a clone that fails now fails for all of the chunk's commits.
+            for _, sha, repos, _ in sorted(listed):
+                self._commit_stage.incoming()
+                yield self._commit_stage.reject("repository_unavailable", key=sha, repo=",".join(repos),
+                                                detail=exc.detail)
+            return
         for _, sha, repos, license_key in sorted(listed):
-            yield from self._mine(spec, sha, list(repos), license_key)
+            yield from self._mine(repo, sha, list(repos), license_key)
 
-    def _mine(self, spec: str, sha: str, repos: list[str], license_key: str) -> Iterator[object]:
+    def _mine(self, repo: pygit2.Repository, sha: str, repos: list[str], license_key: str) -> Iterator[object]:
         repo_label = ",".join(repos)
         self._commit_stage.incoming()
-        try:
-            handle = self._cache.get(spec)
-        except gh.RepositoryError as exc:
-            yield self._commit_stage.reject("repository_unavailable", key=sha, repo=repo_label, detail=exc.detail)
-            return
-        repo = handle.repo
         try:
             commit = repo[sha]
             result = gh.classify(repo, commit, self._extensions)

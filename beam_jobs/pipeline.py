@@ -85,6 +85,9 @@ def _sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> NeedleSet:
     """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used."""
+    if config.output.stop_after == "sources" and inputs.shards:
+        raise ValueError("shards of an earlier run feed assembly; a run that stops after the sources cannot "
+                         "take them")
     commit_sets: list[beam.PCollection] = []  # CommitRecords: git and the GitHub dump
     judge_sets: list[beam.PCollection] = []  # JudgeRecords
     shard_sets: list[beam.PCollection] = []  # records or samples of an earlier run

@@ -18,8 +18,10 @@ repository and the same refs (all branches):
                 --batch` reading both blobs of the survivors: the practical floor for this work.
   (e) floor     (a) plus a CommitRecord per survivor and one zstd Parquet file of them, in this process:
                 the least any job writing these records must do. e/c is the most b/c could be.
+  (f) filtered  (e) plus (b)'s filter stage (license check, filter chain with batched language
+                detection, `annotate`): the floor of the mining job, `--set output.stop_after=sources`.
 
-It prints commits per second for each, the ratios a/c, b/c and a/d, the peak RSS of (b) and the survivor
+It prints commits per second for each, the ratios a/c, b/c, a/d, e/c and f/c, the peak RSS of (b) and the survivor
 counts of (a), (c) and (d), which must agree (for (c) the core is re-run over exactly the commits
 PyDriller saw). Targets are printed next to the figures; nothing here asserts on timings, because
 timings depend on the machine and a benchmark that fails is a benchmark nobody runs.
@@ -653,6 +655,7 @@ def mine_floor(path: str, config: Any = None) -> Result:
     check and the filter chain, language detection batched, then `annotate`), on the kept records only:
     the floor of the mining job (`--set output.stop_after=sources`)."""
     from beam_jobs.git_source import commit_filters
+    from licenses.detect import get_detector, license_ref, repository_license
     from beam_jobs.parquet_sink import write_parquet
     from filters.base import BatchedChain
     from filters.chain import annotate, compiled_rules
@@ -664,7 +667,12 @@ def mine_floor(path: str, config: Any = None) -> Result:
     counted = {"commits": 0, "candidates": 0, "decoded": 0, "kept": 0}
 
     def records(repo: pygit2.Repository, name: str) -> Iterable[CommitRecord]:
-        for sha in gh.iter_commit_shas(repo, gh.select_refs(repo, "branches")):
+        refs = gh.select_refs(repo, "branches")
+        # The repository's license, found once as `_ListCommits` finds it, so (f)'s license check is the
+        # pipeline's on any repository; (e) has no filters and takes it as "mit".
+        license_key = "mit" if config is None else repository_license(
+            repo, [path, name], license_ref(repo, refs), get_detector(config.licenses.detector), {})
+        for sha in gh.iter_commit_shas(repo, refs):
             counted["commits"] += 1
             try:
                 commit = repo[sha]
@@ -684,7 +692,7 @@ def mine_floor(path: str, config: Any = None) -> Result:
             yield CommitRecord(
                 id=commit_record_id("git", sha, result.path), source="git", commit=sha, parent=result.parent,
                 old_file=result.path, new_file=result.path, old_contents=old, new_contents=new,
-                subject=message.split("\n", 1)[0].strip(), message=message, lang="Python", license="mit",
+                subject=message.split("\n", 1)[0].strip(), message=message, lang="Python", license=license_key,
                 repos=[name], author_time=gh.utc(commit.author.time), committer_time=gh.utc(commit.committer.time),
                 author_name=commit.author.raw_name.decode("utf-8", errors="replace"))
 

@@ -211,3 +211,21 @@ def test_chunking_of_the_walk_does_not_change_the_output(tmp_path, builder, monk
     assert chunked["counts"] == whole["counts"]
     assert_balanced(chunked["counts"])
     assert read_rows(tmp_path / "chunked" / "rejects") == read_rows(tmp_path / "whole" / "rejects")
+
+
+def test_a_chunk_whose_repository_cannot_be_opened_rejects_each_of_its_commits(tmp_path):
+    """The worker opens the repository once per chunk; when that fails, every commit of the chunk
+    becomes a `repository_unavailable` reject (nothing vanishes, and no clone is retried per commit)."""
+    from beam_jobs.git_source import _MineCommit
+    from schemas.config import GitConfig
+
+    fn = _MineCommit(GitConfig())
+    fn.setup()
+    gone = str(tmp_path / "gone" / "proj")
+    listed = [(1, "b" * 40, ("gone/proj", "zed/proj"), "mit"), (0, "a" * 40, ("gone/proj",), "mit")]
+    out = list(fn.process((f"{gone}\x00000000000000", listed)))
+    fn.teardown()
+    rejects = [(o.tag, o.value.stage, o.value.reason, o.value.key, o.value.repo) for o in out]
+    assert rejects == [("rejects", "git.commit", "repository_unavailable", "a" * 40, "gone/proj"),
+                       ("rejects", "git.commit", "repository_unavailable", "b" * 40, "gone/proj,zed/proj")]
+    assert all(o.value.detail == f"{gone} does not exist" for o in out)

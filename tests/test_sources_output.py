@@ -93,6 +93,24 @@ def test_a_bad_stop_after_and_a_misuse_stop_in_one_sentence(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == ("repairpack: error: --from-shards feeds assembly, so it cannot be combined "
                                    "with --stop-after sources")
+    proc = subprocess.run([sys.executable, str(ROOT / "run_pipeline.py"), "--stop-after", "sources", "--jsonl",
+                           "--format", "chat", "--output", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == ("repairpack: error: --format, --jsonl shape(s) the corpus, which a run with "
+                                   "--stop-after sources does not build")
+
+
+def test_a_sources_only_build_refuses_shards_of_an_earlier_run(tmp_path):
+    """From Python as from the command line: shards would otherwise be read and go nowhere."""
+    import apache_beam as beam
+    import pytest
+
+    from beam_jobs.pipeline import build
+
+    config = build_config("strict", overrides={**TEXT_LICENSES, "output.stop_after": "sources"})
+    with pytest.raises(ValueError, match="cannot take them"):
+        build(beam.Pipeline(), Inputs(shards=[str(tmp_path / "*.parquet")]), config, str(tmp_path / "staging"))
 
 
 def test_the_report_asks_for_a_corpus_when_given_source_records(tmp_path):
