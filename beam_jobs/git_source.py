@@ -39,6 +39,10 @@ _OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
 # Consecutive commits of one repository mined together, in walk order: large enough for the pack's
 # caches to pay off, small enough to be held as one group (about 100 bytes a commit).
 WALK_CHUNK = 4096
+# The run bytes of about one chunk (a listed commit is about 90 bytes packed). Slices of the hash space
+# are what the workers share out, so slices of a chunk or two spread a repository of a million
+# commits over hundreds of tasks, where the default 64 MiB slice would leave it to one or two workers.
+WALK_SLICE_BYTES = 512 << 10
 
 
 class _ListCommits(beam.DoFn):
@@ -241,7 +245,7 @@ class MineGitRepos(beam.PTransform):
         # through sorted runs: the FnApiRunner would hold every listed commit of every repository.
         by_sha = listed.shas | "GroupForks" >> self._runs.group("commits")
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
-                  | "InWalkOrder" >> self._runs.group("chunks"))
+                  | "InWalkOrder" >> self._runs.group("chunks", slice_bytes=WALK_SLICE_BYTES))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
         filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
                                                 key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))

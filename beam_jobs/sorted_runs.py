@@ -296,9 +296,9 @@ class RunFiles:
     def local(cls) -> "RunFiles":
         return cls(default_run_dir())
 
-    def group(self, name: str) -> "SpillGroupByKey":
-        """A GroupByKey whose runs go under `root/name`."""
-        return SpillGroupByKey(f"{self.root.rstrip('/')}/{name}", budget=self.budget)
+    def group(self, name: str, slice_bytes: int = SLICE_BYTES) -> "SpillGroupByKey":
+        """A GroupByKey whose runs go under `root/name`; one worker task merges about `slice_bytes`."""
+        return SpillGroupByKey(f"{self.root.rstrip('/')}/{name}", budget=self.budget, slice_bytes=slice_bytes)
 
 
 class SpillGroupByKey(beam.PTransform):

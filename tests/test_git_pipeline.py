@@ -199,13 +199,15 @@ def test_forks_are_read_from_the_first_spec_in_walk_chunks():
 
 
 def test_chunking_of_the_walk_does_not_change_the_output(tmp_path, builder, monkeypatch):
-    """Commits are mined in chunks of consecutive commits; chunks of two give the same shards and
-    counts as one chunk for the whole history."""
+    """Commits are mined in chunks of consecutive commits, shared out in slices of about a chunk;
+    chunks of two in slices of a few bytes (a task per chunk) give the same shards and counts as one
+    chunk for the whole history."""
     import beam_jobs.git_source as git_source
 
     build_funnel_repo(builder)
     whole = run_git([str(builder.path)], tmp_path / "whole", **{"assembly.output.shards": 2})
     monkeypatch.setattr(git_source, "WALK_CHUNK", 2)
+    monkeypatch.setattr(git_source, "WALK_SLICE_BYTES", 64)
     chunked = run_git([str(builder.path)], tmp_path / "chunked", **{"assembly.output.shards": 2})
     assert chunked["shards"] == whole["shards"]
     assert chunked["counts"] == whole["counts"]
