@@ -93,10 +93,9 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     shard_sets: list[beam.PCollection] = []  # records or samples of an earlier run
     reject_sets = []
     out = config.output
-    sort_buffer = out.sort_buffer_mb << 20
 
     def runs(name: str) -> RunFiles:
-        return RunFiles(f"{staging}/{RUNS_DIR}/{name}", sort_buffer)
+        return RunFiles(f"{staging}/{RUNS_DIR}/{name}", out.sort_buffer_bytes)
 
     if inputs.git:
         specs = pipeline | "GitInputs" >> beam.Create(sorted(inputs.git))
@@ -137,7 +136,7 @@ def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PColle
             written.append(tuple(parts) | SplitShards(
                 staging, DATA_DIR, name, name, schema, max_rows=cfg.max_shard_rows, max_bytes=cfg.max_shard_bytes,
                 shards=cfg.shards, compression=out.compression, row_group_rows=out.row_group_rows,
-                sort_buffer_bytes=out.sort_buffer_mb << 20))
+                sort_buffer_bytes=out.sort_buffer_bytes))
     if not written:
         return pipeline | "NoRecords" >> beam.Create([])
     return tuple(written) | "RecordEntries" >> beam.Flatten()
@@ -171,7 +170,7 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
     reject_sets.extend(assembled["rejects"])
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
         staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows,
-        sort_buffer_bytes=out.sort_buffer_mb << 20)
+        sort_buffer_bytes=out.sort_buffer_bytes)
     (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
     return entries, needles
 
@@ -190,7 +189,7 @@ def _write_rejects(pipeline: beam.Pipeline, reject_sets: list[beam.PCollection],
                                     key_fn=_reject_sort_key, max_rows=cfg.max_shard_rows,
                                     max_bytes=cfg.max_shard_bytes, shards=None,
                                     compression=out.compression, row_group_rows=10_000,
-                                    sort_buffer_bytes=out.sort_buffer_mb << 20))
+                                    sort_buffer_bytes=out.sort_buffer_bytes))
     ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
      | "ListShards" >> beam.combiners.ToList()
      | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))

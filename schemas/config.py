@@ -52,6 +52,10 @@ class OutputConfig:
     # assembled later, as often as wanted, with --from-shards.
     stop_after: str = "corpus"
 
+    @property
+    def sort_buffer_bytes(self) -> int:
+        return self.sort_buffer_mb << 20
+
 
 @dataclass
 class Config:
