@@ -53,21 +53,6 @@ class _Codecs(threading.local):
 _codecs = _Codecs()
 
 
-def _frame(raw: bytes) -> bytes:
-    """The 5-byte header and the payload: zstd from COMPRESS_FROM bytes on, raw below."""
-    if len(raw) >= COMPRESS_FROM:
-        return _HEADER.pack(_ZSTD, len(raw)) + _codecs.compressor.compress(raw)
-    return _HEADER.pack(_RAW, len(raw)) + raw
-
-
-def _unframe(packed: bytes | memoryview, start: int = 0) -> Any:
-    codec, length = _HEADER.unpack_from(packed, start)
-    payload = memoryview(packed)[start + _HEADER.size:]
-    if codec == _ZSTD:
-        return pickle.loads(_codecs.decompressor.decompress(payload, max_output_size=length))
-    return pickle.loads(payload)
-
-
 def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tuple[int, bytes]:
     """(approx size, packed bytes): what crosses the shuffle, as one bytes object.
 
@@ -79,8 +64,7 @@ def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tupl
     are zstd-compressed, about fivefold.
     """
     body: Any = tuple(row.values()) if names and tuple(row) == names else row
-    framed = _frame(pickle.dumps(body, protocol=pickle.HIGHEST_PROTOCOL))
-    return approx_bytes(row), b"".join((escape_key(key), KEY_END, framed))
+    return approx_bytes(row), b"".join((escape_key(key), KEY_END, pack_value(body)))
 
 
 def escape_key(key: str) -> bytes:
@@ -98,7 +82,7 @@ def packed_key(packed: bytes) -> bytes:
 
 
 def unpack_row(packed: bytes, names: tuple[str, ...] = ()) -> dict[str, Any]:
-    body = _unframe(packed, packed.index(KEY_END) + len(KEY_END))
+    body = unpack_value(packed, packed.index(KEY_END) + len(KEY_END))
     return body if isinstance(body, dict) else dict(zip(names, body))
 
 
@@ -106,12 +90,19 @@ def pack_value(value: Any) -> bytes:
     """Any picklable value as one bytes object (5-byte header, then pickle, zstd from 256 bytes), for
     values that wait in a shuffle: the FnApiRunner keeps grouped values as Python objects, and a
     sample's source code compressed is about a fifth of its size as strings."""
-    return _frame(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(raw) >= COMPRESS_FROM:
+        return _HEADER.pack(_ZSTD, len(raw)) + _codecs.compressor.compress(raw)
+    return _HEADER.pack(_RAW, len(raw)) + raw
 
 
 def unpack_value(packed: bytes, start: int = 0) -> Any:
     """The value packed at `start` (0 for what pack_value returned)."""
-    return _unframe(packed, start)
+    codec, length = _HEADER.unpack_from(packed, start)
+    payload = memoryview(packed)[start + _HEADER.size:]
+    if codec == _ZSTD:
+        return pickle.loads(_codecs.decompressor.decompress(payload, max_output_size=length))
+    return pickle.loads(payload)
 
 
 class HashingWriter:

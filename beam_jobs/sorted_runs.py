@@ -276,12 +276,6 @@ def _delete_when_done(_: bytes, done: list[int], run_dir: str) -> None:
     delete_runs(run_dir)
 
 
-def default_run_dir() -> str:
-    """Where runs go when a transform is used on its own (tests, notebooks): a fresh local folder.
-    The build pipeline always names one under the output's staging folder, which workers share."""
-    return os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex)
-
-
 @dataclass(frozen=True)
 class RunFiles:
     """Where a transform's groupings spill their runs, and the buffer each holds before spilling.
@@ -294,7 +288,9 @@ class RunFiles:
 
     @classmethod
     def local(cls) -> "RunFiles":
-        return cls(default_run_dir())
+        """A fresh local folder, for a transform used on its own (tests, notebooks). The build
+        pipeline always names one under the output's staging folder, which workers share."""
+        return cls(os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex))
 
     def group(self, name: str, slice_bytes: int = SLICE_BYTES) -> "SpillGroupByKey":
         """A GroupByKey whose runs go under `root/name`; one worker task merges about `slice_bytes`."""
