@@ -118,7 +118,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     if args.bq_project:
         overrides["bigquery.project"] = args.bq_project
     if args.max_bytes_billed is not None:
-        from beam_jobs.bigquery_client import parse_bytes
+        from beam_jobs.sources.dump.client import parse_bytes
 
         try:
             overrides["bigquery.max_bytes_billed"] = parse_bytes(args.max_bytes_billed)
@@ -132,7 +132,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_config(args: argparse.Namespace):
-    from schemas.config import build_config
+    from config.model import build_config
 
     text = None
     if args.config:
@@ -155,7 +155,7 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
     table. Returns (export file patterns, result table); BigQuery errors are one sentence."""
     from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOptions
 
-    from beam_jobs.bigquery_client import BigQueryError, estimate, make_client, resolve_source
+    from beam_jobs.sources.dump.client import BigQueryError, estimate, make_client, resolve_source
 
     cloud = PipelineOptions(beam_args).view_as(GoogleCloudOptions)
     try:
@@ -172,7 +172,7 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from schemas.config import ConfigError, config_to_yaml
+    from config.model import ConfigError, config_to_yaml
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["report"]:
@@ -184,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(config_to_yaml(config))
             return 0
         if args.print_sql:
-            from beam_jobs.bigquery_client import BigQueryError, QueryPlan
+            from beam_jobs.sources.dump.client import BigQueryError, QueryPlan
 
             try:
                 sys.stdout.write(QueryPlan.from_config(config).literal_sql() + "\n")
@@ -195,8 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Without a ceiling nothing may be billed: the dry run is all this run does.
             _bigquery(config, beam_args, estimate_only=True)
             return 0
-        from beam_jobs import git_history
-        from beam_jobs.judge_source import JudgeInputs, judge_inputs_problem
+        from beam_jobs.sources.git import history as git_history
+        from beam_jobs.sources.judge.source import JudgeInputs, judge_inputs_problem
         from beam_jobs.pipeline import Inputs, prepare_output, run
 
         git = _expand_at_files(args.git)
@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overwrite = args.overwrite
         dump = list(args.dump)
         if dump:
-            from beam_jobs.dump_source import dump_inputs_problem
+            from beam_jobs.sources.dump.files import dump_inputs_problem
 
             problem = dump_inputs_problem(dump)
             if problem:
@@ -266,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
     for warning in input_warnings(inputs, manifest["counts"]):
         print(f"repairpack: warning: {warning}", file=sys.stderr)
-    from beam_jobs.report_job import REPORT_HTML, remove_outputs, run_report
+    from beam_jobs.report.job import REPORT_HTML, remove_outputs, run_report
 
     if args.no_report or config.output.stop_after == "sources":
         # A report of the replaced corpus would describe other data; source records get theirs once
@@ -274,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         remove_outputs(output)
     else:
         # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
-        from beam_jobs.report_job import ReportInputError
+        from beam_jobs.report.job import ReportInputError
 
         try:
             stats = run_report(output, _beam_args(beam_args))
@@ -298,7 +298,7 @@ def report_main(argv: Sequence[str]) -> int:
                     "Unknown flags go to Beam's PipelineOptions.")
     parser.add_argument("corpus", metavar="CORPUS_DIR", help="the output folder of a build (with manifest.json)")
     args, beam_args = parser.parse_known_args(list(argv))
-    from beam_jobs.report_job import REPORT_HTML, ReportInputError, run_report
+    from beam_jobs.report.job import REPORT_HTML, ReportInputError, run_report
 
     logging.getLogger().setLevel(logging.WARNING)
     try:

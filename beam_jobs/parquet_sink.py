@@ -1,6 +1,6 @@
 """The pieces of deterministic shards: rows packed as one bytes value each (for run files and
 groupings), and one Parquet file written with its size and sha256 (the transform is
-`assembly_output.SplitShards`).
+`output.shards.SplitShards`).
 
 Beam's WriteToParquet spreads records over shards at random, so two runs differ. Here a record's
 place is a hash of its sort key (`sorted_runs`) and each shard is one slice of that order. Writes go

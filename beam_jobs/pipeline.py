@@ -22,19 +22,19 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.assembly import AssembleCorpus, ReadRecordShards
-from beam_jobs.assembly_output import RUNS_DIR, SplitShards, WriteCorpus, data_files
-from beam_jobs.dataset_card import render_card, render_sources_card
-from beam_jobs.decontaminate import NeedleSet
-from beam_jobs.dump_source import match_files
-from beam_jobs import git_history as gh
+from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
+from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_files
+from beam_jobs.output.card import render_card, render_sources_card
+from beam_jobs.assembly.decontaminate import NeedleSet
+from beam_jobs.sources.dump.files import match_files
+from beam_jobs.sources.git import history as gh
 from beam_jobs.parquet_sink import pack_value, unpack_value
-from beam_jobs.secrets import finding_counts
+from beam_jobs.assembly.secrets import finding_counts
 from beam_jobs.sorted_runs import RunFiles, delete_runs
-from beam_jobs.git_source import MineGitRepos
-from beam_jobs.judge_source import JudgeInputs, JudgeSource
+from beam_jobs.sources.git.source import MineGitRepos
+from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
 from licenses.mapfile import load_license_map
-from schemas.config import Config, config_to_dict
+from config.model import Config, config_to_dict
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
@@ -104,7 +104,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         commit_sets.append(git["records"])
         reject_sets.extend(git["rejects"])
     if inputs.dump or inputs.bigquery_table:
-        from beam_jobs.github_dump import GithubDumpSource
+        from beam_jobs.sources.dump.source import GithubDumpSource
 
         dump = pipeline | "GithubDump" >> GithubDumpSource(config, inputs.dump, inputs.bigquery_table)
         commit_sets.append(dump["records"])

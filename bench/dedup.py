@@ -7,7 +7,7 @@ renamed throughout both versions and, each half the time, one number changed and
 (random identifiers from a 6,000-word vocabulary, 20 to 45 lines per version, a 1 to 3 line fix).
 Then, side by side in one run:
 
-- beam: `beam_jobs.dedup.NearDedup` (the assembly stage, default config: 256 permutations, 5-gram
+- beam: `beam_jobs.assembly.dedup.NearDedup` (the assembly stage, default config: 256 permutations, 5-gram
   code-token shingles, Jaccard 0.7, 28 bands x 9 rows, changed-lines check, connected components)
   on the FnApiRunner, reading the samples from pickled chunks; time = pipeline.run() + wait;
 - loop: the classic datasketch recipe in one process: for each sample, shingle (the same tokenizer
@@ -221,8 +221,8 @@ def run_beam(chunks: list[str], engine: str, beam_args: list[str], out: Path) ->
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from beam_jobs.accounting import REJECTS, stage_counts
-    from beam_jobs.dedup import NearDedup
-    from schemas.assembly_config import NearDedupConfig
+    from beam_jobs.assembly.dedup import NearDedup
+    from config.assembly import NearDedupConfig
 
     drops_path = out / f"drops-{engine}.pkl"
 
@@ -253,7 +253,7 @@ def run_beam(chunks: list[str], engine: str, beam_args: list[str], out: Path) ->
 def run_loop(chunks: list[str], threshold: float = 0.7, num_perm: int = 256, ngram: int = 5) -> dict[str, Any]:
     from datasketch import MinHash, MinHashLSH
 
-    from beam_jobs.dedup import code_tokens
+    from beam_jobs.assembly.dedup import code_tokens
 
     samples = [s for path in chunks for s in _load(path)]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

@@ -118,8 +118,8 @@ class _Offline:
 def child(base_url: str, candidates: int, seed: int, concurrency: int, rate: float, out_json: str) -> None:
     import psutil
 
-    from beam_jobs.fetch_raw import RawFetcher, fetch_all
-    from schemas.dump_config import FetchConfig
+    from beam_jobs.sources.dump.raw import RawFetcher, fetch_all
+    from config.dump import FetchConfig
 
     todo = build(_Offline(), candidates, seed)
     config = FetchConfig(mode="raw", raw_url=base_url + "/{repo}/{commit}/{path}", concurrency=concurrency,

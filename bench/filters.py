@@ -49,7 +49,7 @@ from filters import language, message, python
 from filters.base import BATCH_SIZE, BatchedChain, first_reasons
 from filters.chain import CompiledRules, NamedFilter, annotate, build_commit_filters, first_reason, string_filters
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig, filter_config_from_preset
+from config.filters import FilterConfig, filter_config_from_preset
 
 STRING_TARGET = 50_000  # records/s, single process
 

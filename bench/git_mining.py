@@ -5,7 +5,7 @@ The claim the project makes is that mining single-file Python commits with pygit
 over whole forges; this benchmark is where that claim is checked. In one run it measures, over the same
 repository and the same refs (all branches):
 
-  (a) core      the pure mining core (`beam_jobs.git_history`) in this process, no Beam: every reachable
+  (a) core      the pure mining core (`beam_jobs.sources.git.history`) in this process, no Beam: every reachable
                 commit is classified and, for the survivors, both blobs are read and decoded, as
                 `_MineCommit` does. This is the number the core is optimised for.
   (b) beam      the whole pipeline (`beam_jobs.pipeline.run`) on the FnApiRunner with a default config,
@@ -61,7 +61,7 @@ if str(ROOT) not in sys.path:
 
 import pygit2  # noqa: E402
 
-from beam_jobs import git_history as gh  # noqa: E402
+from beam_jobs.sources.git import history as gh  # noqa: E402
 from bench.cache import default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
 
@@ -591,7 +591,7 @@ class Result:
 
 
 def _extensions() -> tuple[str, ...]:
-    from schemas.config import build_config
+    from config.model import build_config
     return tuple(build_config().git.extensions)
 
 
@@ -654,7 +654,7 @@ def mine_floor(path: str, config: Any = None) -> Result:
     (f), with `config`: the same, plus that config's filter stage as the pipeline runs it (the license
     check and the filter chain, language detection batched, then `annotate`), on the kept records only:
     the floor of the mining job (`--set output.stop_after=sources`)."""
-    from beam_jobs.git_source import commit_filters
+    from beam_jobs.sources.git.source import commit_filters
     from licenses.detect import get_detector, license_ref, repository_license
     from beam_jobs.parquet_sink import write_parquet
     from filters.base import BatchedChain
@@ -879,7 +879,7 @@ def beam_child(path: str, out_json: str, beam_args: list[str], overrides: Sequen
     import psutil
 
     from beam_jobs.pipeline import Inputs, run
-    from schemas.config import build_config
+    from config.model import build_config
 
     logging.getLogger().setLevel(logging.WARNING)
     # The commit count comes from the run's own counters (every listed commit enters git.commit):
@@ -1121,7 +1121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "floor" in selected:
         results["floor"] = best(lambda: mine_floor(path))
     if "filtered" in selected:
-        from schemas.config import build_config
+        from config.model import build_config
 
         config = build_config(args.preset, None, _config_overrides(args.overrides))
         results["filtered"] = best(lambda: mine_floor(path, config))

@@ -220,7 +220,7 @@ def _write_export(out: Path, submissions: int, seed: int) -> None:
 def _judge_config(overrides: Sequence[str]):  # type: ignore[no-untyped-def]
     import yaml
 
-    from schemas.judge_config import JudgeConfig, judge_config_problems
+    from config.judge import JudgeConfig, judge_config_problems
 
     cfg = JudgeConfig()
     for item in overrides:
@@ -244,9 +244,9 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from beam_jobs.accounting import stage_counts
-    from beam_jobs.judge_source import JudgeInputs, JudgeSource
-    from beam_jobs.assembly_output import SplitShards
-    from schemas.assembly_config import AssemblyOutputConfig
+    from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
+    from beam_jobs.output.shards import SplitShards
+    from config.assembly import AssemblyOutputConfig
     from schemas.judge import JUDGE_SCHEMA
     from schemas.reject import REJECT_SCHEMA
 

@@ -12,7 +12,7 @@ read the same shards once with pyarrow, and memory that does not grow with the c
    users, so repositories, problems and trajectories are as many as in a real corpus;
 2. times (a) `pyarrow.parquet.read_table` of every data and rejects shard, all columns, once (the
    anchor), and (a') the same with only the columns the report reads;
-3. runs the report job (`beam_jobs.report_job.compute_stats`, FnApiRunner) in a child process watched
+3. runs the report job (`beam_jobs.report.job.compute_stats`, FnApiRunner) in a child process watched
    by bench/child.py, then the rendering (plots, report.md, report.html) in the same child, and prints
    the job's time over (a) and the peak RSS;
 4. with `--compare N` (default a quarter of `--samples`) it does 1-3 again on N samples, so that the
@@ -231,7 +231,7 @@ def beam_child(corpus: str, out_json: str, beam_args: list[str]) -> None:
 
     import psutil
 
-    from beam_jobs.report_job import compute_stats, write_outputs
+    from beam_jobs.report.job import compute_stats, write_outputs
 
     logging.getLogger().setLevel(logging.WARNING)
     baseline = psutil.Process().memory_info().rss
@@ -259,7 +259,7 @@ def beam_child(corpus: str, out_json: str, beam_args: list[str]) -> None:
 
 
 def measure(corpus: Path, beam_args: list[str]) -> dict[str, Any]:
-    from beam_jobs.report_features import SAMPLE_COLUMNS
+    from beam_jobs.report.features import SAMPLE_COLUMNS
 
     plain_read(corpus)  # warm the page cache, so that neither side pays for the disk alone
     read_all, rows = plain_read(corpus)

@@ -30,7 +30,7 @@ import dataclasses
 from typing import Any, Callable, Iterable, Sequence
 
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig
+from config.filters import FilterConfig
 
 from filters import content, language, message, python
 from filters.base import first_reason

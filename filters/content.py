@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig
+from config.filters import FilterConfig
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
-from schemas.judge_config import JudgeConfig
+from config.judge import JudgeConfig
 from schemas.submission import AC, CE, JUDGED, UNJUDGED, Submission
 
 LANGUAGE_NOT_ALLOWED = "language_not_allowed"

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig
+from config.filters import FilterConfig
 
 from filters.message import MessageRules, clean_message
 
@@ -153,7 +153,7 @@ def _detect_block(detector: Any) -> list[float]:
     probability goes through the same IEEE double operations in the same order (multiply by
     `weight + p`, divide by the sum); the sum is Python's own `sum` over the same list, as
     langdetect's is, never numpy's pairwise sum; n-grams are drawn as `Random.choice` draws them
-    (`_picker`). `tests/test_filters_language.py` compares both on every commit message of the sample
+    (`_picker`). `tests/filters/test_language.py` compares both on every commit message of the sample
     repositories and on a few hundred generated texts in several languages.
     """
     import numpy as np

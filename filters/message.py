@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig
+from config.filters import FilterConfig
 
 VERBS_PATH = Path(__file__).with_name("verbs.txt")
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from schemas.commit import CommitRecord
-from schemas.filter_config import FilterConfig
+from config.filters import FilterConfig
 
 PYTHON3 = 3
 PYTHON2 = 2

@@ -12,8 +12,8 @@ from typing import Iterable, Protocol
 
 from licenses.headers import REASON_FILE_HEADER, header_license_conflict
 from licenses.keys import COMMITPACK, GITHUB_KEYS, NONE, OTHER, PERMISSIVE, VOCABULARY, github_key_from_spdx
-from schemas.config import ConfigError
-from schemas.license_config import LicenseConfig
+from config.model import ConfigError
+from config.licenses import LicenseConfig
 
 REASON_NONE = "license_none"
 REASON_OTHER = "license_other"

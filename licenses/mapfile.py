@@ -19,9 +19,9 @@ import json
 import os
 from typing import Any, Iterable, Mapping
 
-from beam_jobs.git_history import repo_name
+from beam_jobs.sources.git.history import repo_name
 from licenses.keys import OTHER, VOCABULARY, github_key_from_spdx
-from schemas.config import ConfigError
+from config.model import ConfigError
 
 
 class LicenseMapError(ConfigError):

@@ -6,7 +6,7 @@ file with the license whose text it is, but only after loading its index (3 to 9
 per worker). This module compares a file with scancode's own reference texts (the `.LICENSE` files it
 ships, read as plain text, no index) and names the license when the file is one of them; anything
 else, however close, gets None and goes to scancode as before. So the answer for a file never
-changes, only how fast it comes: `tests/test_licenses.py` checks, for every text listed here, that
+changes, only how fast it comes: `tests/licenses/test_licenses.py` checks, for every text listed here, that
 scancode's full scan gives the same key.
 
 The comparison, per reference text: only around the body may a file differ from it. Above the body,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the sample CodeNet-layout judge export in samples/judge/codenet/.
 
-Why a script: the expected outcomes in samples/judge/README.md and tests/test_judge_pipeline.py
+Why a script: the expected outcomes in samples/judge/README.md and tests/sources/judge/test_pipeline.py
 depend on every row, so the export must be reproducible byte for byte; the script is also the
 readable place where each submission says which case it covers. Rerun it after a change:
 

@@ -949,7 +949,7 @@ def mine_bundle(bundle: Path, refs: str = "branches",
                 include_pull_refs: bool = False) -> list[tuple[int, str, str, str]]:
     """(commit time, sha, subject, outcome) per listed commit, mined the way the pipeline does."""
     sys.path.insert(0, str(PROJECT_ROOT))
-    from beam_jobs import git_history as gh
+    from beam_jobs.sources.git import history as gh
 
     rows = []
     with gh.RepoHandle(str(bundle)) as handle:
@@ -1040,7 +1040,7 @@ def counts_markdown(bundles: list[Path]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--counts", action="store_true",
-                        help="mine the bundles with beam_jobs.git_history and print the README tables")
+                        help="mine the bundles with beam_jobs.sources.git.history and print the README tables")
     args = parser.parse_args(argv)
     written = build_all()
     for path in written:

@@ -2,7 +2,7 @@
 
 The dump names blobs by sha but holds almost none of the pre-commit contents, so a candidate is what
 the query selected and what a fetcher needs to get both sides of the file. Column names are the
-query's output columns (beam_jobs/bigquery_sql.py), so an export of that query (Parquet, Avro or
+query's output columns (beam_jobs/sources/dump/sql.py), so an export of that query (Parquet, Avro or
 JSON lines) reads straight into this shape.
 """
 from __future__ import annotations

@@ -93,7 +93,7 @@ def sample_id(source: str, record_id: str, old_contents: str, new_contents: str)
 def with_diff(sample: RepairSample) -> RepairSample:
     """The sample with diff and counts computed from its contents (again, after contents change)."""
     # Imported here: schemas import nothing else of ours at module level, and the diff is pure code.
-    from beam_jobs.assembly_diff import unified_diff
+    from beam_jobs.assembly.diff import unified_diff
 
     d = unified_diff(sample.old_contents, sample.new_contents, sample.old_file, sample.new_file)
     return replace(sample, diff=d.diff, lines_added=d.lines_added, lines_removed=d.lines_removed, hunks=d.hunks)

@@ -8,10 +8,10 @@ from pathlib import Path
 import yaml
 
 import run_pipeline
-from schemas.config import ConfigError, build_config
+from config.model import ConfigError, build_config
 from tests.gitbuild import RepoBuilder
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

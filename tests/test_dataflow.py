@@ -7,11 +7,12 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.judge_source import JudgeInputs
+from beam_jobs.sources.judge.source import JudgeInputs
 from beam_jobs.pipeline import Inputs, build
-from schemas.config import build_config
+from config.model import build_config
+from tests.paths import ROOT
 
-CODENET = Path(__file__).resolve().parents[1] / "samples" / "judge" / "codenet"
+CODENET = ROOT / "samples" / "judge" / "codenet"
 
 pytest.importorskip("apitools", reason="apache-beam[gcp] provides the Dataflow runner")
 
@@ -56,7 +57,6 @@ def test_dataflow_dry_run_of_a_run_that_stops_after_the_sources(monkeypatch):
     assert pipeline.run().state == "DONE"
 
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_setup_file_route_builds_an_sdist_with_every_package(tmp_path):
@@ -68,7 +68,7 @@ def test_setup_file_route_builds_an_sdist_with_every_package(tmp_path):
     sdist = Stager._build_setup_package(str(ROOT / "setup.py"), str(tmp_path))
     names = {n.split("/", 1)[1] for n in tarfile.open(sdist).getnames() if "/" in n}
     for expected in ("setup.py", "pyproject.toml", "run_pipeline.py", "beam_jobs/pipeline.py",
-                     "beam_jobs/github_dump.py", "filters/verbs.txt", "licenses/allow.py", "schemas/candidate.py"):
+                     "beam_jobs/sources/dump/source.py", "filters/verbs.txt", "licenses/allow.py", "schemas/candidate.py"):
         assert expected in names, expected
     assert not any(n.startswith(("tests/", "samples/", "bench/")) for n in names)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pyarrow.dataset as ds
 
 from tests.pipeline_helpers import assert_balanced, manifest, records, run_git
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BUNDLES = sorted(str(p) for p in (ROOT / "samples" / "git").glob("*/*.bundle"))
 
 COMMIT_STAGE = {"in": 56, "kept": 26, "root_commit": 2, "merge_commit": 1, "no_change": 1, "rename": 1,

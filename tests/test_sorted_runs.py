@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.assembly_output import RUNS_DIR, SplitShards
+from beam_jobs.output.shards import RUNS_DIR, SplitShards
 from beam_jobs.parquet_sink import pack_row, packed_key
 from beam_jobs.sorted_runs import (Run, SpillGroupByKey, SpillRuns, delete_runs, merge_runs, pack_entry, read_run,
                                    row_hash, shard_bounds,
@@ -211,7 +211,7 @@ def test_every_spill_buffer_of_the_build_takes_output_sort_buffer_mb(tmp_path: P
     """One setting bounds the memory of every writer and every grouping, from the commit shuffle to
     near dedup and the rejects."""
     from beam_jobs.pipeline import Inputs, build
-    from schemas.config import build_config
+    from config.model import build_config
 
     budgets: dict[str, int] = {}
 

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from beam_jobs.judge_source import JudgeInputs
+from beam_jobs.sources.judge.source import JudgeInputs
 from beam_jobs.pipeline import Inputs, corpus_line, run
 from schemas.commit import COMMIT_SCHEMA
-from schemas.config import ConfigError, build_config
+from config.model import ConfigError, build_config
 from schemas.judge import JUDGE_SCHEMA
-from tests.assembly_helpers import BEAM_ARGS, BUNDLES
+from tests.assembly.helpers import BEAM_ARGS, BUNDLES
 from tests.pipeline_helpers import assert_balanced, read_rows
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CODENET = str(ROOT / "samples" / "judge" / "codenet")
 TEXT_LICENSES = {"licenses.detector": "text"}
 

@@ -1,0 +1,142 @@
+"""Corpus assembly as one composite transform: source records in, publishable samples out.
+
+    CommitRecord / JudgeRecord ─► to RepairSample ─► assembly.exact_dedup ─► assembly.near_dedup
+        ─► assembly.decontaminate ─► assembly.secrets ─► split ─► samples
+                     every stage's drops ───────────────────────────────► rejects
+
+Why this order: deduplication first, so the costlier scans run once per distinct sample and a
+benchmark copy found twice is one reject, not two; decontamination before secrets, because
+redaction changes code and could hide a benchmark solution that holds an address; splitting last,
+on the survivors' groups. Each stage counts with accounting.Stage (in = kept + rejected); a stage
+switched off in the config is absent from the graph and from the counts.
+
+The transform writes nothing: `output.shards.WriteCorpus` writes the split shards and
+`output.card.render_card` the README, so the lead's pipeline keeps its staging and publishing.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import apache_beam as beam
+
+from beam_jobs.accounting import REJECTS
+from beam_jobs.assembly.decontaminate import Decontaminate, NeedleSet, load_needles
+from beam_jobs.assembly.dedup import ExactDedup, NearDedup
+from beam_jobs.assembly.secrets import ScrubSecrets
+from beam_jobs.sorted_runs import RunFiles
+from beam_jobs.assembly.splits import AssignSplits, ForkFamilies, GroupForks
+from config.assembly import AssemblyConfig
+from schemas.sample import to_sample
+
+STAGES = ("assembly.exact_dedup", "assembly.near_dedup", "assembly.decontaminate", "assembly.secrets")
+# The order records flow through the stages, for summaries (accounting.FLOW_ORDER holds git's).
+ASSEMBLY_FLOW_ORDER = ("exact_dedup", "near_dedup", "decontaminate", "secrets")
+
+
+def assembly_config(config: Any) -> AssemblyConfig:
+    """The whole Config (once the lead nests the section as `Config.assembly`) or the section itself."""
+    return config if isinstance(config, AssemblyConfig) else config.assembly
+
+
+def record_from_row(row: dict[str, Any]) -> Any:
+    """A Parquet row of earlier output back as its record: RepairSample (has `diff`), JudgeRecord
+    (source "judge") or CommitRecord. Unknown columns are ignored, so older shards still read."""
+    import dataclasses
+
+    from schemas.commit import CommitRecord
+    from schemas.sample import RepairSample
+
+    if "diff" in row and "record_id" in row:
+        cls: type = RepairSample
+    elif row.get("source") == "judge":
+        from schemas.judge import JudgeRecord
+
+        cls = JudgeRecord
+    else:
+        cls = CommitRecord
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {k: v for k, v in row.items() if k in names}
+    for key in ("repos", "verdict_sequence", "submission_sequence"):
+        if isinstance(values.get(key), tuple):
+            values[key] = list(values[key])
+    return cls(**values)
+
+
+class ReadRecordShards(beam.PTransform):
+    """PBegin -> records from Parquet shards written by an earlier run (`data/*.parquet` of the
+    mining stages, or of an assembled corpus), so assembly can run alone on existing shards."""
+
+    def __init__(self, file_pattern: str) -> None:
+        super().__init__()
+        self._pattern = file_pattern
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (pbegin
+                | "ReadShards" >> beam.io.ReadFromParquet(self._pattern)
+                | "ToRecords" >> beam.Map(record_from_row))
+
+
+def _stat_keys(sample: Any) -> list[tuple[str, str, str]]:
+    return [("splits", sample.split, sample.source), ("licenses", sample.license, ""),
+            ("sources", sample.source, ""), ("langs", sample.lang, "")]
+
+
+def _fold_stats(counted: list[tuple[tuple[str, str, str], int]]) -> dict[str, Any]:
+    """{"splits": {split: {source: n}}, "licenses": {key: n}, "sources": {...}, "langs": {...}}."""
+    out: dict[str, Any] = {"splits": {}, "licenses": {}, "sources": {}, "langs": {}}
+    for (kind, a, b), n in sorted(counted):
+        if kind == "splits":
+            out["splits"].setdefault(a, {})[b] = n
+        else:
+            out[kind][a] = n
+    return out
+
+
+class AssembleCorpus(beam.PTransform):
+    """PCollection[CommitRecord | JudgeRecord | RepairSample] ->
+    {"samples": PCollection[RepairSample] (split set), "rejects": tuple of PCollection[Reject] (one per stage),
+     "stats": PCollection[dict] (one element: counts per split and source, license, language)}.
+
+    Benchmark needles are read here, at construction, so a missing benchmark file fails before the
+    run starts; `needle_set.fingerprints` belongs in the manifest.
+    """
+
+    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: RunFiles | None = None) -> None:
+        super().__init__()
+        self.cfg = assembly_config(config)
+        # Where samples wait between stages, as sorted run files (sorted_runs): the build pipeline
+        # names a folder under the output's staging folder, which every worker can reach.
+        self._runs = runs or RunFiles.local()
+        dc = self.cfg.decontamination
+        if dc.enabled:
+            self.needle_set = needles if needles is not None else load_needles(dc)
+        else:
+            self.needle_set = NeedleSet([], {})
+
+    def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
+        cfg = self.cfg
+        samples = records | "ToSamples" >> beam.Map(to_sample)
+        families = samples | "ForkFamilies" >> ForkFamilies(cfg.splits.fork_rounds) if cfg.splits.group_forks else None
+        rejects = []
+        if cfg.exact_dedup:
+            out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra, runs=self._runs)
+            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if cfg.near_dedup.enabled:
+            out = samples | "NearDedup" >> NearDedup(cfg.near_dedup, cfg.permissive_extra, runs=self._runs)
+            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if cfg.decontamination.enabled:
+            out = samples | "Decontaminate" >> Decontaminate(cfg.decontamination, self.needle_set)
+            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if cfg.secrets.mode != "off":
+            out = samples | "Secrets" >> ScrubSecrets(cfg.secrets)
+            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if families is not None:
+            samples = samples | "GroupForks" >> GroupForks(families)
+        samples = samples | "Split" >> AssignSplits(cfg.splits)
+        all_rejects = tuple(rejects)
+        stats = (samples
+                 | "StatKeys" >> beam.FlatMap(_stat_keys)
+                 | "CountStats" >> beam.combiners.Count.PerElement()
+                 | "AllStats" >> beam.combiners.ToList()
+                 | "FoldStats" >> beam.Map(_fold_stats))
+        return {"samples": samples, "rejects": all_rejects, "stats": stats}

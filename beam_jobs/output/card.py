@@ -1,0 +1,273 @@
+"""The dataset card: the output folder's README.md, with the YAML header the Hugging Face Hub reads.
+
+Everything in it comes from the run: the configs and data files from the shards actually written,
+the licenses from the samples' license column, the filtering from the effective config, the funnel
+from the stage counters. Nothing is hand-maintained, so the card cannot drift from the data.
+
+The header declares one Hub config per folder (`default` for data/, one per rendered format, and
+the CommitPackFT export), each with its data files per split, so `datasets.load_dataset(<folder>)`
+and the Hub viewer need no loading script.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable
+
+import yaml
+
+from beam_jobs.output.shards import DEFAULT_CONFIG, data_files
+from config.assembly import SPLITS, AssemblyConfig, lsh_bands_rows
+from schemas.commit import COMMIT_SCHEMA
+from schemas.judge import JUDGE_SCHEMA
+from schemas.sample import SAMPLE_SCHEMA
+
+# License identifiers the Hub accepts in a card's `license` field that can occur here; any other key
+# is listed as "other" in the header and named in the body.
+HUB_LICENSES = frozenset({
+    "apache-2.0", "mit", "afl-3.0", "artistic-2.0", "bsl-1.0", "bsd-2-clause", "bsd-3-clause",
+    "bsd-3-clause-clear", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "cdla-permissive-1.0", "cdla-permissive-2.0",
+    "cdla-sharing-1.0", "ecl-2.0", "epl-1.0", "epl-2.0", "eupl-1.1", "agpl-3.0", "gpl-2.0", "gpl-3.0",
+    "lgpl-2.1", "lgpl-3.0", "isc", "lppl-1.3c", "ms-pl", "mpl-2.0", "odbl", "osl-3.0", "postgresql", "ofl-1.1",
+    "ncsa", "unlicense", "zlib", "wtfpl", "unknown",
+})
+
+LIMITATIONS = (
+    "Licenses are those of the repository (detected from its license files) or of the judge dataset, "
+    "not of each file; a file copied into a repository under another license keeps the repository's "
+    "key unless its header says otherwise (`licenses.check_file_headers`).",
+    "Forks are grouped by shared commits (fork families): a fork that shares no kept commit with its "
+    "origin (a squashed or re-imported copy, or shared history the filters dropped) is a group of "
+    "its own, and can reach "
+    "another split; near deduplication catches only the copies of single fixes.",
+    "Near deduplication compares code tokens; two fixes of unrelated code that happen to share most "
+    "tokens can be merged, and copies rewritten beyond token-level edits are not found. MinHash is "
+    "an estimate: a pair near the threshold can fall either side.",
+    "Decontamination covers only the benchmarks listed below, by substring and n-gram overlap of code; "
+    "paraphrased or translated solutions are not detected.",
+    "Secrets and personal data are found by detect-secrets and patterns: keys of unknown formats, "
+    "low-entropy passwords and names of people are not found. Report anything you see.",
+    "Commit messages are instructions as the author wrote them; they can be vague, wrong or "
+    "describe more than the one file shown.",
+    "Judge samples have comments stripped, and their instruction is generated from a template.",
+)
+
+
+def _hub_licenses(licenses: Iterable[str]) -> list[str]:
+    keys = sorted({k if k in HUB_LICENSES else "other" for k in licenses})
+    return keys or ["unknown"]
+
+
+def size_category(rows: int) -> str:
+    bounds = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+              (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"))
+    for bound, name in bounds:
+        if rows < bound:
+            return name
+    return "n>100M" if rows > 1_000_000_000 else "100M<n<1B"
+
+
+def _configs(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    files = data_files(entries)
+    configs = []
+    order = [DEFAULT_CONFIG] + sorted(c for c in files if c != DEFAULT_CONFIG)
+    for name in order:
+        if name not in files:
+            continue
+        splits = []
+        for split in SPLITS:
+            paths = files[name].get(split)
+            if not paths:
+                continue
+            folder = paths[0].rsplit("/", 1)[0]
+            ext = paths[0].rsplit(".", 1)[-1]
+            splits.append({"split": split, "path": f"{folder}/{split}-*.{ext}"})
+        entry: dict[str, Any] = {"config_name": name, "data_files": splits}
+        if name == DEFAULT_CONFIG:
+            entry["default"] = True
+        configs.append(entry)
+    return configs
+
+
+def card_header(entries: list[dict[str, Any]], stats: dict[str, Any], title: str) -> dict[str, Any]:
+    rows = sum(stats.get("sources", {}).values())
+    header: dict[str, Any] = {
+        "pretty_name": title,
+        "license": _hub_licenses(stats.get("licenses", {})),
+        "language": ["en", "code"],
+        "task_categories": ["text-generation"],
+        "tags": ["code", "code-repair", "program-repair", "commits"],
+        "size_categories": [size_category(rows)],
+        "configs": _configs([e for e in entries if e.get("config") != "jsonl"]),
+    }
+    return header
+
+
+def _table(head: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _config_lines(section: Any, prefix: str) -> list[str]:
+    if dataclasses.is_dataclass(section):
+        section = dataclasses.asdict(section)
+    lines = []
+    for key, value in section.items():
+        if isinstance(value, dict) and key not in ("benchmarks", "licenses"):
+            lines += _config_lines(value, f"{prefix}{key}.")
+        else:
+            text = repr(value) if not isinstance(value, str) else value.replace("\n", "\\n")
+            if len(text) > 120:
+                text = text[:117] + "..."
+            lines.append(f"- `{prefix}{key}`: `{text}`")
+    return lines
+
+
+def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts: dict[str, dict[str, int]],
+                config: dict[str, Any], assembly: AssemblyConfig, findings: dict[str, int] | None = None,
+                benchmarks: dict[str, dict[str, Any]] | None = None, packages: dict[str, str] | None = None,
+                title: str = "repairpack code-repair corpus") -> str:
+    """The README.md text. `entries`: WriteCorpus manifest entries; `stats`: AssembleCorpus's stats;
+    `counts`: accounting.stage_counts; `config`: the full effective config as a dict."""
+    header = card_header(entries, stats, title)
+    out = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", "", f"# {title}", ""]
+    sources = stats.get("sources", {})
+    total = sum(sources.values())
+    out += [
+        "Pairs of Python code before and after a fix, each with a natural-language instruction, built by "
+        "repairpack from git commits (single-file changes in permissively licensed "
+        "repositories, as in CommitPack) and from online-judge fix sequences (a failing submission and the "
+        "accepted one after it).",
+        "",
+        f"{total} samples.",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "ds = load_dataset(\"parquet\", data_dir=\"data\")          # the raw columns, splits by file name",
+        "ds = load_dataset(\"<this folder or repo>\", \"default\")    # or any config listed in the header",
+        "```",
+        "",
+        "## Contents",
+        "",
+    ]
+    split_rows = []
+    for split in SPLITS:
+        per_source = stats.get("splits", {}).get(split, {})
+        if per_source:
+            split_rows.append((split, per_source.get("commit", 0), per_source.get("judge", 0), sum(per_source.values())))
+    out += [_table(("split", "commit", "judge", "total"), split_rows), ""]
+    configs = header["configs"]
+    out += ["Configs: " + ", ".join(f"`{c['config_name']}`" for c in configs) + ".", ""]
+    out += ["### Fields (config `default`)", ""]
+    out += [_table(("field", "type"), ((f.name, str(f.type)) for f in SAMPLE_SCHEMA)), ""]
+    out += ["Commit columns (`commit`, `parent`, `repos`, `committer_time`) are null on judge rows; judge columns "
+            "(`dataset` ... `submission_sequence`) are null on commit rows. `group` is the repository (its fork "
+            "family's smallest name) or `dataset/problem`; no group is in two splits.", ""]
+
+    out += ["## Licenses", ""]
+    lic = stats.get("licenses", {})
+    out += [_table(("license", "samples"), sorted(lic.items(), key=lambda kv: (-kv[1], kv[0]))), ""]
+    unlisted = sorted(k for k in lic if k not in HUB_LICENSES)
+    if unlisted:
+        out += [f"Listed as `other` in the header: {', '.join(unlisted)}.", ""]
+    out += ["Each sample carries its `license`. Redistributing a sample means honouring that license "
+            "(attribution: `repos` and `commit` lead to the source).", ""]
+
+    out += ["## How it was built", ""]
+    out += ["### Record sources and filters", ""]
+    out += [f"- preset: `{config.get('preset', '')}`"]
+    for section in ("git", "filters", "licenses", "judge"):
+        if section in config and isinstance(config[section], dict):
+            out += _config_lines(config[section], f"{section}.")
+    out += [""]
+    nd = assembly.near_dedup
+    bands, rows = lsh_bands_rows(nd) if nd.enabled else (0, 0)
+    out += ["### Assembly", ""]
+    out += [f"- Exact deduplication: {'on' if assembly.exact_dedup else 'off'} (line-end whitespace and final "
+            "newlines ignored; survivor: permissive license, then earliest time, then smallest id)."]
+    if nd.enabled:
+        out += [f"- Near deduplication: MinHash LSH ({nd.engine}), {nd.num_perm} permutations, {nd.ngram}-gram "
+                f"code-token shingles, Jaccard {nd.threshold}, {bands} bands x {rows} rows"
+                + (f", changed lines Jaccard {nd.change_threshold}" if nd.change_threshold is not None else "")
+                + "; clusters by connected components, one survivor each."]
+    else:
+        out += ["- Near deduplication: off."]
+    dc = assembly.decontamination
+    if dc.enabled:
+        names = sorted((benchmarks or {}).keys())
+        out += [f"- Decontamination against {', '.join(names) or 'no benchmark'}: normalised substring and "
+                f"{dc.ngram}-gram overlap (share {dc.ngram_min_share}); needles under {dc.min_needle_lines} "
+                f"lines or {dc.min_needle_chars} characters dropped."]
+        if benchmarks:
+            out += ["", _table(("benchmark", "rows", "needles", "sha256"),
+                               ((n, b.get("rows", ""), b.get("needles", ""), str(b.get("sha256", ""))[:16])
+                                for n, b in sorted(benchmarks.items()))), ""]
+    else:
+        out += ["- Decontamination: off."]
+    sc = assembly.secrets
+    found = ", ".join(f"{k}: {v}" for k, v in sorted((findings or {}).items())) or "none counted"
+    out += [f"- Secrets and personal data: mode `{sc.mode}` (detect-secrets for keys; patterns for emails and "
+            f"IP addresses; placeholders `<KEY>`, `<EMAIL>`, `<IP_ADDRESS>`). Findings: {found}."]
+    sp = assembly.splits
+    forks = ("commit groups are fork families (repositories that share a commit), named by their "
+             "smallest repository" if sp.group_forks else "commit groups are the first repository of each commit")
+    out += [f"- Splits by a hash of `group` with salt `{sp.salt}`: train {sp.train}, validation "
+            f"{sp.validation}, test {sp.test} of the groups; {forks}.", ""]
+
+    out += ["### Funnel", ""]
+    funnel = []
+    for stage, c in sorted(counts.items()):
+        reasons = ", ".join(f"{r} {n}" for r, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+                            if r not in ("in", "kept"))
+        funnel.append((stage, c.get("in", 0), c.get("kept", 0), reasons or "-"))
+    out += [_table(("stage", "in", "kept", "dropped (reason count)"), funnel), ""]
+
+    out += ["## Known limitations", ""]
+    out += [f"- {text}" for text in LIMITATIONS]
+    out += [""]
+    if packages:
+        out += ["## Versions", "", ", ".join(f"{k} {v}" for k, v in sorted(packages.items())), ""]
+    return "\n".join(out)
+
+
+def parse_header(card: str) -> dict[str, Any]:
+    """The YAML header of a card (what the Hub reads); raises ValueError when there is none."""
+    if not card.startswith("---\n"):
+        raise ValueError("the card has no YAML header")
+    end = card.index("\n---\n", 4)
+    return yaml.safe_load(card[4:end])
+
+
+_SOURCE_SCHEMAS = {"commits": COMMIT_SCHEMA, "judge": JUDGE_SCHEMA}
+
+
+def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict[str, int]],
+                        config: dict[str, Any], packages: dict[str, str] | None = None) -> str:
+    """The README.md of a run that stopped after its sources: these records are not a corpus yet (no
+    dedup, decontamination or splits), and the card says how to make one of them."""
+    rows: dict[str, int] = {}
+    for e in entries:
+        rows[e["config"]] = rows.get(e["config"], 0) + e["rows"]
+    out = ["# repairpack source records", "",
+           "The records of each source after its own stages (mining or reading, and the filters of preset "
+           f"`{config.get('preset', '')}`), before assembly: not deduplicated, not decontaminated, no splits. "
+           "Build a corpus from them, as often as wanted, with:", "",
+           "```", "python run_pipeline.py --from-shards '<this folder>/data/*.parquet' --output corpus", "```", "",
+           "## Contents", "",
+           _table(("config", "files", "records"),
+                  ((name, f"`data/{name}-*.parquet`", rows[name]) for name in sorted(rows))), ""]
+    for name in sorted(rows):
+        schema = _SOURCE_SCHEMAS.get(name)
+        if schema is not None:
+            out += [f"### Fields (`{name}`)", "", _table(("field", "type"), ((f.name, str(f.type)) for f in schema)), ""]
+    out += ["## Stage counts", "",
+            _table(("stage", "in", "kept", "rejected"),
+                   ((stage, c.get("in", 0), c.get("kept", 0), c.get("in", 0) - c.get("kept", 0))
+                    for stage, c in sorted(counts.items()))), "",
+            "Every rejected record is in `rejects/` with its stage and reason; `manifest.json` has the counts "
+            "per reason, the config and the package versions."]
+    if packages:
+        out += ["", "Built with " + ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) + "."]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,148 @@
+"""Secrets and personal data: the patterns on their own, then the Beam stage on a real commit with a
+planted AWS-style key and an email address, replaced the same way in the before and after code."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from beam_jobs.assembly import secrets as s
+from config.assembly import SecretsConfig
+from schemas.sample import from_commit
+from tests.assembly.helpers import assemble, assert_balanced, commit_like, config, sample_commits
+
+# Made up for these tests: shaped like real credentials, valid for nothing.
+AWS_KEY = "AKIAQ7ZX3M4KJ2PL9VWE"
+AWS_SECRET = "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8aE2uR9tY"
+EMAIL = "jane.doe@acme-widgets.com"
+
+ONLY_SECRETS = {"exact_dedup": False, "near_dedup": {"enabled": False}, "decontamination": {"enabled": False}}
+
+
+@pytest.fixture(scope="module")
+def scrubber():
+    return s.Scrubber(SecretsConfig())
+
+
+@pytest.mark.parametrize("text", [
+    "contact jane.doe@acme-widgets.com for access",
+    "Signed-off-by: Jane <jane@corp.io>",
+    "mailto:ops+alerts@sub.uni-bonn.de",
+    "maintainer = 'J. Doe <j_doe99@mail.co.uk>'",
+])
+def test_emails_found(text):
+    assert len(s.find_emails(text)) == 1
+
+
+@pytest.mark.parametrize("text", [
+    "admin@example.com", "bob@mail.example.org", "root@localhost", "user@host.test", "a@b.invalid",
+    "x@printer.local", "icon@2x.png", "git@github.com:owner/repo.git", "y = a@b.T", "result = x@self.weights",
+    "@property", "pip install pkg @ git+https://host/x", "postgres://admin:pw12345@db.acme.com/x",
+])
+def test_documentation_and_non_addresses_are_left_alone(text):
+    assert s.find_emails(text) == set()
+
+
+@pytest.mark.parametrize("text,found", [
+    ('SERVER = "52.14.2.3"', {"52.14.2.3"}),
+    ("connect(host='2a00:1450:4001:81b::200e')", {"2a00:1450:4001:81b::200e"}),
+    ("ip = 1.2.3.4", {"1.2.3.4"}),  # four single digits count when the line speaks of an address
+])
+def test_public_ips_found(text, found):
+    assert s.find_ips(text) == found
+
+
+@pytest.mark.parametrize("text", [
+    'HOST = "192.168.1.10"', "10.0.0.1", "172.16.5.4", "127.0.0.1", "0.0.0.0", "169.254.10.2",
+    "192.0.2.15", "198.51.100.7", "203.0.113.9",                  # documentation ranges
+    "resolver = '8.8.8.8'", "DNS = ('1.1.1.1', '9.9.9.9')",        # public resolvers are defaults
+    "__version__ = '1.2.3.4'", "v1.2.3.4", "1.2.3.4.5", "oid = 1.3.6.1.4.1",
+    "::1", "fe80::1", "2001:db8::1", "x[1::2]", "12:30:45", "fd00::1:2:3",
+])
+def test_private_documentation_and_lookalike_ips_are_left_alone(text):
+    assert s.find_ips(text) == set()
+
+
+def test_keys_found_by_detect_secrets(scrubber):
+    code = "\n".join([
+        f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"',
+        f'aws_secret_access_key = "{AWS_SECRET}"',
+        'token = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5"',
+        'client(api_key="Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1u")',
+        'DB = "postgres://admin:s3cr3tPass9@db.acme.com/x"',
+        'KEY = """-----BEGIN RSA PRIVATE KEY-----',
+        "MIIEowIBAAKCAQEAx7Yj1nP8mN2qR5tV8wZ3bC6dF9gH2jK5lM8nP1qR4sT7uV0w",
+        "yZ3aB6cD9eF2gH5jK8lM1nP4qR7sT0uV3wX6yZ9aB2cD5eF8gH1jK4lM7nP0qR3s",
+        '-----END RSA PRIVATE KEY-----"""',
+    ])
+    found = {f.value: f.kind for f in scrubber.find([code])}
+    assert set(found.values()) == {"KEY"}
+    assert {AWS_KEY, AWS_SECRET, "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5", "s3cr3tPass9",
+            "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1u"} <= set(found)
+    redacted = s.redact_text(code, scrubber.find([code]))
+    assert "MIIEow" not in redacted and "-----BEGIN RSA PRIVATE KEY-----" in redacted
+    assert 'DB = "postgres://admin:<KEY>@db.acme.com/x"' in redacted
+
+
+def test_hashes_paths_and_words_are_not_keys(scrubber):
+    code = "\n".join([
+        'EXPECTED_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"',
+        'name = "thisIsAVeryLongCamelCaseIdentifierNameWithoutDigits"',
+        'path = "/usr/local/lib/python3.11/site-packages/foo/bar123abc"',
+        'if token == "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1u": pass',  # a comparison, not assignment
+        'user_id = "f3a9c2d81b7e4f60a5c3d2e1b0f9a8c7"',
+        'uid = "123e4567-e89b-12d3-a456-426614174000"',
+    ])
+    assert scrubber.find([code]) == []
+
+
+def test_finding_repr_never_shows_the_value():
+    finding = s.Finding("KEY", AWS_KEY)
+    assert AWS_KEY not in repr(finding) and AWS_KEY not in str([finding])
+
+
+def _planted():
+    commits = sample_commits()
+    target = next(c for c in commits if "sniff_delimiter" in c.instruction)
+    header = (f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"  # TODO move to env\n'
+              f'# Questions: {EMAIL} (docs: help@example.com, proxy 10.0.0.7)\n')
+    planted = commit_like(target, old_contents=header + target.old_contents, new_contents=header + target.new_contents,
+                          message=target.message + f"\nReported-by: {EMAIL}\n")
+    return commits, planted
+
+
+def test_key_and_email_in_a_commit_are_replaced_identically_on_both_sides(caplog):
+    commits, planted = _planted()
+    with caplog.at_level(logging.DEBUG):
+        got = assemble(commits + [planted], config(**ONLY_SECRETS))
+    sample = next(x for x in got.samples if x.record_id == planted.id)
+    original = from_commit(planted)
+    for text in (sample.old_contents, sample.new_contents, sample.message, sample.diff):
+        assert AWS_KEY not in text and EMAIL not in text
+    assert sample.old_contents.startswith('AWS_ACCESS_KEY_ID = "<KEY>"  # TODO move to env\n# Questions: <EMAIL> '
+                                          "(docs: help@example.com, proxy 10.0.0.7)\n")
+    assert sample.new_contents.startswith('AWS_ACCESS_KEY_ID = "<KEY>"')
+    assert "Reported-by: <EMAIL>" in sample.message
+    # The same replacement on both sides: the change itself is untouched.
+    assert sample.diff.split("@@", 1)[1].split("\n", 1)[1] == original.diff.split("@@", 1)[1].split("\n", 1)[1]
+    assert (sample.lines_added, sample.lines_removed, sample.hunks) == (
+        original.lines_added, original.lines_removed, original.hunks)
+    assert got.findings == {"KEY": 1, "EMAIL": 1, "samples_redacted": 1}
+    assert got.counts["assembly.secrets"] == {"in": 14, "kept": 14}
+    assert_balanced(got.counts)
+    # Nothing the scanner found reached a log line.
+    assert AWS_KEY not in caplog.text and EMAIL not in caplog.text
+    # The unplanted samples are untouched.
+    clean = {x.id: x for x in got.samples if x.record_id != planted.id}
+    assert all(x.old_contents == from_commit(c).old_contents for c in commits for x in clean.values()
+               if x.record_id == c.id)
+
+
+def test_drop_mode_rejects_with_kinds_but_not_values():
+    commits, planted = _planted()
+    got = assemble(commits + [planted], config(secrets={"mode": "drop"}, **ONLY_SECRETS))
+    assert planted.id not in {x.record_id for x in got.samples}
+    (reject,) = [r for r in got.rejects if r.stage == "assembly.secrets"]
+    assert reject.reason == "contains_key" and reject.detail == "KEY x1, EMAIL x1"
+    assert AWS_KEY not in reject.detail and EMAIL not in reject.detail
+    assert got.counts["assembly.secrets"] == {"in": 14, "kept": 13, "contains_key": 1}

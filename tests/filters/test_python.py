@@ -1,0 +1,253 @@
+"""Python rules: parsing, Python 2 recognition, whitespace-only, generated, vendored, minified, size."""
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from filters import python as py
+from filters.chain import annotate, build_commit_filters, first_reason
+from schemas.commit import CommitRecord
+from tests.records import commit_record
+from config.filters import FilterConfig
+from tests.paths import ROOT
+
+T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
+OLD = '''"""Temperature helpers."""
+
+
+def to_celsius(fahrenheit):
+    return (fahrenheit - 32) * 5 / 9
+
+
+def to_fahrenheit(celsius):
+    return celsius * 9 / 5 + 32
+
+
+def describe(celsius):
+    if celsius < 0:
+        return "freezing"
+    return "fine"
+'''
+NEW = OLD.replace('    if celsius < 0:\n', '    if celsius <= 0:\n')
+
+PY2_OLD = '''import sys
+
+
+def main(args):
+    try:
+        value = int(args[0])
+    except ValueError, exc:
+        print >>sys.stderr, "bad value: %s" % exc
+        return 1
+    print "value is", value
+    return 0
+'''
+PY2_NEW = PY2_OLD.replace('print "value is", value', 'print "value is %d" % value')
+
+
+def make_record(**overrides: Any) -> CommitRecord:
+    fields: dict[str, Any] = dict(subject='Treat zero degrees as freezing in describe', path="weather/units.py", commit="c" * 40, old_contents=OLD,
+                                  new_contents=NEW, repos=["octo/weather"], author_name="Ada")
+    fields.update(overrides)
+    return commit_record(**fields)
+
+
+STRICT = py.compile_python_rules(FilterConfig())
+
+
+def rules_with(**overrides: Any) -> py.PythonRules:
+    return py.compile_python_rules(dataclasses.replace(FilterConfig(), **overrides))
+
+
+def all_python_checks(record: CommitRecord, rules: py.PythonRules = STRICT) -> str | None:
+    return py.check_paths(record, rules) or py.check_text(record, rules) or py.check_parse(record, rules)
+
+
+def test_small_fix_is_kept() -> None:
+    assert all_python_checks(make_record()) is None
+
+
+# ------------------------------------------------------------------------------------------ parsing
+
+def test_new_does_not_parse() -> None:
+    broken = NEW.replace("def describe(celsius):", "def describe(celsius)")
+    assert py.check_parse(make_record(new_contents=broken), STRICT) == "new_does_not_parse"
+
+
+def test_syntax_error_fix_is_kept_and_recorded() -> None:
+    broken_old = OLD.replace("def describe(celsius):", "def describe(celsius)")
+    record = make_record(old_contents=broken_old)
+    assert py.check_parse(record, STRICT) is None
+    annotated = annotate(record, FilterConfig())
+    assert annotated.old_parses is False
+    assert annotated.python_major == 3
+
+
+def test_invalid_escape_warnings_do_not_leak() -> None:
+    # In a child process: pytest's own warning capture would override the filter under test.
+    code = ("import filters.python as p\n"
+            "assert p.parses_py3('import re\\nPATTERN = re.compile(\"\\\\d+\")\\n')\n")
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "escape" not in done.stderr
+
+
+def test_python2_is_rejected_in_strict_and_accepted_with_the_flag() -> None:
+    record = make_record(old_contents=PY2_OLD, new_contents=PY2_NEW)
+    assert py.check_parse(record, STRICT) == "python2_source"
+    assert py.check_parse(record, rules_with(allow_python2=True)) is None
+    annotated = annotate(record, dataclasses.replace(FilterConfig(), allow_python2=True))
+    assert (annotated.python_major, annotated.old_parses) == (2, True)
+
+
+@pytest.mark.parametrize("source", [
+    'print "hello"\n',
+    'import sys\nprint >>sys.stderr, "oops: %s" % err\nprint "done"\n',
+    'if True: print "inline"\n',
+    'exec "x = 1"\n',
+    'exec code in namespace\n',
+    'try:\n    pass\nexcept (IOError, OSError), err:\n    pass\n',
+    'raise ValueError, "bad input"\n',
+    'text = `42`\n',
+    'if 1 <> 2:\n    pass\n',
+    'big = 10L\nmask = 0xFFL\n',
+    'mode = 0755\n',
+    "pattern = ur'\\d+'\n",
+    'def f():\n    if True:\n\treturn 1\n',  # tab after spaces: Python 2 counted it as 8 columns
+])
+def test_python2_forms_are_recognised(source: str) -> None:
+    assert not py.parses_py3(source)
+    assert py.python_major(source) == py.PYTHON2
+
+
+@pytest.mark.parametrize("source", [
+    'print("hello")\n',
+    'import sys\nprint >>sys.stderr, "oops"\n',  # valid Python 3 too: a tuple of a shift and a str
+    'value = 0o755\n',
+    'def f(*, key=None):\n    return key\n',
+    'async def main():\n    await run()\n',
+    'text = f"{value!r:>10}"\n',
+])
+def test_python3_sources_are_python3(source: str) -> None:
+    assert py.python_major(source) == py.PYTHON3
+
+
+@pytest.mark.parametrize("source", ['def broken(:\n    pass\n', 'print "unterminated\n', "x = (1,\n"])
+def test_broken_sources_are_neither(source: str) -> None:
+    assert py.python_major(source) == py.UNPARSED
+
+
+def test_unparsed_new_is_annotated_with_zero_when_parsing_is_not_required() -> None:
+    cfg = dataclasses.replace(FilterConfig(), require_new_parses=False)
+    record = make_record(new_contents="def broken(:\n    pass\n")
+    assert py.check_parse(record, py.compile_python_rules(cfg)) is None
+    assert annotate(record, cfg).python_major == py.UNPARSED
+
+
+# ---------------------------------------------------------------------------------- whitespace-only
+
+@pytest.mark.parametrize("new", [
+    OLD.replace("return (fahrenheit - 32) * 5 / 9", "return (fahrenheit-32)*5/9"),
+    OLD.replace("\n", "   \n"),
+    OLD.replace("\n", "\r\n"),
+    OLD.replace("    ", "  "),                       # re-indented with two spaces, same structure
+    OLD + "\n\n\n",
+])
+def test_whitespace_only_changes(new: str) -> None:
+    assert py.check_parse(make_record(new_contents=new), STRICT) == "whitespace_only"
+
+
+@pytest.mark.parametrize("new", [
+    OLD.replace('return "fine"', 'return "fine "'),    # whitespace inside a string literal
+    OLD.replace('        return "freezing"\n    return "fine"\n',
+                '        return "freezing"\n        return "fine"\n'),  # indentation moves a statement
+    OLD.replace("def to_celsius", "# Exact conversion.\ndef to_celsius"),  # a comment is not whitespace
+])
+def test_meaningful_changes_are_not_whitespace_only(new: str) -> None:
+    assert py.check_parse(make_record(new_contents=new), STRICT) is None
+
+
+def test_fixing_indentation_error_is_a_repair() -> None:
+    broken_old = OLD.replace("    return celsius * 9 / 5 + 32", "  return celsius * 9 / 5 + 32\n    pass")
+    fixed = broken_old.replace("\n    pass", "")
+    assert not py.parses_py3(broken_old)
+    assert py.check_parse(make_record(old_contents=broken_old, new_contents=fixed), STRICT) is None
+
+
+# --------------------------------------------------------------------------------- generated / paths
+
+@pytest.mark.parametrize("path", ["shop/migrations/0007_auto_20210601_1200.py", "proto/user_pb2.py",
+                                  "proto/user_pb2_grpc.py", "migrations/0001_initial.py"])
+def test_generated_paths(path: str) -> None:
+    record = make_record(old_file=path, new_file=path)
+    assert py.check_paths(record, STRICT) == "generated_file"
+
+
+@pytest.mark.parametrize("header", [
+    "# Generated by Django 4.2.1 on 2023-05-01 10:00\n",
+    "# -*- coding: utf-8 -*-\n# DO NOT EDIT: this file is produced by tools/gen.py\n",
+    "#!/usr/bin/env python\n# This file was automatically generated by SWIG.\n",
+    "# @generated by the build\n",
+])
+def test_generated_headers(header: str) -> None:
+    record = make_record(old_contents=header + OLD, new_contents=header + NEW)
+    assert py.check_text(record, STRICT) == "generated_file"
+
+
+def test_generated_words_outside_the_header_comments_are_fine() -> None:
+    docstring = '"""Ids generated by the server are opaque; do not edit them by hand."""\n'
+    late_comment = OLD + "\n" * 10 + "x" * 2_100 + "\n# generated by hand, honestly\n"
+    assert py.check_text(make_record(old_contents=docstring + OLD, new_contents=docstring + NEW), STRICT) is None
+    assert py.check_text(make_record(old_contents=late_comment, new_contents=late_comment + "y = 1\n"),
+                         rules_with(max_change_share=None, minified_max_line_chars=None)) is None
+
+
+@pytest.mark.parametrize("path", ["src/vendor/six.py", "third_party/yaml/reader.py",
+                                  "venv/lib/python3.11/site-packages/requests/api.py", "pkg/_vendor/attr.py",
+                                  "Third_Party/x.py"])
+def test_vendored_paths(path: str) -> None:
+    assert py.check_paths(make_record(old_file=path, new_file=path), STRICT) == "vendored_path"
+
+
+@pytest.mark.parametrize("path", ["src/vendors.py", "app/vendor_api.py", "vendor.py", "tools/venv_check.py"])
+def test_paths_that_only_look_vendored(path: str) -> None:
+    assert py.check_paths(make_record(old_file=path, new_file=path), STRICT) is None
+
+
+def test_minified() -> None:
+    long_line = "DATA = [" + ", ".join(str(i) for i in range(400)) + "]\n"
+    assert len(long_line) > 1_000
+    record = make_record(old_contents=OLD + long_line, new_contents=NEW + long_line)
+    assert py.check_text(record, STRICT) == "minified"
+    assert py.check_text(record, rules_with(minified_max_line_chars=None)) is None
+
+
+def test_change_too_large() -> None:
+    rewrite = "import math\n\n\ndef area(radius):\n    return math.pi * radius ** 2\n"
+    assert py.check_text(make_record(new_contents=rewrite), STRICT) == "change_too_large"
+    assert py.check_text(make_record(new_contents=rewrite), rules_with(max_change_share=None)) is None
+
+
+@pytest.mark.parametrize("old, new, share", [
+    ("a\nb\nc\n", "a\nb\nc\n", 0.0),
+    ("a\nb\n", "c\nd\n", 1.0),
+    ("a\nb\nc\nd\n", "a\nb\nc\nX\n", 0.25),
+    ("a\nb\n", "b\na\n", 0.0),   # a move costs nothing
+    ("", "", 0.0),
+])
+def test_change_share(old: str, new: str, share: float) -> None:
+    assert py.change_share(old, new) == pytest.approx(share)
+
+
+def test_chain_runs_paths_before_parsing() -> None:
+    chain = build_commit_filters(FilterConfig())
+    path = "third_party/lib/broken.py"
+    record = make_record(old_file=path, new_file=path, new_contents="def broken(:\n")
+    assert first_reason(chain, record) == "vendored_path"

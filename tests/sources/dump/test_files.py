@@ -1,0 +1,229 @@
+"""The dump reader on export files of all three formats, written the way BigQuery writes them."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.accounting import stage_counts
+from beam_jobs.sources.dump.files import (ReadDump, dump_inputs_problem, file_format, parse_json_line,
+                                   plan_reads)
+from schemas.candidate import CandidateError, candidate_from_row
+from tests.fixtures.dump.make_dump_fixtures import (json_line, sample_row, write_avro, write_json_lines,
+                                                    write_parquet)
+from tests.pipeline_helpers import BEAM_ARGS, assert_balanced
+
+
+def _dump_json(value: Any) -> str:
+    return json.dumps(dataclasses.asdict(value), sort_keys=True)
+
+
+def run_read(patterns: list[str], out: Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]:
+    """Run ReadDump on the FnApiRunner; (candidates, rejects, stage counts), sorted."""
+    with beam.Pipeline(options=PipelineOptions(BEAM_ARGS)) as p:
+        read = p | ReadDump(patterns)
+        read["candidates"] | "C" >> beam.Map(_dump_json) | "WC" >> beam.io.WriteToText(str(out / "cand"))
+        read["rejects"] | "AllRejects" >> beam.Flatten() | "R" >> beam.Map(_dump_json) | "WR" >> beam.io.WriteToText(str(out / "rej"))
+    counts = stage_counts(p.result.metrics())
+
+    def load(prefix: str) -> list[dict]:
+        rows = [json.loads(line) for f in sorted(out.glob(f"{prefix}-*")) for line in f.read_text().splitlines()]
+        return sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
+
+    return load("cand"), load("rej"), counts
+
+
+def expected(row: dict[str, Any]) -> dict[str, Any]:
+    return dataclasses.asdict(candidate_from_row(row))
+
+
+# ------------------------------------------------------------------------------------ pure functions
+
+@pytest.mark.parametrize("path, fmt", [
+    ("a/b.parquet", "parquet"), ("gs://bucket/x/part-000.PARQUET", "parquet"), ("b.avro", "avro"),
+    ("b.json", "json"), ("b.jsonl", "json"), ("b.ndjson", "json"), ("b.json.gz", "json"),
+    ("b.ndjson.gz", "json"), ("b.jsonl.gz", "json"), ("export/*", None), ("b.csv", None), ("b.gz", None),
+    ("b.parquet.gz", None),
+])
+def test_file_format(path: str, fmt: str | None) -> None:
+    assert file_format(path) == fmt
+
+
+def test_plan_keeps_patterns_with_an_extension_and_splits_the_others(tmp_path: Path) -> None:
+    (tmp_path / "export").mkdir()
+    for name in ("b.parquet", "a.parquet", "c.avro", "d.json.gz"):
+        (tmp_path / "export" / name).write_bytes(b"x")
+    plan = plan_reads([str(tmp_path / "export" / "*"), "gs://bucket/more/*.parquet"])
+    export = tmp_path / "export"
+    assert plan == {
+        "avro": [str(export / "c.avro")],
+        "json": [str(export / "d.json.gz")],
+        "parquet": sorted(["gs://bucket/more/*.parquet", str(export / "a.parquet"), str(export / "b.parquet")]),
+    }
+    # A folder stands for the files in it.
+    assert plan_reads([str(export)]) == plan_reads([str(export / "*")])
+
+
+def test_plan_refuses_unknown_files_and_empty_matches(tmp_path: Path) -> None:
+    (tmp_path / "a.parquet").write_bytes(b"x")
+    (tmp_path / "notes.csv").write_bytes(b"x")
+    with pytest.raises(ValueError) as err:
+        plan_reads([str(tmp_path / "*")])
+    assert str(err.value) == (f"the dump file '{tmp_path / 'notes.csv'}' is not Parquet, Avro or JSON lines by its "
+                              "name (expected one of .json.gz, .jsonl.gz, .ndjson.gz, .parquet, .avro, .json, "
+                              ".jsonl, .ndjson)")
+    with pytest.raises(ValueError, match="^no file matches the dump pattern '.*nothing-here/\\*'$"):
+        plan_reads([str(tmp_path / "nothing-here" / "*")])
+    with pytest.raises(ValueError, match="^no dump file pattern was given$"):
+        plan_reads([])
+
+
+def test_dump_inputs_problem(tmp_path: Path) -> None:
+    write_parquet(tmp_path / "a.parquet", [sample_row(1)])
+    assert dump_inputs_problem([str(tmp_path / "*.parquet")]) is None
+    assert dump_inputs_problem([str(tmp_path / "a.parquet")]) is None
+    assert dump_inputs_problem([str(tmp_path)]) is None
+    missing = str(tmp_path / "b.parquet")
+    assert dump_inputs_problem([missing]) == f"no file matches the dump pattern '{missing}'"
+    glob = str(tmp_path / "*.avro")
+    assert dump_inputs_problem([str(tmp_path / "a.parquet"), glob]) == f"no file matches the dump pattern '{glob}'"
+    (tmp_path / "x.txt").write_text("x")
+    assert dump_inputs_problem([str(tmp_path)]).startswith(f"the dump file '{tmp_path / 'x.txt'}' is not Parquet")
+
+
+def test_parse_json_line() -> None:
+    with pytest.raises(CandidateError) as err:
+        parse_json_line('{"commit": ')
+    assert err.value.reason == "bad_json"
+    assert err.value.detail.startswith("not a JSON line: Expecting value")
+    # BigQuery leaves NULL columns out of JSON exports; the nullable ones come back as None.
+    assert parse_json_line('{"commit": "a"}') == {"commit": "a", "subject": None, "message": None}
+    assert parse_json_line("[1, 2]") == [1, 2]
+
+
+# ------------------------------------------------------------------------------------------ the reader
+
+def write_exports(folder: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Good and bad rows in every format; returns (the good rows, the expected rejects)."""
+    folder.mkdir()
+    good_parquet = [sample_row(1), sample_row(2, license=None)]
+    write_parquet(folder / "part-0.parquet", good_parquet + [
+        sample_row(3, old_sha1="abc"),
+        sample_row(4, repos=[]),
+    ])
+    good_wrapped = [sample_row(5)]
+    write_parquet(folder / "part-1.parquet", good_wrapped, wrapped_lists=True)
+    good_avro = [sample_row(6), sample_row(7, repos=["b/x", "a/x", "b/x"], message=None)]
+    write_avro(folder / "part-0.avro", good_avro + [
+        sample_row(8, new_path="other.py"),
+        sample_row(9, author_time_sec=None),
+    ])
+    good_json = [sample_row(10), sample_row(11, subject=None)]
+    missing_commit = sample_row(13)
+    del missing_commit["commit"]
+    write_json_lines(folder / "part-0.json.gz", [
+        json_line(good_json[0]),
+        "",
+        '{"commit": "' + f"{12:040x}" + '", "parent": ',
+        json_line(good_json[1]),
+        json_line(missing_commit),
+        '["not", "a", "record"]',
+        json_line(sample_row(14, repos=["no-slash"])),
+    ])
+    good = good_parquet + good_wrapped + good_avro + good_json
+    part = {name: str(folder / name) for name in ("part-0.parquet", "part-0.avro", "part-0.json.gz")}
+
+    def reject(reason: str, key: str, repo: str, detail: str, file: str) -> dict[str, Any]:
+        return {"stage": "bigquery.read", "reason": reason, "source": "bigquery", "key": key, "repo": repo,
+                "detail": f"{detail} (in {part[file]})"}
+
+    rejects = [
+        reject("bad_sha", f"{3:040x}", "fork3/proj,owner3/proj",
+               "column 'old_sha1' is 'abc', not a 40-digit hex sha", "part-0.parquet"),
+        reject("no_repository", f"{4:040x}", "", "column 'repos' is empty", "part-0.parquet"),
+        reject("bad_path", f"{8:040x}", "fork8/proj,owner8/proj",
+               "old_path 'pkg/mod8.py' and new_path 'other.py' must be one non-empty path", "part-0.avro"),
+        reject("bad_row", f"{9:040x}", "fork9/proj,owner9/proj",
+               "column 'author_time_sec' is None, not a number of seconds", "part-0.avro"),
+        reject("bad_json", part["part-0.json.gz"], "",
+               "not a JSON line: Expecting value: line 1 column 66 (char 65)", "part-0.json.gz"),
+        reject("missing_column", part["part-0.json.gz"], "fork13/proj,owner13/proj",
+               "row lacks column(s) commit", "part-0.json.gz"),
+        reject("bad_row", part["part-0.json.gz"], "",
+               "a row must be a record of columns, not list", "part-0.json.gz"),
+        reject("bad_repository", f"{14:040x}", "no-slash",
+               "repository name 'no-slash' is not owner/name", "part-0.json.gz"),
+    ]
+    return good, sorted(rejects, key=lambda r: json.dumps(r, sort_keys=True))
+
+
+def test_read_dump_all_formats(tmp_path: Path) -> None:
+    good, want_rejects = write_exports(tmp_path / "export")
+    export = tmp_path / "export"
+    out = tmp_path / "out"
+    out.mkdir()
+    candidates, rejects, counts = run_read(
+        [str(export / "*.parquet"), str(export / "part-0.avro"), str(export / "*.json.gz")], out)
+
+    assert candidates == sorted((expected(r) for r in good), key=lambda r: json.dumps(r, sort_keys=True))
+    # Spot-check what the formats had to get right, beyond agreeing with candidate_from_row:
+    by_commit = {c["commit"]: c for c in candidates}
+    assert by_commit[f"{5:040x}"]["repos"] == ["fork5/proj", "owner5/proj"]  # Parquet items wrapped in records
+    assert by_commit[f"{7:040x}"]["repos"] == ["a/x", "b/x"]  # Avro arrays: sorted, distinct
+    assert by_commit[f"{7:040x}"]["message"] == ""  # Avro null
+    assert by_commit[f"{10:040x}"]["author_time_sec"] == 1_600_000_010  # JSON INT64 as a string
+    assert by_commit[f"{11:040x}"]["subject"] == ""  # JSON with the NULL column left out
+    assert by_commit[f"{2:040x}"]["license"] == "none"  # Parquet null
+    assert rejects == want_rejects
+    assert counts == {"bigquery.read": {"in": 15, "kept": 7, "bad_json": 1, "bad_path": 1, "bad_repository": 1,
+                                        "bad_row": 2, "bad_sha": 1, "missing_column": 1, "no_repository": 1}}
+    assert_balanced(counts)
+
+
+def test_read_dump_pattern_without_extension(tmp_path: Path) -> None:
+    """`export/*` is matched in the driver and read the same as the per-format patterns."""
+    good, want_rejects = write_exports(tmp_path / "export")
+    out = tmp_path / "out"
+    out.mkdir()
+    candidates, rejects, counts = run_read([str(tmp_path / "export" / "*")], out)
+    assert [c["commit"] for c in candidates] == sorted(r["commit"] for r in good)
+    assert rejects == want_rejects
+    assert counts["bigquery.read"]["in"] == 15
+
+
+def test_read_dump_refuses_unknown_file_while_building(tmp_path: Path) -> None:
+    (tmp_path / "rows.csv").write_text("commit\n")
+    with pytest.raises(ValueError, match="is not Parquet, Avro or JSON lines by its name"):
+        ReadDump([str(tmp_path / "*")])
+
+
+
+def test_hostile_rows_are_rejects_not_crashes(tmp_path: Path) -> None:
+    """Types the exports never hold, times no datetime holds, bytes that are not UTF-8."""
+    export = tmp_path / "export"
+    export.mkdir()
+    path = export / "odd.jsonl"
+    lines = [json.dumps(sample_row(1, repos=5)), json.dumps(sample_row(2, repos={"a/b": 1})),
+             json.dumps(sample_row(3)).replace('"author_time_sec": 1600000003', '"author_time_sec": 1e400'),
+             json.dumps(sample_row(4, committer_time_sec=10 ** 15)), json.dumps(sample_row(5))]
+    data = "".join(line + "\n" for line in lines).encode("utf-8") + b'{"commit": "\xff\xfe"}\n'
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    out.mkdir()
+    # The same file named twice, by two overlapping patterns: read once.
+    candidates, rejects, counts = run_read([str(export / "*.jsonl"), str(path)], out)
+    assert [c["commit"] for c in candidates] == [f"{5:040x}"]
+    got = sorted((r["key"][-2:], r["reason"], r["detail"].split(" (in ")[0]) for r in rejects)
+    assert got == sorted([
+        ("01", "bad_row", "column 'repos' must be a list of owner/name, not 5"),
+        ("02", "bad_row", "column 'repos' must be a list of owner/name, not {'a/b': 1}"),
+        ("03", "bad_row", "column 'author_time_sec' is inf, not a number of seconds"),
+        ("04", "bad_row", "column 'committer_time_sec' is 1000000000000000, outside the years 1 to 9999"),
+        ("nl", "bad_json", "not a JSON line: 'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"),
+    ])
+    assert counts == {"bigquery.read": {"in": 6, "kept": 1, "bad_row": 4, "bad_json": 1}}
