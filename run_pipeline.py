@@ -195,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Without a ceiling nothing may be billed: the dry run is all this run does.
             _bigquery(config, beam_args, estimate_only=True)
             return 0
-        from beam_jobs.sources.git import history as git_history
+        from beam_jobs.sources.repositories import check_local_repository
         from beam_jobs.sources.judge.source import JudgeInputs, judge_inputs_problem
         from beam_jobs.pipeline import Inputs, prepare_output, run
 
@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # The sample run may replace its own earlier output, and nothing else.
                 overwrite = overwrite or os.path.isfile(os.path.join(output, "manifest.json"))
         for spec in git:
-            problem = git_history.check_local_repository(spec)
+            problem = check_local_repository(spec)
             if problem:
                 raise UsageError(problem)
         problem = judge_inputs_problem(judge)

@@ -6,7 +6,7 @@ Counters live in the Beam metrics namespace `repairpack` and are named `<stage>/
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -21,15 +21,54 @@ IN = "in"
 KEPT = "kept"
 
 
+class _Counter(Protocol):
+    def inc(self, n: int = 1) -> None: ...
+
+
+CounterFactory = Callable[[str], _Counter]
+
+
+def beam_counter(name: str) -> _Counter:
+    """A Beam metrics counter `repairpack:<name>`: what every stage counts with inside a pipeline."""
+    return Metrics.counter(NAMESPACE, name)
+
+
+class _MemoryCounter:
+    def __init__(self, counts: dict[str, int], name: str) -> None:
+        self._counts = counts
+        self._name = name
+
+    def inc(self, n: int = 1) -> None:
+        self._counts[self._name] += n
+
+
+class MemoryCounters:
+    """Counters kept in a dict, for running a stage's pure function without Beam (tests, benchmarks):
+    pass it as a Stage's `counter`, then read `counts` ({"<stage>/<reason>": n})."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, name: str) -> _Counter:
+        self.counts.setdefault(name, 0)
+        return _MemoryCounter(self.counts, name)
+
+    def stage(self, stage: str) -> dict[str, int]:
+        """{"in": n, "kept": n, reason: n} of one stage, the shape `stage_counts` gives per stage."""
+        prefix = f"{stage}/"
+        return {k[len(prefix):]: v for k, v in sorted(self.counts.items()) if k.startswith(prefix) and v}
+
+
 class Stage:
     """Counters of one stage. Create it in a DoFn's setup (or lazily); Beam metrics cannot be pickled
     into a closure reliably on every runner."""
 
-    def __init__(self, stage: str, source: str) -> None:
+    def __init__(self, stage: str, source: str, counter: CounterFactory | None = None) -> None:
         self.stage = stage
         self.source = source
-        self._in = Metrics.counter(NAMESPACE, f"{stage}/{IN}")
-        self._kept = Metrics.counter(NAMESPACE, f"{stage}/{KEPT}")
+        self._counter = counter or beam_counter
+        self._in = self._counter(f"{stage}/{IN}")
+        self._kept = self._counter(f"{stage}/{KEPT}")
         self._reasons: dict[str, Any] = {}
 
     def incoming(self, n: int = 1) -> None:
@@ -51,21 +90,33 @@ class Stage:
     def reject(self, reason: str, *, key: str, repo: str = "", detail: str = "") -> beam.pvalue.TaggedOutput:
         counter = self._reasons.get(reason)
         if counter is None:
-            counter = self._reasons[reason] = Metrics.counter(NAMESPACE, f"{self.stage}/{reason}")
+            counter = self._reasons[reason] = self._counter(f"{self.stage}/{reason}")
         counter.inc()
         return beam.pvalue.TaggedOutput(
             REJECTS, make_reject(self.stage, reason, source=self.source, key=key, repo=repo, detail=detail))
 
 
 class StageDoFn(beam.DoFn):
-    """A DoFn that counts one stage: it pickles the stage's name, and makes its counters on the worker."""
+    """The one counting base of the project's DoFns. It pickles only the names of its stage and
+    source, and makes the counters on the worker (Beam metrics do not pickle reliably on every
+    runner). `self._stage` counts the DoFn's own stage for its own source; `self.stage(source=...,
+    name=...)` gives the counters of another source (assembly stages count each sample under the
+    source it came from) or of another stage (a DoFn that decides several stages in one pass)."""
 
-    def __init__(self, stage: str, source: str) -> None:
+    def __init__(self, stage: str, source: str = "") -> None:
         self._stage_name = stage
         self._source = source
 
     def setup(self) -> None:
-        self._stage = Stage(self._stage_name, self._source)
+        self._stages: dict[tuple[str, str], Stage] = {}
+        self._stage = self.stage()
+
+    def stage(self, source: str | None = None, name: str | None = None) -> Stage:
+        key = (name or self._stage_name, self._source if source is None else source)
+        found = self._stages.get(key)
+        if found is None:
+            found = self._stages[key] = Stage(key[0], key[1])
+        return found
 
 
 class _FilterFn(StageDoFn):

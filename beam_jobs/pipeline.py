@@ -27,7 +27,7 @@ from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_fil
 from beam_jobs.output.card import render_card, render_sources_card
 from beam_jobs.assembly.decontaminate import NeedleSet
 from beam_jobs.sources.dump.files import match_files
-from beam_jobs.sources.git import history as gh
+from beam_jobs.sources.repositories import is_bundle, is_clone_url
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.assembly.secrets import finding_counts
 from beam_jobs.sorted_runs import RunFiles, delete_runs
@@ -269,9 +269,9 @@ def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
             matched = sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path)
             out["dump"][pattern] = {m.path: {"bytes": m.size_in_bytes} for m in matched}
     for spec in inputs.git:
-        if gh.is_clone_url(spec):
+        if is_clone_url(spec):
             out["git"][spec] = {"url": spec}
-        elif gh.is_bundle(spec):
+        elif is_bundle(spec):
             out["git"][spec] = {"sha256": _file_digest(spec)}
         else:
             try:

@@ -19,7 +19,7 @@ import json
 import os
 from typing import Any, Iterable, Mapping
 
-from beam_jobs.sources.git.history import repo_name
+from schemas.commit import repo_name
 from licenses.keys import OTHER, VOCABULARY, github_key_from_spdx
 from config.model import ConfigError
 

@@ -7,6 +7,7 @@ trace a sample back (parent, times, source) and to join on it (id).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +17,8 @@ from schemas.arrow import arrow_field, schema_of
 
 # Microseconds: Parquet has no seconds unit, and a schema must read back exactly as written.
 UTC_TIME = pa.timestamp("us", tz="UTC")
+# The `lang` of every commit record (CommitPack's spelling).
+LANG_PYTHON = "Python"
 
 
 @dataclass
@@ -53,3 +56,14 @@ def commit_record_id(source: str, commit: str, path: str) -> str:
     """Content-derived, so reruns and other runners give every record the same id."""
     digest = hashlib.sha256(f"{source}\0{commit}\0{path}".encode("utf-8")).hexdigest()
     return digest[:24]
+
+
+def repo_name(spec: str) -> str:
+    """`owner/name` from the last two path parts, as GitHub names repositories."""
+    path = re.sub(r"^[\w.-]+@[\w.-]+:", "", spec)
+    path = re.sub(r"^[a-z]+://[^/]*", "", path)
+    parts = [p for p in path.replace("\\", "/").rstrip("/").split("/") if p]
+    parts = [re.sub(r"(\.git|\.bundle)$", "", p) for p in parts[-2:]]
+    if parts and parts[-1] == "":
+        parts = parts[:-1]
+    return "/".join(parts) or spec

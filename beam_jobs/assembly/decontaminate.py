@@ -30,8 +30,8 @@ from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS
-from beam_jobs.assembly.dedup import SourceStageFn, code_tokens, ngram_hashes
+from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.assembly.dedup import code_tokens, ngram_hashes
 from config.assembly import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"
@@ -233,7 +233,7 @@ def reason_for(benchmark: str) -> str:
     return f"benchmark_{benchmark}"
 
 
-class _DecontaminateFn(SourceStageFn):
+class _DecontaminateFn(StageDoFn):
     def __init__(self, needles: list[Needle], ngram: int, min_share: float) -> None:
         super().__init__(STAGE)
         self._needles = needles
@@ -241,6 +241,7 @@ class _DecontaminateFn(SourceStageFn):
         self._min_share = min_share
 
     def setup(self) -> None:
+        super().setup()
         self._matcher = Matcher(self._needles, self._ngram, self._min_share)
 
     def process(self, sample: Any) -> Iterator[Any]:

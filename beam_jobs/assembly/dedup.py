@@ -31,7 +31,7 @@ import apache_beam as beam
 import numpy as np
 from apache_beam.metrics import Metrics
 
-from beam_jobs.accounting import NAMESPACE, REJECTS, Stage
+from beam_jobs.accounting import NAMESPACE, REJECTS, StageDoFn
 from beam_jobs.assembly.diff import changed_lines
 from beam_jobs.sorted_runs import RunFiles
 from licenses.keys import PERMISSIVE
@@ -323,22 +323,7 @@ def components_in_memory(edges: Iterable[tuple[str, str]], rounds: int) -> dict[
 
 # -------------------------------------------------------------------------------------- Beam: exact
 
-class SourceStageFn(beam.DoFn):
-    """A DoFn that counts on one stage, with a Stage per source so each reject names its source.
-    Shared by the assembly stages (decontaminate and secrets subclass it too)."""
-
-    def __init__(self, stage: str) -> None:
-        self._stage_name = stage
-        self._stages: dict[str, Stage] = {}
-
-    def stage(self, source: str) -> Stage:
-        st = self._stages.get(source)
-        if st is None:
-            st = self._stages[source] = Stage(self._stage_name, source)
-        return st
-
-
-class _KeepFirst(SourceStageFn):
+class _KeepFirst(StageDoFn):
     def __init__(self, permissive: frozenset[str]) -> None:
         super().__init__(STAGE_EXACT)
         self._permissive = permissive
@@ -559,7 +544,7 @@ def _count_unconverged(element: tuple[str, dict[str, list[Any]]], namespace: str
     return []
 
 
-class _ApplyClusters(SourceStageFn):
+class _ApplyClusters(StageDoFn):
     def __init__(self) -> None:
         super().__init__(STAGE_NEAR)
 

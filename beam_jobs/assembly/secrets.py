@@ -38,8 +38,7 @@ from typing import Any, Iterable, Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from beam_jobs.accounting import REJECTS
-from beam_jobs.assembly.dedup import SourceStageFn
+from beam_jobs.accounting import REJECTS, StageDoFn
 from config.assembly import SecretsConfig
 from schemas.sample import with_diff
 
@@ -337,12 +336,13 @@ def count_kinds(findings: Iterable[Finding]) -> dict[str, int]:
 
 # -------------------------------------------------------------------------------------------- Beam
 
-class _ScrubFn(SourceStageFn):
+class _ScrubFn(StageDoFn):
     def __init__(self, cfg: SecretsConfig) -> None:
         super().__init__(STAGE)
         self._cfg = cfg
 
     def setup(self) -> None:
+        super().setup()
         self._scrubber = Scrubber(self._cfg)
         self._findings = {kind: Metrics.counter(FINDINGS_NAMESPACE, f"{STAGE}/{kind}") for kind in KINDS}
         self._redacted = Metrics.counter(FINDINGS_NAMESPACE, f"{STAGE}/samples_redacted")

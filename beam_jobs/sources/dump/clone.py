@@ -16,20 +16,18 @@ import apache_beam as beam
 import pygit2
 from apache_beam.metrics import Metrics
 
-from beam_jobs.sources.git import history as gh
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.sources.commits import FetchError, to_commit_record
-from schemas.candidate import CandidateCommit
+from beam_jobs.sources.commits import ContentError, FetchError, decode_source, to_commit_record
+from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
+from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, loose_object_problem
 from config.dump import FetchConfig, redact_credentials
+from schemas.candidate import CandidateCommit
 
-SOURCE = "bigquery"
-STAGE_FETCH = "bigquery.fetch"
 # Not in the stage namespace: a clone is not a record, and stage counters must balance.
 CLONE_NAMESPACE = "repairpack.clone"
 CLONES = "clones"
 CLONE_FAILURES = "clone_failures"
 
-_OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
 def clone_url(template: str, repo: str) -> str:
     return template.format(repo=repo)
 
@@ -40,7 +38,7 @@ def read_blob(repo: pygit2.Repository, sha: str, which: str, max_file_bytes: int
         oid = pygit2.Oid(hex=sha)
     except (ValueError, TypeError):
         raise FetchError("missing_blob", f"{which} blob sha {sha!r} is not a sha") from None
-    problem = gh.loose_object_problem(repo, sha)
+    problem = loose_object_problem(repo, sha)
     if problem:
         raise FetchError("corrupt_object", f"{which} blob: {problem}")
     try:
@@ -54,11 +52,11 @@ def read_blob(repo: pygit2.Repository, sha: str, which: str, max_file_bytes: int
         if size > max_file_bytes:
             raise FetchError("too_large", f"{which} blob {sha} is {size} bytes, over the limit of {max_file_bytes}")
         _, data = repo.odb.read(oid)
-    except _OBJECT_ERRORS as exc:
+    except OBJECT_ERRORS as exc:
         raise FetchError("corrupt_object", f"{which} blob {sha}: {exc}") from None
     try:
-        return gh.decode_source(data, which)
-    except gh.ContentError as exc:
+        return decode_source(data, which)
+    except ContentError as exc:
         raise FetchError(exc.reason, exc.detail) from None
 
 
@@ -86,8 +84,8 @@ class _FetchRepository(StageDoFn):
         url = clone_url(self._config.clone_url, repo_name)
         self._clones.inc()
         try:
-            handle = gh.RepoHandle(url)
-        except gh.RepositoryError as exc:
+            handle = RepoHandle(url)
+        except RepositoryError as exc:
             self._clone_failures.inc()
             why = exc.detail if exc.reason == "clone_failed" else f"{exc.reason}: {exc.detail}"
             detail = f"cloning {url}: {why}"

@@ -21,10 +21,9 @@ from apache_beam.io.parquetio import ReadAllFromParquet
 from apache_beam.io.textio import ReadAllFromText
 
 from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.sources.dump.stages import SOURCE, STAGE_READ
 from schemas.candidate import CANDIDATE_COLUMNS, CandidateError, candidate_from_row
 
-SOURCE = "bigquery"
-STAGE_READ = "bigquery.read"
 
 PARQUET, AVRO, JSON = "parquet", "avro", "json"
 # Longest suffix first, so that ".json.gz" is not taken for an unknown ".gz".

@@ -41,15 +41,13 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, MaxRetryError, N
 from urllib3.util.retry import Retry
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.sources.commits import FetchError, to_commit_record
-from beam_jobs.sources.git.history import decode_source
+from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
+from beam_jobs.sources.commits import FetchError, decode_source, to_commit_record
 from schemas.candidate import CandidateCommit
 from schemas.commit import CommitRecord
 from config.dump import FetchConfig
 from schemas.reject import RejectError
 
-SOURCE = "bigquery"
-STAGE_FETCH = "bigquery.fetch"
 
 # Reasons of the fetch stage.
 MISSING_FILE = "missing_file"

@@ -11,14 +11,11 @@ from typing import Any, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, ApplyFilters
-from beam_jobs.sources.dump.files import SOURCE, STAGE_READ, ReadDump, RowToCandidate
-from beam_jobs.sources.git.source import commit_filters
-from filters.chain import annotate, compiled_rules
+from beam_jobs.accounting import REJECTS
+from beam_jobs.sources.commits import FilterAndAnnotate
+from beam_jobs.sources.dump.files import ReadDump, RowToCandidate
+from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH, STAGE_FILTERS, STAGE_READ
 from config.model import Config
-
-STAGE_FETCH = f"{SOURCE}.fetch"
-STAGE_FILTERS = f"{SOURCE}.filters"
 BIGQUERY_ROWS_LABEL = "bigquery"
 
 
@@ -67,7 +64,5 @@ class GithubDumpSource(beam.PTransform):
             reject_sets.append(checked[REJECTS])
         candidates = tuple(candidate_sets) | "AllCandidates" >> beam.Flatten()
         fetched = candidates | "Fetch" >> fetcher(self._config)
-        filtered = fetched["records"] | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
-                                                     key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
-        records = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
-        return {"records": records, "rejects": (*reject_sets, fetched["rejects"], filtered[REJECTS])}
+        filtered = fetched["records"] | FilterAndAnnotate(STAGE_FILTERS, SOURCE, self._config)
+        return {"records": filtered["records"], "rejects": (*reject_sets, fetched["rejects"], filtered[REJECTS])}

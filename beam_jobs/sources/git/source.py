@@ -12,28 +12,25 @@ repositories in `setup()` or lazily on the worker.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Callable, Iterator
+from typing import Iterator
 
 import apache_beam as beam
 import pygit2
 
-from beam_jobs.sources.git import history as gh
-from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
+from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.sorted_runs import RunFiles
-from filters.chain import annotate, build_commit_filters, compiled_rules
-from licenses.allow import LicensePolicy
-from licenses.detect import get_detector, license_ref, repository_license
-from schemas.commit import CommitRecord, commit_record_id
-from config.model import Config, GitConfig
+from beam_jobs.sources.commits import FilterAndAnnotate
+from beam_jobs.sources.git import history as gh
+from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REPOSITORY
+from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, tune_for_mining
+from beam_jobs.sources.commits import commit_filters  # noqa: F401  TEMPORARY: bench/git_mining.py imports it from here
 from config.licenses import LicenseConfig
+from config.model import Config, GitConfig
+from licenses.detect import get_detector, license_ref, repository_license
+from schemas.commit import repo_name
+from schemas.reject import Reject
 
-SOURCE = "git"
-STAGE_REPOSITORY = "git.repository"
-STAGE_COMMIT = "git.commit"
-STAGE_CONTENTS = "git.contents"
-STAGE_FILTERS = "git.filters"
-LANG_PYTHON = "Python"
-_OBJECT_ERRORS = (pygit2.GitError, KeyError, ValueError, OSError)
+STAGE_FILTERS = f"{SOURCE}.filters"
 
 
 # Consecutive commits of one repository mined together, in walk order: large enough for the pack's
@@ -45,7 +42,7 @@ WALK_CHUNK = 4096
 WALK_SLICE_BYTES = 512 << 10
 
 
-class _ListCommits(beam.DoFn):
+class _ListCommits(StageDoFn):
     """(spec) -> (sha, (repo name, spec, license, position in the walk)) for every reachable commit.
 
     The license is detected here because this is the one place that sees each repository once.
@@ -53,18 +50,19 @@ class _ListCommits(beam.DoFn):
     """
 
     def __init__(self, config: GitConfig, licenses: LicenseConfig, license_map: dict[str, str]) -> None:
+        super().__init__(STAGE_REPOSITORY, SOURCE)
         self._config = config
         self._licenses = licenses
         self._license_map = license_map
 
     def setup(self) -> None:
-        gh.tune_for_mining()
-        self._stage = Stage(STAGE_REPOSITORY, SOURCE)
+        super().setup()
+        tune_for_mining()
         # Created once per worker; the scancode index itself loads on the first repository that the
         # user's map does not cover.
         self._detector = get_detector(self._licenses.detector)
 
-    def _license(self, handle: gh.RepoHandle, refs: list[str]) -> str:
+    def _license(self, handle: RepoHandle, refs: list[str]) -> str:
         try:
             return repository_license(handle.repo, [handle.spec, handle.name], license_ref(handle.repo, refs),
                                       self._detector, self._license_map)
@@ -73,10 +71,10 @@ class _ListCommits(beam.DoFn):
 
     def process(self, spec: str) -> Iterator[object]:
         self._stage.incoming()
-        name = gh.repo_name(spec)
+        name = repo_name(spec)
         try:
-            handle = gh.RepoHandle(spec)
-        except gh.RepositoryError as exc:
+            handle = RepoHandle(spec)
+        except RepositoryError as exc:
             yield self._stage.reject(exc.reason, key=spec, repo=name, detail=exc.detail)
             return
         with handle:
@@ -87,7 +85,7 @@ class _ListCommits(beam.DoFn):
                 for sha in gh.iter_commit_shas(handle.repo, refs):
                     yield sha, (name, spec, license_key, listed)
                     listed += 1
-            except _OBJECT_ERRORS as exc:
+            except OBJECT_ERRORS as exc:
                 # Commits listed before the failure still flow; the repository is counted as failed.
                 yield self._stage.reject("walk_failed", key=spec, repo=name,
                                          detail=f"after {listed} commits: {exc}")
@@ -104,14 +102,14 @@ class _RepoCache:
 
     def __init__(self, size: int = 16) -> None:
         self._size = size
-        self._handles: OrderedDict[str, gh.RepoHandle] = OrderedDict()
+        self._handles: OrderedDict[str, RepoHandle] = OrderedDict()
 
-    def get(self, spec: str) -> gh.RepoHandle:
+    def get(self, spec: str) -> RepoHandle:
         handle = self._handles.get(spec)
         if handle is not None:
             self._handles.move_to_end(spec)
             return handle
-        handle = gh.RepoHandle(spec)
+        handle = RepoHandle(spec)
         self._handles[spec] = handle
         while len(self._handles) > self._size:
             _, old = self._handles.popitem(last=False)
@@ -141,19 +139,20 @@ def in_walk_chunk(element: tuple[str, list[Sighting]]) -> tuple[str, Listed]:
     return f"{spec}\0{position // WALK_CHUNK:012d}", (position, sha, repos, license_key)
 
 
-class _MineCommit(beam.DoFn):
+class _MineCommit(StageDoFn):
     """(chunk key, [listed commit, ...]) -> CommitRecord per commit, or a reject at the commit or
-    contents stage, mined in walk order."""
+    contents stage, mined in walk order (`history.mine_commit` decides; this counts)."""
 
     def __init__(self, config: GitConfig) -> None:
+        super().__init__(STAGE_COMMIT, SOURCE)
         self._config = config
 
     def setup(self) -> None:
-        gh.tune_for_mining()
+        super().setup()
+        tune_for_mining()
         self._extensions = tuple(self._config.extensions)
         self._cache = _RepoCache()
-        self._commit_stage = Stage(STAGE_COMMIT, SOURCE)
-        self._contents_stage = Stage(STAGE_CONTENTS, SOURCE)
+        self._contents_stage = self.stage(name=STAGE_CONTENTS)
 
     def teardown(self) -> None:
         self._cache.close()
@@ -163,67 +162,26 @@ class _MineCommit(beam.DoFn):
         spec = key.split("\0", 1)[0]
         try:
             repo = self._cache.get(spec).repo
-        except gh.RepositoryError as exc:
+        except RepositoryError as exc:
             # Opened once per chunk: a clone that fails now fails for all of the chunk's commits.
             for _, sha, repos, _ in sorted(listed):
-                self._commit_stage.incoming()
-                yield self._commit_stage.reject("repository_unavailable", key=sha, repo=",".join(repos),
-                                                detail=exc.detail)
+                self._stage.incoming()
+                yield self._stage.reject("repository_unavailable", key=sha, repo=",".join(repos), detail=exc.detail)
             return
         for _, sha, repos, license_key in sorted(listed):
-            yield from self._mine(repo, sha, list(repos), license_key)
+            yield self._count(gh.mine_commit(repo, sha, list(repos), license_key, self._extensions))
 
-    def _mine(self, repo: pygit2.Repository, sha: str, repos: list[str], license_key: str) -> Iterator[object]:
-        repo_label = ",".join(repos)
-        self._commit_stage.incoming()
-        try:
-            commit = repo[sha]
-            result = gh.classify(repo, commit, self._extensions)
-        except _OBJECT_ERRORS as exc:
-            yield self._commit_stage.reject("corrupt_object", key=sha, repo=repo_label, detail=str(exc))
-            return
-        if isinstance(result, str):
-            yield self._commit_stage.reject(result, key=sha, repo=repo_label)
-            return
-        self._commit_stage.kept()
-
+    def _count(self, mined: object) -> object:
+        """A record passed both stages; a reject of the contents stage passed the commit stage first."""
+        self._stage.incoming()
+        if isinstance(mined, Reject) and mined.stage == STAGE_COMMIT:
+            return self._stage.reject(mined.reason, key=mined.key, repo=mined.repo, detail=mined.detail)
+        self._stage.kept()
         self._contents_stage.incoming()
-        try:
-            old = gh.read_blob_text(repo, result.old_blob, "old")
-            new = gh.read_blob_text(repo, result.new_blob, "new")
-            message = gh.decode_message(commit)
-            author, committer = commit.author, commit.committer
-        except gh.ContentError as exc:
-            yield self._contents_stage.reject(exc.reason, key=sha, repo=repo_label, detail=exc.detail)
-            return
-        except _OBJECT_ERRORS as exc:
-            yield self._contents_stage.reject("corrupt_object", key=sha, repo=repo_label, detail=str(exc))
-            return
+        if isinstance(mined, Reject):
+            return self._contents_stage.reject(mined.reason, key=mined.key, repo=mined.repo, detail=mined.detail)
         self._contents_stage.kept()
-        yield CommitRecord(
-            id=commit_record_id(SOURCE, sha, result.path),
-            source=SOURCE,
-            commit=sha,
-            parent=result.parent,
-            old_file=result.path,
-            new_file=result.path,
-            old_contents=old,
-            new_contents=new,
-            subject=message.split("\n", 1)[0].strip(),
-            message=message,
-            lang=LANG_PYTHON,
-            license=license_key,
-            repos=repos,
-            author_time=gh.utc(author.time),
-            committer_time=gh.utc(committer.time),
-            author_name=author.raw_name.decode("utf-8", errors="replace"),
-        )
-
-
-def commit_filters(config: Config) -> list[Callable[[CommitRecord], str | None]]:
-    """The filter-stage chain: the license check first (a set lookup), then the commit filters."""
-    policy = LicensePolicy.from_config(config.licenses)
-    return [policy.record_reason, *build_commit_filters(config.filters)]
+        return mined
 
 
 class MineGitRepos(beam.PTransform):
@@ -247,7 +205,5 @@ class MineGitRepos(beam.PTransform):
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
                   | "InWalkOrder" >> self._runs.group("chunks", slice_bytes=WALK_SLICE_BYTES))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
-        filtered = mined.records | ApplyFilters(STAGE_FILTERS, SOURCE, commit_filters(self._config),
-                                                key_of=lambda r: r.commit, repo_of=lambda r: ",".join(r.repos))
-        records = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
-        return {"records": records, "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}
+        filtered = mined.records | FilterAndAnnotate(STAGE_FILTERS, SOURCE, self._config)
+        return {"records": filtered["records"], "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}

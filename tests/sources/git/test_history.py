@@ -5,6 +5,8 @@ import pygit2
 import pytest
 
 from beam_jobs.sources.git import history as gh
+from beam_jobs.sources.repositories import read_blob_text
+from schemas.reject import Reject
 from tests.gitbuild import RepoBuilder
 
 BASE = {"pkg/util.py": "def add(a, b):\n    return a - b\n", "README.md": "# proj\n"}
@@ -22,8 +24,8 @@ def test_single_file_fix_is_a_candidate(builder):
     old_blob = str(builder.repo[root].tree["pkg/util.py"].id)
     new_blob = str(builder.repo[fix].tree["pkg/util.py"].id)
     assert result == gh.Candidate(commit=fix, parent=root, path="pkg/util.py", old_blob=old_blob, new_blob=new_blob)
-    assert gh.read_blob_text(builder.repo, result.old_blob, "old") == BASE["pkg/util.py"]
-    assert gh.read_blob_text(builder.repo, result.new_blob, "new") == FIXED["pkg/util.py"]
+    assert read_blob_text(builder.repo, result.old_blob, "old") == BASE["pkg/util.py"]
+    assert read_blob_text(builder.repo, result.new_blob, "new") == FIXED["pkg/util.py"]
 
 
 @pytest.mark.parametrize("after, reason", [
@@ -103,59 +105,6 @@ def test_empty_repository_lists_nothing(tmp_path):
     assert list(gh.iter_commit_shas(repo, gh.select_refs(repo, "branches"))) == []
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"x = '\xe9t\xe9'\n", "not_utf8"),
-    (b"x = 1\x00\x01\n", "binary_content"),
-])
-def test_undecodable_contents_raise_with_reason(data, reason):
-    with pytest.raises(gh.ContentError) as exc:
-        gh.decode_source(data, "new")
-    assert exc.value.reason == reason
-    assert exc.value.detail.startswith("new contents")
-
-
-def test_decode_source_accepts_utf8():
-    assert gh.decode_source("x = 'é'\n".encode(), "old") == "x = 'é'\n"
-
-
-@pytest.mark.parametrize("spec, name", [
-    ("https://github.com/octo/hello.git", "octo/hello"),
-    ("git@github.com:octo/hello.git", "octo/hello"),
-    ("file:///srv/git/octo/hello.git", "octo/hello"),
-    ("/srv/repos/octo/hello", "octo/hello"),
-    ("samples/git/alice/textstats.bundle", "alice/textstats"),
-    ("hello", "hello"),
-])
-def test_repo_names(spec, name):
-    assert gh.repo_name(spec) == name
-
-
-def test_check_local_repository(tmp_path, builder):
-    builder.commit(BASE, "Initial commit")
-    (tmp_path / "plain").mkdir()
-    assert gh.check_local_repository(str(builder.path)) is None
-    assert gh.check_local_repository("https://example.com/a/b.git") is None
-    assert gh.check_local_repository(str(tmp_path / "nope")) == f"the git input '{tmp_path / 'nope'}' does not exist"
-    assert gh.check_local_repository(str(tmp_path / "plain")) == f"the git input '{tmp_path / 'plain'}' is not a git repository"
-
-
-def test_truncated_loose_blob_is_reported_not_read(builder):
-    """libgit2 can spin forever on a truncated loose object; the core checks it first."""
-    sha = builder.commit({"a.py": "x = 1\n" * 200}, "Initial commit")
-    blob = str(builder.repo[sha].tree["a.py"].id)
-    assert gh.loose_object_problem(builder.repo, blob) is None
-    obj = builder.path / ".git" / "objects" / blob[:2] / blob[2:]
-    data = obj.read_bytes()
-    obj.chmod(0o644)
-    obj.write_bytes(data[: len(data) // 2])
-    assert gh.loose_object_problem(builder.repo, blob) == f"loose object {blob} is truncated"
-    with pytest.raises(gh.ContentError) as exc:
-        gh.read_blob_text(builder.repo, blob, "new")
-    assert exc.value.reason == "corrupt_object"
-    obj.write_bytes(b"not zlib at all")
-    assert gh.loose_object_problem(builder.repo, blob).startswith(f"loose object {blob} is not valid zlib data")
-
-
 def test_group_writable_legacy_mode_counts_as_a_regular_file(builder):
     """Old git wrote 100664 for some files; git and libgit2 read it as 644, so it is a candidate.
     libgit2 refuses to build such a tree, so the tree objects are written raw."""
@@ -177,10 +126,27 @@ def test_group_writable_legacy_mode_counts_as_a_regular_file(builder):
     assert isinstance(result, gh.Candidate) and result.path == "pkg/util.py"
 
 
-def test_tune_for_mining_bounds_libgit2_memory() -> None:
-    """The object cache and the mapped pack windows are capped, so a worker's resident memory does not
-    grow with the size of the history or of the pack it reads."""
-    gh.tune_for_mining()
-    assert pygit2.settings.mwindow_size == gh.PACK_WINDOW_BYTES == 8 << 20
-    assert pygit2.settings.mwindow_mapped_limit == gh.PACK_MAPPED_BYTES == 32 << 20
-    assert pygit2.settings.cached_memory[1] == gh.CACHE_BYTES
+def test_mine_commit_gives_the_record_or_the_stage_and_reason(builder):
+    """The one pure function from a listed commit to its record or its reject: what the source's
+    DoFn counts, called here without Beam."""
+    root = builder.commit(BASE, "Initial commit")
+    fix = builder.commit(FIXED, "Fix addition in add()\n\nIt subtracted.")
+    both = builder.commit({**FIXED, "pkg/util.py": "def add(a, b):\n    return b + a\n", "README.md": "# p\n"},
+                          "Touch two files")
+    binary = builder.commit({**FIXED, "pkg/util.py": "x = 1\x00\n", "README.md": "# p\n"}, "Make it binary")
+    binary_only = builder.commit({**FIXED, "pkg/util.py": "x = 2\x00\n", "README.md": "# p\n"}, "Binary again")
+
+    record = gh.mine_commit(builder.repo, fix, ["octo/proj"], "mit")
+    assert (record.commit, record.parent, record.old_file, record.new_file) == (fix, root, "pkg/util.py", "pkg/util.py")
+    assert (record.old_contents, record.new_contents) == (BASE["pkg/util.py"], FIXED["pkg/util.py"])
+    assert (record.subject, record.message) == ("Fix addition in add()", "Fix addition in add()\n\nIt subtracted.")
+    assert (record.source, record.lang, record.license, record.repos) == ("git", "Python", "mit", ["octo/proj"])
+
+    assert gh.mine_commit(builder.repo, root, ["octo/proj"], "mit") == Reject(
+        stage="git.commit", reason="root_commit", source="git", key=root, repo="octo/proj", detail="")
+    assert gh.mine_commit(builder.repo, both, ["a/b", "c/d"], "mit") == Reject(
+        stage="git.commit", reason="multi_file", source="git", key=both, repo="a/b,c/d", detail="")
+    assert binary  # two files changed; the next commit changes only the binary file
+    assert gh.mine_commit(builder.repo, binary_only, ["octo/proj"], "mit") == Reject(
+        stage="git.contents", reason="binary_content", source="git", key=binary_only, repo="octo/proj",
+        detail="old contents hold a NUL byte")
