@@ -14,7 +14,7 @@ bad subjects, bots, reverts, vendored paths, Python 2, broken and whitespace-onl
                     time, on what survives every other check;
   (c') batched      the same chain run as the Beam wrapper runs it (`BatchedChain`): records reaching
                     the language filter wait in batches of --batch-size and their messages are
-                    detected together (`language.detect_many`); the decisions must equal (c)'s, and
+                    detected together (`langdetect_batch.detect_many`); the decisions must equal (c)'s, and
                     the speedup over (c) is printed;
   (d) commitpackft  the commitpackft chain;
   (e) strict+annot. the production path: the strict chain batched as in (c'), then `annotate` on each

@@ -9,10 +9,21 @@ of those records afterwards is cheap. A hook never changes an answer, only how f
 batches; `first_reasons` does the same for a list."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+import dataclasses
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 Check = Callable[[Any], "str | None"]
 Prepare = Callable[[Sequence[Any]], None]
+Rules = TypeVar("Rules")
+
+
+def rules_from(kind: type[Rules], section: Any, **converted: Any) -> Rules:
+    """A filter's frozen rules, read from the config section it is given: every field of `kind` that
+    `converted` does not give is the section's field of the same name. A knob is then declared once,
+    on the rules, instead of copied by hand field by field (a copy left out is a setting silently
+    ignored); `converted` holds only what a check wants in another form (frozensets, patterns)."""
+    names = [f.name for f in dataclasses.fields(kind) if f.name not in converted]  # type: ignore[arg-type]
+    return kind(**{name: getattr(section, name) for name in names}, **converted)
 
 
 def first_reason(checks: Iterable[Check], record: Any) -> str | None:

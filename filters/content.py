@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
+from filters.base import rules_from
+
 
 @dataclass(frozen=True)
 class ContentRules:
@@ -36,17 +38,8 @@ class ContentRules:
 
 
 def compile_content_rules(cfg: FilterConfig) -> ContentRules:
-    return ContentRules(
-        old_max_chars=cfg.old_max_chars,
-        require_new_nonempty=cfg.require_new_nonempty,
-        require_change=cfg.require_change,
-        check_extension=cfg.check_extension,
-        # str.endswith takes a tuple: one C call instead of a split and a set lookup.
-        extensions=tuple(cfg.extensions),
-        pair_min_chars=cfg.pair_min_chars,
-        pair_max_chars=cfg.pair_max_chars,
-        pair_max_lines=cfg.pair_max_lines,
-    )
+    # str.endswith takes a tuple: one C call instead of a split and a set lookup.
+    return rules_from(ContentRules, cfg, extensions=tuple(cfg.extensions))
 
 
 def has_extension(path: str, extensions: tuple[str, ...]) -> bool:

@@ -28,6 +28,8 @@ from typing import NamedTuple
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
+from filters.base import rules_from
+
 VERBS_PATH = Path(__file__).with_name("verbs.txt")
 
 # Trailing pull-request references GitHub and GitLab append: "(#1234)", "(#12, #13)", "(GH-7)", "(!42)".
@@ -130,38 +132,14 @@ def compile_message_rules(cfg: FilterConfig) -> MessageRules:
     if cfg.bot_names:
         names = "|".join(re.escape(n.strip().lower()) for n in cfg.bot_names if n.strip())
         bot_pattern = re.compile(rf"^(?:{names})(?:$|[^a-z0-9])")
-    return MessageRules(
-        published_bugs=cfg.published_bugs,
-        message_min_chars=cfg.message_min_chars,
-        message_max_chars=cfg.message_max_chars,
+    return rules_from(
+        MessageRules, cfg,
         message_denylist=frozenset(m.strip().lower() for m in cfg.message_denylist),
-        message_reject_merge=cfg.message_reject_merge,
-        drop_bots=cfg.drop_bots,
         bot_pattern=bot_pattern,
-        drop_reverts=cfg.drop_reverts,
-        strip_pr_suffix=cfg.strip_pr_suffix,
-        strip_trailers=cfg.strip_trailers,
-        subject_reject_hash=cfg.subject_reject_hash,
-        subject_reject_filename=cfg.subject_reject_filename,
-        subject_min_chars=cfg.subject_min_chars,
-        subject_max_chars=cfg.subject_max_chars,
-        subject_min_words=cfg.subject_min_words,
-        subject_max_words=cfg.subject_max_words,
-        instruction_min_words=cfg.instruction_min_words,
-        subject_require_capital=cfg.subject_require_capital,
-        subject_require_imperative=cfg.subject_require_imperative,
         verbs=frozenset(verbs),
         verb_max_words=max((v.count(" ") + 1 for v in verbs), default=1),
         subject_denylist=frozenset(s.strip().lower() for s in cfg.subject_denylist),
         subject_deny_phrases=tuple(p.lower() for p in cfg.subject_deny_phrases if p),
-        subject_reject_version=cfg.subject_reject_version,
-        subject_reject_sha=cfg.subject_reject_sha,
-        subject_reject_first_person=cfg.subject_reject_first_person,
-        subject_reject_thanks=cfg.subject_reject_thanks,
-        subject_reject_issue_ref=cfg.subject_reject_issue_ref,
-        subject_reject_wip=cfg.subject_reject_wip,
-        subject_reject_url=cfg.subject_reject_url,
-        version_bump_drop_share=cfg.version_bump_drop_share,
     )
 
 

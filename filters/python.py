@@ -34,6 +34,8 @@ from functools import lru_cache
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
+from filters.base import rules_from
+
 PYTHON3 = 3
 PYTHON2 = 2
 # python_major of a new version that parses as neither (only kept when parsing is not required).
@@ -78,18 +80,8 @@ def compile_python_rules(cfg: FilterConfig) -> PythonRules:
     if markers:
         alternatives = "|".join(re.escape(m) for m in markers)
         header = re.compile(rf"^[ \t]*#.*?(?:{alternatives})", re.IGNORECASE | re.MULTILINE)
-    return PythonRules(
-        reject_vendored=cfg.reject_vendored,
-        vendored_dirs=frozenset(d.lower() for d in cfg.vendored_dirs),
-        reject_generated=cfg.reject_generated,
-        generated_header=header,
-        generated_header_chars=cfg.generated_header_chars,
-        minified_max_line_chars=cfg.minified_max_line_chars,
-        max_change_share=cfg.max_change_share,
-        require_new_parses=cfg.require_new_parses,
-        allow_python2=cfg.allow_python2,
-        reject_whitespace_only=cfg.reject_whitespace_only,
-    )
+    return rules_from(PythonRules, cfg, vendored_dirs=frozenset(d.lower() for d in cfg.vendored_dirs),
+                      generated_header=header)
 
 
 # ------------------------------------------------------------------------------------------ parsing

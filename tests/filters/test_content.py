@@ -1,15 +1,12 @@
 """File-pair rules: sizes, emptiness, no-op commits, extensions and the character / line budget."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timezone
-from typing import Any
 
 import pytest
 
 from filters import content
-from schemas.commit import CommitRecord
-from tests.records import commit_record
+from tests.filters.helpers import record_maker, rules_maker
 from config.filters import COMMITPACK_PYTHON_EXTENSIONS, FilterConfig, filter_config_from_preset
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
@@ -17,19 +14,10 @@ OLD = ("import json\n\n\ndef load(path):\n    with open(path) as handle:\n      
        "def save(path, data):\n    with open(path, 'w') as handle:\n        json.dump(data, handle)\n")
 NEW = OLD.replace("json.dump(data, handle)", "json.dump(data, handle, indent=2, sort_keys=True)")
 
-
-def make_record(**overrides: Any) -> CommitRecord:
-    fields: dict[str, Any] = dict(subject='Write sorted and indented JSON files', path="app/storage.py", commit="9" * 40, old_contents=OLD,
-                                  new_contents=NEW, repos=["octo/app"], author_name="Ada")
-    fields.update(overrides)
-    return commit_record(**fields)
-
-
+make_record = record_maker(subject='Write sorted and indented JSON files', path="app/storage.py", commit="9" * 40,
+                           old_contents=OLD, new_contents=NEW, repos=["octo/app"], author_name="Ada")
 STRICT = content.compile_content_rules(FilterConfig())
-
-
-def rules_with(**overrides: Any) -> content.ContentRules:
-    return content.compile_content_rules(dataclasses.replace(FilterConfig(), **overrides))
+rules_with = rules_maker(content.compile_content_rules)
 
 
 def test_typical_small_fix_is_kept() -> None:

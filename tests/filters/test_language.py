@@ -1,7 +1,8 @@
 """The numpy paths of language detection give langdetect's own answer, to the last bit.
 
-`filters.language.detect` runs langdetect's sampling loop on numpy arrays, and `detect_many` runs the
-loops of many messages in lock-step (it is the slowest filter); the filter's decisions must not move.
+`filters.langdetect_loop.detect` runs langdetect's sampling loop on numpy arrays, and
+`filters.langdetect_batch.detect_many` runs the loops of many messages in lock-step (it is the slowest
+filter); the filter's decisions must not move.
 Compared here, exact float equality, with langdetect's own `Detector._detect_block` on every commit
 message of the sample repositories and on a few hundred generated texts in several languages and
 scripts, short and long, clear and mixed (mixed texts run to langdetect's iteration limit, the other
@@ -16,7 +17,9 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from filters import language as lang
+from filters.langdetect_batch import detect_many
+from filters.langdetect_loop import Detection, detect, detect_reference
+from filters.language import text_for_detection
 from tests.paths import ROOT
 
 SAMPLES = ROOT / "samples" / "git"
@@ -53,7 +56,7 @@ def _generated(count: int = 300) -> list[str]:
 
 @pytest.fixture(scope="module")
 def texts(tmp_path_factory) -> list[str]:
-    texts = [lang.text_for_detection(m, 1_000) for m in _sample_messages(tmp_path_factory.mktemp("git"))]
+    texts = [text_for_detection(m, 1_000) for m in _sample_messages(tmp_path_factory.mktemp("git"))]
     texts += _generated()
     texts = [t for t in dict.fromkeys(texts) if t]
     assert len(texts) > 300 + 20
@@ -62,16 +65,16 @@ def texts(tmp_path_factory) -> list[str]:
 
 def test_numpy_detection_equals_langdetect(texts):
     for text in texts:
-        assert lang.detect.__wrapped__(text) == lang.detect_reference(text), text
+        assert detect.__wrapped__(text) == detect_reference(text), text
 
 
 def test_batch_detection_equals_langdetect(texts):
-    lang.detect.cache_clear()
-    assert lang.detect_many(texts) == [lang.detect_reference(text) for text in texts]
+    detect.cache_clear()
+    assert detect_many(texts) == [detect_reference(text) for text in texts]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "12345", "!!!"])
 def test_texts_without_features_are_errors_on_both_paths(text):
-    assert lang.detect.__wrapped__(text) == lang.detect_reference(text) == lang.Detection("und", (), error=True)
-    lang.detect.cache_clear()
-    assert lang.detect_many([text]) == [lang.Detection("und", (), error=True)]
+    assert detect.__wrapped__(text) == detect_reference(text) == Detection("und", (), error=True)
+    detect.cache_clear()
+    assert detect_many([text]) == [Detection("und", (), error=True)]

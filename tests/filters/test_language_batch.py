@@ -1,5 +1,5 @@
-"""Language detection of many messages at once (`filters.language.detect_many`) and the batch hook
-that brings it to the filter chain (`filters.base.BatchedChain`, `ApplyFilters`).
+"""Language detection of many messages at once (`filters.langdetect_batch.detect_many`) and the batch
+hook that brings it to the filter chain (`filters.base.BatchedChain`, `ApplyFilters`).
 
 The batch path must answer exactly as langdetect does (tests/filters/test_language.py compares it on
 the sample repositories), whatever else is in the batch. Checked here: each assumption about Python's
@@ -21,7 +21,9 @@ from apache_beam.transforms import window
 
 from beam_jobs import accounting
 from beam_jobs.accounting import REJECTS, ApplyFilters, _BatchedFilterFn, _FilterFn, _PartsFilterFn, stage_counts
-from filters import language as lang
+from filters import langdetect_batch as lockstep
+from filters import langdetect_loop as loop
+from filters import langdetect_ngrams as ngrams
 from filters.base import BatchedChain, first_reason, first_reasons, has_prepare_hooks
 from filters.chain import build_commit_filters
 from config.filters import FilterConfig
@@ -79,13 +81,13 @@ def texts() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def reference(texts) -> dict[str, lang.Detection]:
-    return {text: lang.detect_reference(text) for text in texts}
+def reference(texts) -> dict[str, loop.Detection]:
+    return {text: loop.detect_reference(text) for text in texts}
 
 
 def longest_trial(text: str) -> int:
     """The most n-gram draws one of langdetect's trials took on `text` (1,001 at the limit)."""
-    detector = lang._detector_factory().create()
+    detector = loop._detector_factory().create()
     detector.append(text)
     counts: list[int] = []
     rng = detector.random
@@ -118,15 +120,15 @@ def test_the_texts_cover_what_they_claim(texts, reference):
 # ------------------------------------------------------------------ the assumptions, against Python
 
 def test_the_word_stream_is_pythons():
-    rng = random.Random(lang.SEED)
-    words = lang._words().upto(70_000)
+    rng = random.Random(loop.SEED)
+    words = lockstep._words().upto(70_000)
     assert words[:70_000].tolist() == [rng.getrandbits(32) for _ in range(70_000)]
 
 
 @pytest.mark.parametrize("k", list(range(1, 33)))
 def test_getrandbits_is_the_word_shifted(k):
-    rng = random.Random(lang.SEED)
-    words = lang._words().upto(500)
+    rng = random.Random(loop.SEED)
+    words = lockstep._words().upto(500)
     assert [rng.getrandbits(k) for _ in range(500)] == [int(w) >> (32 - k) for w in words[:500]]
 
 
@@ -135,13 +137,13 @@ def test_choice_draws_what_the_window_finds():
     32-word window (or beyond it, when fewer than five are accepted there: forced here by bounds
     that accept about one word in 32)."""
     rows = [np.arange(n, dtype=np.int64) for n in (1, 2, 3, 5, 64, 65, 100, 1000, 4095, 4097)]
-    params = lang._Params(np.full(55, 1 / 55), 0.5, 0.05, 10000, 0.99999, 1000, 7)
-    batch = lang._Batch(rows, params, np.zeros((1, 55)), "plain")
+    params = lockstep._Params(np.full(55, 1 / 55), 0.5, 0.05, 10000, 0.99999, 1000, 7)
+    batch = lockstep._Batch(rows, params, np.zeros((1, 55)), "plain")
     rng = random.Random(3)
     batch.q = np.array([rng.randrange(0, 50_000) for _ in rows], dtype=np.int64)
     batch.bound[:3] = np.array([1 << 27, 1 << 27, 1 << 26], dtype=np.uint32)
     offsets, _ = batch._draws()
-    words = lang._words().upto(60_000)
+    words = lockstep._words().upto(60_000)
     for j, q in enumerate(batch.q.tolist()):
         expected, at = [], q
         while len(expected) < 5:
@@ -149,59 +151,59 @@ def test_choice_draws_what_the_window_finds():
                 expected.append(at - q)
             at += 1
         assert offsets[j].tolist() == expected
-    assert offsets[:3, 4].min() >= lang._WINDOW   # the slow way was taken
+    assert offsets[:3, 4].min() >= lockstep._WINDOW   # the slow way was taken
 
 
 def test_choice_is_the_accepted_draw():
     """`Random.choice(seq)`: draws of n.bit_length() bits until one is below len(seq)."""
     for n in (1, 2, 3, 7, 8, 9, 100, 255, 256, 1000, 4097):
-        a = random.Random(lang.SEED)
-        words = lang._words().upto(20_000)
+        a = random.Random(loop.SEED)
+        words = lockstep._words().upto(20_000)
         k = n.bit_length()
         accepted = [int(w) >> (32 - k) for w in words[:20_000] if int(w) >> (32 - k) < n]
         assert [a.choice(range(n)) for _ in range(300)] == accepted[:300]
 
 
 def test_random_and_gauss_are_made_of_the_words():
-    words = lang._words().upto(2_000)
+    words = lockstep._words().upto(2_000)
     for p in (0, 1, 7, 100, 1_001):
-        rng = random.Random(lang.SEED)
+        rng = random.Random(loop.SEED)
         for _ in range(p):
             rng.getrandbits(32)
-        assert rng.random() == lang._random_at(words, p)
-        first, cached = lang._gauss_at(words, p + 2)
+        assert rng.random() == lockstep._random_at(words, p)
+        first, cached = lockstep._gauss_at(words, p + 2)
         assert rng.gauss(0.0, 1.0) == first
         assert rng.gauss_next == cached
         assert rng.gauss(0.0, 1.0) == 0.0 + cached * 1.0     # the cached value, no draw
         assert rng.getrandbits(32) == int(words[p + 6])
-        rng.seed(lang.SEED)
+        rng.seed(loop.SEED)
         assert rng.gauss_next is None                        # seeding forgets it
 
 
 def test_the_runtime_checks_pass_here():
-    assert lang._inline_choice_matches() and lang._stream_matches() and lang._texts_match()
-    assert lang._sum_kind() == ("plain" if sum([1.0, 1e100, 1.0, -1e100]) == 0.0 else "neumaier")
-    assert lang._batch_supported()
+    assert loop._inline_choice_matches() and lockstep._stream_matches() and ngrams._texts_match()
+    assert lockstep._sum_kind() == ("plain" if sum([1.0, 1e100, 1.0, -1e100]) == 0.0 else "neumaier")
+    assert lockstep._batch_supported()
 
 
 @pytest.mark.parametrize("kind", ["plain", "neumaier"])
 def test_row_sums_are_pythons_sum_row_by_row(kind):
-    replica = lang._plain_sum if kind == "plain" else lang._neumaier_sum
+    replica = lockstep._plain_sum if kind == "plain" else lockstep._neumaier_sum
     rng = np.random.default_rng(5)
     prob = rng.random((300, 55)) ** rng.integers(1, 60, size=(300, 55)) * rng.choice([1.0, 1e-300, 1e-10], size=(300, 55))
     prob[0] = 0.0
     prob[1, ::2] = 5e-324
-    sums = lang._row_sums(prob, kind)
+    sums = lockstep._row_sums(prob, kind)
     assert sums.tolist() == [replica(row) for row in prob.tolist()]
-    if kind == lang._sum_kind():
+    if kind == lockstep._sum_kind():
         assert sums.tolist() == [sum(row) for row in prob.tolist()]
 
 
 def test_the_sum_replicas_are_what_they_say():
-    assert lang._plain_sum([1.0, 1e100, 1.0, -1e100]) == 0.0
-    assert lang._neumaier_sum([1.0, 1e100, 1.0, -1e100]) == 2.0
-    assert lang._neumaier_sum([0.1] * 10) == 1.0
-    assert lang._plain_sum([0.1] * 10) == 0.9999999999999999
+    assert lockstep._plain_sum([1.0, 1e100, 1.0, -1e100]) == 0.0
+    assert lockstep._neumaier_sum([1.0, 1e100, 1.0, -1e100]) == 2.0
+    assert lockstep._neumaier_sum([0.1] * 10) == 1.0
+    assert lockstep._plain_sum([0.1] * 10) == 0.9999999999999999
 
 
 TRICKY = ["Hello  WORLD, this is ABCdef  x", "ＡＢＣ full width", "ș ț Ş", "Việt Nam a\u0301 e\u0300 o\u0323",
@@ -211,116 +213,116 @@ TRICKY = ["Hello  WORLD, this is ABCdef  x", "ＡＢＣ full width", "ș ț Ş",
 
 
 def langdetects_ngrams(text: str) -> list[str]:
-    detector = lang._detector_factory().create()
+    detector = loop._detector_factory().create()
     detector.append(text)
     detector.cleaning_text()
     return detector._extract_ngrams()
 
 
 def test_text_preparation_finds_langdetects_ngrams(texts, monkeypatch):
-    detector = lang._detector_factory().create()
-    prepared = lang._texts_of(detector)
+    detector = loop._detector_factory().create()
+    prepared = ngrams._texts_of(detector)
     for text in texts + TRICKY:
         assert prepared.rows(text) == prepared.profile.ids(langdetects_ngrams(text)), text
     # the memos (per word, per character) starting again change nothing
-    monkeypatch.setattr(lang._Texts, "MAX_WORDS", 3)
-    monkeypatch.setattr(lang, "_MAX_CHARS", 5)
-    fresh = lang._Texts(prepared.profile, detector.max_text_length)
+    monkeypatch.setattr(ngrams._Texts, "MAX_WORDS", 3)
+    monkeypatch.setattr(ngrams, "_MAX_CHARS", 5)
+    fresh = ngrams._Texts(prepared.profile, detector.max_text_length)
     for text in texts[:60] + TRICKY:
         assert fresh.rows(text) == prepared.profile.ids(langdetects_ngrams(text)), text
     assert len(fresh._words) <= 3 and len(fresh._normalized) <= 5 and len(fresh._non_latin) <= 5
 
 
 def test_word_ngrams_run_langdetects_loop_from_a_fresh_buffer():
-    profile = lang._detector_factory().word_lang_prob_map
-    assert lang._word_ngrams("ab ", profile) == [w for w in ("a", " a", "b", "ab", " ab", "b ", "ab ") if w in profile]
-    assert lang._word_ngrams("ABC", profile) == [w for w in ("A", " A") if w in profile]   # a capital word
-    assert lang._word_ngrams("", profile) == []
+    profile = loop._detector_factory().word_lang_prob_map
+    assert ngrams._word_ngrams("ab ", profile) == [w for w in ("a", " a", "b", "ab", " ab", "b ", "ab ") if w in profile]
+    assert ngrams._word_ngrams("ABC", profile) == [w for w in ("A", " A") if w in profile]   # a capital word
+    assert ngrams._word_ngrams("", profile) == []
 
 
 # ------------------------------------------------------------------------------- the batch answers
 
 def test_batch_answers_are_langdetects(texts, reference):
-    lang.detect.cache_clear()
-    assert lang.detect_many(texts) == [reference[t] for t in texts]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(texts) == [reference[t] for t in texts]
 
 
 @pytest.mark.parametrize("tail", [0, 6, 40, 10**9])
 def test_answers_do_not_depend_on_where_lock_step_stops(monkeypatch, texts, reference, tail):
-    monkeypatch.setattr(lang, "_TAIL", tail)
+    monkeypatch.setattr(lockstep, "_TAIL", tail)
     sample = texts[::3]
-    lang.detect.cache_clear()
-    assert lang.detect_many(sample) == [reference[t] for t in sample]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(sample) == [reference[t] for t in sample]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_answers_do_not_depend_on_batch_size_order_or_company(monkeypatch, texts, reference, seed):
     rng = random.Random(seed)
-    monkeypatch.setattr(lang, "BATCH", rng.choice([1, 2, 5, 17, 64, 1000]))
+    monkeypatch.setattr(lockstep, "BATCH", rng.choice([1, 2, 5, 17, 64, 1000]))
     sample = rng.sample(texts, 150)
-    lang.detect.cache_clear()
-    assert lang.detect_many(sample) == [reference[t] for t in sample]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(sample) == [reference[t] for t in sample]
 
 
 def test_the_same_text_twice_in_a_batch_and_in_another_batch(reference, texts):
     text = texts[40]
-    lang.detect.cache_clear()
-    assert lang.detect_many([text, texts[41], text]) == [reference[text], reference[texts[41]], reference[text]]
-    lang.detect.cache_clear()
-    assert lang.detect_many([text]) == [reference[text]]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many([text, texts[41], text]) == [reference[text], reference[texts[41]], reference[text]]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many([text]) == [reference[text]]
 
 
 def test_detect_many_fills_detects_memo(texts, reference):
-    lang.detect.cache_clear()
+    loop.detect.cache_clear()
     sample = texts[:50]
-    lang.detect_many(sample)
+    lockstep.detect_many(sample)
     for text in sample:
-        assert lang.detect.get(text) == reference[text]
-    hits, misses, _, size = lang.detect.cache_info()
-    assert lang.detect(sample[10]) == reference[sample[10]]
-    assert lang.detect.cache_info()[0] == hits + 1 and size == len(sample)
+        assert loop.detect.get(text) == reference[text]
+    hits, misses, _, size = loop.detect.cache_info()
+    assert loop.detect(sample[10]) == reference[sample[10]]
+    assert loop.detect.cache_info()[0] == hits + 1 and size == len(sample)
     # memoised answers are not computed again
-    lang.detect_many(sample)
-    assert lang.detect.cache_info()[1] == misses
+    lockstep.detect_many(sample)
+    assert loop.detect.cache_info()[1] == misses
 
 
 def test_the_memo_is_bounded(monkeypatch, texts):
-    memo = lang._Memo(lambda text: lang.Detection(text, ()), maxsize=3)
+    memo = loop._Memo(lambda text: loop.Detection(text, ()), maxsize=3)
     for text in "abcde":
         memo(text)
     assert memo.cache_info() == (0, 5, 3, 3)
-    assert memo.get("a") is None and memo.get("e") == lang.Detection("e", ())
+    assert memo.get("a") is None and memo.get("e") == loop.Detection("e", ())
 
 
 def test_without_batch_support_every_text_goes_alone(monkeypatch, texts, reference):
-    monkeypatch.setattr(lang, "_BATCH_OK", False)
-    monkeypatch.setattr(lang, "_detect_blocks", None)   # would fail if called
+    monkeypatch.setattr(lockstep, "_BATCH_OK", False)
+    monkeypatch.setattr(lockstep, "_detect_blocks", None)   # would fail if called
     sample = texts[:30]
-    lang.detect.cache_clear()
-    assert lang.detect_many(sample) == [reference[t] for t in sample]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(sample) == [reference[t] for t in sample]
 
 
 def test_a_message_the_batch_gives_up_on_is_asked_alone(monkeypatch, texts, reference):
-    blocks = lang._detect_blocks
-    monkeypatch.setattr(lang, "_detect_blocks", lambda *args: [None if i % 2 else b for i, b in enumerate(blocks(*args))])
+    blocks = lockstep._detect_blocks
+    monkeypatch.setattr(lockstep, "_detect_blocks", lambda *args: [None if i % 2 else b for i, b in enumerate(blocks(*args))])
     sample = texts[20:60]
-    lang.detect.cache_clear()
-    assert lang.detect_many(sample) == [reference[t] for t in sample]
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(sample) == [reference[t] for t in sample]
 
 
 def test_a_zero_total_gives_up_like_langdetect_divides_by_zero():
     """Rows whose probabilities all become 0 are marked failed (langdetect raises ZeroDivisionError
     there); only made possible here with a weight of 0 and a profile row of zeros."""
-    params = lang._Params(np.full(55, 1 / 55), 0.0, 0.0, 10000, 0.99999, 1000, 7)
+    params = lockstep._Params(np.full(55, 1 / 55), 0.0, 0.0, 10000, 0.99999, 1000, 7)
     rows = [np.array([0], dtype=np.int64)] * 3 + [np.array([1, 2], dtype=np.int64)] * 20
     matrix = np.vstack([np.zeros(55), np.full((2, 55), 0.5)])
     for tail in (0, 10**9):
-        batch = lang._Batch(rows, params, matrix, "plain")
-        lang._TAIL, saved = tail, lang._TAIL
+        batch = lockstep._Batch(rows, params, matrix, "plain")
+        lockstep._TAIL, saved = tail, lockstep._TAIL
         try:
             batch.run()
         finally:
-            lang._TAIL = saved
+            lockstep._TAIL = saved
         assert batch.failed == [True] * 3 + [False] * 20
         assert math.isclose(batch.langprob[5].sum(), 1.0)
 
@@ -367,9 +369,9 @@ def test_records_meet_every_kind_of_decision(chain):
 @pytest.mark.parametrize("size", [1, 2, 7, 64, 512])
 def test_a_batched_chain_decides_as_record_by_record(chain, size):
     recs = records()
-    lang.detect.cache_clear()
+    loop.detect.cache_clear()
     expected = [first_reason(chain, r) for r in recs]
-    lang.detect.cache_clear()
+    loop.detect.cache_clear()
     assert first_reasons(chain, recs, size) == expected
 
 

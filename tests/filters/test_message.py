@@ -9,8 +9,7 @@ import pytest
 
 from filters import message as msg
 from filters.chain import CompiledRules, build_commit_filters, first_reason
-from schemas.commit import CommitRecord
-from tests.records import commit_record
+from tests.filters.helpers import record_maker, rules_maker
 from config.filters import FilterConfig, filter_config_from_preset
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
@@ -19,21 +18,11 @@ NEW = ("def mean(xs):\n    if not xs:\n        return 0.0\n    return sum(xs) / 
        "def main():\n    print(mean([1, 2, 3]))\n")
 GOOD_SUBJECT = "Handle empty input in the mean helper"
 
-
-def make_record(**overrides: Any) -> CommitRecord:
-    """A record every strict filter keeps; tests change one thing at a time."""
-    fields: dict[str, Any] = dict(subject=GOOD_SUBJECT, path="pkg/stats.py", commit="3f2a9c1e" * 5, old_contents=OLD,
-                                  new_contents=NEW, repos=["octo/stats"], author_name="Ada Lovelace")
-    fields.update(overrides)
-    return commit_record(**fields)
-
-
+make_record = record_maker(subject=GOOD_SUBJECT, path="pkg/stats.py", commit="3f2a9c1e" * 5, old_contents=OLD,
+                           new_contents=NEW, repos=["octo/stats"], author_name="Ada Lovelace")
 STRICT = msg.compile_message_rules(FilterConfig())
 PUBLISHED = msg.compile_message_rules(filter_config_from_preset("commitpackft"))
-
-
-def rules_with(**overrides: Any) -> msg.MessageRules:
-    return msg.compile_message_rules(dataclasses.replace(FilterConfig(), **overrides))
+rules_with = rules_maker(msg.compile_message_rules)
 
 
 def subject_reason(subject: str, rules: msg.MessageRules = STRICT, **record: Any) -> str | None:

@@ -5,15 +5,13 @@ import dataclasses
 import subprocess
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from filters import python as py
 from filters.chain import annotate, build_commit_filters, first_reason
+from tests.filters.helpers import record_maker, rules_maker
 from schemas.commit import CommitRecord
-from tests.records import commit_record
 from config.filters import FilterConfig
 from tests.paths import ROOT
 
@@ -50,19 +48,11 @@ def main(args):
 '''
 PY2_NEW = PY2_OLD.replace('print "value is", value', 'print "value is %d" % value')
 
-
-def make_record(**overrides: Any) -> CommitRecord:
-    fields: dict[str, Any] = dict(subject='Treat zero degrees as freezing in describe', path="weather/units.py", commit="c" * 40, old_contents=OLD,
-                                  new_contents=NEW, repos=["octo/weather"], author_name="Ada")
-    fields.update(overrides)
-    return commit_record(**fields)
-
-
+make_record = record_maker(subject='Treat zero degrees as freezing in describe', path="weather/units.py",
+                           commit="c" * 40, old_contents=OLD, new_contents=NEW, repos=["octo/weather"],
+                           author_name="Ada")
 STRICT = py.compile_python_rules(FilterConfig())
-
-
-def rules_with(**overrides: Any) -> py.PythonRules:
-    return py.compile_python_rules(dataclasses.replace(FilterConfig(), **overrides))
+rules_with = rules_maker(py.compile_python_rules)
 
 
 def all_python_checks(record: CommitRecord, rules: py.PythonRules = STRICT) -> str | None:
