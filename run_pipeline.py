@@ -132,7 +132,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_config(args: argparse.Namespace):
-    from config.model import build_config
+    from config import build_config
 
     text = None
     if args.config:
@@ -172,7 +172,7 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from config.model import ConfigError, config_to_yaml
+    from config import ConfigError, config_to_yaml
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["report"]:
@@ -257,7 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
         manifest = run(inputs, config, output, _beam_args(beam_args), overwrite=overwrite)
     except (UsageError, ConfigError, FileExistsError) as exc:
-        print(f"repairpack: error: {exc}", file=sys.stderr)
+        # A ConfigError holds every problem found, one sentence a line: each line gets the prefix.
+        for line in str(exc).splitlines():
+            print(f"repairpack: error: {line}", file=sys.stderr)
         return 2
     from beam_jobs.accounting import summary_table
     from beam_jobs.pipeline import corpus_line, input_warnings

@@ -34,7 +34,7 @@ from beam_jobs.sorted_runs import RunFiles, delete_runs
 from beam_jobs.sources.git.source import MineGitRepos
 from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
 from licenses.mapfile import load_license_map
-from config.model import Config, config_to_dict
+from config import Config, config_to_dict
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.reject import REJECT_SCHEMA

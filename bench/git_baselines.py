@@ -31,7 +31,7 @@ class Result:
 
 
 def default_extensions() -> tuple[str, ...]:
-    from config.model import build_config
+    from config import build_config
     return tuple(build_config().git.extensions)
 
 

@@ -220,7 +220,8 @@ def _write_export(out: Path, submissions: int, seed: int) -> None:
 def _judge_config(overrides: Sequence[str]):  # type: ignore[no-untyped-def]
     import yaml
 
-    from config.judge import JudgeConfig, judge_config_problems
+    from config.judge import JudgeConfig
+    from config.judge import problems as judge_config_problems
 
     cfg = JudgeConfig()
     for item in overrides:

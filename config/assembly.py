@@ -1,18 +1,17 @@
 """Typed knobs of corpus assembly: merge, deduplicate, decontaminate, scrub secrets, split, publish.
 
-Kept apart from `config.model` so that module stays small; the lead nests `AssemblyConfig` as
-`Config.assembly` (sections nest as dataclasses, so `--set assembly.near_dedup.threshold=0.8` works)
-and raises the first of `assembly_config_problems()` as a ConfigError. Only stdlib imports, so the
-pure assembly modules can read it without Beam or YAML.
+Sections nest as dataclasses (`Config.assembly.near_dedup`), so `--set assembly.near_dedup.threshold=0.8`
+works. Only stdlib imports, so the pure assembly modules can read it without Beam or YAML.
 
 Types are those the config loader checks: str, int, float, bool, list[str], dict and `X | None`.
 """
 from __future__ import annotations
 
 import math
-import string
 from dataclasses import dataclass, field
 from typing import Any
+
+from config.checks import not_one_of, template_problems, too_small
 
 ENGINES = ("rensa", "datasketch")
 SECRET_MODES = ("redact", "drop", "off")
@@ -217,128 +216,98 @@ def _cached_optimal(threshold: float, num_perm: int, fn_weight: float) -> tuple[
 
 # ------------------------------------------------------------------------------------------ checking
 
-def template_fields(template: str) -> set[str]:
-    """Field names a template uses; raises ValueError for a malformed template."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-
-
-def _template_problems(out: AssemblyOutputConfig) -> list[str]:
-    problems = []
-    for key in ("commitpackft_prompt", "commitpackft_completion", "chat_system", "chat_user", "chat_assistant",
-                "alpaca_instruction", "alpaca_input", "alpaca_output"):
-        template = getattr(out, key)
-        try:
-            names = template_fields(template)
-        except ValueError as exc:
-            problems.append(f"config key 'assembly.output.{key}' is not a valid template ({exc})")
-            continue
-        unknown = sorted(n for n in names if n not in TEMPLATE_FIELDS)
-        if unknown:
-            bad = ", ".join("{" + n + "}" for n in unknown)
-            problems.append(f"config key 'assembly.output.{key}' uses {bad}; it may use "
-                            + ", ".join("{" + f + "}" for f in sorted(TEMPLATE_FIELDS)))
-    return problems
+_TEMPLATE_KEYS = ("commitpackft_prompt", "commitpackft_completion", "chat_system", "chat_user", "chat_assistant",
+                  "alpaca_instruction", "alpaca_input", "alpaca_output")
 
 
 def _benchmark_problems(benchmarks: dict[str, Any]) -> list[str]:
-    problems = []
+    """Benchmarks are a free-form mapping the type check cannot see into, so their shape is checked here."""
+    found = []
     for name, spec in benchmarks.items():
         where = f"config key 'assembly.decontamination.benchmarks.{name}'"
         if not name or not all(c.isalnum() or c in "-_" for c in name):
-            problems.append(f"{where}: a benchmark name takes letters, digits, '-' and '_' only")
+            found.append(f"{where}: a benchmark name takes letters, digits, '-' and '_' only")
         if not isinstance(spec, dict):
-            problems.append(f"{where} must be a mapping with path, fields and id_field")
+            found.append(f"{where} must be a mapping with path, fields and id_field")
             continue
         unknown = sorted(set(spec) - BENCHMARK_KEYS)
         if unknown:
-            problems.append(f"{where} has unknown keys {', '.join(unknown)} (known: path, fields, id_field)")
+            found.append(f"{where} has unknown keys {', '.join(unknown)} (known: path, fields, id_field)")
         if not isinstance(spec.get("path"), str) or not spec.get("path"):
-            problems.append(f"{where}.path must be the path of a JSONL file")
+            found.append(f"{where}.path must be the path of a JSONL file")
         fields = spec.get("fields")
         if not isinstance(fields, list) or not fields or not all(isinstance(f, str) and f for f in fields):
-            problems.append(f"{where}.fields must be a non-empty list of field names")
+            found.append(f"{where}.fields must be a non-empty list of field names")
         if "id_field" in spec and not isinstance(spec["id_field"], str):
-            problems.append(f"{where}.id_field must be a field name")
-    return problems
+            found.append(f"{where}.id_field must be a field name")
+    return found
 
 
-def assembly_config_problems(cfg: AssemblyConfig) -> list[str]:
-    """Every mistake in the section, each as one sentence; empty when the section is usable."""
-    problems: list[str] = []
-    if cfg.splits.fork_rounds < 1:
-        problems.append("config key 'assembly.splits.fork_rounds' must be at least 1")
-    nd = cfg.near_dedup
-    if nd.engine not in ENGINES:
-        problems.append(f"config key 'assembly.near_dedup.engine' must be one of {', '.join(ENGINES)}, not '{nd.engine}'")
-    if nd.num_perm < 2:
-        problems.append("config key 'assembly.near_dedup.num_perm' must be at least 2")
-    if nd.ngram < 1:
-        problems.append("config key 'assembly.near_dedup.ngram' must be at least 1")
+def _near_dedup_problems(nd: NearDedupConfig) -> list[str]:
+    """The band check needs every other value sane first, so it runs only when they are."""
+    found = not_one_of("assembly.near_dedup.engine", nd.engine, ENGINES)
+    found += too_small("assembly.near_dedup", nd, {"num_perm": 2, "ngram": 1})
     if not 0.0 < nd.threshold <= 1.0:
-        problems.append("config key 'assembly.near_dedup.threshold' must be above 0 and at most 1")
+        found.append("config key 'assembly.near_dedup.threshold' must be above 0 and at most 1")
     if nd.change_threshold is not None and not 0.0 <= nd.change_threshold <= 1.0:
-        problems.append("config key 'assembly.near_dedup.change_threshold' must be between 0 and 1 (or null)")
+        found.append("config key 'assembly.near_dedup.change_threshold' must be between 0 and 1 (or null)")
     if not 0.0 < nd.false_negative_weight < 1.0:
-        problems.append("config key 'assembly.near_dedup.false_negative_weight' must be between 0 and 1 (exclusive)")
-    if nd.change_num_perm < 2:
-        problems.append("config key 'assembly.near_dedup.change_num_perm' must be at least 2")
+        found.append("config key 'assembly.near_dedup.false_negative_weight' must be between 0 and 1 (exclusive)")
+    found += too_small("assembly.near_dedup", nd, {"change_num_perm": 2})
     for key in ("bands", "rows"):
         value = getattr(nd, key)
         if value is not None and value < 1:
-            problems.append(f"config key 'assembly.near_dedup.{key}' must be at least 1 (or null to derive it)")
-    if not problems and nd.num_perm >= 2:
+            found.append(f"config key 'assembly.near_dedup.{key}' must be at least 1 (or null to derive it)")
+    if not found and nd.num_perm >= 2:
         bands, rows = lsh_bands_rows(nd)
         if bands * rows > nd.num_perm:
-            problems.append(f"config keys 'assembly.near_dedup.bands' x 'rows' ({bands} x {rows}) exceed "
-                            f"num_perm ({nd.num_perm})")
-    if nd.max_bucket_pairs < 2:
-        problems.append("config key 'assembly.near_dedup.max_bucket_pairs' must be at least 2")
-    if nd.shuffle_buckets < 1:
-        problems.append("config key 'assembly.near_dedup.shuffle_buckets' must be at least 1")
-    if nd.max_rounds < 1:
-        problems.append("config key 'assembly.near_dedup.max_rounds' must be at least 1")
+            found.append(f"config keys 'assembly.near_dedup.bands' x 'rows' ({bands} x {rows}) exceed "
+                         f"num_perm ({nd.num_perm})")
+    return found + too_small("assembly.near_dedup", nd, {"max_bucket_pairs": 2, "shuffle_buckets": 1, "max_rounds": 1})
+
+
+def problems(cfg: AssemblyConfig) -> list[str]:
+    """Every mistake in the section, each as one sentence; empty when the section is usable."""
+    found = too_small("assembly.splits", cfg.splits, {"fork_rounds": 1})
+    found += _near_dedup_problems(cfg.near_dedup)
 
     dc = cfg.decontamination
-    problems += _benchmark_problems(dc.benchmarks)
+    found += _benchmark_problems(dc.benchmarks)
     if "humaneval" in dc.benchmarks and dc.humaneval:
-        problems.append("config key 'assembly.decontamination.benchmarks' must not redefine 'humaneval' "
-                        "while decontamination.humaneval is on")
+        found.append("config key 'assembly.decontamination.benchmarks' must not redefine 'humaneval' "
+                     "while decontamination.humaneval is on")
     if dc.min_needle_lines < 1 or dc.min_needle_chars < 0:
-        problems.append("config keys 'assembly.decontamination.min_needle_lines' (at least 1) and "
-                        "'min_needle_chars' (not negative) are out of range")
-    if dc.ngram < 2:
-        problems.append("config key 'assembly.decontamination.ngram' must be at least 2")
+        found.append("config keys 'assembly.decontamination.min_needle_lines' (at least 1) and "
+                     "'min_needle_chars' (not negative) are out of range")
+    found += too_small("assembly.decontamination", dc, {"ngram": 2})
     if not 0.0 < dc.ngram_min_share <= 1.0:
-        problems.append("config key 'assembly.decontamination.ngram_min_share' must be above 0 and at most 1")
+        found.append("config key 'assembly.decontamination.ngram_min_share' must be above 0 and at most 1")
 
     sc = cfg.secrets
-    if sc.mode not in SECRET_MODES:
-        problems.append(f"config key 'assembly.secrets.mode' must be one of {', '.join(SECRET_MODES)}, not '{sc.mode}'")
+    found += not_one_of("assembly.secrets.mode", sc.mode, SECRET_MODES)
     for key in ("base64_limit", "hex_limit"):
         if not 0.0 <= getattr(sc, key) <= 8.0:
-            problems.append(f"config key 'assembly.secrets.{key}' must be between 0 and 8 (bits per character)")
+            found.append(f"config key 'assembly.secrets.{key}' must be between 0 and 8 (bits per character)")
 
     sp = cfg.splits
     shares = (sp.train, sp.validation, sp.test)
     if any(s < 0 for s in shares):
-        problems.append("config keys 'assembly.splits.train', 'validation' and 'test' must not be negative")
+        found.append("config keys 'assembly.splits.train', 'validation' and 'test' must not be negative")
     elif abs(sum(shares) - 1.0) > 1e-9:
-        problems.append(f"config keys 'assembly.splits.train', 'validation' and 'test' must add up to 1, "
-                        f"not {sum(shares):g}")
+        found.append(f"config keys 'assembly.splits.train', 'validation' and 'test' must add up to 1, "
+                     f"not {sum(shares):g}")
 
     out = cfg.output
     unknown = [f for f in out.formats if f not in FORMATS]
     if unknown:
-        problems.append(f"config key 'assembly.output.formats' holds {', '.join(unknown)}; known: {', '.join(FORMATS)}")
+        found.append(f"config key 'assembly.output.formats' holds {', '.join(unknown)}; known: {', '.join(FORMATS)}")
     if len(set(out.formats)) != len(out.formats):
-        problems.append("config key 'assembly.output.formats' names a format twice")
-    problems += _template_problems(out)
-    if out.max_shard_rows < 1:
-        problems.append("config key 'assembly.output.max_shard_rows' must be at least 1")
-    if out.max_shard_bytes < 1024:
-        problems.append("config key 'assembly.output.max_shard_bytes' must be at least 1024")
+        found.append("config key 'assembly.output.formats' names a format twice")
+    for key in _TEMPLATE_KEYS:
+        found += template_problems(f"assembly.output.{key}", getattr(out, key), TEMPLATE_FIELDS)
+    found += too_small("assembly.output", out, {"max_shard_rows": 1, "max_shard_bytes": 1024})
     if out.shards is not None and out.shards < 1:
-        problems.append("config key 'assembly.output.shards' must be at least 1 (or null)")
+        found.append("config key 'assembly.output.shards' must be at least 1 (or null)")
     if any(not k for k in cfg.permissive_extra):
-        problems.append("config key 'assembly.permissive_extra' holds an empty license key")
-    return problems
+        found.append("config key 'assembly.permissive_extra' holds an empty license key")
+    return found

@@ -1,9 +1,15 @@
-"""Config of the GitHub-dump source: the BigQuery query and job, and how file contents are fetched."""
+"""Config of the GitHub-dump source: the BigQuery query and job, and how file contents are fetched.
+
+Two sections, one source: `bigquery` and `fetch` are checked by `bigquery_problems` and
+`fetch_problems`, each taking its own section like every other section's `problems`.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from config.checks import not_one_of, too_small
 
 # user[:password]@ after a scheme, anywhere in a text (libgit2 repeats the URL in its errors).
 _USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://)[^/@\s'\"]*@", re.IGNORECASE)
@@ -65,44 +71,38 @@ class FetchConfig:
     max_file_bytes: int = 1 << 20
 
 
-def dump_config_problems(bq: BigQueryConfig, fetch: FetchConfig) -> list[str]:
-    """What is wrong with the two sections, one sentence each, for the CLI."""
-    problems = []
-    if bq.method not in BQ_METHODS:
-        problems.append(f"config key 'bigquery.method' must be one of {', '.join(BQ_METHODS)}, not '{bq.method}'")
-    if bq.method == "read" and bq.destination_dataset.count(".") != 1:
-        problems.append("config key 'bigquery.destination_dataset' must be 'project.dataset' when "
-                        "bigquery.method is read")
-    if bq.dataset.count(".") != 1:
-        problems.append(f"config key 'bigquery.dataset' must be 'project.dataset', not '{bq.dataset}'")
-    if bq.max_bytes_billed < 0:
-        problems.append("config key 'bigquery.max_bytes_billed' must not be negative")
-    if bq.sample is not None and not 0.0 < bq.sample <= 1.0:
-        problems.append("config key 'bigquery.sample' must be a fraction in (0, 1]")
-    if bq.limit is not None and bq.limit < 1:
-        problems.append("config key 'bigquery.limit' must be at least 1")
-    if bq.export_uri and not bq.export_uri.startswith("gs://"):
-        problems.append(f"config key 'bigquery.export_uri' must be a gs:// folder, not '{bq.export_uri}'")
-    if fetch.mode not in FETCH_MODES:
-        problems.append(f"config key 'fetch.mode' must be one of {', '.join(FETCH_MODES)}, not '{fetch.mode}'")
-    if "{repo}" not in fetch.clone_url:
-        problems.append("config key 'fetch.clone_url' must contain {repo}")
+def bigquery_problems(cfg: BigQueryConfig) -> list[str]:
+    """Every mistake in the `bigquery` section, one sentence each; caught before a query can be billed."""
+    found = not_one_of("bigquery.method", cfg.method, BQ_METHODS)
+    if cfg.method == "read" and cfg.destination_dataset.count(".") != 1:
+        found.append("config key 'bigquery.destination_dataset' must be 'project.dataset' when "
+                     "bigquery.method is read")
+    if cfg.dataset.count(".") != 1:
+        found.append(f"config key 'bigquery.dataset' must be 'project.dataset', not '{cfg.dataset}'")
+    found += too_small("bigquery", cfg, {"max_bytes_billed": 0})
+    if cfg.sample is not None and not 0.0 < cfg.sample <= 1.0:
+        found.append("config key 'bigquery.sample' must be a fraction in (0, 1]")
+    found += too_small("bigquery", cfg, {"limit": 1})
+    if cfg.export_uri and not cfg.export_uri.startswith("gs://"):
+        found.append(f"config key 'bigquery.export_uri' must be a gs:// folder, not '{cfg.export_uri}'")
+    return found
+
+
+def fetch_problems(cfg: FetchConfig) -> list[str]:
+    """Every mistake in the `fetch` section, one sentence each: a bad URL template would fail every file."""
+    found = not_one_of("fetch.mode", cfg.mode, FETCH_MODES)
+    if "{repo}" not in cfg.clone_url:
+        found.append("config key 'fetch.clone_url' must contain {repo}")
     for part in ("{repo}", "{commit}", "{path}"):
-        if part not in fetch.raw_url:
-            problems.append(f"config key 'fetch.raw_url' must contain {part}")
-    if fetch.concurrency < 1:
-        problems.append("config key 'fetch.concurrency' must be at least 1")
-    if fetch.rate_limit < 0:
-        problems.append("config key 'fetch.rate_limit' must not be negative")
-    if fetch.timeout <= 0:
-        problems.append("config key 'fetch.timeout' must be positive")
-    if fetch.max_retries < 0:
-        problems.append("config key 'fetch.max_retries' must not be negative")
-    if fetch.backoff_base < 0 or fetch.backoff_max < fetch.backoff_base:
-        problems.append("config keys 'fetch.backoff_base' and 'fetch.backoff_max' must satisfy 0 <= base <= max")
-    if fetch.max_file_bytes < 1:
-        problems.append("config key 'fetch.max_file_bytes' must be at least 1")
-    return problems
+        if part not in cfg.raw_url:
+            found.append(f"config key 'fetch.raw_url' must contain {part}")
+    found += too_small("fetch", cfg, {"concurrency": 1, "rate_limit": 0})
+    if cfg.timeout <= 0:
+        found.append("config key 'fetch.timeout' must be positive")
+    found += too_small("fetch", cfg, {"max_retries": 0})
+    if cfg.backoff_base < 0 or cfg.backoff_max < cfg.backoff_base:
+        found.append("config keys 'fetch.backoff_base' and 'fetch.backoff_max' must satisfy 0 <= base <= max")
+    return found + too_small("fetch", cfg, {"max_file_bytes": 1})
 
 
 def redact_credentials(text: str) -> str:

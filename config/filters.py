@@ -9,14 +9,16 @@ Conventions, so a YAML override reads the same everywhere:
 - `None` on a bound, `False` on a switch, `0.0` on a share and `[]` on a deny list turn that rule off;
 - lists of phrases are compared case-insensitively unless the comment says otherwise.
 
-Only stdlib imports: the lead nests this as `Config.filters`, and the filters import it without pulling
-in Beam or YAML.
+Only stdlib imports, so the filters import it without pulling in Beam or YAML. `FILTER_PRESETS` is
+this section's share of `config.presets.PRESETS`.
 """
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
+
+from config.checks import too_small
 
 # --------------------------------------------------------------------------------------- default lists
 
@@ -349,32 +351,29 @@ def filter_config_from_preset(preset: str) -> FilterConfig:
     return dataclasses.replace(FilterConfig(), **FILTER_PRESETS[preset])
 
 
-def filter_config_problems(cfg: FilterConfig) -> list[str]:
-    """Plain-sentence problems, for the lead's validate() to raise as ConfigError (not imported here)."""
-    problems: list[str] = []
-    for name in ("message_min_chars", "message_max_chars", "subject_min_chars", "subject_max_chars",
-                 "subject_min_words", "subject_max_words", "instruction_min_words", "old_max_chars",
-                 "pair_min_chars", "pair_max_chars", "pair_max_lines", "minified_max_line_chars"):
-        value = getattr(cfg, name)
-        if value is not None and value < 0:
-            problems.append(f"config key 'filters.{name}' must not be negative")
+def problems(cfg: FilterConfig) -> list[str]:
+    """Every mistake in the section, each as one sentence; empty when the section is usable."""
+    found = too_small("filters", cfg, dict.fromkeys(
+        ("message_min_chars", "message_max_chars", "subject_min_chars", "subject_max_chars", "subject_min_words",
+         "subject_max_words", "instruction_min_words", "old_max_chars", "pair_min_chars", "pair_max_chars",
+         "pair_max_lines", "minified_max_line_chars"), 0))
     for low, high in (("message_min_chars", "message_max_chars"), ("subject_min_chars", "subject_max_chars"),
                       ("subject_min_words", "subject_max_words"), ("pair_min_chars", "pair_max_chars")):
         lo, hi = getattr(cfg, low), getattr(cfg, high)
         if lo is not None and hi is not None and lo > hi:
-            problems.append(f"config key 'filters.{low}' ({lo}) is above 'filters.{high}' ({hi})")
+            found.append(f"config key 'filters.{low}' ({lo}) is above 'filters.{high}' ({hi})")
     for name in ("version_bump_drop_share", "language_min_prob"):
         if not 0.0 <= getattr(cfg, name) <= 1.0:
-            problems.append(f"config key 'filters.{name}' must be between 0 and 1")
+            found.append(f"config key 'filters.{name}' must be between 0 and 1")
     if cfg.max_change_share is not None and not 0.0 < cfg.max_change_share <= 1.0:
-        problems.append("config key 'filters.max_change_share' must be above 0 and at most 1")
+        found.append("config key 'filters.max_change_share' must be above 0 and at most 1")
     if cfg.detect_language and not cfg.allowed_languages:
-        problems.append("config key 'filters.allowed_languages' must not be empty when detect_language is on")
+        found.append("config key 'filters.allowed_languages' must not be empty when detect_language is on")
     if cfg.check_extension and not cfg.extensions:
-        problems.append("config key 'filters.extensions' must not be empty when check_extension is on")
+        found.append("config key 'filters.extensions' must not be empty when check_extension is on")
     if any(not ext.startswith(".") for ext in cfg.extensions):
-        problems.append("config key 'filters.extensions' holds an extension without its leading dot")
+        found.append("config key 'filters.extensions' holds an extension without its leading dot")
     if cfg.generated_header_chars < 0 or cfg.language_min_chars < 0 or cfg.language_max_chars < 1:
-        problems.append("config keys 'filters.generated_header_chars', 'filters.language_min_chars' and "
-                        "'filters.language_max_chars' must be positive")
-    return problems
+        found.append("config keys 'filters.generated_header_chars', 'filters.language_min_chars' and "
+                     "'filters.language_max_chars' must be positive")
+    return found

@@ -1,16 +1,16 @@
 """Typed knobs of the online-judge source (fix sequences from judge exports).
 
-Kept apart from `config.model` so that module stays small; the lead nests `JudgeConfig` as
-`Config.judge` and may merge `JUDGE_PRESETS[preset]` into its preset table. Only stdlib imports, so
-the readers and pairing code import it without pulling in Beam or YAML.
+Only stdlib imports, so the readers and pairing code import it without pulling in Beam or YAML.
+`JUDGE_PRESETS` is this section's share of `config.presets.PRESETS`.
 
-Conventions as in `filter_config`: bounds are inclusive, `None` on a bound turns that rule off.
+Conventions as in `config.filters`: bounds are inclusive, `None` on a bound turns that rule off.
 """
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 from typing import Any
+
+from config.checks import not_one_of, template_problems, too_small
 
 PAIRINGS = ("last-failure", "each-step", "all-failures")
 
@@ -66,43 +66,21 @@ JUDGE_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _template_problem(key: str, template: str, allowed: frozenset[str]) -> str | None:
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        return f"config key 'judge.{key}' is not a valid template ({exc})"
-    unknown = sorted(n for n in names if n not in allowed)
-    if unknown or "" in names:
-        bad = ", ".join("{" + n + "}" for n in (unknown or [""]))
-        return f"config key 'judge.{key}' uses {bad}; it may use {', '.join('{' + a + '}' for a in sorted(allowed))}"
-    return None
-
-
-def judge_config_problems(cfg: JudgeConfig) -> list[str]:
+def problems(cfg: JudgeConfig) -> list[str]:
     """Every mistake in the section, each as one sentence; empty when the section is usable."""
-    problems: list[str] = []
-    if cfg.pairing not in PAIRINGS:
-        problems.append(f"config key 'judge.pairing' must be one of {', '.join(PAIRINGS)}, not '{cfg.pairing}'")
+    found = not_one_of("judge.pairing", cfg.pairing, PAIRINGS)
     if not cfg.languages:
-        problems.append("config key 'judge.languages' must name at least one language")
+        found.append("config key 'judge.languages' must name at least one language")
     elif any(not lang or lang != lang.strip().lower() for lang in cfg.languages):
-        problems.append("config key 'judge.languages' takes normalised names in lowercase, such as 'python'")
+        found.append("config key 'judge.languages' takes normalised names in lowercase, such as 'python'")
     if cfg.max_acceptance_rate is not None and not 0.0 <= cfg.max_acceptance_rate <= 1.0:
-        problems.append("config key 'judge.max_acceptance_rate' must be between 0 and 1 (or null for no bound)")
-    if cfg.min_judged_submissions < 0:
-        problems.append("config key 'judge.min_judged_submissions' must not be negative")
-    if cfg.max_code_bytes < 1:
-        problems.append("config key 'judge.max_code_bytes' must be at least 1")
-    if cfg.description_max_chars < 0:
-        problems.append("config key 'judge.description_max_chars' must not be negative")
+        found.append("config key 'judge.max_acceptance_rate' must be between 0 and 1 (or null for no bound)")
+    found += too_small("judge", cfg, {"min_judged_submissions": 0, "max_code_bytes": 1, "description_max_chars": 0})
     if not cfg.default_license:
-        problems.append("config key 'judge.default_license' must not be empty (use 'unknown')")
+        found.append("config key 'judge.default_license' must not be empty (use 'unknown')")
     for dataset, license_key in cfg.licenses.items():
         if not isinstance(license_key, str) or not license_key:
-            problems.append(f"config key 'judge.licenses.{dataset}' must be a non-empty license key")
-    for key, template, allowed in (("instruction_template", cfg.instruction_template, INSTRUCTION_FIELDS),
-                                   ("description_template", cfg.description_template, DESCRIPTION_FIELDS)):
-        problem = _template_problem(key, template, allowed)
-        if problem:
-            problems.append(problem)
-    return problems
+            found.append(f"config key 'judge.licenses.{dataset}' must be a non-empty license key")
+    found += template_problems("judge.instruction_template", cfg.instruction_template, INSTRUCTION_FIELDS)
+    found += template_problems("judge.description_template", cfg.description_template, DESCRIPTION_FIELDS)
+    return found

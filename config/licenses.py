@@ -1,13 +1,14 @@
 """License settings: which repository licenses may be redistributed, and how they are found.
 
-Kept apart from `config.model` so that module stays small; `Config` embeds `LicenseConfig` as its
-`licenses` section and merges `LICENSE_PRESETS[preset]` into its own preset table. Nothing here
-imports the rest of repairpack, so the config can be built and printed without scancode installed.
+Nothing here imports the rest of repairpack, so the config can be built and printed without scancode
+installed. `LICENSE_PRESETS` is this section's share of `config.presets.PRESETS`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from config.checks import not_one_of, too_small
 
 ALLOW_LISTS = ("permissive", "commitpack", "any")
 DETECTORS = ("scancode", "text")
@@ -34,7 +35,7 @@ class LicenseConfig:
     detector: str = "scancode"
 
 
-# Per-preset overrides of the `licenses` section, merged into config.model.PRESETS.
+# Per-preset overrides of the `licenses` section, merged into config.presets.PRESETS.
 LICENSE_PRESETS: dict[str, dict[str, Any]] = {
     "strict": {},
     # The paper used GitHub's repository license and never read file headers.
@@ -44,16 +45,11 @@ LICENSE_PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def license_config_problem(config: LicenseConfig) -> str | None:
-    """What is wrong with the section, as one sentence for the CLI, or None."""
-    if config.allow_list not in ALLOW_LISTS:
-        return (f"config key 'licenses.allow_list' must be one of {', '.join(ALLOW_LISTS)}, "
-                f"not '{config.allow_list}'")
-    if config.detector not in DETECTORS:
-        return (f"config key 'licenses.detector' must be one of {', '.join(DETECTORS)}, "
-                f"not '{config.detector}'")
-    if config.header_lines < 1:
-        return "config key 'licenses.header_lines' must be at least 1"
-    if config.license_map is not None and not config.license_map.strip():
-        return "config key 'licenses.license_map' must be a file path or unset"
-    return None
+def problems(cfg: LicenseConfig) -> list[str]:
+    """Every mistake in the section, each as one sentence; empty when the section is usable."""
+    found = not_one_of("licenses.allow_list", cfg.allow_list, ALLOW_LISTS)
+    found += not_one_of("licenses.detector", cfg.detector, DETECTORS)
+    found += too_small("licenses", cfg, {"header_lines": 1})
+    if cfg.license_map is not None and not cfg.license_map.strip():
+        found.append("config key 'licenses.license_map' must be a file path or unset")
+    return found

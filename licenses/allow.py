@@ -12,7 +12,7 @@ from typing import Iterable, Protocol
 
 from licenses.headers import REASON_FILE_HEADER, header_license_conflict
 from licenses.keys import COMMITPACK, GITHUB_KEYS, NONE, OTHER, PERMISSIVE, VOCABULARY, github_key_from_spdx
-from config.model import ConfigError
+from config.errors import ConfigError
 from config.licenses import LicenseConfig
 
 REASON_NONE = "license_none"

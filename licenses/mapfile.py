@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 from schemas.commit import repo_name
 from licenses.keys import OTHER, VOCABULARY, github_key_from_spdx
-from config.model import ConfigError
+from config.errors import ConfigError
 
 
 class LicenseMapError(ConfigError):

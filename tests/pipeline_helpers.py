@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow.dataset as ds
 
 from beam_jobs.pipeline import Inputs, run
-from config.model import build_config
+from config import build_config
 
 BEAM_ARGS = ["--runner=FnApiRunner"]
 

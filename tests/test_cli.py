@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 import run_pipeline
-from config.model import ConfigError, build_config
+from config import ConfigError, build_config
 from tests.gitbuild import RepoBuilder
 from tests.paths import ROOT
 

@@ -9,7 +9,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.sources.judge.source import JudgeInputs
 from beam_jobs.pipeline import Inputs, build
-from config.model import build_config
+from config import build_config
 from tests.paths import ROOT
 
 CODENET = ROOT / "samples" / "judge" / "codenet"

@@ -211,7 +211,7 @@ def test_every_spill_buffer_of_the_build_takes_output_sort_buffer_mb(tmp_path: P
     """One setting bounds the memory of every writer and every grouping, from the commit shuffle to
     near dedup and the rejects."""
     from beam_jobs.pipeline import Inputs, build
-    from config.model import build_config
+    from config import build_config
 
     budgets: dict[str, int] = {}
 

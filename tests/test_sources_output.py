@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from beam_jobs.sources.judge.source import JudgeInputs
 from beam_jobs.pipeline import Inputs, corpus_line, run
 from schemas.commit import COMMIT_SCHEMA
-from config.model import ConfigError, build_config
+from config import ConfigError, build_config
 from schemas.judge import JUDGE_SCHEMA
 from tests.assembly.helpers import BEAM_ARGS, BUNDLES
 from tests.pipeline_helpers import assert_balanced, read_rows

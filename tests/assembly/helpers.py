@@ -32,7 +32,7 @@ def _mined_records() -> bytes:
     import pickle
 
     from beam_jobs.sources.git.source import MineGitRepos
-    from config.model import build_config
+    from config import build_config
 
     cfg = build_config("strict", overrides={"licenses.detector": "text"})
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,8 +13,9 @@ from filters.chain import ALL_REASONS, REASONS, CompiledRules, annotate, build_c
     first_reason, string_filters
 from schemas.commit import CommitRecord
 from tests.records import commit_record
-from config.model import _apply, _check_value
-from config.filters import FILTER_PRESETS, FilterConfig, filter_config_from_preset, filter_config_problems
+from config.loading import _apply, _check_value
+from config.filters import FILTER_PRESETS, FilterConfig, filter_config_from_preset
+from config.filters import problems as filter_config_problems
 
 T0 = datetime(2021, 6, 1, tzinfo=timezone.utc)
 OLD = ("def mean(xs):\n    return sum(xs) / len(xs)\n\n\ndef spread(xs):\n    return max(xs) - min(xs)\n\n\n"

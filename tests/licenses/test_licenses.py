@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import types
-import typing
 from pathlib import Path
 
 import pygit2
@@ -18,8 +16,8 @@ from licenses import allow, detect, headers, keys, mapfile
 from licenses.scancode_detector import scancode_problem
 from licenses.textmatch import text_license
 from schemas.commit import CommitRecord
-from config.model import ConfigError
-from config.licenses import LICENSE_PRESETS, LicenseConfig, license_config_problem
+from config.errors import ConfigError
+from config.licenses import LICENSE_PRESETS, LicenseConfig
 from tests.gitbuild import RepoBuilder
 from tests import paths
 
@@ -399,34 +397,6 @@ def test_header_is_only_the_first_lines():
     late = "#\n" * 40 + "# SPDX-License-Identifier: GPL-3.0-only\n"
     assert headers.header_license_conflict(late, "mit") is None
     assert headers.header_license_conflict(late, "mit", max_lines=50) == "file_header_license"
-
-
-# ------------------------------------------------------------------------------------------- config
-
-def test_license_config_defaults_presets_and_types():
-    config = LicenseConfig()
-    assert (config.allow_list, config.detector, config.check_file_headers) == ("permissive", "scancode", True)
-    assert set(LICENSE_PRESETS) == {"strict", "commitpackft", "none"}
-    assert LICENSE_PRESETS["strict"] == {}
-    assert LICENSE_PRESETS["commitpackft"]["allow_list"] == "commitpack"
-    assert LICENSE_PRESETS["none"]["allow_list"] == "any"
-    allowed_types = {str, int, float, bool, list[str]}
-    for name, tp in typing.get_type_hints(LicenseConfig).items():
-        if typing.get_origin(tp) in (typing.Union, types.UnionType):
-            tp = next(a for a in typing.get_args(tp) if a is not type(None))
-        assert tp in allowed_types, name
-    for preset in LICENSE_PRESETS.values():
-        assert license_config_problem(LicenseConfig(**preset)) is None
-
-
-@pytest.mark.parametrize("change, message", [
-    ({"allow_list": "gpl"}, "'licenses.allow_list' must be one of"),
-    ({"detector": "licensee"}, "'licenses.detector' must be one of"),
-    ({"header_lines": 0}, "'licenses.header_lines' must be at least 1"),
-    ({"license_map": " "}, "'licenses.license_map' must be a file path"),
-])
-def test_license_config_problems(change, message):
-    assert message in license_config_problem(LicenseConfig(**change))
 
 
 def test_scancode_is_usable_when_the_run_requires_it():

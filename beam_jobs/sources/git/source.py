@@ -24,8 +24,9 @@ from beam_jobs.sources.git import history as gh
 from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REPOSITORY
 from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, tune_for_mining
 from beam_jobs.sources.commits import commit_filters  # noqa: F401  TEMPORARY: bench/git_mining.py imports it from here
+from config.git import GitConfig
 from config.licenses import LicenseConfig
-from config.model import Config, GitConfig
+from config.model import Config
 from licenses.detect import get_detector, license_ref, repository_license
 from schemas.commit import repo_name
 from schemas.reject import Reject

@@ -18,7 +18,7 @@ from beam_jobs.sources.dump.client import (EXPORT_FILE_PATTERN, BigQueryError, E
                                        dry_run, export, export_statement, export_uri, human_bytes, job_config,
                                        parse_bytes, resolve_source)
 from beam_jobs.sources.dump.sql import build_query
-from config.model import ConfigError, build_config
+from config import ConfigError, build_config
 
 
 @dataclass

@@ -20,7 +20,7 @@ from beam_jobs.sources.dump.clone import CLONE_NAMESPACE, FetchByClone, read_blo
 from beam_jobs.sources.commits import FetchError
 from schemas.candidate import CandidateCommit
 from schemas.commit import commit_record_id
-from config.model import build_config, config_to_dict
+from config import build_config, config_to_dict
 from config.dump import FetchConfig, redact_credentials
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import BEAM_ARGS, assert_balanced

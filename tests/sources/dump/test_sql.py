@@ -13,7 +13,7 @@ sqlglot = pytest.importorskip("sqlglot")
 
 from beam_jobs.sources.dump.sql import (PY_WHITESPACE, SAMPLE_HASH_RANGE, build_query, query_parameter_types,
                                     render_for_review)
-from config.model import build_config
+from config import build_config
 
 PROJECT = "bigquery-public-data"
 DATASET = "github_repos"

@@ -219,7 +219,7 @@ def test_a_chunk_whose_repository_cannot_be_opened_rejects_each_of_its_commits(t
     """The worker opens the repository once per chunk; when that fails, every commit of the chunk
     becomes a `repository_unavailable` reject (nothing vanishes, and no clone is retried per commit)."""
     from beam_jobs.sources.git.source import _MineCommit
-    from config.model import GitConfig
+    from config.git import GitConfig
 
     fn = _MineCommit(GitConfig())
     fn.setup()

@@ -10,7 +10,8 @@ from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge.pairs import Pair, Step, strip_comments
 from filters.judge import (ACCEPTANCE_RATE_TOO_HIGH, TOO_FEW_JUDGED, judged_accepted, language_filter,
                            problem_reason, status_filter)
-from config.judge import JudgeConfig, judge_config_problems
+from config.judge import JudgeConfig
+from config.judge import problems as judge_config_problems
 from schemas.submission import AC, CE, IE, NJ, RE, TLE, WA, WJ, Submission
 
 T0 = datetime(2020, 6, 1, tzinfo=timezone.utc)
