@@ -148,7 +148,8 @@ def _near_copy(rng: random.Random, old: str, new: str, vocab: list[str]) -> tupl
 
 def _make_chunk(args: tuple[int, int, int, int, float, str]) -> str:
     """Samples [start, start+count) of the stream; writes (samples, families) to a pickle, returns its path."""
-    from schemas.sample import RepairSample, with_diff
+    from beam_jobs.assembly.samples import with_diff
+    from schemas.sample import RepairSample
 
     start, count, total, seed, dup_share, folder = args
     vocab = _vocabulary(seed)
@@ -253,7 +254,7 @@ def run_beam(chunks: list[str], engine: str, beam_args: list[str], out: Path) ->
 def run_loop(chunks: list[str], threshold: float = 0.7, num_perm: int = 256, ngram: int = 5) -> dict[str, Any]:
     from datasketch import MinHash, MinHashLSH
 
-    from beam_jobs.assembly.dedup import code_tokens
+    from beam_jobs.assembly.shingles import code_tokens
 
     samples = [s for path in chunks for s in _load(path)]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)

@@ -95,7 +95,8 @@ def sample_pool(seed: int) -> Any:
     import pyarrow as pa
 
     from schemas.arrow import to_row
-    from schemas.sample import SAMPLE_SCHEMA, RepairSample, sample_id, with_diff
+    from beam_jobs.assembly.samples import with_diff
+    from schemas.sample import SAMPLE_SCHEMA, RepairSample, sample_id
 
     rng = random.Random(seed)
     rows = []

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 import apache_beam as beam
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.dedup import code_tokens, ngram_hashes
+from beam_jobs.assembly.shingles import code_tokens, ngram_hashes
 from config.assembly import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"

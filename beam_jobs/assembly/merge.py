@@ -26,7 +26,7 @@ from beam_jobs.assembly.secrets import ScrubSecrets
 from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.assembly.splits import AssignSplits, ForkFamilies, GroupForks
 from config.assembly import AssemblyConfig
-from schemas.sample import to_sample
+from beam_jobs.assembly.samples import to_sample
 
 STAGES = ("assembly.exact_dedup", "assembly.near_dedup", "assembly.decontaminate", "assembly.secrets")
 # The order records flow through the stages, for summaries (accounting.FLOW_ORDER holds git's).

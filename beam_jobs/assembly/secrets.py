@@ -40,7 +40,7 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from config.assembly import SecretsConfig
-from schemas.sample import with_diff
+from beam_jobs.assembly.samples import with_diff
 
 STAGE = "assembly.secrets"
 FINDINGS_NAMESPACE = "repairpack.findings"

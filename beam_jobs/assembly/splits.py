@@ -19,7 +19,7 @@ from typing import Any
 
 import apache_beam as beam
 
-from config.assembly import SPLITS, SplitsConfig
+from config.assembly import SplitsConfig
 from schemas.sample import SOURCE_COMMIT
 
 
@@ -70,7 +70,7 @@ class ForkFamilies(beam.PTransform):
         self._rounds = rounds
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
-        from beam_jobs.assembly.dedup import ConnectedComponents
+        from beam_jobs.assembly.components import ConnectedComponents
 
         return (samples
                 | "ForkEdges" >> beam.FlatMap(fork_edges)
@@ -103,9 +103,3 @@ class AssignSplits(beam.PTransform):
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
         return samples | "SetSplit" >> beam.Map(with_split, self._cfg)
-
-
-def partition_by_split(samples: beam.PCollection, label: str = "BySplit") -> dict[str, beam.PCollection]:
-    """{"train": ..., "validation": ..., "test": ...} from samples whose split is set."""
-    parts = samples | label >> beam.Partition(lambda s, n: SPLITS.index(s.split), len(SPLITS))
-    return {name: parts[i] for i, name in enumerate(SPLITS)}

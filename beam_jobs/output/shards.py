@@ -28,10 +28,10 @@ from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.parquet_sink import HashingWriter, pack_row, unpack_row, write_parquet
 from beam_jobs.sorted_runs import SORT_BUFFER_BYTES, Run, delete_runs, merge_runs, merge_tasks, shard_bounds, spilled
-from beam_jobs.output.formats import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS, render, to_commitpackft
-from beam_jobs.assembly.splits import partition_by_split
+from beam_jobs.output.formats import render, to_commitpackft
+from schemas.exports import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS
 from schemas.arrow import to_row
-from config.assembly import AssemblyOutputConfig
+from config.assembly import SPLITS, AssemblyOutputConfig
 from schemas.sample import SAMPLE_SCHEMA
 
 DATA_DIR = "data"
@@ -215,3 +215,9 @@ def data_files(entries: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[st
     for e in sorted(entries, key=lambda e: e["file"]):
         out.setdefault(e["config"], {}).setdefault(e["split"], []).append(e["file"])
     return out
+
+
+def partition_by_split(samples: beam.PCollection, label: str = "BySplit") -> dict[str, beam.PCollection]:
+    """{"train": ..., "validation": ..., "test": ...} from samples whose split is set."""
+    parts = samples | label >> beam.Partition(lambda s, n: SPLITS.index(s.split), len(SPLITS))
+    return {name: parts[i] for i, name in enumerate(SPLITS)}

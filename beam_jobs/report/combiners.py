@@ -4,7 +4,7 @@ and bottom-k examples, folded batch by batch and merged in any order to the same
 Memory is bounded by the number of distinct keys (sources, splits, licenses, verdicts, stages,
 reasons, AST node types) and bins, never by the number of samples: that is what lets the report job
 run on a corpus of any size. Everything keyed by an unbounded name (repositories, problems, first
-words, duplicate clusters, judge trajectories) goes through a keyed Beam combine instead (report_job).
+words, duplicate clusters, judge trajectories) goes through a keyed Beam combine instead (report/job.py).
 """
 from __future__ import annotations
 

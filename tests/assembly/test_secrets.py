@@ -8,7 +8,7 @@ import pytest
 
 from beam_jobs.assembly import secrets as s
 from config.assembly import SecretsConfig
-from schemas.sample import from_commit
+from beam_jobs.assembly.samples import from_commit
 from tests.assembly.helpers import assemble, assert_balanced, commit_like, config, sample_commits
 
 # Made up for these tests: shaped like real credentials, valid for nothing.

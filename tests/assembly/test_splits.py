@@ -5,7 +5,7 @@ from collections import Counter
 
 from beam_jobs.assembly.splits import split_of
 from config.assembly import SplitsConfig
-from schemas.sample import from_commit
+from beam_jobs.assembly.samples import from_commit
 from tests.assembly.helpers import assemble, commit_like, config, sample_commits
 
 SPLIT_ONLY = {"exact_dedup": False, "near_dedup": {"enabled": False}, "decontamination": {"enabled": False},
@@ -94,7 +94,7 @@ def test_families_that_do_not_settle_in_time_are_counted():
     from apache_beam.metrics import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from beam_jobs.assembly.dedup import ConnectedComponents
+    from beam_jobs.assembly.components import ConnectedComponents
     from tests.pipeline_helpers import BEAM_ARGS
 
     path = [(f"r{i:02d}/x", f"r{i + 1:02d}/x") for i in range(40)]

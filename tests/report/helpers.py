@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 
 from schemas.arrow import to_row
 from schemas.reject import REJECT_SCHEMA, make_reject
-from schemas.sample import SAMPLE_SCHEMA, RepairSample, sample_id, with_diff
+from beam_jobs.assembly.samples import with_diff
+from schemas.sample import SAMPLE_SCHEMA, RepairSample, sample_id
 
 BEAM_ARGS = ["--runner=FnApiRunner"]
 

@@ -1,7 +1,8 @@
-"""Pure-Python mining core: which commits of a repository are single-file Python repairs.
+"""Pure-Python mining core: which commits of a repository are single-file Python repairs, and the
+record each one becomes (`mine_commit`).
 
-No Beam here. The Beam wrappers in `git_source` call these functions, and so does the benchmark's
-single-process measurement, so the core's speed is measured on its own.
+No Beam here. The Beam wrappers in `source.py` call these functions, and so do the tests and the
+benchmark's single-process measurement, so the core's speed is measured on its own.
 
 Speed comes from three habits: compare trees by id and descend only into subtrees that differ,
 stopping at the third changed file (no patch is ever built), read blobs only for the commits that

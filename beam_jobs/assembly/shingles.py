@@ -1,0 +1,102 @@
+"""Code tokens and shingles: what near dedup and decontamination compare, tokenised one way.
+
+Tokens are code tokens (identifiers, numbers, operators), not prose words, so `a+b` and `a + b`
+shingle alike and `x1` is not split; each token has a stable 64-bit hash, so signatures agree across
+workers and runs.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+import numpy as np
+
+from beam_jobs.assembly.diff import changed_lines
+
+# Identifiers (Unicode letters too), numbers (hex, floats, exponents, complex), multi-character
+# operators, then any other single non-space character. Whitespace and nothing else separates.
+_TOKEN = re.compile(r"""
+    [^\W\d]\w*                                    # identifier or keyword
+  | 0[xXoObB][0-9a-fA-F_]+                        # hex / octal / binary literal
+  | (?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?   # decimal literal
+  | \*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%&|^@=<>!]=  # multi-character operators
+  | [^\s\w]                                       # any other symbol
+""", re.VERBOSE)
+
+
+def code_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+class _TokenHashes(dict):
+    """token -> stable 64-bit hash, computed on first sight (a C-level lookup after that)."""
+
+    def __missing__(self, token: str) -> int:
+        h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
+        if len(self) >= _TOKEN_CACHE_LIMIT:
+            self.clear()
+        self[token] = h
+        return h
+
+
+_TOKEN_CACHE_LIMIT = 1 << 20
+_TOKEN_CACHE = _TokenHashes()
+_MUL = np.uint64(0x100000001B3)          # FNV prime: the polynomial base that combines an n-gram
+SIDE_OLD = np.uint64(0x9E3779B97F4A7C15)
+SIDE_NEW = np.uint64(0xC2B2AE3D27D4EB4F)
+_SIDE_DEL = np.uint64(0x165667B19E3779F9)
+_SIDE_ADD = np.uint64(0x27D4EB2F165667C5)
+
+
+def token_hash(token: str) -> int:
+    """Stable 64-bit token hash (Python's hash() is salted per process; workers must agree)."""
+    return _TOKEN_CACHE[token]
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: spreads the polynomial combination over all 64 bits."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def ngram_hashes(tokens: Sequence[str], n: int, side: np.uint64 = np.uint64(0)) -> np.ndarray:
+    """Hashes of the token n-grams (a text shorter than n is one shingle of all its tokens)."""
+    if not tokens:
+        return np.empty(0, dtype=np.uint64)
+    t = np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    k = min(n, len(t))
+    count = len(t) - k + 1
+    with np.errstate(over="ignore"):
+        h = np.zeros(count, dtype=np.uint64)
+        for i in range(k):
+            h = h * _MUL + t[i:i + count]
+        return mix64(h ^ side)
+
+
+def pair_shingles(old: str, new: str, n: int) -> np.ndarray:
+    """The shingles of a pair: n-grams of each version's code tokens, tagged by side. Repeats are
+    kept (MinHash of a multiset is that of its set; sorting them out costs more than hashing them)."""
+    return np.concatenate([ngram_hashes(code_tokens(old), n, SIDE_OLD), ngram_hashes(code_tokens(new), n, SIDE_NEW)])
+
+
+def change_shingles(diff: str) -> np.ndarray:
+    """Token bigrams of the removed and of the added lines, tagged by side: what the fix did.
+
+    Bigrams, not 5-grams: a change is a few lines, and renaming one variable in it must not make it
+    look unrelated."""
+    removed, added = changed_lines(diff)
+    return np.concatenate([ngram_hashes(code_tokens("\n".join(removed)), 2, _SIDE_DEL),
+                           ngram_hashes(code_tokens("\n".join(added)), 2, _SIDE_ADD)])
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two shingle arrays as sets (for tests and the benchmark's checks)."""
+    a, b = np.unique(a), np.unique(b)
+    if not len(a) and not len(b):
+        return 1.0
+    inter = len(np.intersect1d(a, b, assume_unique=True))
+    return inter / (len(a) + len(b) - inter)
