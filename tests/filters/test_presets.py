@@ -11,8 +11,8 @@ import pytest
 
 from filters.chain import ALL_REASONS, REASONS, CompiledRules, annotate, build_commit_filters, evaluate, \
     first_reason, string_filters
+from tests.filters.helpers import record_maker
 from schemas.commit import CommitRecord
-from tests.records import commit_record
 from config.loading import _apply, _check_value
 from config.filters import FILTER_PRESETS, FilterConfig, filter_config_from_preset
 from config.filters import problems as filter_config_problems
@@ -27,13 +27,8 @@ PY2_OLD = ('def report(total):\n    print "total:", total\n    return total\n\n\
 PY2_NEW = PY2_OLD.replace('print "total:", total', 'print "total: %d" % total')
 GOOD_SUBJECT = "Handle empty input in the mean helper"
 
-
-def make_record(**overrides: Any) -> CommitRecord:
-    fields: dict[str, Any] = dict(subject=GOOD_SUBJECT, path="lib/stats.py", commit="5e" * 20, old_contents=OLD,
-                                  new_contents=NEW, repos=["octo/lib"], author_name="Grace Hopper")
-    fields.update(overrides)
-    return commit_record(**fields)
-
+make_record = record_maker(subject=GOOD_SUBJECT, path="lib/stats.py", commit="5e" * 20, old_contents=OLD,
+                           new_contents=NEW, repos=["octo/lib"], author_name="Grace Hopper")
 
 CHAINS = {name: build_commit_filters(filter_config_from_preset(name)) for name in FILTER_PRESETS}
 
