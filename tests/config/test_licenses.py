@@ -9,7 +9,7 @@ import pytest
 from config.licenses import LICENSE_PRESETS, LicenseConfig, problems
 
 
-def test_license_config_defaults_presets_and_types():
+def test_license_config_defaults_presets_and_types() -> None:
     config = LicenseConfig()
     assert (config.allow_list, config.detector, config.check_file_headers) == ("permissive", "scancode", True)
     assert set(LICENSE_PRESETS) == {"strict", "commitpackft", "none"}
@@ -31,10 +31,10 @@ def test_license_config_defaults_presets_and_types():
     ({"header_lines": 0}, "'licenses.header_lines' must be at least 1"),
     ({"license_map": " "}, "'licenses.license_map' must be a file path"),
 ])
-def test_license_config_problems(change, message):
+def test_license_config_problems(change: dict[str, object], message: str) -> None:
     assert any(message in p for p in problems(LicenseConfig(**change)))
 
 
-def test_every_license_problem_is_reported_at_once():
+def test_every_license_problem_is_reported_at_once() -> None:
     found = problems(LicenseConfig(allow_list="gpl", detector="licensee", header_lines=0, license_map=" "))
     assert len(found) == 4 and all(p.startswith("config key 'licenses.") for p in found)

@@ -12,23 +12,23 @@ from config import assembly, dump, filters, git, judge, licenses, output
 from config.validation import SECTION_CHECKS
 
 
-def test_every_section_is_checked_in_print_order():
+def test_every_section_is_checked_in_print_order() -> None:
     sections = [f.name for f in dataclasses.fields(Config) if f.name != "preset"]
     assert [name for name, _ in SECTION_CHECKS] == sections
 
 
-def test_every_section_module_speaks_one_style():
+def test_every_section_module_speaks_one_style() -> None:
     for module in (git, filters, licenses, judge, assembly, output):
         assert callable(module.problems), module.__name__
     assert callable(dump.bigquery_problems) and callable(dump.fetch_problems)
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_presets_are_valid(preset):
+def test_presets_are_valid(preset: str) -> None:
     assert validate(build_config(preset)) == []
 
 
-def test_validate_returns_problems_instead_of_raising():
+def test_validate_returns_problems_instead_of_raising() -> None:
     config = Config()
     config.git.refs = ""
     config.output.compression = "lz4"
@@ -36,7 +36,7 @@ def test_validate_returns_problems_instead_of_raising():
                                 "config key 'output.compression' must be one of zstd, snappy, gzip or none"]
 
 
-def test_two_bad_values_in_different_sections_are_both_reported_in_one_error():
+def test_two_bad_values_in_different_sections_are_both_reported_in_one_error() -> None:
     with pytest.raises(ConfigError) as raised:
         build_config(overrides={"output.sort_buffer_mb": 0, "fetch.concurrency": 0})
     # In the order the config prints: fetch before output.
@@ -45,7 +45,7 @@ def test_two_bad_values_in_different_sections_are_both_reported_in_one_error():
     assert str(raised.value) == "\n".join(raised.value.problems)
 
 
-def test_every_problem_of_every_section_is_reported():
+def test_every_problem_of_every_section_is_reported() -> None:
     overrides = {"git.refs": "", "bigquery.method": "stream", "fetch.mode": "ftp", "filters.subject_min_words": -1,
                  "licenses.detector": "licensee", "judge.pairing": "random", "assembly.secrets.mode": "scrub",
                  "output.stop_after": "mining"}
@@ -57,20 +57,20 @@ def test_every_problem_of_every_section_is_reported():
         assert problem.startswith(f"config key '{key}' "), problem
 
 
-def test_one_problem_reads_as_it_always_did():
+def test_one_problem_reads_as_it_always_did() -> None:
     with pytest.raises(ConfigError) as raised:
         build_config(overrides={"output.stop_after": "mining"})
     assert str(raised.value) == "config key 'output.stop_after' must be one of corpus, sources"
     assert raised.value.problems == [str(raised.value)]
 
 
-def test_config_error_pickles_with_all_its_problems():
+def test_config_error_pickles_with_all_its_problems() -> None:
     error = pickle.loads(pickle.dumps(ConfigError("first problem", "second problem")))
     assert error.problems == ["first problem", "second problem"]
     assert str(error) == "first problem\nsecond problem"
 
 
-def test_cli_prints_each_problem_on_its_own_line_and_exits_2(capsys):
+def test_cli_prints_each_problem_on_its_own_line_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     rc = run_pipeline.main(["--set", "output.sort_buffer_mb=0", "--set", "fetch.concurrency=0", "--print-config"])
     captured = capsys.readouterr()
     assert rc == 2
@@ -79,7 +79,7 @@ def test_cli_prints_each_problem_on_its_own_line_and_exits_2(capsys):
                                          "repairpack: error: config key 'output.sort_buffer_mb' must be at least 1"]
 
 
-def test_cli_prints_one_problem_as_one_sentence(capsys):
+def test_cli_prints_one_problem_as_one_sentence(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_pipeline.main(["--set", "assembly.output.shards=0", "--print-config"]) == 2
     assert capsys.readouterr().err == \
         "repairpack: error: config key 'assembly.output.shards' must be at least 1 (or null)\n"
