@@ -26,6 +26,7 @@ from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
 from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_files
 from beam_jobs.output.card import render_card, render_sources_card
 from beam_jobs.assembly.decontaminate import NeedleSet
+from beam_jobs.assembly.minhash import lsh_bands_rows
 from beam_jobs.sources.dump.files import match_files
 from beam_jobs.sources.repositories import is_bundle, is_clone_url
 from beam_jobs.parquet_sink import pack_value, unpack_value
@@ -361,6 +362,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
         card = render_sources_card(entries=corpus, counts=counts, config=config_dict, packages=packages)
     else:
         card = render_card(entries=corpus, stats=stats, counts=counts, config=config_dict, assembly=config.assembly,
+                           lsh=lsh_bands_rows(config.assembly.near_dedup),
                            findings=findings, benchmarks=needles.fingerprints, packages=packages)
     with FileSystems.create(f"{staging}/{CARD}") as f:
         f.write(card.encode("utf-8"))

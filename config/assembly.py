@@ -7,7 +7,6 @@ Types are those the config loader checks: str, int, float, bool, list[str], dict
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,55 +164,6 @@ class AssemblyConfig:
     output: AssemblyOutputConfig = field(default_factory=AssemblyOutputConfig)
 
 
-# ------------------------------------------------------------------------------------- LSH parameters
-
-def _integrate(f: Any, a: float, b: float, steps: int = 200) -> float:
-    """Midpoint rule: smooth integrands on [0, 1], so 200 steps agree with scipy to 1e-6."""
-    if b <= a:
-        return 0.0
-    h = (b - a) / steps
-    return sum(f(a + (i + 0.5) * h) for i in range(steps)) * h
-
-
-def optimal_bands_rows(threshold: float, num_perm: int, fp_weight: float = 0.5,
-                       fn_weight: float = 0.5) -> tuple[int, int]:
-    """(bands, rows) minimising the weighted false-positive plus false-negative area.
-
-    The same criterion as datasketch's MinHashLSH, written out so a config prints its derived values
-    without importing an engine and so the choice never shifts with a library's private helper.
-    """
-    best, best_err = (1, num_perm), math.inf
-    for b in range(1, num_perm + 1):
-        for r in range(1, num_perm // b + 1):
-            fp = _integrate(lambda s: 1 - (1 - s ** r) ** b, 0.0, threshold)
-            fn = _integrate(lambda s: 1 - (1 - (1 - s ** r) ** b), threshold, 1.0)
-            err = fp_weight * fp + fn_weight * fn
-            if err < best_err:
-                best, best_err = (b, r), err
-    return best
-
-
-def lsh_bands_rows(cfg: NearDedupConfig) -> tuple[int, int]:
-    """The configured bands x rows, or the derived ones for whichever is unset."""
-    if cfg.bands is not None and cfg.rows is not None:
-        return cfg.bands, cfg.rows
-    if cfg.bands is not None:
-        return cfg.bands, max(1, cfg.num_perm // cfg.bands)
-    if cfg.rows is not None:
-        return max(1, cfg.num_perm // cfg.rows), cfg.rows
-    return _cached_optimal(cfg.threshold, cfg.num_perm, cfg.false_negative_weight)
-
-
-_OPTIMAL_CACHE: dict[tuple[float, int, float], tuple[int, int]] = {}
-
-
-def _cached_optimal(threshold: float, num_perm: int, fn_weight: float) -> tuple[int, int]:
-    key = (threshold, num_perm, fn_weight)
-    if key not in _OPTIMAL_CACHE:
-        _OPTIMAL_CACHE[key] = optimal_bands_rows(threshold, num_perm, 1.0 - fn_weight, fn_weight)
-    return _OPTIMAL_CACHE[key]
-
-
 # ------------------------------------------------------------------------------------------ checking
 
 _TEMPLATE_KEYS = ("commitpackft_prompt", "commitpackft_completion", "chat_system", "chat_user", "chat_assistant",
@@ -259,10 +209,11 @@ def _near_dedup_problems(nd: NearDedupConfig) -> list[str]:
         if value is not None and value < 1:
             found.append(f"config key 'assembly.near_dedup.{key}' must be at least 1 (or null to derive it)")
     if not found and nd.num_perm >= 2:
-        bands, rows = lsh_bands_rows(nd)
+        # A band count or width left unset is derived within num_perm; one that is set must fit.
+        bands, rows = nd.bands or 1, nd.rows or 1
         if bands * rows > nd.num_perm:
-            found.append(f"config keys 'assembly.near_dedup.bands' x 'rows' ({bands} x {rows}) exceed "
-                         f"num_perm ({nd.num_perm})")
+            shown = " x ".join("derived" if v is None else str(v) for v in (nd.bands, nd.rows))
+            found.append(f"config keys 'assembly.near_dedup.bands' x 'rows' ({shown}) exceed num_perm ({nd.num_perm})")
     return found + too_small("assembly.near_dedup", nd, {"max_bucket_pairs": 2, "shuffle_buckets": 1, "max_rounds": 1})
 
 

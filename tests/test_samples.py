@@ -90,19 +90,21 @@ def test_no_argument_run_mines_the_samples_into_out(tmp_path):
 
 # The default build's shards as they were before issue 13's move, pinned. A move of modules must not
 # change one value or the order of a row: the digest covers the schema and every row, in file order.
-# The file bytes also carry the writer's version (Parquet's created_by), so they are compared only
-# under the pyarrow that wrote the pinned files.
+# The data shard's bytes are pinned too, under the pyarrow that wrote it (Parquet's created_by names
+# the writer); the rejects' bytes are not, since one reject names the input folder.
 PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "dbb34b1db023d659a95676904f65af0122769839e80c36c80950c214679f7139",
-                  "rejects/rejects-00000-of-00001.parquet": "d6d31710bf41a5ac6c7ad05fa3e866a1db6218d85cd53f74b823b4212168b149"}
-PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "c54414c95607619a34dbb2e6975afb80f6440610f06def854a27edee25962494",
-                           "rejects/rejects-00000-of-00001.parquet": "af480cb6516c690f6ad97d1082ce3e3e690a09bdadede41a802895c3a312844c"})
+                  "rejects/rejects-00000-of-00001.parquet": "269f653b836597e8f8826075ab360bde11e8433e3ae437f33ac9ef54e89f4a0b"}
+PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "c54414c95607619a34dbb2e6975afb80f6440610f06def854a27edee25962494"})
 
 
 def _content_digest(path: Path) -> str:
+    """The schema and every row in file order; the checkout's own path reads as <root>, so the
+    digest holds wherever the repository is cloned."""
     table = pq.read_table(path)
     digest = hashlib.sha256(table.schema.to_string(show_schema_metadata=False).encode())
     for row in table.to_pylist():
-        digest.update(json.dumps(row, sort_keys=True, default=str, ensure_ascii=False).encode())
+        text = json.dumps(row, sort_keys=True, default=str, ensure_ascii=False)
+        digest.update(text.replace(json.dumps(str(ROOT))[1:-1], "<root>").encode())
     return digest.hexdigest()
 
 

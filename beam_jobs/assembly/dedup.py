@@ -31,11 +31,11 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import NAMESPACE, REJECTS, StageDoFn
 from beam_jobs.assembly.components import ConnectedComponents
-from beam_jobs.assembly.minhash import MinHasher, band_keys, bucket_edges, jaccard_estimate
+from beam_jobs.assembly.minhash import MinHasher, band_keys, bucket_edges, jaccard_estimate, lsh_bands_rows
 from beam_jobs.assembly.shingles import change_shingles, pair_shingles
 from beam_jobs.sorted_runs import RunFiles
 from licenses.keys import PERMISSIVE
-from config.assembly import NearDedupConfig, lsh_bands_rows
+from config.assembly import NearDedupConfig
 
 STAGE_EXACT = "assembly.exact_dedup"
 STAGE_NEAR = "assembly.near_dedup"

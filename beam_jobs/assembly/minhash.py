@@ -5,11 +5,13 @@ only routes band keys and candidate pairs.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 import numpy as np
 
 from beam_jobs.assembly.shingles import SIDE_NEW, SIDE_OLD, mix64
+from config.assembly import NearDedupConfig
 
 class MinHasher:
     """Seeded MinHash signatures of pre-hashed shingles (uint64), with rensa or datasketch.
@@ -99,3 +101,52 @@ def bucket_edges(members: Iterable[str], max_pairs: int) -> list[tuple[str, str]
     edges = {(head, v) for v in nodes[1:]}
     edges.update((nodes[i], nodes[i + 1]) for i in range(1, len(nodes) - 1))
     return sorted(edges)
+
+
+# ------------------------------------------------------------------------------------- LSH parameters
+
+def _integrate(f: Any, a: float, b: float, steps: int = 200) -> float:
+    """Midpoint rule: smooth integrands on [0, 1], so 200 steps agree with scipy to 1e-6."""
+    if b <= a:
+        return 0.0
+    h = (b - a) / steps
+    return sum(f(a + (i + 0.5) * h) for i in range(steps)) * h
+
+
+def optimal_bands_rows(threshold: float, num_perm: int, fp_weight: float = 0.5,
+                       fn_weight: float = 0.5) -> tuple[int, int]:
+    """(bands, rows) minimising the weighted false-positive plus false-negative area.
+
+    The same criterion as datasketch's MinHashLSH, written out so a config prints its derived values
+    without importing an engine and so the choice never shifts with a library's private helper.
+    """
+    best, best_err = (1, num_perm), math.inf
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _integrate(lambda s: 1 - (1 - s ** r) ** b, 0.0, threshold)
+            fn = _integrate(lambda s: 1 - (1 - (1 - s ** r) ** b), threshold, 1.0)
+            err = fp_weight * fp + fn_weight * fn
+            if err < best_err:
+                best, best_err = (b, r), err
+    return best
+
+
+def lsh_bands_rows(cfg: NearDedupConfig) -> tuple[int, int]:
+    """The configured bands x rows, or the derived ones for whichever is unset."""
+    if cfg.bands is not None and cfg.rows is not None:
+        return cfg.bands, cfg.rows
+    if cfg.bands is not None:
+        return cfg.bands, max(1, cfg.num_perm // cfg.bands)
+    if cfg.rows is not None:
+        return max(1, cfg.num_perm // cfg.rows), cfg.rows
+    return _cached_optimal(cfg.threshold, cfg.num_perm, cfg.false_negative_weight)
+
+
+_OPTIMAL_CACHE: dict[tuple[float, int, float], tuple[int, int]] = {}
+
+
+def _cached_optimal(threshold: float, num_perm: int, fn_weight: float) -> tuple[int, int]:
+    key = (threshold, num_perm, fn_weight)
+    if key not in _OPTIMAL_CACHE:
+        _OPTIMAL_CACHE[key] = optimal_bands_rows(threshold, num_perm, 1.0 - fn_weight, fn_weight)
+    return _OPTIMAL_CACHE[key]

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import yaml
 
 from beam_jobs.output.shards import DEFAULT_CONFIG, data_files
-from config.assembly import SPLITS, AssemblyConfig, lsh_bands_rows
+from config.assembly import SPLITS, AssemblyConfig
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.sample import SAMPLE_SCHEMA
@@ -124,11 +124,13 @@ def _config_lines(section: Any, prefix: str) -> list[str]:
 
 
 def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts: dict[str, dict[str, int]],
-                config: dict[str, Any], assembly: AssemblyConfig, findings: dict[str, int] | None = None,
+                config: dict[str, Any], assembly: AssemblyConfig, lsh: tuple[int, int] = (0, 0),
+                findings: dict[str, int] | None = None,
                 benchmarks: dict[str, dict[str, Any]] | None = None, packages: dict[str, str] | None = None,
                 title: str = "repairpack code-repair corpus") -> str:
     """The README.md text. `entries`: WriteCorpus manifest entries; `stats`: AssembleCorpus's stats;
-    `counts`: accounting.stage_counts; `config`: the full effective config as a dict."""
+    `counts`: accounting.stage_counts; `config`: the full effective config as a dict; `lsh`: the bands
+    and rows near dedup used (the pipeline asks assembly; the card only reports them)."""
     header = card_header(entries, stats, title)
     out = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", "", f"# {title}", ""]
     sources = stats.get("sources", {})
@@ -183,7 +185,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
             out += _config_lines(config[section], f"{section}.")
     out += [""]
     nd = assembly.near_dedup
-    bands, rows = lsh_bands_rows(nd) if nd.enabled else (0, 0)
+    bands, rows = lsh if nd.enabled else (0, 0)
     out += ["### Assembly", ""]
     out += [f"- Exact deduplication: {'on' if assembly.exact_dedup else 'off'} (line-end whitespace and final "
             "newlines ignored; survivor: permissive license, then earliest time, then smallest id)."]

@@ -11,9 +11,9 @@ import pytest
 
 from beam_jobs.assembly import dedup as d
 from beam_jobs.assembly.shingles import change_shingles, code_tokens, exact_jaccard, pair_shingles
-from beam_jobs.assembly.minhash import MinHasher, bucket_edges, jaccard_estimate
+from beam_jobs.assembly.minhash import MinHasher, bucket_edges, jaccard_estimate, lsh_bands_rows, optimal_bands_rows
 from beam_jobs.assembly.components import components_in_memory
-from config.assembly import NearDedupConfig, lsh_bands_rows, optimal_bands_rows
+from config.assembly import NearDedupConfig
 from beam_jobs.assembly.samples import from_commit, from_judge
 from schemas.sample import RepairSample
 from tests.assembly.helpers import StandInJudge, assemble, assert_balanced, commit_like, config, sample_commits

@@ -17,6 +17,7 @@ from beam_jobs.output.card import parse_header, render_card
 from schemas.exports import COMMITPACKFT_COLUMNS, FORMAT_SCHEMAS
 from config.assembly import AssemblyConfig
 from config.assembly import problems as assembly_config_problems
+from beam_jobs.assembly.minhash import lsh_bands_rows
 from beam_jobs.assembly.samples import from_commit, from_judge, to_sample
 from schemas.sample import SAMPLE_SCHEMA
 from tests.assembly.helpers import StandInJudge, assemble, assert_balanced, config, jsonl_rows, sample_commits
@@ -112,7 +113,7 @@ def test_dataset_card_parses_and_describes_the_run(built):
     cfg = _full_config()
     card = render_card(entries=got.entries, stats=got.stats, counts=got.counts,
                        config={"preset": "strict", "filters": {"subject_min_chars": 11}}, assembly=cfg,
-                       findings=got.findings, benchmarks={"humaneval": {"rows": 164, "needles": 288, "sha256": "b79"}})
+                       lsh=lsh_bands_rows(cfg.near_dedup), findings=got.findings, benchmarks={"humaneval": {"rows": 164, "needles": 288, "sha256": "b79"}})
     header = parse_header(card)
     assert header["license"] == ["apache-2.0", "cdla-permissive-2.0", "mit"]
     assert header["task_categories"] == ["text-generation"]

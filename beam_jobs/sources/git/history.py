@@ -19,12 +19,6 @@ import pygit2
 
 from beam_jobs.sources.commits import ContentError, commit_record
 from beam_jobs.sources.repositories import OBJECT_ERRORS, read_blob_text
-# TEMPORARY (issue 13 move in progress): names now in sources.repositories / sources.commits, still
-# reached through this module by samples/ and bench/ until they are updated.
-from beam_jobs.sources.commits import decode_source  # noqa: F401
-from beam_jobs.sources.repositories import (CACHE_BYTES, PACK_MAPPED_BYTES, PACK_WINDOW_BYTES,  # noqa: F401
-                                            RepoHandle, RepositoryError, check_local_repository, is_bundle,
-                                            is_clone_url, loose_object_problem, tune_for_mining)
 from schemas.commit import LANG_PYTHON, CommitRecord
 from schemas.reject import Reject, make_reject
 

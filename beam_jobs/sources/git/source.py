@@ -23,7 +23,6 @@ from beam_jobs.sources.commits import FilterAndAnnotate
 from beam_jobs.sources.git import history as gh
 from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REPOSITORY
 from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, tune_for_mining
-from beam_jobs.sources.commits import commit_filters  # noqa: F401  TEMPORARY: bench/git_mining.py imports it from here
 from config.git import GitConfig
 from config.licenses import LicenseConfig
 from config.model import Config
