@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from beam_jobs.sources.judge import readers as jr
-from beam_jobs.sources.judge.readers import ReadReject, iter_with_code, load_code
+from beam_jobs.sources.judge.readers import ReadReject, iter_with_code, json_stream, load_code
 from filters.judge import normalise_language
 from schemas.submission import AC, CE, IE, NJ, PE, RE, TLE, WA, WJ, Submission
 from tests import paths
@@ -259,7 +259,7 @@ def test_codeforces_json_list_and_json_lines(tmp_path):
 
 
 def test_json_stream_crosses_chunk_boundaries(tmp_path, monkeypatch):
-    monkeypatch.setattr(jr, "_CHUNK", 7)
+    monkeypatch.setattr(json_stream, "_CHUNK", 7)
     rows = [{"id": i, "creationTimeSeconds": 1590969600 + i, "problem": {"contestId": 12, "index": "C"},
              "author": {"members": [{"handle": "h"}]}, "programmingLanguage": "Python 3", "verdict": "OK"}
             for i in range(1, 30)]
@@ -322,8 +322,8 @@ def test_bare_python_is_python2_on_aizu():
 
 
 def test_broken_json_does_not_pull_the_whole_file_into_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(jr, "_CHUNK", 16)
-    monkeypatch.setattr(jr, "_MAX_VALUE", 400)
+    monkeypatch.setattr(json_stream, "_CHUNK", 16)
+    monkeypatch.setattr(json_stream, "_MAX_VALUE", 400)
     good = '{"judgeId": 1, "userId": "a", "problemId": "P", "submissionDate": 1590969600000, ' \
            '"language": "Python3", "status": 4, "sourceCode": "print(1)"}'
     (tmp_path / "broken.json").write_text("[" + good + ', {"judgeId": 2, "userId": ' + "x" * 10_000 + "]")

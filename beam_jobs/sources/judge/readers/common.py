@@ -1,0 +1,243 @@
+"""What every judge reader shares: the reject a row becomes, the reasons, the dataset names, how each
+judge's verdicts map to ours, and the field parsers.
+
+The parsers raise `BadRow` on a field that cannot be used; `convert_rows` (and each reader's own
+loop) turns it into a `ReadReject` keyed by the submission when the row names one. Keeping them in
+one place is what makes every format reject the same bad value for the same reason.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from schemas.submission import AC, CE, IE, MLE, NJ, OLE, OTHER, PE, RE, STATUSES, TLE, WA, WJ, Submission
+
+BAD_ROW = "bad_row"
+BAD_TIME = "bad_time"
+UNKNOWN_STATUS = "unknown_status"
+PATH_ESCAPE = "path_escape"
+BAD_HEADER = "bad_header"
+MALFORMED_FILE = "malformed_file"
+MISSING_FILE = "missing_file"
+MISSING_CODE = "missing_code"
+UNDECODABLE_CODE = "undecodable_code"
+CODE_TOO_LARGE = "code_too_large"
+EMPTY_CODE = "empty_code"
+
+DATASET_CODENET = "codenet"
+DATASET_AOJ = "aoj"
+DATASET_ATCODER = "atcoder"
+DATASET_CODEFORCES = "codeforces"
+DATASET_JSONL_DEFAULT = "judge"
+
+
+@dataclass(frozen=True)
+class ReadReject:
+    """A row (or a file) the reader could not turn into a Submission, and why."""
+    reason: str
+    key: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProblemInfo:
+    """A problem as the metadata names it; CodeNet's `dataset` column is the judge it came from."""
+    problem_id: str
+    name: str
+    origin: str = ""
+
+
+# ----------------------------------------------------------------------------------------- statuses
+
+CODENET_STATUS: dict[str, str] = {
+    "accepted": AC,
+    "wrong answer": WA,
+    "runtime error": RE,
+    "time limit exceeded": TLE,
+    "memory limit exceeded": MLE,
+    "compile error": CE,
+    "compilation error": CE,
+    "output limit exceeded": OLE,
+    "wa: presentation error": PE,
+    "presentation error": PE,
+    "judge not available": NJ,
+    "internal error": IE,
+    "judge system error": IE,
+    "waiting for judging": WJ,
+    "waiting for re-judging": WJ,
+    "query limit exceeded": OTHER,
+}
+# 5 and 9 are not in the published list; the API reports them for pending and running submissions.
+AOJ_STATUS: dict[int, str] = {0: CE, 1: WA, 2: TLE, 3: MLE, 4: AC, 5: WJ, 6: OLE, 7: RE, 8: PE, 9: WJ}
+ATCODER_STATUS: dict[str, str] = {
+    "ac": AC, "wa": WA, "tle": TLE, "mle": MLE, "re": RE, "ce": CE, "ole": OLE, "ie": IE, "wj": WJ,
+    "wr": WJ, "qle": OTHER,
+}
+CODEFORCES_STATUS: dict[str, str] = {
+    "ok": AC,
+    "wrong_answer": WA,
+    "runtime_error": RE,
+    "time_limit_exceeded": TLE,
+    "memory_limit_exceeded": MLE,
+    "compilation_error": CE,
+    "output_limit_exceeded": OLE,
+    "presentation_error": PE,
+    "idleness_limit_exceeded": OTHER,
+    "security_violated": OTHER,
+    "challenged": OTHER,
+    "partial": OTHER,
+    "crashed": IE,
+    "failed": IE,
+    "input_preparation_crashed": IE,
+    "skipped": NJ,
+    "rejected": NJ,
+    "testing": WJ,
+}
+# The generic JSONL takes the enum itself or any spelling above.
+GENERIC_STATUS: dict[str, str] = {
+    **{s.lower(): s for s in STATUSES}, **CODENET_STATUS, **ATCODER_STATUS, **CODEFORCES_STATUS,
+    "accepted": AC, "not judged": NJ, "pending": WJ,
+}
+
+# File extensions the code folders use, by normalised language.
+CODE_EXTENSIONS: dict[str, str] = {"python": ".py", "python2": ".py", "c++": ".cpp", "c": ".c", "java": ".java"}
+
+
+# ------------------------------------------------------------------------------------------- fields
+
+class BadRow(Exception):
+    """A field that cannot be used: raised deep in a row's conversion, turned into the row's
+    `ReadReject` by the reader's loop, so no converter has to thread a result back up."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def text_field(value: Any, field: str, *, required: bool = True) -> str:
+    """Ids arrive as strings or integers depending on the format; both mean the same id."""
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, float)):
+        if required or value is not None:
+            raise BadRow(BAD_ROW, f"{field} is {value!r}")
+        return ""
+    text = str(value).strip()
+    if required and not text:
+        raise BadRow(BAD_ROW, f"{field} is empty")
+    if "\0" in text:
+        raise BadRow(BAD_ROW, f"{field} holds a NUL byte")
+    return text
+
+
+def measure(value: Any, scale: float = 1.0) -> int | None:
+    """A non-negative measurement or None: exports put -1, "", "N/A" in rows the judge skipped."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    return int(round(number * scale))
+
+
+# Judges opened in the 1990s; anything before or far in the future is a broken field.
+_MIN_EPOCH = 315532800        # 1980-01-01
+_MAX_EPOCH = 4102444800       # 2100-01-01
+
+
+def epoch(value: Any, field: str, divisor: float = 1.0) -> datetime:
+    if isinstance(value, bool):
+        raise BadRow(BAD_TIME, f"{field} is {value!r}")
+    try:
+        seconds = float(str(value).strip()) / divisor
+    except (TypeError, ValueError):
+        raise BadRow(BAD_TIME, f"{field} is {value!r}") from None
+    if not math.isfinite(seconds) or not _MIN_EPOCH <= seconds < _MAX_EPOCH:
+        raise BadRow(BAD_TIME, f"{field} is {value!r}")
+    # Microseconds, as the Arrow column holds them: a value must read back exactly as written.
+    return datetime.fromtimestamp(round(seconds * 1_000_000) / 1_000_000, tz=timezone.utc)
+
+
+def safe_relpath(rel: str) -> str | None:
+    """`rel` normalised, or None when it is absolute or climbs out of the folder it is relative to."""
+    if not rel or "\0" in rel or rel.startswith(("/", "\\")) or os.path.isabs(rel):
+        return None
+    norm = os.path.normpath(rel)
+    if norm in (".", "..") or norm.startswith("../") or norm.startswith(".." + os.sep):
+        return None
+    return norm
+
+
+def safe_name(name: str) -> bool:
+    """One path component taken from the data (a problem id, a submission id, a language folder)."""
+    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name and "\0" not in name
+
+
+def status_of(table: Mapping[Any, str], raw: Any, field: str = "status") -> str:
+    key = raw.strip().lower() if isinstance(raw, str) else raw
+    status = table.get(key) if not isinstance(key, (dict, list)) else None
+    if status is None:
+        raise BadRow(UNKNOWN_STATUS, f"{field} is {raw!r}")
+    return status
+
+
+def code_file(key: str, lang: str) -> str:
+    return key + CODE_EXTENSIONS.get(lang, "")
+
+
+def row_key(row: Any, field: str, fallback: str) -> str:
+    """The submission id when the row has a usable one, so a reject names the submission."""
+    if isinstance(row, dict):
+        value = row.get(field)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return fallback
+
+
+# --------------------------------------------------------------------------------------------- rows
+
+def csv_rows(path: str) -> Iterator[tuple[int, list[str]] | ReadReject]:
+    """(line number, fields) per row; `csv` errors (a NUL byte, a runaway quote) become rejects."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield ReadReject(BAD_ROW, f"line {reader.line_num}", str(exc))
+                continue
+            yield reader.line_num, row
+
+
+def csv_body(rows: Iterable[tuple[int, list[str]] | ReadReject], label: str
+             ) -> Iterator[tuple[int, list[str]] | ReadReject]:
+    """The rows after a CSV's header: blank ones skipped and `csv` errors keyed under the file's
+    label, the same way in every CSV format."""
+    for item in rows:
+        if isinstance(item, ReadReject):
+            yield ReadReject(item.reason, f"{label}:{item.key}", item.detail)
+        elif any(cell.strip() for cell in item[1]):
+            yield item
+
+
+def convert_rows(items: Iterable[tuple[str, Any] | ReadReject], id_field: str,
+                 convert: Callable[[Any], Submission]) -> Iterator[Submission | ReadReject]:
+    """Rows of a single-file export as submissions; a row that does not convert is a reject, keyed by
+    its id when it has one, else by its position."""
+    for item in items:
+        if isinstance(item, ReadReject):
+            yield item
+            continue
+        fallback, row = item
+        try:
+            yield convert(row)
+        except BadRow as exc:
+            yield ReadReject(exc.reason, row_key(row, id_field, fallback), exc.detail)
