@@ -48,6 +48,7 @@ from typing import Callable, Iterable
 from filters import language, message, python
 from filters.base import BATCH_SIZE, BatchedChain, first_reasons
 from filters.chain import CompiledRules, NamedFilter, annotate, build_commit_filters, first_reason, string_filters
+from beam_jobs.sources.commits import commit_record
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig, filter_config_from_preset
 
@@ -128,10 +129,10 @@ def make_record(rng: random.Random, i: int) -> CommitRecord:
     subject = make_subject(rng)
     body = rng.choice(["", "", "\n\nThe previous code crashed when the value was missing.",
                        "\n\nSigned-off-by: Ada Lovelace <ada@example.org>"])
-    return CommitRecord(
-        id=f"r{i}", source="bench", commit=f"{rng.getrandbits(160):040x}", parent=f"{rng.getrandbits(160):040x}",
+    return commit_record(
+        source="bench", commit=f"{rng.getrandbits(160):040x}", parent=f"{rng.getrandbits(160):040x}",
         old_file=path, new_file=path, old_contents=old, new_contents=new, subject=subject,
-        message=f"{subject}{body}\n", lang="Python", license="mit", repos=["bench/repo"], author_time=T0,
+        message=f"{subject}{body}\n", license="mit", repos=["bench/repo"], author_time=T0,
         committer_time=T0, author_name=rng.choice(BOTS) if rng.random() < 0.03 else rng.choice(AUTHORS))
 
 
