@@ -84,6 +84,8 @@ def test_dockerfile_base_image_matches_the_installed_beam_and_copies_every_packa
     assert args["BEAM_VERSION"] == metadata.version("apache-beam")
     assert args["PYTHON_VERSION"] == f"{sys.version_info.major}.{sys.version_info.minor}"
     assert "FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}" in text
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    packages = [pattern.rstrip("*") for pattern in found["include"]]
+    assert sorted(packages) == ["beam_jobs", "config", "filters", "licenses", "schemas"]
     for package in packages:
         assert f"COPY {package} ./{package}" in text, package

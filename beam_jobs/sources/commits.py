@@ -89,23 +89,16 @@ def commit_filters(config: Config) -> list[Callable[[CommitRecord], str | None]]
     return [policy.record_reason, *build_commit_filters(config.filters)]
 
 
-class FilterAndAnnotate(beam.PTransform):
-    """PCollection[CommitRecord] -> {"records": kept records, annotated; REJECTS: the filter stage's}.
+def filter_and_annotate(records: beam.PCollection, stage: str, source: str, config: Config) -> dict[str, Any]:
+    """CommitRecords -> {"records": kept records, annotated; REJECTS: the filter stage's rejects}.
 
     The last stages of every commit source, so that a record is judged by the same chain and gets
-    the same annotations whichever route brought it."""
-
-    def __init__(self, stage: str, source: str, config: Config) -> None:
-        super().__init__(label=f"FilterAndAnnotate[{stage}]")
-        self._stage = stage
-        self._source = source
-        self._config = config
-
-    def expand(self, records: beam.PCollection) -> dict[str, Any]:
-        filtered = records | ApplyFilters(self._stage, self._source, commit_filters(self._config),
-                                          key_of=_commit_of, repo_of=_repos_of)
-        annotated = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(self._config.filters))
-        return {"records": annotated, REJECTS: filtered[REJECTS]}
+    the same annotations whichever route brought it. A function, not a composite: the two
+    transforms keep the step names they had inside each source (`Filter[<stage>]`, `Annotate`), which
+    a Dataflow job update matches on."""
+    filtered = records | ApplyFilters(stage, source, commit_filters(config), key_of=_commit_of, repo_of=_repos_of)
+    annotated = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(config.filters))
+    return {"records": annotated, REJECTS: filtered[REJECTS]}
 
 
 def _commit_of(record: CommitRecord) -> str:

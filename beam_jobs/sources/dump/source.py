@@ -12,7 +12,7 @@ from typing import Any, Iterator
 import apache_beam as beam
 
 from beam_jobs.accounting import REJECTS
-from beam_jobs.sources.commits import FilterAndAnnotate
+from beam_jobs.sources.commits import filter_and_annotate
 from beam_jobs.sources.dump.files import ReadDump, RowToCandidate
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH, STAGE_FILTERS, STAGE_READ
 from config.model import Config
@@ -64,5 +64,5 @@ class GithubDumpSource(beam.PTransform):
             reject_sets.append(checked[REJECTS])
         candidates = tuple(candidate_sets) | "AllCandidates" >> beam.Flatten()
         fetched = candidates | "Fetch" >> fetcher(self._config)
-        filtered = fetched["records"] | FilterAndAnnotate(STAGE_FILTERS, SOURCE, self._config)
+        filtered = filter_and_annotate(fetched["records"], STAGE_FILTERS, SOURCE, self._config)
         return {"records": filtered["records"], "rejects": (*reject_sets, fetched["rejects"], filtered[REJECTS])}

@@ -19,7 +19,7 @@ import pygit2
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.sorted_runs import RunFiles
-from beam_jobs.sources.commits import FilterAndAnnotate
+from beam_jobs.sources.commits import filter_and_annotate
 from beam_jobs.sources.git import history as gh
 from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REPOSITORY
 from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, tune_for_mining
@@ -205,5 +205,5 @@ class MineGitRepos(beam.PTransform):
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
                   | "InWalkOrder" >> self._runs.group("chunks", slice_bytes=WALK_SLICE_BYTES))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
-        filtered = mined.records | FilterAndAnnotate(STAGE_FILTERS, SOURCE, self._config)
+        filtered = filter_and_annotate(mined.records, STAGE_FILTERS, SOURCE, self._config)
         return {"records": filtered["records"], "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}
