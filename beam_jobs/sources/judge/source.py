@@ -33,10 +33,13 @@ Why this shape:
   files in other languages, or after the first Accepted, are never opened. Our DoFns hold one
   (user, problem) group's code at a time.
 
-Every stage counts with `beam_jobs.accounting.Stage`, so in = kept + rejected holds per stage; the
-unit is a submission everywhere except `judge.metadata` (rows of CodeNet's problem_list.csv). At
-`judge.read` a file that cannot be opened or parsed counts as one row. At `judge.pair`, kept counts
-the submissions that are a side of at least one pair; the number of pairs is the number of records.
+The decisions are plain functions in `core.py` (reading, the per-submission `Selection`, and
+`fix_sequence` per group), which count through the `accounting.Stage` objects these DoFns, all
+`StageDoFn`s, hand them, and return rejects as data that the DoFns tag. So in = kept + rejected
+holds per stage; the unit is a submission everywhere except `judge.metadata` (rows of CodeNet's
+problem_list.csv). At `judge.read` a file that cannot be opened or parsed counts as one row. At
+`judge.pair`, kept counts the submissions that are a side of at least one pair; the number of pairs
+is the number of records.
 """
 from __future__ import annotations
 
@@ -47,28 +50,18 @@ from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 
+from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge import readers as jr
-from beam_jobs.accounting import REJECTS, ApplyFilters, Stage
-from beam_jobs.sorted_runs import RunFiles
-from filters.judge import LANG_DISPLAY, judged_accepted, language_filter, problem_reason, status_filter
-from filters.python import parses_as, python_major
-from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
+from beam_jobs.sources.judge.core import (SOURCE, STAGE_LANGUAGE, STAGE_METADATA, STAGE_READ, STAGE_SEQUENCE,
+                                          SequenceStages, Selection, count_reads, fix_sequence, group_key,
+                                          problem_of)
 from config.judge import JudgeConfig
+from filters.judge import judged_accepted, problem_reason
+from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
 
-SOURCE = SOURCE_JUDGE
-STAGE_METADATA = "judge.metadata"
-STAGE_READ = "judge.read"
-STAGE_LANGUAGE = "judge.language"
-STAGE_STATUS = "judge.status"
-STAGE_PROBLEM = "judge.problem"
-STAGE_SEQUENCE = "judge.sequence"
-STAGE_CODE = "judge.code"
-STAGE_REPEAT = "judge.repeat"
-STAGE_PAIR = "judge.pair"
-# The order records flow through the stages, for summaries (accounting.FLOW_ORDER holds git's).
-JUDGE_FLOW_ORDER = ("metadata", "read", "language", "status", "problem", "sequence", "code", "repeat", "pair")
 DUPLICATE_PROBLEM = "duplicate_problem"
 
 
@@ -124,8 +117,9 @@ def judge_inputs_problem(inputs: JudgeInputs) -> str | None:
 
 # ------------------------------------------------------------------------------------------ reading
 
-def _problem_of(sub: Submission) -> str:
-    return problem_key(sub.dataset, sub.problem_id)
+def _route(out: Any) -> Any:
+    """What the core returns, routed: a Reject to the rejects output, anything else on."""
+    return beam.pvalue.TaggedOutput(REJECTS, out) if isinstance(out, Reject) else out
 
 
 def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str, tuple[int, int, int]]]:
@@ -136,47 +130,32 @@ def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str,
     for item in items:
         if isinstance(item, Submission):
             judged, accepted = judged_accepted(item.status)
-            tally = sums[_problem_of(item)]
+            tally = sums[problem_of(item)]
             tally[0] += judged
             tally[1] += accepted
     for key in sorted(sums):
         yield key, (sums[key][0], sums[key][1], 1)
 
 
-class _CountingRead(beam.DoFn):
-    """Runs a reader over one element and counts its rows at judge.read."""
-
-    def setup(self) -> None:
-        self._stage = Stage(STAGE_READ, SOURCE)
-
-    def _emit(self, items: Iterable[Submission | jr.ReadReject], dataset: str) -> Iterator[Any]:
-        for item in items:
-            self._stage.incoming()
-            if isinstance(item, jr.ReadReject):
-                yield self._stage.reject(item.reason, key=item.key, repo=dataset, detail=item.detail)
-            else:
-                self._stage.kept()
-                yield item
-
-
-class _ReadFile(_CountingRead):
-    """A single-file export; `reader` is a module-level function of judge_readers (picklable)."""
+class _ReadFile(StageDoFn):
+    """A single-file export; `reader` is a module-level function of the readers package (picklable)."""
 
     def __init__(self, reader: Callable[..., Iterable[Submission | jr.ReadReject]], dataset: str,
                  args: tuple[Any, ...]) -> None:
+        super().__init__(STAGE_READ, SOURCE)
         self._reader = reader
         self._dataset = dataset
         self._args = args
 
     def process(self, _: Any) -> Iterator[Any]:
-        yield from self._emit(self._reader(*self._args), self._dataset)
+        yield from map(_route, count_reads(self._reader(*self._args), self._stage, self._dataset))
 
 
-class _ReadProblemList(beam.DoFn):
+class _ReadProblemList(StageDoFn):
     """CodeNet's problem_list.csv -> (problem id, ProblemInfo); a repeated id keeps its first row."""
 
-    def setup(self) -> None:
-        self._stage = Stage(STAGE_METADATA, SOURCE)
+    def __init__(self) -> None:
+        super().__init__(STAGE_METADATA, SOURCE)
 
     def process(self, root: str) -> Iterator[Any]:
         seen: set[str] = set()
@@ -200,7 +179,7 @@ def _description(info: jr.ProblemInfo, root: str, max_chars: int) -> Iterator[tu
             yield problem_key(jr.DATASET_CODENET, info.problem_id), text
 
 
-# ----------------------------------------------------------------------------------- problem filter
+# ------------------------------------------------------------------------ language, status, problem
 
 def _sum_tallies(tallies: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
     judged = accepted = files = 0
@@ -211,98 +190,46 @@ def _sum_tallies(tallies: Iterable[tuple[int, int, int]]) -> tuple[int, int, int
     return judged, accepted, files
 
 
-class _ProblemFilter(beam.DoFn):
-    """Keeps submissions to problems whose verdict (from the side input) is empty."""
+class _Select(StageDoFn):
+    """The shuffled rows' judge.language, judge.status and judge.problem (`core.Selection`), with the
+    problem verdicts from the side input."""
+
+    def __init__(self, cfg: JudgeConfig) -> None:
+        super().__init__(STAGE_LANGUAGE, SOURCE)
+        self._cfg = cfg
 
     def setup(self) -> None:
-        self._stage = Stage(STAGE_PROBLEM, SOURCE)
+        super().setup()
+        self._select = Selection(self._cfg, lambda name: self.stage(name=name))
 
     def process(self, sub: Submission, verdicts: dict[str, str]) -> Iterator[Any]:
-        key = _problem_of(sub)
-        rejected = self._stage.verdict(verdicts.get(key), key=sub.submission_id, repo=key)
-        yield sub if rejected is None else rejected
+        out = self._select(sub, verdicts)
+        if out is not None:
+            yield _route(out)
 
 
 # ---------------------------------------------------------------------------------------- sequences
 
-def _group_key(sub: Submission) -> str:
-    return f"{sub.dataset}\0{sub.problem_id}\0{sub.user_id}"
-
-
-class _SequenceStages:
-    """The counters of the four per-group stages, created on the worker (in a DoFn's setup)."""
-
-    def __init__(self) -> None:
-        self.sequence = Stage(STAGE_SEQUENCE, SOURCE)
-        self.code = Stage(STAGE_CODE, SOURCE)
-        self.repeat = Stage(STAGE_REPEAT, SOURCE)
-        self.pair = Stage(STAGE_PAIR, SOURCE)
-
-
-def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: dict[str, str],
-                 stages: _SequenceStages) -> Iterator[Any]:
-    """One (user, problem) group -> JudgeRecords and tagged rejects, counting four stages. The group's
-    code is read here, one file at a time, and only for submissions up to the first Accepted."""
-    seq = jp.sort_sequence(subs)
-    repo = _problem_of(seq[0])
-    stages.sequence.incoming(len(seq))
-    head, dropped = jp.cut_at_first_accepted(seq)
-    for sub, reason in dropped:
-        yield stages.sequence.reject(reason, key=sub.submission_id, repo=repo)
-    if not head:
-        return
-    stages.sequence.kept(len(head))
-
-    steps: list[jp.Step] = []
-    for sub in head:
-        stages.code.incoming()
-        code = jr.load_code(sub, cfg.max_code_bytes)
-        if isinstance(code, jr.ReadReject):
-            yield stages.code.reject(code.reason, key=sub.submission_id, repo=repo, detail=code.detail)
-            continue
-        stages.code.kept()
-        steps.append(jp.clean(sub, code, cfg.strip_docstrings))
-    if not steps:
-        return
-
-    stages.repeat.incoming(len(steps))
-    steps, repeats = jp.collapse_repeats(steps)
-    for step, reason in repeats:
-        yield stages.repeat.reject(reason, key=step.sub.submission_id, repo=repo)
-    stages.repeat.kept(len(steps))
-
-    stages.pair.incoming(len(steps))
-    pairs, reasons = jp.pair_sequence([s.sub.status for s in steps], cfg.pairing)
-    for index in sorted(reasons):
-        yield stages.pair.reject(reasons[index], key=steps[index].sub.submission_id, repo=repo)
-    stages.pair.kept(len(steps) - len(reasons))
-    if not pairs:
-        return
-    verdicts = [s.sub.status for s in steps]
-    ids = [s.sub.submission_id for s in steps]
-    description = descriptions.get(repo, "") if cfg.include_description else ""
-    for pair in pairs:
-        yield _record(steps, pair, verdicts, ids, description, cfg)
-
-
-class _FixSequences(beam.DoFn):
+class _FixSequences(StageDoFn):
     """(group key, the submissions of one user to one problem) -> JudgeRecords, after the grouping."""
 
     def __init__(self, cfg: JudgeConfig) -> None:
+        super().__init__(STAGE_SEQUENCE, SOURCE)
         self._cfg = cfg
 
     def setup(self) -> None:
-        self._stages = _SequenceStages()
+        super().setup()
+        self._stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str]) -> Iterator[Any]:
         _, group = element
-        yield from fix_sequence(iter(group), self._cfg, descriptions, self._stages)
+        yield from map(_route, fix_sequence(iter(group), self._cfg, descriptions, self._stages))
 
 
 SHARED = "shared"  # the tagged output of `_CodenetProblem` for rows that must take the shuffled path
 
 
-class _CodenetProblem(_CountingRead):
+class _CodenetProblem(StageDoFn):
     """One CodeNet problem CSV -> JudgeRecords and rejects, every stage from judge.read to judge.pair.
 
     The file holds every submission to its problem, so its (user, problem) groups are complete here
@@ -314,100 +241,36 @@ class _CodenetProblem(_CountingRead):
     """
 
     def __init__(self, root: str, cfg: JudgeConfig) -> None:
+        super().__init__(STAGE_READ, SOURCE)
         self._root = root
         self._cfg = cfg
 
     def setup(self) -> None:
         super().setup()
-        self._language = Stage(STAGE_LANGUAGE, SOURCE)
-        self._status = Stage(STAGE_STATUS, SOURCE)
-        self._problem = Stage(STAGE_PROBLEM, SOURCE)
-        self._stages = _SequenceStages()
-        self._language_ok = language_filter(self._cfg)
-        self._status_ok = status_filter(self._cfg)
+        # The same selection, stages and order as the shuffled path's `_Select`.
+        self._select = Selection(self._cfg, lambda name: self.stage(name=name))
+        self._stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
                 shared: dict[str, bool], descriptions: dict[str, str]) -> Iterator[Any]:
         groups: dict[str, list[Submission]] = defaultdict(list)
-        read = self._emit(jr.read_codenet_csv(self._root, csv_name, problems), jr.DATASET_CODENET)
-        for item in read:
-            if not isinstance(item, Submission):
-                yield item  # a judge.read reject
-                continue
-            key = _problem_of(item)
-            if key in shared:
-                yield beam.pvalue.TaggedOutput(SHARED, item)
-                continue
-            # The same checks, stages and order as the shuffled path (ApplyFilters, _ProblemFilter).
-            for stage, check in ((self._language, self._language_ok), (self._status, self._status_ok),
-                                 (self._problem, lambda s: verdicts.get(key))):
-                rejected = stage.verdict(check(item), key=item.submission_id, repo=key)
-                if rejected is not None:
-                    if stage is not self._language or self._cfg.language_reject_rows:
-                        yield rejected  # language reject rows may be left out; they are counted all the same
-                    break
-            else:
-                groups[_group_key(item)].append(item)
+        read = jr.read_codenet_csv(self._root, csv_name, problems)
+        for item in count_reads(read, self._stage, jr.DATASET_CODENET):
+            if isinstance(item, Submission):
+                if problem_of(item) in shared:
+                    yield beam.pvalue.TaggedOutput(SHARED, item)
+                    continue
+                item = self._select(item, verdicts)
+            if isinstance(item, Submission):
+                groups[group_key(item)].append(item)
+            elif item is not None:
+                yield _route(item)
         for group in sorted(groups):
             subs = groups.pop(group)
-            yield from fix_sequence(subs, self._cfg, descriptions, self._stages)
+            yield from map(_route, fix_sequence(subs, self._cfg, descriptions, self._stages))
 
 
-def _record(steps: list[jp.Step], pair: jp.Pair, verdicts: list[str], ids: list[str], description: str,
-            cfg: JudgeConfig) -> JudgeRecord:
-    before, after = jp.settle(steps[pair.before]), jp.settle(steps[pair.after])
-    b, a = before.sub, after.sub
-    name = a.problem_name or b.problem_name or a.problem_id
-    instruction = jp.build_instruction(b.status, name, a.problem_id, a.dataset, description, cfg)
-    major = python_major(after.code)
-    return JudgeRecord(
-        id=judge_record_id(a.dataset, b.submission_id, a.submission_id),
-        source=SOURCE,
-        commit=a.submission_id,
-        parent=b.submission_id,
-        old_file=f"{b.submission_id}.py",
-        new_file=f"{a.submission_id}.py",
-        old_contents=before.code,
-        new_contents=after.code,
-        subject=instruction.subject,
-        message=instruction.full,
-        lang=LANG_DISPLAY.get(a.lang, a.lang),
-        license=jp.license_for(a.dataset, cfg),
-        repos=[problem_key(a.dataset, a.problem_id)],
-        author_time=a.time,
-        committer_time=a.time,
-        author_name=a.user_id,
-        instruction=instruction.full,
-        message_lang="en",
-        old_parses=parses_as(before.code, major or 3),
-        python_major=major,
-        group=a.problem_id,
-        dataset=a.dataset,
-        origin=a.origin,
-        problem_id=a.problem_id,
-        problem_name=name,
-        user_id=a.user_id,
-        pairing=cfg.pairing,
-        verdict_before=b.status,
-        verdict_after=a.status,
-        submission_before=b.submission_id,
-        submission_after=a.submission_id,
-        time_before=b.time,
-        time_after=a.time,
-        step_before=pair.before,
-        step_after=pair.after,
-        verdict_sequence=list(verdicts),
-        submission_sequence=list(ids),
-        language_before=b.original_language,
-        language_after=a.original_language,
-        original_code_before=before.original,
-        original_code_after=after.original,
-        code_tokenizes_before=before.tokenizes,
-        code_tokenizes_after=after.tokenizes,
-    )
-
-
-# -------------------------------------------------------------------------------------- the source
+# --------------------------------------------------------------------------------------- the source
 
 def _judge_config(config: Any) -> JudgeConfig:
     """The whole Config (once the lead nests the section as `Config.judge`) or the section itself."""
@@ -501,26 +364,18 @@ class JudgeSource(beam.PTransform):
             subs.append(read[SHARED])
             rejects.append(read[REJECTS])
         all_subs = tuple(subs) | "AllSubmissions" >> beam.Flatten()
-        language = all_subs | ApplyFilters(STAGE_LANGUAGE, SOURCE, [language_filter(cfg)],
-                                           key_of=lambda s: s.submission_id, repo_of=_problem_of)
-        status = language.kept | ApplyFilters(STAGE_STATUS, SOURCE, [status_filter(cfg)],
-                                              key_of=lambda s: s.submission_id, repo_of=_problem_of)
-        problems = (status.kept
-                    | "FilterProblems" >> beam.ParDo(_ProblemFilter(), beam.pvalue.AsDict(problem_verdicts))
+        selected = (all_subs
+                    | "SelectSubmissions" >> beam.ParDo(_Select(cfg), beam.pvalue.AsDict(problem_verdicts))
                     .with_outputs(REJECTS, main="kept"))
-        sequences = (problems.kept
-                     | "KeyByUserProblem" >> beam.Map(lambda s: (_group_key(s), s))
+        sequences = (selected.kept
+                     | "KeyByUserProblem" >> beam.Map(lambda s: (group_key(s), s))
                      | "GroupSequences" >> self._runs.group("sequences")
                      | "FixSequences" >> beam.ParDo(_FixSequences(cfg), beam.pvalue.AsDict(description_side))
                      .with_outputs(REJECTS, main="records"))
-        language_rejects = language[REJECTS]
-        if not cfg.language_reject_rows:
-            # Counted all the same; only the rows go (most of a CodeNet export is in other languages).
-            language_rejects = language_rejects | "DropLanguageRejectRows" >> beam.Filter(lambda r: False)
         # A runner that materialises a Flatten (the FnApiRunner buffers it whole between stages) would
         # hold every record and reject of the export there: both go on as separate parts, and the
         # writers spill each part where it is made (pipeline.build).
-        all_rejects = tuple(rejects) + (language_rejects, status[REJECTS], problems[REJECTS], sequences[REJECTS])
+        all_rejects = tuple(rejects) + (selected[REJECTS], sequences[REJECTS])
         return {"records": tuple(local_records) + (sequences.records,), "rejects": all_rejects}
 
 
