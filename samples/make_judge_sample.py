@@ -68,6 +68,16 @@ int main() { long long n, k; std::cin >> n >> k; std::cout << n / k - 1 << std::
 CPP_AC = """#include <iostream>
 int main() { long long n, k; std::cin >> n >> k; std::cout << n / k << std::endl; }
 """
+# p03001, u107: correct but too slow (s202), then resubmitted unchanged but for a comment (s203).
+COUNT_ONE_BY_ONE = """t = int(input())
+for i in range(1, t + 1):
+    n, k = map(int, input().split())
+    count = 0
+    for x in range(1, n + 1):
+        if x % k == 0:
+            count += 1
+    print("Case #%d: %d" % (i, count))
+"""
 
 CODE = {
     # ---- p03000 Average Score
@@ -150,26 +160,10 @@ for i in range(1, t + 1):
     n, k = map(int, input().split())
     print(f"Case #{i}: {n // k}")  # multiples of k up to n
 """,
-    "s202": """t = int(input())
-for i in range(1, t + 1):
-    n, k = map(int, input().split())
-    count = 0
-    for x in range(1, n + 1):
-        if x % k == 0:
-            count += 1
-    print("Case #%d: %d" % (i, count))
-""",
+    "s202": COUNT_ONE_BY_ONE,
     # s202 again with a comment and trailing spaces: still a repeat.
-    "s203": """t = int(input())
-for i in range(1, t + 1):
-    n, k = map(int, input().split())
-    count = 0
-    # maybe faster now?
-    for x in range(1, n + 1):  
-        if x % k == 0:
-            count += 1
-    print("Case #%d: %d" % (i, count))
-""",
+    "s203": COUNT_ONE_BY_ONE.replace("    for x in range(1, n + 1):\n",
+                                     "    # maybe faster now?\n    for x in range(1, n + 1):  \n"),
     "s204": """t = int(input())
 for i in range(1, t + 1):
     n, k = map(int, input().split())

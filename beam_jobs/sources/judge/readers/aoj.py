@@ -29,9 +29,7 @@ def read_aoj(path: str, code_dir: str | None = None) -> Iterator[Submission | Re
     yield from convert_rows(iter_json(path, DATASET_AOJ), "judgeId", lambda row: _aoj_submission(row, code_dir))
 
 
-def _aoj_submission(row: Any, code_dir: str) -> Submission:
-    if not isinstance(row, dict):
-        raise BadRow(BAD_ROW, f"element is {type(row).__name__}, not an object")
+def _aoj_submission(row: dict[str, Any], code_dir: str) -> Submission:
     submission_id = text_field(row.get("judgeId"), "judgeId")
     language = text_field(row.get("language"), "language")
     raw_status = row.get("status")

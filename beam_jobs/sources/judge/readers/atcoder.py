@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (ATCODER_STATUS, BAD_HEADER, BAD_ROW, DATASET_ATCODER,
-                                                    MISSING_FILE, PATH_ESCAPE, BadRow, ReadReject, code_file,
-                                                    convert_rows, csv_body, csv_rows, epoch, measure, safe_name,
-                                                    status_of, text_field)
+                                                    PATH_ESCAPE, BadRow, CsvRow, ReadReject, code_file, convert_rows,
+                                                    epoch, measure, read_csv, safe_name, status_of, text_field)
 from beam_jobs.sources.judge.readers.json_stream import iter_json
 from filters.judge import normalise_language
 from schemas.submission import WJ, Submission
@@ -28,36 +28,28 @@ def _atcoder_items(path: str) -> Iterator[tuple[str, Any] | ReadReject]:
         yield from iter_json(path, DATASET_ATCODER)
         return
     label = f"{DATASET_ATCODER}:{os.path.basename(path)}"
-    try:
-        rows = csv_rows(path)
-        first = next(rows, None)
-    except OSError as exc:
-        yield ReadReject(MISSING_FILE, label, str(exc))
-        return
-    if first is None:
-        return
-    if isinstance(first, ReadReject) or not {"id", "result", "language"} <= {h.strip() for h in first[1]}:
-        yield ReadReject(BAD_HEADER, label, f"header is {first!r}"[:200])
-        return
-    header = [h.strip() for h in first[1]]
-    for item in csv_body(rows, label):
+    for item in read_csv(path, label, partial(_atcoder_header, label)):
         if isinstance(item, ReadReject):
             yield item
             continue
-        line, row = item
+        header, line, row = item
         if len(row) != len(header):
             yield ReadReject(BAD_ROW, f"{label}:line {line}", f"expected {len(header)} fields, got {len(row)}")
             continue
         yield f"{label}:line {line}", dict(zip(header, row))
 
 
+def _atcoder_header(label: str, first: CsvRow | ReadReject) -> list[str] | ReadReject:
+    if isinstance(first, ReadReject) or not {"id", "result", "language"} <= {h.strip() for h in first[1]}:
+        return ReadReject(BAD_HEADER, label, f"header is {first!r}"[:200])
+    return [h.strip() for h in first[1]]
+
+
 def read_atcoder(path: str, code_dir: str) -> Iterator[Submission | ReadReject]:
     yield from convert_rows(_atcoder_items(path), "id", lambda row: _atcoder_submission(row, code_dir))
 
 
-def _atcoder_submission(row: Any, code_dir: str) -> Submission:
-    if not isinstance(row, dict):
-        raise BadRow(BAD_ROW, f"element is {type(row).__name__}, not an object")
+def _atcoder_submission(row: dict[str, Any], code_dir: str) -> Submission:
     submission_id = text_field(row.get("id"), "id")
     language = text_field(row.get("language"), "language")
     raw = row.get("result")

@@ -23,9 +23,7 @@ def read_codeforces(path: str, code_dir: str) -> Iterator[Submission | ReadRejec
                             lambda row: _codeforces_submission(row, code_dir))
 
 
-def _codeforces_submission(row: Any, code_dir: str) -> Submission:
-    if not isinstance(row, dict):
-        raise BadRow(BAD_ROW, f"element is {type(row).__name__}, not an object")
+def _codeforces_submission(row: dict[str, Any], code_dir: str) -> Submission:
     submission_id = text_field(row.get("id"), "id")
     problem = row.get("problem")
     if not isinstance(problem, dict):

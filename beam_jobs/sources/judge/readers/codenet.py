@@ -10,12 +10,13 @@ Each problem CSV is read on its own, so Beam spreads problems over workers.
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Iterator, Mapping
 
 from beam_jobs.sources.judge.readers.common import (BAD_HEADER, BAD_ROW, CODENET_STATUS, DATASET_CODENET,
-                                                    MISSING_FILE, PATH_ESCAPE, BadRow, ProblemInfo, ReadReject,
-                                                    csv_body, csv_rows, epoch, measure, safe_name, safe_relpath,
-                                                    status_of, text_field)
+                                                    PATH_ESCAPE, BadRow, CsvRow, ProblemInfo, ReadReject, csv_rows,
+                                                    epoch, measure, read_csv, safe_name, safe_relpath, status_of,
+                                                    text_field)
 from filters.judge import normalise_language
 from schemas.submission import Submission
 
@@ -73,30 +74,13 @@ def read_codenet_csv(root: str, csv_name: str,
     if not safe_name(csv_name):
         yield ReadReject(PATH_ESCAPE, label, "metadata file name leaves metadata/")
         return
-    path = os.path.join(root, "metadata", csv_name)
-    try:
-        rows = csv_rows(path)
-        first = next(rows, None)
-    except OSError as exc:
-        yield ReadReject(MISSING_FILE, label, str(exc))
-        return
-    if first is None:
-        return
-    if isinstance(first, ReadReject):
-        yield ReadReject(BAD_HEADER, label, first.detail)
-        return
-    _, header_row = first
-    header = [h.strip().lower() for h in header_row]
-    missing = [c for c in CODENET_REQUIRED if c not in header]
-    if missing:
-        yield ReadReject(BAD_HEADER, label, f"missing columns {', '.join(missing)}")
-        return
-    index = {name: i for i, name in enumerate(header)}
-    for item in csv_body(rows, label):
+    index: dict[str, int] = {}
+    for item in read_csv(os.path.join(root, "metadata", csv_name), label, partial(_codenet_header, label)):
         if isinstance(item, ReadReject):
             yield item
             continue
-        line, row = item
+        header, line, row = item
+        index = index or {name: i for i, name in enumerate(header)}
         key = row[index["submission_id"]].strip() if len(row) > index["submission_id"] else ""
         key = key if safe_name(key) else f"{label}:line {line}"
         if len(row) != len(header):
@@ -106,6 +90,15 @@ def read_codenet_csv(root: str, csv_name: str,
             yield _codenet_submission(root, row, index, problems)
         except BadRow as exc:
             yield ReadReject(exc.reason, key, f"line {line}: {exc.detail}")
+
+
+def _codenet_header(label: str, first: CsvRow | ReadReject) -> list[str] | ReadReject:
+    """Column names, lowercased: CodeNet's files agree on the names, not always on their case."""
+    if isinstance(first, ReadReject):
+        return ReadReject(BAD_HEADER, label, first.detail)
+    header = [h.strip().lower() for h in first[1]]
+    missing = [c for c in CODENET_REQUIRED if c not in header]
+    return ReadReject(BAD_HEADER, label, f"missing columns {', '.join(missing)}") if missing else header
 
 
 def _codenet_submission(root: str, row: list[str], index: dict[str, int],

@@ -12,7 +12,7 @@ import math
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
 
 from schemas.submission import AC, CE, IE, MLE, NJ, OLE, OTHER, PE, RE, STATUSES, TLE, WA, WJ, Submission
 
@@ -202,7 +202,18 @@ def row_key(row: Any, field: str, fallback: str) -> str:
 
 # --------------------------------------------------------------------------------------------- rows
 
-def csv_rows(path: str) -> Iterator[tuple[int, list[str]] | ReadReject]:
+def open_export(path: str, label: str, errors: str) -> TextIO | ReadReject:
+    """A JSON export as text (a BOM dropped), or the one reject of a file that cannot be opened."""
+    try:
+        return open(path, encoding="utf-8-sig", errors=errors)
+    except OSError as exc:
+        return ReadReject(MISSING_FILE, label, str(exc))
+
+
+CsvRow = tuple[int, list[str]]  # (line number, fields)
+
+
+def csv_rows(path: str) -> Iterator[CsvRow | ReadReject]:
     """(line number, fields) per row; `csv` errors (a NUL byte, a runaway quote) become rejects."""
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
         reader = csv.reader(f)
@@ -217,27 +228,42 @@ def csv_rows(path: str) -> Iterator[tuple[int, list[str]] | ReadReject]:
             yield reader.line_num, row
 
 
-def csv_body(rows: Iterable[tuple[int, list[str]] | ReadReject], label: str
-             ) -> Iterator[tuple[int, list[str]] | ReadReject]:
-    """The rows after a CSV's header: blank ones skipped and `csv` errors keyed under the file's
-    label, the same way in every CSV format."""
+def read_csv(path: str, label: str, header_of: Callable[[CsvRow | ReadReject], list[str] | ReadReject]
+             ) -> Iterator[tuple[list[str], int, list[str]] | ReadReject]:
+    """(header, line number, fields) per row of a CSV export, the same way in every CSV format: a
+    file that cannot be opened is one `missing_file` reject, a first row that `header_of` refuses is
+    its one reject, blank rows are skipped and `csv` errors are keyed under the file's label."""
+    try:
+        rows = csv_rows(path)
+        first = next(rows, None)
+    except OSError as exc:
+        yield ReadReject(MISSING_FILE, label, str(exc))
+        return
+    if first is None:
+        return
+    header = header_of(first)
+    if isinstance(header, ReadReject):
+        yield header
+        return
     for item in rows:
         if isinstance(item, ReadReject):
             yield ReadReject(item.reason, f"{label}:{item.key}", item.detail)
         elif any(cell.strip() for cell in item[1]):
-            yield item
+            yield (header, *item)
 
 
 def convert_rows(items: Iterable[tuple[str, Any] | ReadReject], id_field: str,
-                 convert: Callable[[Any], Submission]) -> Iterator[Submission | ReadReject]:
-    """Rows of a single-file export as submissions; a row that does not convert is a reject, keyed by
-    its id when it has one, else by its position."""
+                 convert: Callable[[dict[str, Any]], Submission]) -> Iterator[Submission | ReadReject]:
+    """Rows of a single-file export as submissions; a row that is not an object or does not convert
+    is a reject, keyed by its id when it has one, else by its position."""
     for item in items:
         if isinstance(item, ReadReject):
             yield item
             continue
         fallback, row = item
         try:
+            if not isinstance(row, dict):
+                raise BadRow(BAD_ROW, f"element is {type(row).__name__}, not an object")
             yield convert(row)
         except BadRow as exc:
             yield ReadReject(exc.reason, row_key(row, id_field, fallback), exc.detail)

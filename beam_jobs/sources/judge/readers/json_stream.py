@@ -8,7 +8,7 @@ import json
 import os
 from typing import Any, Iterator
 
-from beam_jobs.sources.judge.readers.common import BAD_ROW, MALFORMED_FILE, MISSING_FILE, ReadReject
+from beam_jobs.sources.judge.readers.common import BAD_ROW, MALFORMED_FILE, ReadReject, open_export
 
 _WS = " \t\r\n"
 _CHUNK = 1 << 20
@@ -169,10 +169,9 @@ def iter_json(path: str, dataset: str) -> Iterator[tuple[str, Any] | ReadReject]
     Elements already yielded stay valid: a truncated export still gives everything before the cut.
     """
     name = os.path.basename(path)
-    try:
-        f = open(path, encoding="utf-8-sig", errors="strict")
-    except OSError as exc:
-        yield ReadReject(MISSING_FILE, f"{dataset}:{name}", str(exc))
+    f = open_export(path, f"{dataset}:{name}", errors="strict")
+    if isinstance(f, ReadReject):
+        yield f
         return
     index = 0
     with f:

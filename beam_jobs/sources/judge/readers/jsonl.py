@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (BAD_ROW, BAD_TIME, DATASET_JSONL_DEFAULT, GENERIC_STATUS,
-                                                    MISSING_FILE, PATH_ESCAPE, BadRow, ReadReject, epoch, measure,
+                                                    PATH_ESCAPE, BadRow, ReadReject, epoch, measure, open_export,
                                                     row_key, safe_relpath, status_of, text_field)
 from filters.judge import normalise_language
 from schemas.submission import Submission
@@ -49,10 +49,9 @@ def _iso_or_epoch(value: Any, field: str) -> datetime:
 def read_judge_jsonl(path: str) -> Iterator[Submission | ReadReject]:
     base = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
-    try:
-        f = open(path, encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        yield ReadReject(MISSING_FILE, f"{DATASET_JSONL_DEFAULT}:{name}", str(exc))
+    f = open_export(path, f"{DATASET_JSONL_DEFAULT}:{name}", errors="replace")
+    if isinstance(f, ReadReject):
+        yield f
         return
     with f:
         for lineno, line in enumerate(f, 1):
