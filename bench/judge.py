@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -53,6 +53,9 @@ if str(ROOT) not in sys.path:
 
 from bench.cache import cached_folder, default_cache_dir  # noqa: E402
 from bench.child import run_child as watch_child  # noqa: E402
+
+if TYPE_CHECKING:
+    from config.judge import JudgeConfig
 
 GENERATOR_VERSION = 1
 DEFAULT_SUBMISSIONS = 200_000
@@ -151,7 +154,7 @@ def _other_program(rng: random.Random, ext: str) -> str:
 
 
 def generate_export(submissions: int, seed: int, cache_dir: Path, *, regenerate: bool = False,
-                    log=print) -> Path:  # type: ignore[no-untyped-def]
+                    log: Callable[[str], None] = print) -> Path:
     """A CodeNet-layout export with exactly `submissions` metadata rows, cached by its parameters."""
     return cached_folder(cache_dir, f"codenet-g{GENERATOR_VERSION}-n{submissions}-s{seed}",
                          lambda out: _write_export(out, submissions, seed), regenerate=regenerate,
@@ -217,7 +220,7 @@ def _write_export(out: Path, submissions: int, seed: int) -> None:
 
 # ======================================================================================== measuring
 
-def _judge_config(overrides: Sequence[str]):  # type: ignore[no-untyped-def]
+def _judge_config(overrides: Sequence[str]) -> JudgeConfig:
     import yaml
 
     from config.judge import JudgeConfig

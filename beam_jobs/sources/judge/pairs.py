@@ -297,7 +297,7 @@ class _TextExtractor(HTMLParser):
         self._hidden = 0
         self._pre = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN_TAGS:
             self._hidden += 1
             return
