@@ -32,7 +32,7 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
                      "MineGit/Filter[git.filters]", "MineGit/Annotate",
                      "GithubDump/ReadDump", "GithubDump/ReadFromBigQuery", "GithubDump/CheckRows",
                      "GithubDump/Fetch", "GithubDump/Filter[bigquery.filters]", "GithubDump/Annotate",
-                     "Judge/ReadCodenet", "Judge/FilterProblems", "Judge/GroupSequences", "Judge/FixSequences",
+                     "Judge/ReadCodenet", "Judge/SelectSubmissions", "Judge/GroupSequences", "Judge/FixSequences",
                      "Assemble/ExactDedup", "Assemble/NearDedup", "Assemble/Decontaminate", "Assemble/Secrets",
                      "Assemble/ForkFamilies", "Assemble/GroupForks", "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
         assert expected in names, expected
