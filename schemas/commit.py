@@ -47,6 +47,19 @@ class CommitRecord:
     message_lang: str = arrow_field(pa.string(), default="")
     old_parses: bool = arrow_field(pa.bool_(), default=True)
     python_major: int = arrow_field(pa.int8(), default=3)
+    # ---- what kind of sample this is, filled by the filter stage (issue 14)
+    # Labels a trainer filters on (test_file, docs_only, comment_only, formatting_only, version_bump,
+    # syntax_error_before, syntax_error_after, redacted); config chooses which ones drop a sample.
+    tags: list[str] = arrow_field(pa.list_(pa.string()), default_factory=list)
+    # The AST node types the change touches (Call, Compare, If, ...), sorted.
+    edit_kinds: list[str] = arrow_field(pa.list_(pa.string()), default_factory=list)
+    # Tokens of old + new (as the sample's contents hold them), by the bundled BPE tokenizer; null
+    # when no tokenizer counted them.
+    tokens: int | None = arrow_field(pa.int32(), nullable=True, default=None)
+    # With `filters.granularity: window`, the [first, last] lines (1-based, inclusive) of the old and
+    # new files that old_contents and new_contents hold; null when they hold the whole files.
+    window_old: list[int] | None = arrow_field(pa.list_(pa.int32()), nullable=True, default=None)
+    window_new: list[int] | None = arrow_field(pa.list_(pa.int32()), nullable=True, default=None)
 
 
 COMMIT_SCHEMA: pa.Schema = schema_of(CommitRecord)
