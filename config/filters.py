@@ -151,6 +151,12 @@ COMMITPACK_PYTHON_EXTENSIONS: tuple[str, ...] = (
 )
 
 
+# ---- tags (issue 14): the tags a record can be dropped for (filters/tags.py computes them; `redacted`
+# is set by assembly, after the filter stage, so it cannot drop a record there).
+DROPPABLE_TAGS: tuple[str, ...] = ("test_file", "docs_only", "comment_only", "formatting_only", "version_bump",
+                                   "syntax_error_before", "syntax_error_after")
+
+
 def _listed(values: tuple[str, ...]) -> Any:
     return field(default_factory=lambda: list(values))
 
@@ -278,6 +284,14 @@ class FilterConfig:
     # Only this many leading characters of the cleaned message are examined (cost bound).
     language_max_chars: int = 1_000
 
+    # ---- tags (issue 14)
+    # Every kept record carries `tags` (filters/tags.py: test_file, docs_only, comment_only,
+    # formatting_only, version_bump, syntax_error_before, syntax_error_after; assembly adds redacted).
+    # A record with a tag listed here is dropped at the filter stage with the reason `tag_<tag>`.
+    # `strict` drops changes that teach no repair (same AST, only a version string) and fixes that
+    # leave the file broken; `commitpackft` and `none` drop none.
+    drop_tags: list[str] = _listed(("formatting_only", "version_bump", "syntax_error_after"))
+
 
 # ------------------------------------------------------------------------------------------- presets
 
@@ -298,6 +312,7 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "minified_max_line_chars": None,
         "max_change_share": None,
         "detect_language": False,
+        "drop_tags": [],  # tags (issue 14)
     },
     # Every filter off: a raw export of every mined candidate (annotation still runs).
     "none": {
@@ -340,6 +355,7 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "minified_max_line_chars": None,
         "max_change_share": None,
         "detect_language": False,
+        "drop_tags": [],  # tags (issue 14)
     },
 }
 
@@ -373,6 +389,10 @@ def problems(cfg: FilterConfig) -> list[str]:
         found.append("config key 'filters.extensions' must not be empty when check_extension is on")
     if any(not ext.startswith(".") for ext in cfg.extensions):
         found.append("config key 'filters.extensions' holds an extension without its leading dot")
+    unknown_tags = [t for t in cfg.drop_tags if t not in DROPPABLE_TAGS]  # tags (issue 14)
+    if unknown_tags:
+        found.append(f"config key 'filters.drop_tags' holds unknown tag(s) {', '.join(map(repr, unknown_tags))} "
+                     f"(known: {', '.join(DROPPABLE_TAGS)})")
     if cfg.generated_header_chars < 0 or cfg.language_min_chars < 0 or cfg.language_max_chars < 1:
         found.append("config keys 'filters.generated_header_chars', 'filters.language_min_chars' and "
                      "'filters.language_max_chars' must be positive")
