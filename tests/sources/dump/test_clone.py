@@ -177,6 +177,7 @@ def expected_record(c: CandidateCommit, old: str, new: str, license: str) -> dic
         "author_time": str(datetime.fromtimestamp(c.author_time_sec, tz=timezone.utc)),
         "committer_time": str(datetime.fromtimestamp(c.committer_time_sec, tz=timezone.utc)),
         "author_name": "", "instruction": "", "message_lang": "", "old_parses": True, "python_major": 3,
+        "tags": [], "edit_kinds": [], "tokens": None, "window_old": None, "window_new": None,
     }
 
 
