@@ -146,3 +146,177 @@ def test_drop_mode_rejects_with_kinds_but_not_values():
     assert reject.reason == "contains_key" and reject.detail == "KEY x1, EMAIL x1"
     assert AWS_KEY not in reject.detail and EMAIL not in reject.detail
     assert got.counts["assembly.secrets"] == {"in": 14, "kept": 13, "contains_key": 1}
+
+
+# ------------------------------------------------------------- issue 14: redaction never corrupts code
+
+# What a real settings module and its tests look like (SQLAlchemy's and requests' own examples): a
+# URL whose password is a placeholder word, a dict and a query string naming the password, and a
+# URL parser's test that expects the login back. Before issue 14 the URL's "password" was a key
+# replaced everywhere ({"<KEY>": "tiger"}, &<KEY>=%s) and "pass@complex.url.com", an "email" of the
+# second URL, was replaced inside the first one too (http://user:<EMAIL>/path).
+SETTINGS = '''\
+"""Settings; questions to jane.doe@acme-widgets.com."""
+DATABASE_URL = "mysql://scott:password@localhost/test"
+DB = {"password": "tiger", "user": "scott"}
+QUERY = "SELECT * FROM users WHERE name=%s&password=%s"
+LOGIN_URL = "/login?user=%s&password=%s"
+
+
+def connect(password=None, token=None, secret=""):
+    return {"password": password, "token": token, "secret": secret}
+'''
+AUTH_TESTS = '''\
+import pytest
+
+
+@pytest.mark.parametrize("url, auth", (
+    ("http://user:pass@complex.url.com/path?query=yes", ("user", "pass")),
+    ("http://user:pass pass@complex.url.com/path?query=yes", ("user", "pass pass")),
+    ("http://user%25user:pass@complex.url.com/path?query=yes", ("user%user", "pass")),
+    ("ftp://anonymous@ftp.acme-widgets.com/pub", ("anonymous", "")),
+    ("http://user:pass@host/path", ("user", "pass")),
+))
+def test_get_auth_from_url(url, auth):
+    assert get_auth_from_url(url) == auth
+'''
+AWS_LINES = f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\naws_secret_access_key = "{AWS_SECRET}"\n'
+
+
+@pytest.mark.parametrize("text", [
+    "http://user:pass@complex.url.com/path", "http://user:pass pass@complex.url.com/path?query=yes",
+    "http://user%25user:pass@complex.url.com/x", "ftp://anonymous@ftp.acme-widgets.com/pub",
+    "https://deploy:Xy7pQ2rT9w@git.acme-widgets.com/repo.git", "http://user:pass@host/path",
+])
+def test_url_logins_are_not_emails(text):
+    assert s.find_emails(text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "see http://acme-widgets.com/contact or write to jane.doe@acme-widgets.com",
+    "url = 'http://acme-widgets.com'  # maintainer: jane.doe@acme-widgets.com",
+])
+def test_an_email_after_a_url_is_still_an_email(text):
+    assert s.find_emails(text) == {"jane.doe@acme-widgets.com"}
+
+
+@pytest.mark.parametrize("url", ["mysql://scott:tiger@localhost/test", "postgres://user:password@db/x",
+                                 "http://user:pass@host/path", "redis://:secretsecret@cache:6379/0"])
+def test_placeholder_url_passwords_are_no_findings(scrubber, url):
+    assert scrubber.find([f'URL = "{url}"']) == []
+
+
+def _redact(scrubber, code, **fields):
+    return s.redact(scrubber, commit_like(sample_commits()[0], old_contents=code, new_contents=code, tags=[], **fields))
+
+
+def test_names_of_secrets_stay_and_a_real_key_beside_them_is_replaced(scrubber):
+    code = SETTINGS + AWS_LINES
+    result = _redact(scrubber, code)
+    redacted = result.item.new_contents
+    assert result.reason is None and result.counts == {"KEY": 2, "EMAIL": 1}
+    assert redacted == (SETTINGS.replace("jane.doe@acme-widgets.com", "<EMAIL>")
+                        + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KEY>"\n')
+    for kept in ('DB = {"password": "tiger", "user": "scott"}', "name=%s&password=%s", "?user=%s&password=%s",
+                 '"mysql://scott:password@localhost/test"', "def connect(password=None, token=None, secret=\"\"):",
+                 'return {"password": password, "token": token, "secret": secret}'):
+        assert kept in redacted
+    assert s.parses(redacted) and result.item.tags == ["redacted"]
+
+
+def test_a_url_parsers_test_keeps_its_logins(scrubber):
+    result = _redact(scrubber, AUTH_TESTS + AWS_LINES)
+    assert result.item.new_contents == AUTH_TESTS + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KEY>"\n'
+    assert '("http://user:pass@host/path", ("user", "pass"))' in result.item.new_contents
+    # The file alone holds nothing to replace: no tag.
+    clean = _redact(scrubber, AUTH_TESTS)
+    assert clean.counts == {} and clean.item.tags == [] and clean.item.new_contents == AUTH_TESTS
+
+
+def test_a_real_url_password_is_replaced_where_it_is_a_value_only(scrubber):
+    code = ('DB_URL = "postgres://admin:s3cr3tPass9@db.acme-widgets.com/x"\n'
+            'DB_PASSWORD = "s3cr3tPass9"\n'
+            'KNOWN = {"s3cr3tPass9": "the old one"}\n')
+    got = _redact(scrubber, code).item.new_contents
+    assert got == ('DB_URL = "postgres://admin:<KEY>@db.acme-widgets.com/x"\n'
+                   'DB_PASSWORD = "<KEY>"\n'
+                   'KNOWN = {"s3cr3tPass9": "the old one"}\n')
+
+
+def test_strings_stay_strings_and_escapes_stay_escapes(scrubber):
+    pem_body = "MIIEowIBAAKCAQEAx7Yj1nP8mN2qR5tV8wZ3bC6dF9gH2jK5lM8nP1qR4sT7uV0w"
+    code = (f'KEY = "-----BEGIN RSA PRIVATE KEY-----\\n{pem_body}\\n-----END RSA PRIVATE KEY-----\\n"\n'
+            f'PREFIXED = b"\\x41{AWS_KEY}"\n'
+            f"RAW = r'{AWS_KEY}'\n"
+            f'MSG = f"key={AWS_KEY} for {{user}}"\n'
+            "x = jane@corp.io  # a matrix product; mail jane@corp.io\n")
+    result = _redact(scrubber, code)
+    got = result.item.new_contents
+    assert got == ('KEY = "-----BEGIN RSA PRIVATE KEY-----\\n<KEY>\\n-----END RSA PRIVATE KEY-----\\n"\n'
+                   'PREFIXED = b"\\x41<KEY>"\n'
+                   "RAW = r'<KEY>'\n"
+                   'MSG = f"key=<KEY> for {user}"\n'
+                   "x = jane@corp.io  # a matrix product; mail <EMAIL>\n")
+    assert s.parses(code) and s.parses(got)
+
+
+def test_a_replacement_that_would_break_the_code_drops_the_item(scrubber):
+    code = f"ACCESS = {AWS_KEY}\n"  # a name, so it parses; "<KEY>" in its place would not
+    result = _redact(scrubber, code)
+    assert result.reason == "redaction_breaks_syntax" and result.counts == {"KEY": 1}
+    assert result.detail == "KEY x1; would not parse: old_contents, new_contents" and AWS_KEY not in result.detail
+    # Code that did not parse before is not held to parse after: it is redacted.
+    broken = f"def f(:\n    ACCESS = {AWS_KEY}\n"
+    assert _redact(scrubber, broken).item.new_contents == "def f(:\n    ACCESS = <KEY>\n"
+
+
+def test_a_pem_body_ends_where_the_key_ends(scrubber):
+    """One-line and truncated PEM blocks: the code after them keeps its long names (before, every
+    16-character run in the next 200 lines counted as key)."""
+    body = "MIIEowIBAAKCAQEAx7Yj1nP8mN2qR5tV8wZ3bC6dF9gH2jK5lM8nP1qR4sT7uV0w"
+    after = "signatureCheckerForAll = verifySignatureOrRaise(KEY)\n"
+    one_line = f'KEY = "-----BEGIN RSA PRIVATE KEY-----\\n{body}\\n-----END RSA PRIVATE KEY-----\\n"\n' + after
+    truncated = f'KEY = """-----BEGIN RSA PRIVATE KEY-----\n{body}\n"""  # truncated\n' + after
+    for code in (one_line, truncated):
+        got = _redact(scrubber, code).item.new_contents
+        assert got == code.replace(body, "<KEY>") and s.parses(got)
+
+
+def test_messages_are_redacted_as_text(scrubber):
+    result = _redact(scrubber, "x = 1\n", message=f"Rotate key {AWS_KEY}.\n\nReported-by: {EMAIL}\n",
+                     subject=f"Rotate key {AWS_KEY}")
+    assert result.item.message == "Rotate key <KEY>.\n\nReported-by: <EMAIL>\n"
+    assert result.item.subject == "Rotate key <KEY>" and result.item.new_contents == "x = 1\n"
+    assert result.item.tags == ["redacted"]
+
+
+def test_the_redacted_tag_joins_the_tags_sorted_once(scrubber):
+    record = commit_like(sample_commits()[0], old_contents=AWS_LINES, new_contents=AWS_LINES,
+                         tags=["test_file", "redacted", "docs_only"])
+    assert s.redact(scrubber, record).item.tags == ["docs_only", "redacted", "test_file"]
+
+
+def test_the_issues_settings_and_tests_through_the_beam_stage():
+    """A real commit (the sniff_delimiter fix) with the settings, the AWS key and the URL tests planted
+    on both sides; a second one whose key stands outside any string; the rest untouched."""
+    commits = sample_commits()
+    target = next(c for c in commits if "sniff_delimiter" in c.instruction)
+    header = SETTINGS + AWS_LINES + AUTH_TESTS
+    planted = commit_like(target, old_contents=header + target.old_contents, new_contents=header + target.new_contents)
+    bare = commit_like(target, commit="e" * 40, old_contents=f"ACCESS = {AWS_KEY}\n" + target.old_contents,
+                       new_contents=f"ACCESS = {AWS_KEY}\n" + target.new_contents)
+    got = assemble(commits + [planted, bare], config(**ONLY_SECRETS))
+    sample = next(x for x in got.samples if x.record_id == planted.id)
+    expected_header = (SETTINGS.replace("jane.doe@acme-widgets.com", "<EMAIL>")
+                       + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KEY>"\n' + AUTH_TESTS)
+    assert sample.old_contents == expected_header + target.old_contents
+    assert sample.new_contents == expected_header + target.new_contents
+    assert s.parses(sample.old_contents) and s.parses(sample.new_contents)
+    assert sample.tags == sorted(set(target.tags) | {"redacted"})
+    assert [x for x in got.samples if "redacted" in x.tags] == [sample]
+    (reject,) = [r for r in got.rejects if r.stage == "assembly.secrets"]
+    assert (reject.key, reject.reason) == (from_commit(bare).id, "redaction_breaks_syntax")
+    assert AWS_KEY not in reject.detail
+    assert got.counts["assembly.secrets"] == {"in": 15, "kept": 14, "redaction_breaks_syntax": 1}
+    assert got.findings == {"KEY": 3, "EMAIL": 1, "samples_redacted": 1}
+    assert_balanced(got.counts)
