@@ -247,6 +247,13 @@ class FilterConfig:
     pair_max_chars: int | None = 2_688
     # Optional line budget on old + new, for users who think in lines; off by default.
     pair_max_lines: int | None = None
+    # The budget in tokens of old + new, counted by the bundled BPE tokenizer (filters/tokens.py, the
+    # `tokens` extra); when set and the tokenizer is installed, these replace the character bounds
+    # above. CommitPackFT's are 50 and 768 (StarCoder tokens). strict's bound one sample: with
+    # `granularity: window` a larger change is cut to the definitions it touches (see the README for
+    # how the defaults were measured).
+    pair_min_tokens: int | None = 50
+    pair_max_tokens: int | None = 2_048
 
     # ---- Python (beyond the paper)
     # The new version must parse with `ast` (Python 3 grammar of the running interpreter).
@@ -305,6 +312,8 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "strip_pr_suffix": False,
         "strip_trailers": False,
         "extensions": list(COMMITPACK_PYTHON_EXTENSIONS),
+        "pair_min_tokens": 50,
+        "pair_max_tokens": 768,
         "require_new_parses": False,
         "reject_whitespace_only": False,
         "reject_generated": False,
@@ -348,6 +357,8 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "pair_min_chars": None,
         "pair_max_chars": None,
         "pair_max_lines": None,
+        "pair_min_tokens": None,
+        "pair_max_tokens": None,
         "require_new_parses": False,
         "reject_whitespace_only": False,
         "reject_generated": False,
@@ -372,9 +383,10 @@ def problems(cfg: FilterConfig) -> list[str]:
     found = too_small("filters", cfg, dict.fromkeys(
         ("message_min_chars", "message_max_chars", "subject_min_chars", "subject_max_chars", "subject_min_words",
          "subject_max_words", "instruction_min_words", "old_max_chars", "pair_min_chars", "pair_max_chars",
-         "pair_max_lines", "minified_max_line_chars"), 0))
+         "pair_max_lines", "pair_min_tokens", "pair_max_tokens", "minified_max_line_chars"), 0))
     for low, high in (("message_min_chars", "message_max_chars"), ("subject_min_chars", "subject_max_chars"),
-                      ("subject_min_words", "subject_max_words"), ("pair_min_chars", "pair_max_chars")):
+                      ("subject_min_words", "subject_max_words"), ("pair_min_chars", "pair_max_chars"),
+                      ("pair_min_tokens", "pair_max_tokens")):
         lo, hi = getattr(cfg, low), getattr(cfg, high)
         if lo is not None and hi is not None and lo > hi:
             found.append(f"config key 'filters.{low}' ({lo}) is above 'filters.{high}' ({hi})")

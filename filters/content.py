@@ -1,10 +1,9 @@
 """File-pair rules: sizes, emptiness, no-op commits, the extension, and a size budget for the pair.
 
-The size budget stands in for the paper's StarCoder token bound (50 <= tokens(old + new) <= 768),
-which needs a tokenizer download. It counts characters of old + new (about 3.5 characters per
-StarCoder token on Python, so 175..2,688 by default) and, optionally, lines. It is an estimate of the
-published bound, not a reproduction: files of long identifiers or much whitespace fall on different
-sides of it than they would under the tokenizer. See filters/DIFFERENCES.md.
+The size budget is the paper's bound on tokens of old + new (50 <= tokens <= 768 for `commitpackft`),
+counted with the bundled BPE tokenizer (filters/tokens.py) when the `tokens` extra is installed.
+Without it, characters of old + new stand in (about 3.5 characters per token on Python, so 175..2,688
+by default): an estimate, not a reproduction (filters/DIFFERENCES.md). Lines can be bounded too.
 
 Reasons: old_too_large, new_empty, unchanged, wrong_extension, pair_too_small, pair_too_large,
 pair_too_many_lines.
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
+from filters import tokens
 from filters.base import rules_from
 
 
@@ -29,17 +29,26 @@ class ContentRules:
     pair_min_chars: int | None
     pair_max_chars: int | None
     pair_max_lines: int | None
+    # Token bounds; when `use_tokens` (set and the tokenizer installed) they replace the character ones.
+    pair_min_tokens: int | None
+    pair_max_tokens: int | None
+    use_tokens: bool
 
     @property
     def active(self) -> bool:
         return (self.old_max_chars is not None or self.require_new_nonempty or self.require_change
                 or self.check_extension or self.pair_min_chars is not None or self.pair_max_chars is not None
-                or self.pair_max_lines is not None)
+                or self.pair_max_lines is not None or self.use_tokens)
+
+
+def uses_tokens(cfg: FilterConfig) -> bool:
+    """Whether the pair budget is counted in tokens: a token bound is set and the tokenizer is here."""
+    return (cfg.pair_min_tokens is not None or cfg.pair_max_tokens is not None) and tokens.available()
 
 
 def compile_content_rules(cfg: FilterConfig) -> ContentRules:
     # str.endswith takes a tuple: one C call instead of a split and a set lookup.
-    return rules_from(ContentRules, cfg, extensions=tuple(cfg.extensions))
+    return rules_from(ContentRules, cfg, extensions=tuple(cfg.extensions), use_tokens=uses_tokens(cfg))
 
 
 def has_extension(path: str, extensions: tuple[str, ...]) -> bool:
@@ -61,10 +70,13 @@ def check_content(record: CommitRecord, rules: ContentRules) -> str | None:
         return "unchanged"
     if rules.check_extension and not has_extension(record.new_file, rules.extensions):
         return "wrong_extension"
-    size = len(old) + len(new)
-    if rules.pair_min_chars is not None and size < rules.pair_min_chars:
+    if rules.use_tokens:
+        size, low, high = tokens.pair_tokens(old, new), rules.pair_min_tokens, rules.pair_max_tokens
+    else:
+        size, low, high = len(old) + len(new), rules.pair_min_chars, rules.pair_max_chars
+    if low is not None and size < low:
         return "pair_too_small"
-    if rules.pair_max_chars is not None and size > rules.pair_max_chars:
+    if high is not None and size > high:
         return "pair_too_large"
     if rules.pair_max_lines is not None and line_count(old) + line_count(new) > rules.pair_max_lines:
         return "pair_too_many_lines"

@@ -1,6 +1,8 @@
-"""File-pair rules: sizes, emptiness, no-op commits, extensions and the character / line budget."""
+"""File-pair rules: sizes, emptiness, no-op commits, extensions and the character / line budget
+(the rules as they run without the tokenizer), then the token budget."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 
 import pytest
@@ -16,8 +18,16 @@ NEW = OLD.replace("json.dump(data, handle)", "json.dump(data, handle, indent=2, 
 
 make_record = record_maker(subject='Write sorted and indented JSON files', path="app/storage.py", commit="9" * 40,
                            old_contents=OLD, new_contents=NEW, repos=["octo/app"], author_name="Ada")
-STRICT = content.compile_content_rules(FilterConfig())
-rules_with = rules_maker(content.compile_content_rules)
+# The character budget is what runs without the `tokens` extra: these tests set no token bound.
+NO_TOKENS = {"pair_min_tokens": None, "pair_max_tokens": None}
+
+
+def _in_characters(cfg: FilterConfig) -> content.ContentRules:
+    return content.compile_content_rules(dataclasses.replace(cfg, **NO_TOKENS))
+
+
+STRICT = _in_characters(FilterConfig())
+rules_with = rules_maker(_in_characters)
 
 
 def test_typical_small_fix_is_kept() -> None:
@@ -47,7 +57,7 @@ def test_wrong_extension_in_strict(path: str) -> None:
 
 
 def test_commitpack_extensions_accept_linguist_python_files() -> None:
-    rules = content.compile_content_rules(filter_config_from_preset("commitpackft"))
+    rules = _in_characters(filter_config_from_preset("commitpackft"))
     for ext in COMMITPACK_PYTHON_EXTENSIONS:
         assert content.check_content(make_record(new_file=f"tools/build{ext}"), rules) is None
     assert content.check_content(make_record(new_file="tools/build.txt"), rules) == "wrong_extension"

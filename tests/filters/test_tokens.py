@@ -1,0 +1,64 @@
+"""Token budgets with the bundled BPE tokenizer: the counts are the tokenizer's own, the paper's
+50..768 bound decides in tokens, and without the tokenizer the character budget stands in."""
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+
+import pytest
+
+from config.filters import FilterConfig, filter_config_from_preset
+from filters import content, tokens
+from tests.filters.helpers import record_maker
+
+pytestmark = pytest.mark.skipif(not tokens.available(), reason="the tokens extra is not installed")
+
+CODE = ("import json\n\n\ndef load(path):\n    \"\"\"Read a JSON file.\"\"\"\n    with open(path) as handle:\n"
+        "        return json.load(handle)\n")
+make_record = record_maker(subject="Read JSON files with a docstring", path="app/storage.py", commit="7" * 40,
+                           old_contents=CODE, new_contents=CODE.replace("handle", "fh"), repos=["octo/app"])
+
+
+def test_counts_are_the_reference_tokenizers() -> None:
+    """Our tiktoken build of the vocabulary counts what mistral-common's own tokenizer counts."""
+    from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+
+    path = importlib.resources.files("mistral_common").joinpath("data", f"{tokens.TOKENIZER}.json")
+    reference = Tekkenizer.from_file(str(path))
+    texts = [CODE, "", "x", "def f(a,b):\n\treturn a<<b  # é ü 漢字\n", " " * 5000 + "y = 1\n",
+             "\r\n".join(f"value_{i} = {i} ** 2" for i in range(300))]
+    for text in texts:
+        assert tokens.count_tokens(text) == len(reference.encode(text, bos=False, eos=False)), text[:40]
+    assert tokens.pair_tokens(CODE, CODE) == 2 * tokens.count_tokens(CODE)
+
+
+def test_commitpackft_bound_is_in_tokens() -> None:
+    rules = content.compile_content_rules(filter_config_from_preset("commitpackft"))
+    assert rules.use_tokens and (rules.pair_min_tokens, rules.pair_max_tokens) == (50, 768)
+    assert content.check_content(make_record(), rules) is None
+    assert content.check_content(make_record(old_contents="x = 1\n", new_contents="x = 2\n"), rules) == "pair_too_small"
+    # 119 lines of about 10 tokens each: over 768 tokens.
+    body = "".join(f"total_{i} = total_{i - 1} + {i}\n" for i in range(1, 120))
+    assert tokens.pair_tokens(body, body + "done()\n") > 768
+    assert content.check_content(make_record(old_contents=body, new_contents=body + "done()\n"), rules) == "pair_too_large"
+
+
+def test_tokens_and_characters_disagree_where_the_rule_of_thumb_fails() -> None:
+    """Long identifiers are few tokens per character: the character stand-in drops a pair the token
+    bound keeps."""
+    names = "".join(f"configuration_value_for_the_{w}_section = load_section('{w}')\n"
+                    for w in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta") * 3)
+    record = make_record(old_contents=names, new_contents=names.replace("'alpha'", "'ALPHA'"))
+    in_tokens = content.compile_content_rules(filter_config_from_preset("commitpackft"))
+    in_chars = content.compile_content_rules(dataclasses.replace(filter_config_from_preset("commitpackft"),
+                                                                 pair_min_tokens=None, pair_max_tokens=None))
+    assert len(names) * 2 > 2_688 and tokens.pair_tokens(record.old_contents, record.new_contents) <= 768
+    assert content.check_content(record, in_chars) == "pair_too_large"
+    assert content.check_content(record, in_tokens) is None
+
+
+def test_without_the_tokenizer_the_character_budget_stands_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "_encoding", lambda: None)
+    rules = content.compile_content_rules(FilterConfig())
+    assert not rules.use_tokens
+    assert content.check_content(make_record(old_contents="x = 1\n", new_contents="x = 2\n"), rules) == "pair_too_small"
