@@ -23,8 +23,9 @@ COPY config ./config
 COPY filters ./filters
 COPY licenses ./licenses
 COPY schemas ./schemas
-# The licenses extra brings scancode (the default detector); the gcp extra is already in the base image.
-RUN pip install --no-cache-dir ".[licenses]" \
+# The licenses extra brings scancode (the default detector), the tokens extra the tokenizer of the
+# token budgets; the gcp extra is already in the base image.
+RUN pip install --no-cache-dir ".[licenses,tokens]" \
     && python -c "import pygit2, pyarrow, rensa, langdetect, beam_jobs.pipeline; print('repairpack worker ok')"
 
 # The base image's entry point (/opt/apache/beam/boot) stays: Dataflow starts the SDK harness with it.
