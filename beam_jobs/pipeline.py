@@ -21,7 +21,7 @@ import pygit2
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.accounting import stage_counts
+from beam_jobs.accounting import REJECTS, stage_counts
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
 from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_files
 from beam_jobs.output.card import render_card, render_sources_card
@@ -30,7 +30,7 @@ from beam_jobs.assembly.minhash import lsh_bands_rows
 from beam_jobs.sources.dump.files import match_files
 from beam_jobs.sources.repositories import is_bundle, is_clone_url
 from beam_jobs.parquet_sink import pack_value, unpack_value
-from beam_jobs.assembly.secrets import finding_counts
+from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.sorted_runs import RunFiles, delete_runs
 from beam_jobs.sources.git.source import MineGitRepos
 from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
@@ -117,7 +117,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     for i, pattern in enumerate(inputs.shards):
         shard_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
     if out.stop_after == "sources":
-        entries = _write_source_records(pipeline, commit_sets, judge_sets, config, staging)
+        entries = _write_source_records(pipeline, commit_sets, judge_sets, reject_sets, config, staging)
         needles = NeedleSet([], {})
     else:
         entries, needles = _assemble(pipeline, commit_sets + judge_sets + shard_sets, reject_sets, config, staging,
@@ -127,12 +127,21 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
 
 
 def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PCollection],
-                          judge_sets: list[beam.PCollection], config: Config, staging: str) -> beam.PCollection:
+                          judge_sets: list[beam.PCollection], reject_sets: list[beam.PCollection], config: Config,
+                          staging: str) -> beam.PCollection:
     """Each source's records as shards, one config per record shape, no Flatten (each part spills
-    where it is made): what `--from-shards` reads back into assembly."""
+    where it is made): what `--from-shards` reads back into assembly. Mined code and messages are
+    published here too, so each part is redacted first, as assembly redacts the corpus (stage
+    `<source>.secrets`, its rejects added to `reject_sets`), unless the corpus would not be either
+    (`assembly.secrets.mode: off`, or `assembly.enabled: false`: records as mined)."""
     cfg, out = config.assembly.output, config.output
+    secrets = config.assembly.secrets
     written = []
     for name, schema, parts in ((SOURCE_COMMITS, COMMIT_SCHEMA, commit_sets), (SOURCE_JUDGE, JUDGE_SCHEMA, judge_sets)):
+        if parts and config.assembly.enabled and secrets.mode != "off":
+            redacted = [part | RedactRecords(secrets, label=f"Redact[{name}/{i}]") for i, part in enumerate(parts)]
+            reject_sets.extend(r[REJECTS] for r in redacted)
+            parts = [r.kept for r in redacted]
         if parts:
             written.append(tuple(parts) | SplitShards(
                 staging, DATA_DIR, name, name, schema, max_rows=cfg.max_shard_rows, max_bytes=cfg.max_shard_bytes,

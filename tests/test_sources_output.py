@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from beam_jobs.sources.judge.source import JudgeInputs
 from beam_jobs.pipeline import Inputs, corpus_line, run
-from schemas.commit import COMMIT_SCHEMA
+from schemas.commit import COMMIT_SCHEMA, commit_record_id
 from config import ConfigError, build_config
 from schemas.judge import JUDGE_SCHEMA
 from tests.assembly.helpers import BEAM_ARGS, BUNDLES
@@ -43,6 +43,9 @@ def test_records_of_each_source_are_written_and_nothing_else_happens(tmp_path):
     assert commits.schema.equals(COMMIT_SCHEMA) and judge.schema.equals(JUDGE_SCHEMA)
     # Exactly what each source kept: its last stage's kept count, no assembly stage at all.
     assert commits.num_rows == m["counts"]["git.filters"]["kept"] == 13
+    # Redacted like the corpus (stage <source>.secrets); the samples hold nothing to redact.
+    assert m["counts"]["git.secrets"] == {"in": 13, "kept": 13}
+    assert m["counts"]["judge.secrets"] == {"in": 14, "kept": 14}
     # judge.pair counts submissions: its 28 kept ones make 14 (before, after) pairs.
     assert m["counts"]["judge.pair"]["kept"] == 28 and judge.num_rows == 14
     assert not [stage for stage in m["counts"] if stage.startswith("assembly.")]
@@ -119,3 +122,58 @@ def test_the_report_asks_for_a_corpus_when_given_source_records(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert f"'{tmp_path / 'src'}' holds source records, not a corpus" in proc.stderr
+
+
+# Made up: shaped like real credentials, valid for nothing.
+AWS_KEY = "AKIAQ7ZX3M4KJ2PL9VWE"
+AWS_SECRET = "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8aE2uR9tY"
+EMAIL = "jane.doe@acme-widgets.com"
+SETTINGS = ('DB = {"password": "tiger", "user": "scott"}\n'
+            'LOGIN = "/login?user=%s&password=%s"\n'
+            'AUTH_CASES = [("http://user:pass@host/path", ("user", "pass"))]\n')
+KEYED = SETTINGS + f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\naws_secret_access_key = "{AWS_SECRET}"\n'
+REDACTED = SETTINGS + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KEY>"\n'
+
+
+def test_records_written_after_the_sources_are_redacted(tmp_path, builder):
+    """A repository built with pygit2: a commit adding a key beside the issue's names and URL (and
+    an email in its message), a clean commit, and a key standing outside any string."""
+    builder.commit({"settings.py": SETTINGS, "app.py": "X = 1\n", "keys.py": "ACCESS = None\n"}, "Initial commit")
+    keyed = builder.commit({"settings.py": KEYED, "app.py": "X = 1\n", "keys.py": "ACCESS = None\n"},
+                           f"Add the deploy key\n\nReported-by: {EMAIL}\n")
+    clean = builder.commit({"settings.py": KEYED, "app.py": "X = 2\n", "keys.py": "ACCESS = None\n"}, "Set X to two")
+    bare = builder.commit({"settings.py": KEYED, "app.py": "X = 2\n", "keys.py": f"ACCESS = {AWS_KEY}\n"},
+                          "Use the key")
+    config = build_config("none", overrides={**TEXT_LICENSES, "output.stop_after": "sources"})
+    out = tmp_path / "src"
+    m = run(Inputs(git=[str(builder.path)]), config, str(out), BEAM_ARGS)
+
+    rows = {r["commit"]: r for r in pq.read_table(out / "data" / "commits-00000-of-00001.parquet").to_pylist()}
+    assert set(rows) == {keyed, clean}
+    assert rows[keyed]["old_contents"] == SETTINGS and rows[keyed]["new_contents"] == REDACTED
+    assert rows[keyed]["message"] == "Add the deploy key\n\nReported-by: <EMAIL>\n"
+    assert "redacted" in rows[keyed]["tags"] and rows[keyed]["tags"] == sorted(set(rows[keyed]["tags"]))
+    assert (rows[clean]["old_contents"], rows[clean]["new_contents"]) == ("X = 1\n", "X = 2\n")
+    assert "redacted" not in rows[clean]["tags"]
+    (reject,) = [r for r in read_rows(out / "rejects") if r["stage"] == "git.secrets"]
+    assert (reject["reason"], reject["key"]) == ("redaction_breaks_syntax", commit_record_id("git", bare, "keys.py"))
+    # Counted like every stage; nothing secret anywhere in what was written.
+    assert m["counts"]["git.secrets"] == {"in": 3, "kept": 2, "redaction_breaks_syntax": 1}
+    assert m["counts"]["git.filters"]["kept"] == 3
+    assert_balanced(m["counts"])
+    assert m["secrets_findings"] == {"EMAIL": 1, "KEY": 3, "records_redacted": 1}
+    card = (out / "README.md").read_text()
+    written = " ".join([str(read_rows(out / "data")), str(read_rows(out / "rejects")), card,
+                        (out / "manifest.json").read_text()])
+    for value in (AWS_KEY, AWS_SECRET, EMAIL):
+        assert value not in written
+    assert "Redacted in every record's code, subject, message and instruction" in card
+    assert "| git.secrets | 3 | 2 | 1 |" in card
+
+    # Assembled later, the records are not redacted twice and keep their tag.
+    later = run(Inputs(shards=[str(out / "data" / "*.parquet")]), build_config("none", overrides=TEXT_LICENSES),
+                str(tmp_path / "corpus"), BEAM_ARGS)
+    samples = {r["commit"]: r for r in read_rows(tmp_path / "corpus" / "data")}
+    assert samples[keyed]["new_contents"] == REDACTED and "redacted" in samples[keyed]["tags"]
+    assert later["counts"]["assembly.secrets"] == {"in": 2, "kept": 2}
+    assert later["secrets_findings"] == {}

@@ -211,7 +211,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     sc = assembly.secrets
     found = ", ".join(f"{k}: {v}" for k, v in sorted((findings or {}).items())) or "none counted"
     out += [f"- Secrets and personal data: mode `{sc.mode}` (detect-secrets for keys; patterns for emails and "
-            f"IP addresses; placeholders `<KEY>`, `<EMAIL>`, `<IP_ADDRESS>`). Findings: {found}."]
+            f"IP addresses). {redaction_sentence(sc.mode, 'sample')} Findings: {found}."]
     sp = assembly.splits
     forks = ("commit groups are fork families (repositories that share a commit), named by their "
              "smallest repository" if sp.group_forks else "commit groups are the first repository of each commit")
@@ -245,6 +245,20 @@ def parse_header(card: str) -> dict[str, Any]:
 _SOURCE_SCHEMAS = {"commits": COMMIT_SCHEMA, "judge": JUDGE_SCHEMA}
 
 
+def redaction_sentence(mode: str, row: str) -> str:
+    """What is redacted in the rows (`row`: "sample" or "record") under `assembly.secrets.mode`."""
+    if mode == "redact":
+        return (f"Redacted in every {row}'s code, subject, message and instruction: keys and tokens, email "
+                "addresses and public IP addresses are replaced by `<KEY>`, `<EMAIL>`, `<IP_ADDRESS>`, inside "
+                "their string literal or comment, the same way before and after; names are not secrets (a "
+                "`password` key, parameter or variable stays), nor are documentation domains, private addresses "
+                f"or URL logins such as `user:pass@host`. A redacted {row} carries the tag `redacted`; one whose "
+                "code would no longer parse is dropped (`redaction_breaks_syntax`).")
+    if mode == "drop":
+        return f"A {row} holding a key, an email address or a public IP address is dropped, not published."
+    return "Nothing is redacted (`assembly.secrets.mode: off`)."
+
+
 def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict[str, int]],
                         config: dict[str, Any], packages: dict[str, str] | None = None) -> str:
     """The README.md of a run that stopped after its sources: these records are not a corpus yet (no
@@ -257,6 +271,7 @@ def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict
            f"`{config.get('preset', '')}`), before assembly: not deduplicated, not decontaminated, no splits. "
            "Build a corpus from them, as often as wanted, with:", "",
            "```", "python run_pipeline.py --from-shards '<this folder>/data/*.parquet' --output corpus", "```", "",
+           _sources_redaction(config), "",
            "## Contents", "",
            _table(("config", "files", "records"),
                   ((name, f"`data/{name}-*.parquet`", rows[name]) for name in sorted(rows))), ""]
@@ -273,3 +288,10 @@ def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict
     if packages:
         out += ["", "Built with " + ", ".join(f"{k} {v}" for k, v in sorted(packages.items())) + "."]
     return "\n".join(out) + "\n"
+
+
+def _sources_redaction(config: dict[str, Any]) -> str:
+    assembly = config.get("assembly") or {}
+    if assembly.get("enabled", True) is False:
+        return "Nothing is redacted: assembly is off (`assembly.enabled: false`), so these are the records as mined."
+    return redaction_sentence(str((assembly.get("secrets") or {}).get("mode", "redact")), "record")
