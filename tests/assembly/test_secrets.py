@@ -1,11 +1,13 @@
-"""Secrets and personal data: the patterns on their own, then the Beam stage on a real commit with a
-planted AWS-style key and an email address, replaced the same way in the before and after code."""
+"""Secrets and personal data: the patterns on their own (secret_finders), then the Beam stage on a real
+commit with a planted AWS-style key and an email address, replaced the same way in the before and
+after code; then issue 14's cases: redaction never replaces a name and never corrupts code."""
 from __future__ import annotations
 
 import logging
 
 import pytest
 
+from beam_jobs.assembly import secret_finders as finders
 from beam_jobs.assembly import secrets as s
 from config.assembly import SecretsConfig
 from beam_jobs.assembly.samples import from_commit
@@ -21,7 +23,7 @@ ONLY_SECRETS = {"exact_dedup": False, "near_dedup": {"enabled": False}, "deconta
 
 @pytest.fixture(scope="module")
 def scrubber():
-    return s.Scrubber(SecretsConfig())
+    return finders.Scrubber(SecretsConfig())
 
 
 @pytest.mark.parametrize("text", [
@@ -31,7 +33,7 @@ def scrubber():
     "maintainer = 'J. Doe <j_doe99@mail.co.uk>'",
 ])
 def test_emails_found(text):
-    assert len(s.find_emails(text)) == 1
+    assert len(finders.find_emails(text)) == 1
 
 
 @pytest.mark.parametrize("text", [
@@ -40,7 +42,7 @@ def test_emails_found(text):
     "@property", "pip install pkg @ git+https://host/x", "postgres://admin:pw12345@db.acme.com/x",
 ])
 def test_documentation_and_non_addresses_are_left_alone(text):
-    assert s.find_emails(text) == set()
+    assert finders.find_emails(text) == set()
 
 
 @pytest.mark.parametrize("text,found", [
@@ -49,7 +51,7 @@ def test_documentation_and_non_addresses_are_left_alone(text):
     ("ip = 1.2.3.4", {"1.2.3.4"}),  # four single digits count when the line speaks of an address
 ])
 def test_public_ips_found(text, found):
-    assert s.find_ips(text) == found
+    assert finders.find_ips(text) == found
 
 
 @pytest.mark.parametrize("text", [
@@ -60,7 +62,7 @@ def test_public_ips_found(text, found):
     "::1", "fe80::1", "2001:db8::1", "x[1::2]", "12:30:45", "fd00::1:2:3",
 ])
 def test_private_documentation_and_lookalike_ips_are_left_alone(text):
-    assert s.find_ips(text) == set()
+    assert finders.find_ips(text) == set()
 
 
 def test_keys_found_by_detect_secrets(scrubber):
@@ -97,7 +99,7 @@ def test_hashes_paths_and_words_are_not_keys(scrubber):
 
 
 def test_finding_repr_never_shows_the_value():
-    finding = s.Finding("KEY", AWS_KEY)
+    finding = finders.Finding("KEY", AWS_KEY)
     assert AWS_KEY not in repr(finding) and AWS_KEY not in str([finding])
 
 
@@ -189,7 +191,7 @@ AWS_LINES = f'AWS_ACCESS_KEY_ID = "{AWS_KEY}"\naws_secret_access_key = "{AWS_SEC
     "https://deploy:Xy7pQ2rT9w@git.acme-widgets.com/repo.git", "http://user:pass@host/path",
 ])
 def test_url_logins_are_not_emails(text):
-    assert s.find_emails(text) == set()
+    assert finders.find_emails(text) == set()
 
 
 @pytest.mark.parametrize("text", [
@@ -197,7 +199,7 @@ def test_url_logins_are_not_emails(text):
     "url = 'http://acme-widgets.com'  # maintainer: jane.doe@acme-widgets.com",
 ])
 def test_an_email_after_a_url_is_still_an_email(text):
-    assert s.find_emails(text) == {"jane.doe@acme-widgets.com"}
+    assert finders.find_emails(text) == {"jane.doe@acme-widgets.com"}
 
 
 @pytest.mark.parametrize("url", ["mysql://scott:tiger@localhost/test", "postgres://user:password@db/x",
@@ -320,3 +322,14 @@ def test_the_issues_settings_and_tests_through_the_beam_stage():
     assert got.counts["assembly.secrets"] == {"in": 15, "kept": 14, "redaction_breaks_syntax": 1}
     assert got.findings == {"KEY": 3, "EMAIL": 1, "samples_redacted": 1}
     assert_balanced(got.counts)
+
+
+def test_the_token_count_follows_the_redacted_contents(scrubber):
+    bpe = pytest.importorskip("filters.tokens")
+    if not bpe.available():
+        pytest.skip("the tokens extra is not installed")
+    code = SETTINGS + AWS_LINES
+    record = commit_like(sample_commits()[0], old_contents=SETTINGS, new_contents=code, tags=[],
+                         tokens=bpe.pair_tokens(SETTINGS, code))
+    got = s.redact(scrubber, record).item
+    assert got.tokens == bpe.pair_tokens(got.old_contents, got.new_contents) != record.tokens
