@@ -156,6 +156,9 @@ COMMITPACK_PYTHON_EXTENSIONS: tuple[str, ...] = (
 DROPPABLE_TAGS: tuple[str, ...] = ("test_file", "docs_only", "comment_only", "formatting_only", "version_bump",
                                    "syntax_error_before", "syntax_error_after")
 
+# ---- sample granularity (issue 14): whole files, or the changed region of a file over the budget.
+GRANULARITIES: tuple[str, ...] = ("file", "window")
+
 
 def _listed(values: tuple[str, ...]) -> Any:
     return field(default_factory=lambda: list(values))
@@ -299,6 +302,21 @@ class FilterConfig:
     # leave the file broken; `commitpackft` and `none` drop none.
     drop_tags: list[str] = _listed(("formatting_only", "version_bump", "syntax_error_after"))
 
+    # ---- sample granularity (issue 14)
+    # "file": a sample is the whole file before and after, CommitPackFT's unit; a pair over the budget
+    # (pair_max_tokens, or pair_max_chars without the tokenizer, and pair_max_lines) is dropped as
+    # pair_too_large. "window": the filters judge the whole files with no upper budget, then a pair over
+    # it is cut to the changed region (stage <source>.window, beam_jobs/sources/windows.py): the
+    # smallest run of enclosing functions, methods or classes that holds every hunk, else the hunks with
+    # `window_context_lines` lines around them; a change that fits in neither is window_too_large.
+    # Pairs within the budget stay whole. One sample per commit either way.
+    granularity: str = "window"
+    # Unchanged lines kept above the first hunk and below the last in a line window (the fallback when a
+    # side does not parse or its definitions are over the budget). 3 is the context of `git diff` and
+    # difflib: enough to place a change in its surroundings (often the line that opens its block),
+    # while each line costs the budget twice (it is in old and in new).
+    window_context_lines: int = 3
+
 
 # ------------------------------------------------------------------------------------------- presets
 
@@ -322,6 +340,7 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "max_change_share": None,
         "detect_language": False,
         "drop_tags": [],  # tags (issue 14)
+        "granularity": "file",  # sample granularity (issue 14): whole files
     },
     # Every filter off: a raw export of every mined candidate (annotation still runs).
     "none": {
@@ -367,6 +386,7 @@ FILTER_PRESETS: dict[str, dict[str, Any]] = {
         "max_change_share": None,
         "detect_language": False,
         "drop_tags": [],  # tags (issue 14)
+        "granularity": "file",  # sample granularity (issue 14): whole files
     },
 }
 
@@ -408,4 +428,9 @@ def problems(cfg: FilterConfig) -> list[str]:
     if cfg.generated_header_chars < 0 or cfg.language_min_chars < 0 or cfg.language_max_chars < 1:
         found.append("config keys 'filters.generated_header_chars', 'filters.language_min_chars' and "
                      "'filters.language_max_chars' must be positive")
+    if cfg.granularity not in GRANULARITIES:  # sample granularity (issue 14)
+        found.append(f"config key 'filters.granularity' must be one of {', '.join(GRANULARITIES)}, "
+                     f"not {cfg.granularity!r}")
+    if cfg.window_context_lines < 0:
+        found.append("config key 'filters.window_context_lines' must be 0 or more")
     return found
