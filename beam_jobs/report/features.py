@@ -3,18 +3,20 @@
 The numeric features are computed on a whole Arrow batch at once (`batch_features`), because the
 report must cost a small multiple of reading the shards and a Python loop over a million rows would
 not; `sample_features` is the same function on a one-row table, so the batch path and the per-sample
-definition cannot drift apart. The edit kinds need the two ASTs and are per sample (`edit_kinds`).
+definition cannot drift apart. The edit kinds need the two ASTs: a corpus built with them has them in
+its `edit_kinds` column (filled at the filter stage by filters/edits.py); for rows without them the
+report parses the two versions with the same function (`edit_kinds`).
 
 Definitions (also in docs/report.md):
 - lines: newline-terminated lines, plus one for a last line without a newline;
 - change share: (lines added + lines removed) / (old lines + new lines), from the diff's counts;
 - words: runs of non-blank characters (blanks: space, tab, newline, carriage return, form feed);
 - first word: the instruction's first word, lower-cased, ASCII punctuation trimmed;
-- edit kinds: see `edit_kinds`.
+- edit kinds: see filters/edits.py `edit_kinds`;
+- tags: the `tags` column, as filters/tags.py and assembly's secrets stage set it.
 """
 from __future__ import annotations
 
-import ast
 import hashlib
 import string
 from dataclasses import dataclass
@@ -23,6 +25,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from filters.edits import edit_kinds  # noqa: F401  (the report's definition lives with the filters)
 
 # The same pattern in RE2 (pyarrow) and Python's re: blanks spelled out, as RE2's \s is ASCII-only.
 FIRST_WORD_PATTERN = r"^[\t\n\f\r ]*(?P<word>[^\t\n\f\r ]+)"
@@ -229,108 +233,3 @@ def trajectory_summary(sequence: list[str] | None) -> tuple[int, int, int]:
     """
     lengths, attempts, accepted = trajectory_columns(pa.array([list(sequence or [])], pa.list_(pa.string())))
     return int(lengths[0]), int(attempts[0]), int(accepted[0])
-
-
-# ---------------------------------------------------------------------------------------- edit kinds
-
-# Node types a change is never reported as: it is attributed to the construct that holds them
-# (a changed constant in `x = 5` is an Assign change, a changed keyword argument a Call change).
-_LEAF_TYPES: tuple[type, ...] = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
-                                 ast.Name, ast.Constant, ast.keyword, ast.arguments, ast.arg, ast.alias,
-                                 ast.comprehension, ast.Expr, ast.withitem, ast.Load, ast.Store, ast.Del,
-                                 ast.Pass, ast.type_ignore)
-
-
-def _reportable(node: ast.AST) -> bool:
-    return not isinstance(node, _LEAF_TYPES)
-
-
-def _hash_tree(tree: ast.AST) -> dict[int, tuple[int, list[ast.AST]]]:
-    """{id(node): (structural hash, children)}: equal subtrees hash equal, positions are ignored."""
-    info: dict[int, tuple[int, list[ast.AST]]] = {}
-
-    def visit(node: ast.AST) -> int:
-        parts: list[Any] = [type(node).__name__]
-        kids: list[ast.AST] = []
-        for name, value in ast.iter_fields(node):
-            if isinstance(value, ast.AST):
-                parts.append((name, visit(value)))
-                kids.append(value)
-            elif isinstance(value, list):
-                items = []
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        items.append(visit(item))
-                        kids.append(item)
-                    else:
-                        items.append(repr(item))
-                parts.append((name, tuple(items)))
-            else:
-                parts.append((name, repr(value)))
-        h = hash(tuple(parts))
-        info[id(node)] = (h, kids)
-        return h
-
-    visit(tree)
-    return info
-
-
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
-
-
-def _holds_block(node: ast.AST) -> bool:
-    return any(isinstance(getattr(node, name, None), list) for name in _BLOCK_FIELDS)
-
-
-def _changed_kinds(tree: ast.AST, info: dict[int, tuple[int, list[ast.AST]]], other: set[int],
-                   kinds: set[str], containers: set[str]) -> None:
-    """Add the lowest reportable node types of `tree` whose subtree has no equal in the other tree.
-
-    A block statement (def, if, for, ...) whose every child has an equal on the other side only
-    gained or lost a statement, and that statement is reported from the other side; the block goes
-    to `containers`, reported only when nothing else is.
-    """
-
-    def walk(node: ast.AST) -> bool:
-        h, kids = info[id(node)]
-        if h in other:
-            return False
-        found = False
-        for kid in kids:
-            found = walk(kid) or found
-        if not found and _reportable(node):
-            if _holds_block(node) and kids and all(info[id(k)][0] in other for k in kids):
-                containers.add(type(node).__name__)
-                return True
-            kinds.add(type(node).__name__)
-            return True
-        return found
-
-    walk(tree)
-
-
-def edit_kinds(old: str, new: str) -> frozenset[str] | None:
-    """The AST node types the change touches, or None when either version does not parse.
-
-    A structural diff without alignment: every subtree gets a hash of its shape and values; a node
-    whose subtree has no equal on the other side changed, and the change is reported as the lowest
-    such node that is a construct (Call, Compare, BinOp, If, For, Return, Assign, Attribute, ...),
-    looking at both sides, so a deleted call and an added comparison both count. Names, constants,
-    operators and argument lists are attributed to the construct around them. An empty set means
-    the two trees are equal: only comments or formatting changed.
-    """
-    try:
-        old_tree, new_tree = ast.parse(old), ast.parse(new)
-        old_info, new_info = _hash_tree(old_tree), _hash_tree(new_tree)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    old_hashes = {h for h, _ in old_info.values()}
-    new_hashes = {h for h, _ in new_info.values()}
-    kinds: set[str] = set()
-    containers: set[str] = set()
-    try:
-        _changed_kinds(old_tree, old_info, new_hashes, kinds, containers)
-        _changed_kinds(new_tree, new_info, old_hashes, kinds, containers)
-    except RecursionError:
-        return None
-    return frozenset(kinds or containers)

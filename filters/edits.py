@@ -1,0 +1,331 @@
+"""What a change does to the syntax tree: both versions parsed once, compared once.
+
+The filter stage (filters/tags.py, through `annotate`) and the statistics report (beam_jobs/report)
+share this module, so a sample's `edit_kinds` column and the report's edit-kind counts are the same
+computation.
+
+- `parse_versions(old, new)`: the two trees under the grammar the new version parses with (Python 3,
+  or Python 2 once rewritten, as filters/python.py decides), and the `python_major` / `old_parses`
+  annotate records. Each version is parsed once here.
+- `compare(versions)`: one walk of each tree gives every node three structural hashes: of the node as
+  it is, of the node with its docstrings left out, and of the node with version strings masked.
+  Equal roots say "same AST", "same but for docstrings" and "same but for a version string"; an
+  equal hash is confirmed by an exact comparison before it is believed, so a hash collision can
+  never produce a tag.
+- `edit_kinds`: the AST node types the change touches (the report's definition, unchanged).
+
+Hashes are Python's `hash` of tuples, which varies between processes (string hashing is salted):
+they are only compared within one call, never stored.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from filters.python import PYTHON2, PYTHON3, UNPARSED, _parse, python2_form
+
+# --------------------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class Versions:
+    """Both versions of a file, parsed. A tree is None when that version does not parse under the
+    grammar the new version was accepted with (`major`; Python 3 when the new one parses as neither)."""
+    old: str
+    new: str
+    old_tree: ast.Module | None
+    new_tree: ast.Module | None
+    major: int
+
+    @property
+    def old_parses(self) -> bool:
+        return self.old_tree is not None
+
+
+def parse_versions(old: str, new: str) -> Versions:
+    """Each version parsed once. `major` and `old_parses` are exactly filters.python's
+    `python_major(new)` and `parses_as(old, major or 3)`: the same parser, the same Python 2 rewrite."""
+    new_tree = _parse(new)
+    major = PYTHON3
+    if new_tree is None:
+        rewritten = python2_form(new)
+        if rewritten is not None:
+            major, new_tree = PYTHON2, _parse(rewritten)
+        else:
+            major = UNPARSED
+    old_tree = _parse(old)
+    if old_tree is None and major == PYTHON2:
+        rewritten = python2_form(old)
+        old_tree = _parse(rewritten) if rewritten is not None else None
+    return Versions(old, new, old_tree, new_tree, major)
+
+
+# ------------------------------------------------------------------------------ structural hashes
+
+# Names a version string is assigned to: `__version__`, `VERSION`, `version`, `__version_info__`,
+# `release`, and the `version=` keyword of setup() and friends.
+_VERSION_NAME = re.compile(r"(?:^|_)(?:version|release)(?:_info)?(?:$|_)", re.IGNORECASE)
+# A version literal: 1.2, 1.2.3, v2.0.0rc1, 1.2.3-beta.2, 2024.1.
+_VERSION_TEXT = re.compile(r"^v?\d+(?:\.\d+)+(?:[-.+]?[A-Za-z0-9]+)*$")
+_MASKED = "<version>"
+
+
+def _target_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign):
+        targets = [node.target]
+    else:
+        return []
+    names = []
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, ast.Attribute):
+            names.append(target.attr)
+    return names
+
+
+def _is_version_value(node: ast.AST | None) -> bool:
+    """A version string, or a tuple/list of version parts (`(1, 2, 3)`, `(1, 2, "rc1")`)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(_VERSION_TEXT.match(node.value.strip()))
+    if isinstance(node, (ast.Tuple, ast.List)) and len(node.elts) >= 2:
+        return all(isinstance(e, ast.Constant) and isinstance(e.value, (int, str)) and not isinstance(e.value, bool)
+                   for e in node.elts)
+    return False
+
+
+def _version_slot(node: ast.AST) -> ast.AST | None:
+    """The value node a version bump may change inside `node` (an assignment to a version name, or a
+    `version=` keyword), or None."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        if any(_VERSION_NAME.search(n) for n in _target_names(node)) and _is_version_value(node.value):
+            return node.value
+    elif isinstance(node, ast.keyword):
+        if node.arg and _VERSION_NAME.search(node.arg) and _is_version_value(node.value):
+            return node.value
+    return None
+
+
+_DOC_HOLDERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _docstring_of(node: ast.AST) -> ast.AST | None:
+    """The docstring statement of a module, class or function, or None."""
+    if isinstance(node, _DOC_HOLDERS):
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            return body[0]
+    return None
+
+
+@dataclass
+class TreeInfo:
+    """Per node (by id): (hash, children). Plus the root's docstring-blind and version-masked hashes."""
+    nodes: dict[int, tuple[int, list[ast.AST]]]
+    root: int
+    root_without_docs: int
+    root_versions_masked: int
+    has_docstrings: bool
+    has_version_slots: bool
+
+    def hashes(self) -> set[int]:
+        return {h for h, _ in self.nodes.values()}
+
+
+def hash_tree(tree: ast.AST) -> TreeInfo:
+    """Every node's structural hash (positions ignored: equal subtrees hash equal), in one walk that
+    also gives the root's hash without docstrings and with version values masked. Those two are
+    built only above a docstring or a version value; elsewhere they are the node's own hash."""
+    nodes: dict[int, tuple[int, list[ast.AST]]] = {}
+    found = {"docs": False, "versions": False}
+    AST = ast.AST
+
+    def visit(node: ast.AST) -> tuple[int, int, int]:
+        full: list[Any] = [type(node).__name__]
+        kids: list[ast.AST] = []
+        # (field, child hashes or a value) per field, kept only to build the other two hashes.
+        fields: list[tuple[str, Any]] = []
+        differs = False
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                h = visit(value)
+                kids.append(value)
+                full.append((name, h[0]))
+                fields.append((name, h))
+                differs = differs or h[1] != h[0] or h[2] != h[0]
+            elif isinstance(value, list):
+                items: list[Any] = []
+                hashes: list[Any] = []
+                for item in value:
+                    if isinstance(item, AST):
+                        h = visit(item)
+                        kids.append(item)
+                        items.append(h[0])
+                        hashes.append((item, h))
+                        differs = differs or h[1] != h[0] or h[2] != h[0]
+                    else:
+                        r = repr(item)
+                        items.append(r)
+                        hashes.append((None, (r, r, r)))
+                full.append((name, tuple(items)))
+                fields.append((name, hashes))
+            else:
+                r = repr(value)
+                full.append((name, r))
+                fields.append((name, (r, r, r)))
+        h0 = hash(tuple(full))
+        nodes[id(node)] = (h0, kids)
+        doc = _docstring_of(node)
+        slot = _version_slot(node)
+        if doc is None and slot is None and not differs:
+            return h0, h0, h0
+        found["docs"] = found["docs"] or doc is not None
+        found["versions"] = found["versions"] or slot is not None
+        nodoc: list[Any] = [full[0]]
+        masked: list[Any] = [full[0]]
+        for name, value in fields:
+            if isinstance(value, list):
+                nodoc.append((name, tuple(h[1] for item, h in value if item is None or item is not doc)))
+                masked.append((name, tuple(h[2] for _, h in value)))
+            else:
+                nodoc.append((name, value[1]))
+                is_slot = slot is not None and getattr(node, name, None) is slot
+                masked.append((name, _MASKED if is_slot else value[2]))
+        return h0, hash(tuple(nodoc)), hash(tuple(masked))
+
+    root = visit(tree)
+    return TreeInfo(nodes, root[0], root[1], root[2], found["docs"], found["versions"])
+
+
+def _canonical(node: Any, drop_docs: bool, mask_versions: bool) -> Any:
+    """An exact, position-free value of a tree (what `ast.dump` compares), optionally without
+    docstrings or with version values masked: what confirms an equal hash."""
+    if isinstance(node, ast.AST):
+        doc = _docstring_of(node) if drop_docs else None
+        slot = _version_slot(node) if mask_versions else None
+        parts: list[Any] = [type(node).__name__]
+        for field, value in ast.iter_fields(node):
+            if value is slot and slot is not None:
+                parts.append((field, _MASKED))
+            elif isinstance(value, list):
+                parts.append((field, tuple(_canonical(v, drop_docs, mask_versions) for v in value
+                                           if doc is None or v is not doc)))
+            else:
+                parts.append((field, _canonical(value, drop_docs, mask_versions)))
+        return tuple(parts)
+    return repr(node)
+
+
+# ------------------------------------------------------------------------------------- comparing
+
+@dataclass(frozen=True)
+class Comparison:
+    """How the two trees relate. All False when either version does not parse."""
+    parsed: bool               # both versions parse
+    same_ast: bool             # equal trees (comments and layout may differ)
+    same_but_docstrings: bool  # different trees, equal once docstrings are left out
+    same_but_versions: bool    # different trees, equal once version values are masked
+    edit_kinds: frozenset[str]  # empty when not parsed or the trees are equal
+
+
+UNPARSED_COMPARISON = Comparison(False, False, False, False, frozenset())
+
+
+def compare(versions: Versions) -> Comparison:
+    """One hash walk per tree; an exact check only where the hashes say equal."""
+    old_tree, new_tree = versions.old_tree, versions.new_tree
+    if old_tree is None or new_tree is None:
+        return UNPARSED_COMPARISON
+    try:
+        old_info, new_info = hash_tree(old_tree), hash_tree(new_tree)
+        if old_info.root == new_info.root and ast.dump(old_tree) == ast.dump(new_tree):
+            return Comparison(True, True, False, False, frozenset())
+        docs = (old_info.has_docstrings or new_info.has_docstrings) \
+            and old_info.root_without_docs == new_info.root_without_docs \
+            and _canonical(old_tree, True, False) == _canonical(new_tree, True, False)
+        versions_only = not docs and (old_info.has_version_slots and new_info.has_version_slots) \
+            and old_info.root_versions_masked == new_info.root_versions_masked \
+            and _canonical(old_tree, False, True) == _canonical(new_tree, False, True)
+        kinds = _kinds(old_tree, new_tree, old_info, new_info)
+    except RecursionError:
+        return UNPARSED_COMPARISON
+    return Comparison(True, False, docs, versions_only, kinds)
+
+
+# ------------------------------------------------------------------------------------ edit kinds
+
+# Node types a change is never reported as: it is attributed to the construct that holds them
+# (a changed constant in `x = 5` is an Assign change, a changed keyword argument a Call change).
+_LEAF_TYPES: tuple[type, ...] = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop,
+                                 ast.Name, ast.Constant, ast.keyword, ast.arguments, ast.arg, ast.alias,
+                                 ast.comprehension, ast.Expr, ast.withitem, ast.Load, ast.Store, ast.Del,
+                                 ast.Pass, ast.type_ignore)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _reportable(node: ast.AST) -> bool:
+    return not isinstance(node, _LEAF_TYPES)
+
+
+def _holds_block(node: ast.AST) -> bool:
+    return any(isinstance(getattr(node, name, None), list) for name in _BLOCK_FIELDS)
+
+
+def _changed_kinds(tree: ast.AST, info: dict[int, tuple[int, list[ast.AST]]], other: set[int],
+                   kinds: set[str], containers: set[str]) -> None:
+    """Add the lowest reportable node types of `tree` whose subtree has no equal in the other tree.
+
+    A block statement (def, if, for, ...) whose every child has an equal on the other side only
+    gained or lost a statement, and that statement is reported from the other side; the block goes
+    to `containers`, reported only when nothing else is.
+    """
+
+    def walk(node: ast.AST) -> bool:
+        h, kids = info[id(node)]
+        if h in other:
+            return False
+        found = False
+        for kid in kids:
+            found = walk(kid) or found
+        if not found and _reportable(node):
+            if _holds_block(node) and kids and all(info[id(k)][0] in other for k in kids):
+                containers.add(type(node).__name__)
+                return True
+            kinds.add(type(node).__name__)
+            return True
+        return found
+
+    walk(tree)
+
+
+def _kinds(old_tree: ast.AST, new_tree: ast.AST, old_info: TreeInfo, new_info: TreeInfo) -> frozenset[str]:
+    kinds: set[str] = set()
+    containers: set[str] = set()
+    _changed_kinds(old_tree, old_info.nodes, new_info.hashes(), kinds, containers)
+    _changed_kinds(new_tree, new_info.nodes, old_info.hashes(), kinds, containers)
+    return frozenset(kinds or containers)
+
+
+def edit_kinds(old: str, new: str) -> frozenset[str] | None:
+    """The AST node types the change touches, or None when either version does not parse as Python 3.
+
+    A structural diff without alignment: every subtree gets a hash of its shape and values; a node
+    whose subtree has no equal on the other side changed, and the change is reported as the lowest
+    such node that is a construct (Call, Compare, BinOp, If, For, Return, Assign, Attribute, ...),
+    looking at both sides, so a deleted call and an added comparison both count. Names, constants,
+    operators and argument lists are attributed to the construct around them. An empty set means
+    the two trees are equal: only comments or formatting changed.
+    """
+    old_tree, new_tree = _parse(old), _parse(new)
+    if old_tree is None or new_tree is None:
+        return None
+    try:
+        return _kinds(old_tree, new_tree, hash_tree(old_tree), hash_tree(new_tree))
+    except RecursionError:
+        return None
