@@ -3,9 +3,9 @@
 Design
 - Filters are pure predicates `(record) -> reason | None`; none of them mutates the record. Beam may
   hand the same element object to several consumers, so a filter writing fields would leak into them.
-- The annotation fields (instruction, message_lang, old_parses, python_major) are filled afterwards by
-  `annotate`, which returns a new record. Wire it as `ApplyFilters(...)` then `beam.Map(annotate, cfg)`
-  on the kept output, or call `evaluate` which does both.
+- The annotation fields (instruction, message_lang, old_parses, python_major, tags, edit_kinds) are
+  filled afterwards by `annotate`, which returns a new record. Wire it as `ApplyFilters(...)` then
+  `beam.Map(annotate, cfg)` on the kept output, or call `evaluate` which does both.
 - The work the two share (cleaned subject, language detection, `ast` parsing) is memoised on the
   input strings (small LRU caches in filters/message.py, language.py, langdetect_loop.py and
   python.py), so annotating a record the chain just kept costs almost nothing. Nothing is cached
@@ -21,6 +21,12 @@ Design
   answers are the same either way; called per record, the chain works as before.
 - A filter that has nothing enabled under the config is left out, so the `none` preset's chain is
   empty and costs nothing.
+- Tags (filters/tags.py) are computed once per record: `tags.analyse` parses each version once and
+  gives the content tags, the edit kinds, python_major and old_parses together, memoised on the two
+  texts. The tag-drop filter (`tags`, last in the chain, enabled by `filters.drop_tags`) asks it
+  first and drops a record for the first listed tag it carries (`tag_<tag>`), counted like every
+  other reason at the filter stage; `annotate` then asks again for the same record and gets the
+  memo's answer. Without the filter, `annotate` alone computes it.
 
 Every reason is listed in `ALL_REASONS`, grouped by the filter that emits it.
 """
@@ -32,8 +38,9 @@ from typing import Any, Callable, Iterable, Sequence
 from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
-from filters import content, language, message, python
+from filters import content, language, message, python, tags
 from filters.base import first_reason
+from config.filters import DROPPABLE_TAGS
 
 # ---------------------------------------------------------------------------------------- reasons
 
@@ -53,8 +60,61 @@ REASONS: dict[str, tuple[str, ...]] = {
     "python_text": ("minified", "generated_file", "change_too_large"),
     "python_parse": ("new_does_not_parse", "python2_source", "whitespace_only"),
     "language": ("language_not_allowed", "undetectable_language"),
+    "tags": tuple(tags.reason_for(t) for t in DROPPABLE_TAGS),
 }
 ALL_REASONS: frozenset[str] = frozenset(r for reasons in REASONS.values() for r in reasons)
+
+# The config keys that decide each reason of the filter stage (commit filters and licenses): what a
+# user changes when a rule binds. The end-of-run summary names them; keys a config does not have
+# (another preset's or a later version's) are left out when it does.
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "license_none": ("licenses.allow_list", "licenses.extra_allowed"),
+    "license_other": ("licenses.allow_list", "licenses.extra_allowed"),
+    "license_not_allowed": ("licenses.allow_list", "licenses.extra_allowed"),
+    "file_header_license": ("licenses.check_file_headers",),
+    "message_too_short": ("filters.message_min_chars",),
+    "message_too_long": ("filters.message_max_chars",),
+    "message_denylisted": ("filters.message_denylist",),
+    "merge_message": ("filters.message_reject_merge",),
+    "bot_author": ("filters.drop_bots", "filters.bot_names"),
+    "revert": ("filters.drop_reverts",),
+    "subject_has_hash": ("filters.subject_reject_hash", "filters.strip_pr_suffix"),
+    "subject_mentions_filename": ("filters.subject_reject_filename",),
+    "subject_too_short": ("filters.subject_min_chars",),
+    "subject_too_long": ("filters.subject_max_chars",),
+    "subject_too_few_words": ("filters.subject_min_words", "filters.instruction_min_words"),
+    "subject_too_many_words": ("filters.subject_max_words",),
+    "subject_not_capitalized": ("filters.subject_require_capital",),
+    "subject_not_imperative": ("filters.subject_require_imperative", "filters.imperative_verbs_extra"),
+    "subject_denylisted": ("filters.subject_denylist",),
+    "subject_bad_phrase": ("filters.subject_deny_phrases",),
+    "subject_version": ("filters.subject_reject_version",),
+    "subject_is_hash": ("filters.subject_reject_version",),
+    "subject_has_sha": ("filters.subject_reject_sha",),
+    "subject_first_person": ("filters.subject_reject_first_person",),
+    "subject_thanks": ("filters.subject_reject_thanks",),
+    "subject_issue_ref": ("filters.subject_reject_issue_ref",),
+    "subject_wip": ("filters.subject_reject_wip",),
+    "subject_has_url": ("filters.subject_reject_url",),
+    "version_bump": ("filters.version_bump_drop_share",),
+    "vendored_path": ("filters.reject_vendored", "filters.vendored_dirs"),
+    "generated_file": ("filters.reject_generated", "filters.generated_markers"),
+    "old_too_large": ("filters.old_max_chars",),
+    "new_empty": ("filters.require_new_nonempty",),
+    "unchanged": ("filters.require_change",),
+    "wrong_extension": ("filters.extensions", "filters.check_extension"),
+    "pair_too_small": ("filters.pair_min_tokens", "filters.pair_min_chars"),
+    "pair_too_large": ("filters.granularity", "filters.pair_max_tokens", "filters.pair_max_chars"),
+    "pair_too_many_lines": ("filters.pair_max_lines",),
+    "minified": ("filters.minified_max_line_chars",),
+    "change_too_large": ("filters.max_change_share",),
+    "new_does_not_parse": ("filters.require_new_parses",),
+    "python2_source": ("filters.allow_python2",),
+    "whitespace_only": ("filters.reject_whitespace_only",),
+    "language_not_allowed": ("filters.allowed_languages", "filters.language_min_prob"),
+    "undetectable_language": ("filters.allowed_languages", "filters.language_min_chars"),
+    **{tags.reason_for(t): ("filters.drop_tags",) for t in DROPPABLE_TAGS},
+}
 
 # Filters that only look at strings of the message, author and path: the fast tier.
 STRING_FILTERS: tuple[str, ...] = ("message", "author", "revert", "subject", "version_bump", "path")
@@ -105,16 +165,46 @@ class NamedFilter:
         self._prepare = state[3] if len(state) > 3 else None
 
 
+class TagRules:
+    """The tags that drop a record (`filters.drop_tags`), in TAGS order. Picklable (a tuple)."""
+
+    __slots__ = ("drop",)
+
+    def __init__(self, drop: Sequence[str]) -> None:
+        self.drop: tuple[str, ...] = tuple(tags.ordered(list(drop)))
+
+    def __getstate__(self) -> tuple[str, ...]:
+        return self.drop
+
+    def __setstate__(self, state: tuple[str, ...]) -> None:
+        self.drop = state
+
+
+def record_tags(record: CommitRecord) -> list[str]:
+    """Every tag the filter stage gives a commit record (paths and contents), in TAGS order."""
+    return tags.tags_of(record.old_file, record.new_file, record.old_contents, record.new_contents)
+
+
+def check_tags(record: CommitRecord, rules: TagRules) -> str | None:
+    """`tag_<tag>` for the first tag of the record listed in `filters.drop_tags`, None otherwise."""
+    found = record_tags(record)
+    for tag in found:
+        if tag in rules.drop:
+            return tags.reason_for(tag)
+    return None
+
+
 class CompiledRules:
     """Every module's rules compiled from one FilterConfig; built once, shared by filters and annotate."""
 
-    __slots__ = ("message", "content", "python", "language")
+    __slots__ = ("message", "content", "python", "language", "tags")
 
     def __init__(self, cfg: FilterConfig) -> None:
         self.message = message.compile_message_rules(cfg)
         self.content = content.compile_content_rules(cfg)
         self.python = python.compile_python_rules(cfg)
         self.language = language.compile_language_rules(cfg)
+        self.tags = TagRules(cfg.drop_tags)
 
 
 _COMPILED: dict[int, tuple[FilterConfig, CompiledRules]] = {}
@@ -137,7 +227,7 @@ def compiled_rules(cfg: FilterConfig) -> CompiledRules:
 def build_commit_filters(cfg: FilterConfig, rules: CompiledRules | None = None) -> list[NamedFilter]:
     """The enabled filters, cheapest first. The first reason returned wins."""
     rules = rules or compiled_rules(cfg)
-    m, c, p, lang = rules.message, rules.content, rules.python, rules.language
+    m, c, p, lang, t = rules.message, rules.content, rules.python, rules.language, rules.tags
     # (name, enabled, check, its rules), in chain order; one row per filter, so the order reads at a glance
     table: tuple[tuple[str, bool, Callable[[CommitRecord, Any], str | None], Any], ...] = (
         ("message", m.checks_message, message.check_message, m),
@@ -150,6 +240,7 @@ def build_commit_filters(cfg: FilterConfig, rules: CompiledRules | None = None) 
         ("python_text", p.checks_text, python.check_text, p),
         ("python_parse", p.checks_parse, python.check_parse, p),
         ("language", lang.detect_language, language.check_language, (m, lang)),
+        ("tags", bool(t.drop), check_tags, t),
     )
     hooks = {"language": language.prepare_language}
     return [NamedFilter(name, check, check_rules, hooks.get(name))
@@ -174,16 +265,24 @@ def annotate(record: CommitRecord, cfg: FilterConfig | CompiledRules) -> CommitR
                   is rewritten, 0 if neither (possible only when parsing is not required);
     old_parses    whether the old version parses under that same grammar (Python 3 when major is 0).
                   False marks a syntax-error fix.
+    tags          filters/tags.py's tags of the pair, in TAGS order (the ones a record already
+                  carries, such as `redacted` from an earlier run, are kept);
+    edit_kinds    the AST node types the change touches, sorted (filters/edits.py; empty when a
+                  version does not parse or the trees are equal).
+
+    python_major, old_parses, tags and edit_kinds come from one parse of each version
+    (`tags.analyse`), the one the tag-drop filter already made for this record when it ran.
     """
     rules = cfg if isinstance(cfg, CompiledRules) else compiled_rules(cfg)
     instruction = message.instruction_of(record, rules.message)
     lang = ""
     if rules.language.detect_language:
         lang = language.message_language(record, rules.message, rules.language).language
-    major = python.python_major(record.new_contents)
-    old_ok = python.parses_as(record.old_contents, major if major else python.PYTHON3)
+    analysis = tags.analyse(record.old_contents, record.new_contents)
+    found = tags.ordered(list(record.tags) + tags.path_tags(record.old_file, record.new_file) + list(analysis.tags))
     return dataclasses.replace(record, instruction=instruction, message_lang=lang,
-                               old_parses=old_ok, python_major=major)
+                               old_parses=analysis.old_parses, python_major=analysis.python_major,
+                               tags=found, edit_kinds=list(analysis.edit_kinds))
 
 
 def evaluate(record: CommitRecord, chain: list[NamedFilter],

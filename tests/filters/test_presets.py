@@ -127,7 +127,7 @@ def test_annotation_per_preset() -> None:
 def test_chain_order_is_cheapest_first() -> None:
     names = [f.name for f in CHAINS["strict"]]
     assert names == ["message", "author", "revert", "subject", "version_bump", "path", "content",
-                     "python_text", "python_parse", "language"]
+                     "python_text", "python_parse", "language", "tags"]
     assert [f.name for f in CHAINS["commitpackft"]] == ["message", "subject", "version_bump", "content"]
     assert [f.name for f in string_filters(CHAINS["strict"])] == names[:6]
 

@@ -16,7 +16,7 @@ from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge import readers as jr
 from config.judge import JudgeConfig
 from filters.judge import LANG_DISPLAY, language_filter, status_filter
-from filters.python import parses_as, python_major
+from filters.tags import analyse
 from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
 from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
@@ -171,7 +171,10 @@ def _record(steps: list[jp.Step], pair: jp.Pair, verdicts: list[str], ids: list[
     b, a = before.sub, after.sub
     name = a.problem_name or b.problem_name or a.problem_id
     instruction = jp.build_instruction(b.status, name, a.problem_id, a.dataset, description, cfg)
-    major = python_major(after.code)
+    # One parse of each side gives python_major, old_parses, the tags that apply to judge code (the
+    # content tags: syntax_error_before/after, formatting_only, docs_only, ...; never test_file, as a
+    # submission has no path) and the edit kinds, as annotate gives them to commits.
+    analysis = analyse(before.code, after.code)
     return JudgeRecord(
         id=judge_record_id(a.dataset, b.submission_id, a.submission_id),
         source=SOURCE,
@@ -191,8 +194,10 @@ def _record(steps: list[jp.Step], pair: jp.Pair, verdicts: list[str], ids: list[
         author_name=a.user_id,
         instruction=instruction.full,
         message_lang="en",
-        old_parses=parses_as(before.code, major or 3),
-        python_major=major,
+        old_parses=analysis.old_parses,
+        python_major=analysis.python_major,
+        tags=list(analysis.tags),
+        edit_kinds=list(analysis.edit_kinds),
         group=a.problem_id,
         dataset=a.dataset,
         origin=a.origin,

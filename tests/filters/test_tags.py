@@ -1,0 +1,287 @@
+"""Per-sample tags (filters/tags.py), edit kinds (filters/edits.py), and the tag-drop filter of the chain.
+
+Each tag on a pair of real-looking Python files: one pair that carries it, one that does not.
+"""
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from config.filters import DROPPABLE_TAGS, FilterConfig, filter_config_from_preset
+from filters import edits, python, tags
+from filters.chain import (REASONS, SETTINGS, CompiledRules, annotate, build_commit_filters, evaluate,
+                           first_reason, record_tags)
+from tests.filters.helpers import record_maker
+
+# A small module as it sits in a real repository: docstrings, comments, a version, a bug.
+MODULE = '''"""Read and summarise CSV exports of the billing service."""
+import csv
+from pathlib import Path
+
+__version__ = "1.4.2"
+
+# Columns every export must have.
+REQUIRED = ("invoice", "amount", "currency")
+
+
+def read_rows(path):
+    """Yield each row of the export at `path` as a dict."""
+    with Path(path).open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            yield row
+
+
+def total(rows, currency="EUR"):
+    """Sum the amounts of the rows in one currency."""
+    amount = 0
+    for row in rows:
+        if row["currency"] == currency:
+            amount += float(row["amount"])
+    return amount
+
+
+def missing_columns(header):
+    return [name for name in REQUIRED if name not in header]
+'''
+
+TEST_MODULE = '''import pytest
+
+from billing.summary import total
+
+
+def test_total_skips_other_currencies():
+    rows = [{"amount": "2.5", "currency": "EUR"}, {"amount": "4", "currency": "USD"}]
+    assert total(rows) == 2.5
+
+
+def test_total_of_nothing_is_zero():
+    assert total([]) == 0
+'''
+
+# A real fix: the comparison ignored lower-case currency codes.
+FIX = MODULE.replace('        if row["currency"] == currency:\n',
+                     '        if row["currency"].upper() == currency.upper():\n')
+# Quotes and line breaks only (what black does): the same tree.
+REFORMATTED = MODULE.replace('REQUIRED = ("invoice", "amount", "currency")',
+                             "REQUIRED = (\n    'invoice',\n    'amount',\n    'currency',\n)")
+# A comment added and one reworded; nothing else.
+COMMENTED = MODULE.replace("# Columns every export must have.", "# Columns every export must have (see the\n"
+                                                                  "# billing service's export spec, section 3).") \
+    .replace("            amount += float(row[\"amount\"])\n",
+             "            amount += float(row[\"amount\"])  # amounts are decimal strings\n")
+# A docstring reworded and one added.
+DOCUMENTED = MODULE.replace('    """Sum the amounts of the rows in one currency."""',
+                            '    """Sum the amounts of the rows in one currency; other currencies are skipped."""') \
+    .replace("def missing_columns(header):\n", 'def missing_columns(header):\n    """The required columns `header` lacks."""\n')
+BUMPED = MODULE.replace('__version__ = "1.4.2"', '__version__ = "1.4.3"')
+SETUP = '''from setuptools import setup
+
+setup(
+    name="billing-summary",
+    version="1.4.2",
+    packages=["billing"],
+    install_requires=["click>=8"],
+)
+'''
+BROKEN = MODULE.replace("def total(rows, currency=\"EUR\"):", "def total(rows, currency=\"EUR\")")
+
+make_record = record_maker(path="billing/summary.py", old_contents=MODULE, new_contents=FIX,
+                           subject="Compare currency codes without regard to case")
+
+
+def content_tags(old: str, new: str) -> tuple[str, ...]:
+    return tags.analyse(old, new).tags
+
+
+# --------------------------------------------------------------------------------------------- tags
+
+@pytest.mark.parametrize("path", ["tests/test_summary.py", "billing/tests/helpers.py", "test/data.py",
+                                  "billing/test_summary.py", "billing/summary_test.py", "conftest.py",
+                                  "billing/conftest.py"])
+def test_test_file_by_path(path: str) -> None:
+    assert record_tags(make_record(path=path, old_contents=TEST_MODULE,
+                                   new_contents=TEST_MODULE.replace("2.5", "2.50"))) == ["test_file"]
+
+
+@pytest.mark.parametrize("path", ["billing/summary.py", "billing/testing_utils.py", "billing/contest.py",
+                                  "latest/summary.py", "billing/attest_test_data.txt.py"])
+def test_not_a_test_file(path: str) -> None:
+    assert "test_file" not in record_tags(make_record(path=path))
+
+
+def test_a_file_moved_out_of_tests_is_still_tagged_by_its_old_path() -> None:
+    record = make_record(old_file="tests/helpers.py", new_file="billing/helpers.py")
+    assert record_tags(record) == ["test_file"]
+
+
+def test_formatting_only() -> None:
+    assert content_tags(MODULE, REFORMATTED) == ("formatting_only",)
+    assert content_tags(MODULE, MODULE.replace("    ", "\t")) == ("formatting_only",)
+    assert content_tags(MODULE, FIX) == ()
+    # Whitespace inside a string is in the tree: not formatting.
+    assert content_tags(MODULE, MODULE.replace('"EUR"', '" EUR"')) == ()
+    assert content_tags(MODULE, MODULE) == ()  # no change, no tag
+
+
+def test_comment_only_is_docs_only_too() -> None:
+    assert content_tags(MODULE, COMMENTED) == ("docs_only", "comment_only")
+    # A `#` inside a string is not a comment: changing it changes the tree.
+    assert content_tags(MODULE, MODULE.replace('"currency")', '"currency #")')) == ()
+    # A comment removed beside a code change: neither.
+    assert content_tags(COMMENTED, FIX) == ()
+
+
+def test_docs_only() -> None:
+    assert content_tags(MODULE, DOCUMENTED) == ("docs_only",)
+    # Module docstring reworded and a comment dropped: still only documentation.
+    assert content_tags(MODULE, MODULE.replace("Read and summarise", "Read and total")
+                        .replace("# Columns every export must have.\n", "")) == ("docs_only",)
+    # A docstring plus a real change: not docs only.
+    assert content_tags(MODULE, DOCUMENTED.replace("amount = 0", "amount = 0.0")) == ()
+    # A string that is not a docstring (a constant) changed: a real change.
+    assert content_tags(MODULE, MODULE.replace('"invoice"', '"invoice_id"')) == ()
+
+
+def test_version_bump() -> None:
+    assert content_tags(MODULE, BUMPED) == ("version_bump",)
+    assert content_tags(SETUP, SETUP.replace('version="1.4.2"', 'version="1.5.0rc1"')) == ("version_bump",)
+    for name in ("VERSION", "version", "__version_info__", "release"):
+        old = f'{name} = (1, 4, 2)\nAUTHOR = "billing team"\n'
+        assert content_tags(old, old.replace("(1, 4, 2)", "(1, 5, 0)")) == ("version_bump",), name
+    # The version and something else: not only a bump.
+    assert content_tags(MODULE, BUMPED.replace('"EUR"', '"USD"')) == ()
+    assert content_tags(SETUP, SETUP.replace('version="1.4.2"', 'version="1.4.3"')
+                        .replace('"click>=8"', '"click>=8.1"')) == ()
+    # A version-looking string assigned to another name is not a version.
+    assert content_tags('DEFAULT_TIMEOUT = "1.5"\n', 'DEFAULT_TIMEOUT = "2.5"\n') == ()
+    # A version read from metadata instead of a literal: a real change.
+    assert content_tags(MODULE, MODULE.replace('"1.4.2"', 'metadata.version("billing")')) == ()
+
+
+def test_syntax_errors() -> None:
+    assert content_tags(BROKEN, MODULE) == ("syntax_error_before",)
+    assert content_tags(MODULE, BROKEN) == ("syntax_error_after",)
+    assert content_tags(BROKEN, BROKEN.replace("amount = 0", "amount = 0.0")) == ("syntax_error_before",
+                                                                                  "syntax_error_after")
+    assert content_tags(MODULE, FIX) == ()
+
+
+def test_python2_is_parsed_under_its_own_grammar() -> None:
+    old = 'import sys\n\n\ndef main():\n    print "usage: %s FILE" % sys.argv[0]\n    return 1\n'
+    new = old.replace("return 1", "return 2")
+    analysis = tags.analyse(old, new)
+    assert analysis.tags == () and analysis.python_major == 2 and analysis.old_parses
+    assert analysis.edit_kinds == ("Return",)
+
+
+def test_analysis_agrees_with_the_filters_parse() -> None:
+    for old, new in ((MODULE, FIX), (BROKEN, MODULE), (MODULE, BROKEN), ("print 'a'\n", "print 'b'\n"),
+                     ("x = (\n", "print 'b'\n"), ("", "")):
+        a = tags.analyse(old, new)
+        major = python.python_major(new)
+        assert (a.python_major, a.old_parses) == (major, python.parses_as(old, major or python.PYTHON3))
+
+
+def test_each_version_is_parsed_once(monkeypatch) -> None:
+    calls: list[str] = []
+    real = edits._parse
+    monkeypatch.setattr(edits, "_parse", lambda source: calls.append(source) or real(source))
+    tags.analyse.cache_clear()
+    record = make_record(new_contents=FIX + "\n# one more line\n")
+    annotated = annotate(record, CompiledRules(FilterConfig()))
+    chain = build_commit_filters(FilterConfig())
+    assert first_reason(chain, record) is None and annotated.edit_kinds == ["Attribute", "Compare"]
+    assert sorted(calls) == sorted([record.old_contents, record.new_contents])
+
+
+# ---------------------------------------------------------------------------------------- edit kinds
+
+def test_edit_kinds_column_matches_the_reports_definition() -> None:
+    for old, new in ((MODULE, FIX), (MODULE, DOCUMENTED), (MODULE, BUMPED), (MODULE, REFORMATTED), (SETUP, SETUP)):
+        assert tags.analyse(old, new).edit_kinds == tuple(sorted(edits.edit_kinds(old, new) or ()))
+    # The old comparison is gone; the new one holds `.upper` attributes the old code never had.
+    assert tags.analyse(MODULE, FIX).edit_kinds == ("Attribute", "Compare")
+    assert tags.analyse(BROKEN, MODULE).edit_kinds == () and edits.edit_kinds(BROKEN, MODULE) is None
+
+
+# -------------------------------------------------------------------------------------- annotation
+
+def test_annotate_fills_tags_and_edit_kinds() -> None:
+    strict = FilterConfig()
+    fix = annotate(make_record(), strict)
+    assert (fix.tags, fix.edit_kinds) == ([], ["Attribute", "Compare"])
+    test_fix = annotate(make_record(path="tests/test_summary.py", old_contents=TEST_MODULE,
+                                    new_contents=TEST_MODULE.replace("== 2.5", "== pytest.approx(2.5)")), strict)
+    assert (test_fix.tags, test_fix.edit_kinds) == (["test_file"], ["Attribute", "Compare"])
+    docs = annotate(make_record(new_contents=COMMENTED), strict)
+    assert (docs.tags, docs.edit_kinds) == (["docs_only", "comment_only"], [])
+    syntax = annotate(make_record(old_contents=BROKEN, new_contents=MODULE), strict)
+    assert (syntax.tags, syntax.old_parses, syntax.edit_kinds) == (["syntax_error_before"], False, [])
+    # A tag the record already carries stays (annotate is idempotent).
+    again = annotate(dataclasses.replace(docs, tags=["redacted"]), strict)
+    assert again.tags == ["docs_only", "comment_only", "redacted"]
+
+
+# --------------------------------------------------------------------------------- the drop filter
+
+def test_drop_tags_defaults_per_preset() -> None:
+    assert FilterConfig().drop_tags == ["formatting_only", "version_bump", "syntax_error_after"]
+    assert filter_config_from_preset("commitpackft").drop_tags == []
+    assert filter_config_from_preset("none").drop_tags == []
+    assert DROPPABLE_TAGS == tuple(t for t in tags.TAGS if t != tags.REDACTED)
+    assert REASONS["tags"] == tuple(f"tag_{t}" for t in DROPPABLE_TAGS)
+    assert all(SETTINGS[reason] == ("filters.drop_tags",) for reason in REASONS["tags"])
+
+
+def test_strict_drops_formatting_and_version_bumps_with_a_named_reason() -> None:
+    chain = build_commit_filters(FilterConfig())
+    rules = CompiledRules(FilterConfig())
+    assert [f.name for f in chain][-1] == "tags"
+    assert evaluate(make_record(new_contents=REFORMATTED), chain, rules) == ("tag_formatting_only", None)
+    assert evaluate(make_record(new_contents=BUMPED), chain, rules) == ("tag_version_bump", None)
+    # new_does_not_parse comes first in strict (the tag fails too: tests/filters/test_also_failed.py).
+    assert first_reason(chain, make_record(new_contents=BROKEN)) == "new_does_not_parse"
+    # Kept, and tagged: docstrings, comments, tests, syntax fixes.
+    for new in (DOCUMENTED, COMMENTED):
+        reason, kept = evaluate(make_record(new_contents=new), chain, rules)
+        assert reason is None and kept is not None and "docs_only" in kept.tags
+    reason, kept = evaluate(make_record(old_contents=BROKEN, new_contents=MODULE), chain, rules)
+    assert reason is None and kept is not None and kept.tags == ["syntax_error_before"]
+
+
+def test_drop_tags_is_configurable() -> None:
+    cfg = dataclasses.replace(FilterConfig(), drop_tags=["test_file", "docs_only"])
+    chain, rules = build_commit_filters(cfg), CompiledRules(cfg)
+    test_fix = make_record(path="tests/test_summary.py", old_contents=TEST_MODULE,
+                           new_contents=TEST_MODULE.replace("== 2.5", "== 2.50"))
+    assert evaluate(test_fix, chain, rules)[0] == "tag_test_file"
+    assert evaluate(make_record(new_contents=DOCUMENTED), chain, rules)[0] == "tag_docs_only"
+    assert evaluate(make_record(new_contents=REFORMATTED), chain, rules)[0] is None  # no longer dropped
+    # No tag dropped: no tag filter, the chain is what it was.
+    assert "tags" not in [f.name for f in build_commit_filters(dataclasses.replace(cfg, drop_tags=[]))]
+
+
+def test_commitpackft_drops_no_tag() -> None:
+    cfg = filter_config_from_preset("commitpackft")
+    chain, rules = build_commit_filters(cfg), CompiledRules(cfg)
+    assert "tags" not in [f.name for f in chain]
+    for new in (REFORMATTED, BUMPED):
+        reason, kept = evaluate(make_record(new_contents=new), chain, rules)
+        assert reason is None and kept is not None and kept.tags
+
+
+def test_the_tag_filter_pickles() -> None:
+    chain = build_commit_filters(FilterConfig())
+    copy = pickle.loads(pickle.dumps(chain))
+    record = make_record(new_contents=REFORMATTED)
+    assert first_reason(copy, record) == first_reason(chain, record) == "tag_formatting_only"
+
+
+def test_unknown_tags_are_a_config_problem() -> None:
+    from config.filters import problems
+
+    assert problems(dataclasses.replace(FilterConfig(), drop_tags=["formating_only"])) == [
+        "config key 'filters.drop_tags' holds unknown tag(s) 'formating_only' (known: test_file, docs_only, "
+        "comment_only, formatting_only, version_bump, syntax_error_before, syntax_error_after)"]
