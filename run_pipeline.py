@@ -262,10 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"repairpack: error: {line}", file=sys.stderr)
         return 2
     from beam_jobs.accounting import summary_table
-    from beam_jobs.pipeline import corpus_line, input_warnings
+    from beam_jobs.pipeline import binding_rules, corpus_line, input_warnings
 
     print(summary_table(manifest["counts"]))
     print("\n" + corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
+    for line in binding_rules(manifest):
+        print(line)
     for warning in input_warnings(inputs, manifest["counts"]):
         print(f"repairpack: warning: {warning}", file=sys.stderr)
     from beam_jobs.report.job import REPORT_HTML, remove_outputs, run_report

@@ -2,6 +2,13 @@
 
 Counters live in the Beam metrics namespace `repairpack` and are named `<stage>/in`, `<stage>/kept` and
 `<stage>/<reason>`. The manifest and the end-of-run summary are built from them.
+
+"Also failed" (a filter stage that evaluates every rule, `ApplyFilters(count_every=True)`): besides
+its first reason, which is the one counted above and keeps in = kept + rejected, every reason a record
+fails is counted once in the namespace `repairpack.failed`, and the reason of a record that fails
+exactly one rule in `repairpack.only`, both named `<stage>/<reason>`. `stage_counts` reads only
+`repairpack`, so these never enter a stage's balance; `failure_counts` reads them for the manifest
+(`also_failed`, `only_failed`).
 """
 from __future__ import annotations
 
@@ -12,10 +19,12 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
-from filters.base import BATCH_SIZE, BatchedChain, Check, first_reason, has_prepare_hooks
+from filters.base import BATCH_SIZE, BatchedChain, Check, every_reason, first_reason, has_prepare_hooks
 from schemas.reject import make_reject
 
 NAMESPACE = "repairpack"
+FAILED_NAMESPACE = "repairpack.failed"  # every rule a record fails
+ONLY_NAMESPACE = "repairpack.only"      # records that fail exactly this one rule
 REJECTS = "rejects"
 IN = "in"
 KEPT = "kept"
@@ -25,12 +34,13 @@ class _Counter(Protocol):
     def inc(self, n: int = 1) -> None: ...
 
 
-CounterFactory = Callable[[str], _Counter]
+class CounterFactory(Protocol):
+    def __call__(self, name: str, namespace: str = NAMESPACE) -> _Counter: ...
 
 
-def beam_counter(name: str) -> _Counter:
+def beam_counter(name: str, namespace: str = NAMESPACE) -> _Counter:
     """A Beam metrics counter `repairpack:<name>`: what every stage counts with inside a pipeline."""
-    return Metrics.counter(NAMESPACE, name)
+    return Metrics.counter(namespace, name)
 
 
 class _MemoryCounter:
@@ -44,14 +54,28 @@ class _MemoryCounter:
 
 class MemoryCounters:
     """Counters kept in a dict, for running a stage's pure function without Beam (tests, benchmarks):
-    pass it as a Stage's `counter`, then read `counts` ({"<stage>/<reason>": n})."""
+    pass it as a Stage's `counter`, then read `counts` ({"<stage>/<reason>": n}); counters of another
+    namespace are kept as "<namespace>:<stage>/<reason>" (read them with `failed` and `only`)."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
 
-    def __call__(self, name: str) -> _Counter:
-        self.counts.setdefault(name, 0)
-        return _MemoryCounter(self.counts, name)
+    def __call__(self, name: str, namespace: str = NAMESPACE) -> _Counter:
+        key = name if namespace == NAMESPACE else f"{namespace}:{name}"
+        self.counts.setdefault(key, 0)
+        return _MemoryCounter(self.counts, key)
+
+    def _namespace(self, namespace: str, stage: str) -> dict[str, int]:
+        prefix = f"{namespace}:{stage}/"
+        return {k[len(prefix):]: v for k, v in sorted(self.counts.items()) if k.startswith(prefix) and v}
+
+    def failed(self, stage: str) -> dict[str, int]:
+        """{reason: records failing it} of one stage ("also failed")."""
+        return self._namespace(FAILED_NAMESPACE, stage)
+
+    def only(self, stage: str) -> dict[str, int]:
+        """{reason: records failing it and no other rule} of one stage."""
+        return self._namespace(ONLY_NAMESPACE, stage)
 
     def stage(self, stage: str) -> dict[str, int]:
         """{"in": n, "kept": n, reason: n} of one stage, the shape `stage_counts` gives per stage."""
@@ -70,6 +94,7 @@ class Stage:
         self._in = self._counter(f"{stage}/{IN}")
         self._kept = self._counter(f"{stage}/{KEPT}")
         self._reasons: dict[str, Any] = {}
+        self._failures: dict[tuple[str, str], Any] = {}
 
     def incoming(self, n: int = 1) -> None:
         self._in.inc(n)
@@ -86,6 +111,20 @@ class Stage:
             self.kept()
             return None
         return self.reject(reason, key=key, repo=repo, detail=detail)
+
+    def failures(self, reasons: tuple[str, ...]) -> None:
+        """Count every rule one record fails ("also failed"), and the rule when it is the only one.
+        Separate namespaces: the stage's balance (in, kept, first reasons) is not touched."""
+        for reason in reasons:
+            self._failure(FAILED_NAMESPACE, reason).inc()
+        if len(reasons) == 1:
+            self._failure(ONLY_NAMESPACE, reasons[0]).inc()
+
+    def _failure(self, namespace: str, reason: str) -> Any:
+        counter = self._failures.get((namespace, reason))
+        if counter is None:
+            counter = self._failures[(namespace, reason)] = self._counter(f"{self.stage}/{reason}", namespace)
+        return counter
 
     def reject(self, reason: str, *, key: str, repo: str = "", detail: str = "") -> beam.pvalue.TaggedOutput:
         counter = self._reasons.get(reason)
@@ -121,15 +160,21 @@ class StageDoFn(beam.DoFn):
 
 class _FilterFn(StageDoFn):
     def __init__(self, stage: str, source: str, filters: list[Check],
-                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str]) -> None:
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str], count_every: bool = False) -> None:
         super().__init__(stage, source)
         self._filters = filters
         self._key_of = key_of
         self._repo_of = repo_of
+        self._count_every = count_every
 
     def process(self, record: Any) -> Iterator[Any]:
-        rejected = self._stage.verdict(first_reason(self._filters, record), key=self._key_of(record),
-                                       repo=self._repo_of(record))
+        if self._count_every:
+            reasons = every_reason(self._filters, record)
+            self._stage.failures(reasons)
+            reason = reasons[0] if reasons else None
+        else:
+            reason = first_reason(self._filters, record)
+        rejected = self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record))
         yield record if rejected is None else rejected
 
 
@@ -146,12 +191,12 @@ class _BatchedFilterFn(_FilterFn):
     another element is processed or in `finish_bundle`."""
 
     def __init__(self, stage: str, source: str, filters: list[Check], key_of: Callable[[Any], str],
-                 repo_of: Callable[[Any], str], batch_size: int) -> None:
-        super().__init__(stage, source, filters, key_of, repo_of)
+                 repo_of: Callable[[Any], str], batch_size: int, count_every: bool = False) -> None:
+        super().__init__(stage, source, filters, key_of, repo_of, count_every)
         self._batch_size = batch_size
 
     def start_bundle(self) -> None:
-        self._chain = BatchedChain(self._filters, self._batch_size)
+        self._chain = BatchedChain(self._filters, self._batch_size, every=self._count_every)
 
     def process(self, record: Any, element: WindowedValue = _WINDOWED_VALUE) -> Iterator[Any]:
         yield from self._outputs(self._chain.add(record, element))
@@ -159,8 +204,13 @@ class _BatchedFilterFn(_FilterFn):
     def finish_bundle(self) -> Iterator[Any]:
         yield from self._outputs(self._chain.flush())
 
-    def _outputs(self, decided: list[tuple[Any, WindowedValue, str | None]]) -> Iterator[Any]:
-        for record, element, reason in decided:
+    def _outputs(self, decided: list[tuple[Any, WindowedValue, Any]]) -> Iterator[Any]:
+        for record, element, found in decided:
+            if self._count_every:
+                self._stage.failures(found)
+                reason = found[0] if found else None
+            else:
+                reason = found
             rejected = self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record))
             if rejected is None:
                 yield element.with_value(record)
@@ -181,17 +231,22 @@ class _PartsFilterFn(_BatchedFilterFn):
 class ApplyFilters(beam.PTransform):
     """Run filters cheapest first (the order given); the first reason wins and is counted. When a
     filter has a batch hook (language detection), records are let through it in batches of at most
-    `batch_size` (`_BatchedFilterFn`); the decisions and counts are the same."""
+    `batch_size` (`_BatchedFilterFn`); the decisions and counts are the same.
+
+    `count_every` (on by default): every filter runs on every record, and each reason a record fails
+    is counted apart ("also failed", `Stage.failures`), so the funnel shows which rule binds. It
+    costs the whole chain on every record (a record dropped by a string check is parsed and its
+    language detected anyway); the decisions and the stage's counts are the same either way."""
 
     def __init__(self, stage: str, source: str, filters: list[Check],
                  key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "",
-                 batch_size: int = BATCH_SIZE) -> None:
+                 batch_size: int = BATCH_SIZE, count_every: bool = True) -> None:
         super().__init__(label=f"Filter[{stage}]")
         if has_prepare_hooks(filters):
             batched = _BatchedFilterFn if _WINDOWED_VALUE is not None else _PartsFilterFn
-            self._fn: _FilterFn = batched(stage, source, filters, key_of, repo_of, batch_size)
+            self._fn: _FilterFn = batched(stage, source, filters, key_of, repo_of, batch_size, count_every)
         else:
-            self._fn = _FilterFn(stage, source, filters, key_of, repo_of)
+            self._fn = _FilterFn(stage, source, filters, key_of, repo_of, count_every)
 
     def expand(self, records: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return records | beam.ParDo(self._fn).with_outputs(REJECTS, main="kept")
@@ -208,6 +263,23 @@ def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
         value = result.committed if result.committed is not None else result.attempted
         counts[stage][reason] = counts[stage].get(reason, 0) + int(value or 0)
     return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
+
+
+def failure_counts(metrics_result: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """{"also_failed": {stage: {reason: n}}, "only_failed": {stage: {reason: n}}} from a
+    PipelineResult: every rule the records of a filter stage fail, and the records each rule alone
+    drops (see the module docstring). Empty dicts when no stage counted them."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for key, namespace in (("also_failed", FAILED_NAMESPACE), ("only_failed", ONLY_NAMESPACE)):
+        query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(namespace))
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for result in query["counters"]:
+            stage, _, reason = result.key.metric.name.rpartition("/")
+            value = result.committed if result.committed is not None else result.attempted
+            if value:
+                counts[stage][reason] = counts[stage].get(reason, 0) + int(value)
+        out[key] = {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
+    return out
 
 
 # Stages in the order records flow through them (git's, the dump's, then the judge's); unknown ones sort after.

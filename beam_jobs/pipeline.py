@@ -21,7 +21,7 @@ import pygit2
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.accounting import REJECTS, stage_counts
+from beam_jobs.accounting import REJECTS, failure_counts, stage_counts
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
 from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_files
 from beam_jobs.output.card import render_card, render_sources_card
@@ -341,6 +341,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     result = pipeline.run()
     result.wait_until_finish()
     counts = stage_counts(result.metrics())
+    failures = failure_counts(result.metrics())
     findings = finding_counts(result.metrics())
     entries = _read_json(f"{staging}/{SHARD_LIST}")
     sources_only = config.output.stop_after == "sources"
@@ -356,6 +357,10 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
         "input_fingerprints": input_fingerprints(inputs),
         "counts": counts,
         "counts_by_source": _by_source(counts),
+        # Filter stages: every rule the records fail ("also failed"), and the records each rule alone
+        # drops; beside `counts`, whose first reasons keep in = kept + rejected.
+        "also_failed": failures["also_failed"],
+        "only_failed": failures["only_failed"],
         "secrets_findings": findings,
         "rows": _rows_by_config(entries),
         "stats": stats,
@@ -389,6 +394,41 @@ def input_warnings(inputs: Inputs, counts: dict[str, dict[str, int]]) -> list[st
     if inputs.judge.any() and not counts.get("judge.read", {}).get("in"):
         warnings.append("the judge input held no submissions")
     return warnings
+
+
+# A filter stage that keeps less than this share of its records gets the binding rules named at the end of a run.
+BINDING_SHARE = 0.01
+BINDING_RULES = 3
+
+
+def _config_has(config: dict[str, Any], key: str) -> bool:
+    section, _, name = key.partition(".")
+    return isinstance(config.get(section), dict) and name in config[section]
+
+
+def binding_rules(manifest: dict[str, Any]) -> list[str]:
+    """Lines for the end of a run: for each filter stage that kept under 1% of its records, the rules
+    that fail the most records (also failed), how many records each alone drops, and the config keys
+    that decide it (filters.chain.SETTINGS). Empty when every stage keeps enough or nothing was counted."""
+    from filters.chain import SETTINGS
+
+    config = manifest.get("config") or {}
+    lines: list[str] = []
+    for stage, failed in sorted((manifest.get("also_failed") or {}).items()):
+        c = manifest.get("counts", {}).get(stage, {})
+        incoming, kept = int(c.get("in", 0)), int(c.get("kept", 0))
+        if not incoming or kept >= BINDING_SHARE * incoming or not failed:
+            continue
+        only = (manifest.get("only_failed") or {}).get(stage, {})
+        lines.append(f"{stage} kept {kept:,} of {incoming:,} records ({100 * kept / incoming:.2f}%). "
+                     "The rules that bind (records failing each; records failing only it):")
+        for reason, n in sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))[:BINDING_RULES]:
+            keys = [k for k in SETTINGS.get(reason, ()) if _config_has(config, k)]
+            where = f"; change {' or '.join(keys)}" if keys else ""
+            lines.append(f"  {reason}: {n:,} fail it, {int(only.get(reason, 0)):,} fail only it{where}")
+        lines.append("  Relaxing one rule gains at most the records that fail only it; see manifest.json "
+                     "also_failed / only_failed.")
+    return lines
 
 
 def corpus_line(manifest: dict[str, Any]) -> str:

@@ -6,7 +6,13 @@ A check may also have a batch hook, `check.prepare(records)`: it warms the check
 records at once (language detection runs many messages together), so that calling the check on each
 of those records afterwards is cheap. A hook never changes an answer, only how fast it comes.
 `BatchedChain` runs a chain over records arriving one at a time and calls the hooks on bounded
-batches; `first_reasons` does the same for a list."""
+batches; `first_reasons` does the same for a list.
+
+"Also failed": `every_reason` runs every check, not only up to the first failing one, and gives the
+reason of each check that fails, in chain order; its first is `first_reason`'s answer, so the decision
+is the same. The funnel counts them (beam_jobs/accounting.py) to show which rule binds: a rule that
+is rarely the first to fail may still drop most records. `BatchedChain(..., every=True)` does the
+same with the batch hooks."""
 from __future__ import annotations
 
 import dataclasses
@@ -35,6 +41,17 @@ def first_reason(checks: Iterable[Check], record: Any) -> str | None:
     return None
 
 
+def every_reason(checks: Iterable[Check], record: Any) -> tuple[str, ...]:
+    """The reason of every check that fails, in the order given, each reason once; () when all keep
+    the record. Its first is `first_reason(checks, record)`."""
+    found: dict[str, None] = {}
+    for check in checks:
+        reason = check(record)
+        if reason:
+            found[reason] = None
+    return tuple(found)
+
+
 def prepare_hook(check: Check) -> Prepare | None:
     """The check's batch hook, None when it has none."""
     prepare = getattr(check, "prepare", None)
@@ -57,55 +74,65 @@ class BatchedChain:
     of them, then each continues from that check: so a hook only sees records every earlier check
     kept, as the check itself would. `add` and `flush` return the records decided by then, as
     (record, tag, reason) with reason None for a kept record; the tag is the caller's, carried
-    along. At most `size` records wait per hooked check, so memory stays bounded."""
+    along. At most `size` records wait per hooked check, so memory stays bounded.
 
-    def __init__(self, checks: Iterable[Check], size: int = BATCH_SIZE) -> None:
+    With `every=True` a record goes on through every check after its first failure (waiting at the
+    hooked ones like any other record), and the third element is `every_reason`'s tuple instead:
+    () for a kept record, its first element the reason `first_reason` gives."""
+
+    def __init__(self, checks: Iterable[Check], size: int = BATCH_SIZE, every: bool = False) -> None:
         if size < 1:
             raise ValueError(f"batch size must be at least 1, got {size}")
         self.checks = list(checks)
         self.size = size
+        self.every = every
         self._hooks = {i: hook for i, check in enumerate(self.checks)
                        if (hook := prepare_hook(check)) is not None}
-        self._waiting: dict[int, list[tuple[Any, Any]]] = {i: [] for i in self._hooks}
+        # Waiting records: (record, tag, reasons found so far; always () unless `every`).
+        self._waiting: dict[int, list[tuple[Any, Any, tuple[str, ...]]]] = {i: [] for i in self._hooks}
 
     @property
     def waiting(self) -> int:
         return sum(len(queue) for queue in self._waiting.values())
 
-    def add(self, record: Any, tag: Any = None) -> list[tuple[Any, Any, str | None]]:
-        decided: list[tuple[Any, Any, str | None]] = []
+    def add(self, record: Any, tag: Any = None) -> list[tuple[Any, Any, Any]]:
+        decided: list[tuple[Any, Any, Any]] = []
         self._walk(record, tag, 0, decided)
         return decided
 
-    def flush(self) -> list[tuple[Any, Any, str | None]]:
+    def flush(self) -> list[tuple[Any, Any, Any]]:
         """Every waiting record decided (earlier checks first: their records may wait at later ones)."""
-        decided: list[tuple[Any, Any, str | None]] = []
+        decided: list[tuple[Any, Any, Any]] = []
         for index in sorted(self._waiting):
             self._release(index, decided)
         return decided
 
-    def _walk(self, record: Any, tag: Any, start: int, decided: list, prepared: int = -1) -> None:
+    def _walk(self, record: Any, tag: Any, start: int, decided: list, prepared: int = -1,
+              found: tuple[str, ...] = ()) -> None:
         for index in range(start, len(self.checks)):
             if index != prepared and index in self._waiting:
                 queue = self._waiting[index]
-                queue.append((record, tag))
+                queue.append((record, tag, found))
                 if len(queue) >= self.size:
                     self._release(index, decided)
                 return
             reason = self.checks[index](record)
             if reason:
-                decided.append((record, tag, reason))
-                return
-        decided.append((record, tag, None))
+                if not self.every:
+                    decided.append((record, tag, reason))
+                    return
+                if reason not in found:
+                    found = (*found, reason)
+        decided.append((record, tag, found if self.every else None))
 
     def _release(self, index: int, decided: list) -> None:
         queue = self._waiting[index]
         if not queue:
             return
         self._waiting[index] = []
-        self._hooks[index]([record for record, _ in queue])
-        for record, tag in queue:
-            self._walk(record, tag, index, decided, prepared=index)
+        self._hooks[index]([record for record, _, _ in queue])
+        for record, tag, found in queue:
+            self._walk(record, tag, index, decided, prepared=index, found=found)
 
 
 def first_reasons(checks: Iterable[Check], records: Iterable[Any], size: int = BATCH_SIZE) -> list[str | None]:

@@ -155,3 +155,27 @@ def test_print_sql_config_values_the_query_cannot_take_are_one_sentence():
         "repairpack: error: config key 'git.extensions' must not be empty for a BigQuery query")
     assert error_line(cli("--print-sql", "--set", "bigquery.dataset=my$proj.gh")) == (
         "repairpack: error: BigQuery project name 'my$proj' holds characters outside letters, digits, '-' and '_'")
+
+
+def test_the_summary_names_the_binding_rules_when_under_one_percent_survive(tmp_path, capsys):
+    """Issue 14: the end of a run says which rules bind and which setting to change."""
+    from samples.licenses_text import MIT_LICENSE
+
+    b = RepoBuilder(tmp_path / "acme" / "billing")
+    body = "def handler(event):\n    return event\n" + "".join(f"LIMIT_{i} = {i}\n" for i in range(400))
+    b.commit({"LICENSE": MIT_LICENSE, "billing/limits.py": body}, "Start the billing package")
+    subjects = ["Raise the first limit", "Raise the second limit", "Lower every limit in the table by one"]
+    for i, subject in enumerate(subjects):
+        body = body.replace(f"LIMIT_{i} = {i}\n", f"LIMIT_{i} = {i + 100}\n")
+        b.commit({"LICENSE": MIT_LICENSE, "billing/limits.py": body}, subject)
+    out = tmp_path / "out"
+    rc = run_pipeline.main(["--git", str(b.path), "--output", str(out), "--no-report", "--preset", "commitpackft",
+                            "--set", "licenses.detector=text"])
+    assert rc == 0
+    printed = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(printed) if line.startswith("git.filters kept 0 of 3 records"))
+    rules = printed[start + 1:start + 3]
+    # Every record is far over the pair budget; two subjects are short as well, and are counted there
+    # first: the first reasons name the subject, the hint names the budget.
+    assert rules[0].startswith("  pair_too_large: 3 fail it, 1 fail only it; change filters.")
+    assert rules[1].startswith("  subject_too_few_words: 2 fail it, 0 fail only it; change filters.subject_min_words")
