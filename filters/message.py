@@ -15,6 +15,11 @@ Reasons (stable, snake_case):
   subject_first_person, subject_thanks, subject_issue_ref, subject_wip,
   subject_has_url                                                             subject (CommitPackFT)
   version_bump                                                                deterministic 90% drop
+
+The imperative rule reads filters/verbs.txt: the entries above its `[strict]` line always, the ones
+below it (verbs measured on real subjects, issue 14) only with `subject_strict_verbs`. With
+`subject_allow_negated`, "Don't ...", "Do not ..." and "Never ..." pass when a listed verb follows,
+after at most one adverb ("Don't silently store ...").
 """
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ from config.filters import FilterConfig
 from filters.base import rules_from
 
 VERBS_PATH = Path(__file__).with_name("verbs.txt")
+# The line of verbs.txt after which the strict-only entries start.
+STRICT_SECTION = "[strict]"
 
 # Trailing pull-request references GitHub and GitLab append: "(#1234)", "(#12, #13)", "(GH-7)", "(!42)".
 _PR_SUFFIX = re.compile(r"(?:\s*\((?:(?:#|gh-|!)\d+(?:,\s*)?)+\))+\s*$", re.IGNORECASE)
@@ -62,18 +69,37 @@ _VERSION_BUMP_PREFIXES = ("Bump", "Set version", "Update version")
 # Stems that name a method or module role as often as a file; strict does not read them as a mention.
 _AMBIGUOUS_STEMS = frozenset({"__init__", "__main__"})
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# A negation that opens a negated imperative ("don't" with either apostrophe, "dont", "do not",
+# "never"), and the one adverb that may follow it ("Don't silently store ...", "Don't even install ...").
+_NEGATION = re.compile(r"(?:don['\u2019]?t|do not|never) ")
+_ADVERB = re.compile(r"(?:[a-z]+ly|even|only|just|always|ever|yet) ")
 
 
-@lru_cache(maxsize=4)
-def load_verbs(path: str = str(VERBS_PATH)) -> frozenset[str]:
-    """Read once per process; comments and blank lines are skipped, entries lowercased."""
-    verbs = set()
+@lru_cache(maxsize=8)
+def _verb_sections(path: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(shared entries, strict-only entries) of a verbs file, read once per process; comments and
+    blank lines are skipped, entries lowercased, the `[strict]` line splits the two."""
+    shared: set[str] = set()
+    strict: set[str] = set()
+    current = shared
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             entry = line.split("#", 1)[0].strip().lower()
-            if entry:
-                verbs.add(" ".join(entry.split()))
-    return frozenset(verbs)
+            if entry == STRICT_SECTION:
+                current = strict
+            elif entry:
+                current.add(" ".join(entry.split()))
+    return frozenset(shared), frozenset(strict - shared)
+
+
+def load_verbs(path: str = str(VERBS_PATH)) -> frozenset[str]:
+    """The shared verbs, which both presets read."""
+    return _verb_sections(path)[0]
+
+
+def load_strict_verbs(path: str = str(VERBS_PATH)) -> frozenset[str]:
+    """The verbs below the `[strict]` line, read only with `subject_strict_verbs`."""
+    return _verb_sections(path)[1]
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,7 @@ class MessageRules:
     subject_require_imperative: bool
     verbs: frozenset[str]
     verb_max_words: int
+    subject_allow_negated: bool
     subject_denylist: frozenset[str]
     subject_deny_phrases: tuple[str, ...]
     subject_reject_version: bool
@@ -128,6 +155,8 @@ class MessageRules:
 
 def compile_message_rules(cfg: FilterConfig) -> MessageRules:
     verbs = load_verbs() | {" ".join(v.lower().split()) for v in cfg.imperative_verbs_extra if v.strip()}
+    if cfg.subject_strict_verbs:
+        verbs |= load_strict_verbs()
     bot_pattern = None
     if cfg.bot_names:
         names = "|".join(re.escape(n.strip().lower()) for n in cfg.bot_names if n.strip())
@@ -291,7 +320,7 @@ def _bounds(text: str, rules: MessageRules) -> str | None:
     return None
 
 
-def is_imperative(lowered: str, rules: MessageRules) -> bool:
+def starts_with_verb(lowered: str, rules: MessageRules) -> bool:
     """Starts with a listed verb (up to three words, e.g. "get rid of") followed by a space."""
     words = lowered.split(" ", rules.verb_max_words)
     if len(words) > 1 and words[0] in rules.verbs:
@@ -300,6 +329,23 @@ def is_imperative(lowered: str, rules: MessageRules) -> bool:
         if " ".join(words[:size]) in rules.verbs:
             return True
     return False
+
+
+def is_imperative(lowered: str, rules: MessageRules) -> bool:
+    """A listed verb first, or (with `subject_allow_negated`) a negation, at most one adverb, then a
+    listed verb: "don't test with a file in docs/", "never cache ...", "do not silently drop ..."."""
+    if starts_with_verb(lowered, rules):
+        return True
+    if not rules.subject_allow_negated or not lowered.startswith(("d", "n")):
+        return False
+    negation = _NEGATION.match(lowered)
+    if negation is None:
+        return False
+    rest = lowered[negation.end():]
+    if starts_with_verb(rest, rules):
+        return True
+    adverb = _ADVERB.match(rest)
+    return adverb is not None and starts_with_verb(rest[adverb.end():], rules)
 
 
 def check_subject(record: CommitRecord, rules: MessageRules) -> str | None:

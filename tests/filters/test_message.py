@@ -163,6 +163,104 @@ def test_verb_list_is_large_and_lowercase() -> None:
             "implement", "clean up", "speed up"} <= verbs
 
 
+# ------------------------------------------------- negated imperatives and measured verbs (issue 14)
+
+# Real subjects of public Python libraries (flask, marshmallow, httpx, more-itertools, rich).
+NEGATED = [
+    "Don't test with a file in docs/",
+    "Do not register empty CLI groups from Blueprint",
+    "Never cache responses to HEAD requests",
+    "Don\u2019t rely on set ordering for test data",          # typographic apostrophe
+    "Dont perform implicit close/warning on `__del__`",
+    "Don't silently store all uncaught exceptions",          # one adverb before the verb
+    "Don't even install mypy on pypy",
+]
+
+
+@pytest.mark.parametrize("subject", NEGATED)
+def test_negated_imperatives_are_kept_in_strict_and_dropped_by_commitpackft(subject: str) -> None:
+    assert subject_reason(subject) is None
+    assert subject_reason(subject, PUBLISHED) == "subject_not_imperative"
+    assert subject_reason(subject, rules_with(subject_allow_negated=False)) == "subject_not_imperative"
+
+
+@pytest.mark.parametrize("subject", [
+    "Don't the parser and the lexer share state",    # no verb after the negation
+    "Do not codespell any foreign language README",  # not a listed verb
+    "Don't really silently store the exceptions",    # two adverbs
+    "Donate the old parser to the contrib package",  # "don" is not a negation
+    "Nevertheless handle the empty input case",
+])
+def test_negations_without_a_listed_verb_are_still_dropped(subject: str) -> None:
+    assert subject_reason(subject) == "subject_not_imperative"
+
+
+# Each verb below the [strict] line of verbs.txt, in a subject that opens with it (real subjects where
+# the libraries had one, in this form).
+STRICT_VERBS = {
+    "appease": "Appease the ruff formatter in tests",
+    "attempt": "Attempt to resolve test flakiness on Windows",
+    "audit": "Audit all docstrings for style, typos and outdated info",
+    "auto-detect": "Auto-detect create_app and make_app factory functions",
+    "automate": "Automate the generation of the docs archive",
+    "backport": "Backport List fix from the main branch",
+    "be": "Be explicit about encoding when reading in the README.",
+    "cherry-pick": "Cherry-pick the static folder fix from main",
+    "cross-link": "Cross-link the console API from prompts",
+    "cross-reference": "Cross-reference debug docs in run docstring.",
+    "delegate": "Delegate to heapq.merge() for Python < 3.5",
+    "demonstrate": "Demonstrate the core use case of forming an actual set",
+    "differentiate": "Differentiate between `timeout=None` and `timeout=UNSET`.",
+    "escalate": "Escalate 0.17 deprecation warnings to becoming fully deprecated.",
+    "exemplify": "Exemplify usage of Schema.validate in the flask example",
+    "factorize": "Factorize container fields logic into ContainerMixin",
+    "fail": "Fail unit tests without full coverage",
+    "force": "Force lowercase ASGI headers in the transport",
+    "hack around": "Hack around a stupid error on setup.py test",
+    "import": "Import Mapping from compat instead of collections",
+    "incorporate": "Incorporate fixes from review and discussion",
+    "inherit": "Inherit ordered schemas when Meta is defined",
+    "jettison": "Jettison func_args and func_kwargs from side_effect",
+    "lowercase": "Lowercase Norwegian months and weekdays",
+    "organize": "Organize error_handler and data_handler tests into test classes",
+    "organise": "Organise the error handler tests into classes",
+    "perform": "Perform an active check for sqlite json extension",
+    "pluralize": "Pluralize words ending in x with an es suffix",
+    "privatize": "Privatize helper methods in the schema module",
+    "rationalize": "Rationalize backend Semaphore interface slightly",
+    "re-add": "Re-add filename param for send_from_directory",
+    "re-introduce": "Re-introduce the replace-shift tests for full coverage",
+    "re-order": "Re-order the deployment docs by semantics",
+    "reclassify": "Reclassify totient() to the Integer Math section",
+    "recommend": "Recommend the content argument for raw bytes",
+    "refer": "Refer to the encoder instead of the decoder",
+    "refine": "Refine docs phrasing on proxy routing",
+    "rejig": "Rejig test and tighten up models API",
+    "scan": "Scan only the template head for its type",
+    "special-case": "Special-case an isascii implementation for old Pythons",
+    "stringify": "Stringify the given file name before opening",
+    "subscribe": "Subscribe to signals with extra kwargs in the docs",
+    "suggest": "Suggest only one package in the install docs",
+    "swallow": "Swallow TypeErrors raised by the bind hooks",
+    "touch up": "Touch up and integrate docs on deploying Flask.",
+    "try": "Try using the default theme in tests to avoid variance",
+    "zap": "Zap Python 2 compatibility notes from the docs",
+}
+
+
+def test_every_strict_verb_is_tested_and_none_is_in_the_shared_list() -> None:
+    assert set(STRICT_VERBS) == msg.load_strict_verbs()
+    assert not msg.load_strict_verbs() & msg.load_verbs()
+
+
+@pytest.mark.parametrize("verb, subject", sorted(STRICT_VERBS.items()))
+def test_strict_verbs_are_kept_by_strict_only(verb: str, subject: str) -> None:
+    assert subject.lower().startswith(verb + " ")
+    assert subject_reason(subject) is None
+    assert subject_reason(subject, PUBLISHED) == "subject_not_imperative"
+    assert subject_reason(subject, rules_with(subject_strict_verbs=False)) == "subject_not_imperative"
+
+
 # --------------------------------------------------------------------------------- subject cleaning
 
 @pytest.mark.parametrize("subject, instruction", [
