@@ -1,19 +1,24 @@
 """What every commit source shares (git mining, the dump's clone and raw fetchers): how a blob becomes
-text, how a commit becomes a CommitRecord, and the filter-then-annotate tail.
+text, how a commit becomes a CommitRecord, and the filter-annotate-window tail.
 
 Shared so that a commit from the dump and the same commit mined from git become the same record and
 meet the same filters, counted the same way, under their own source's stage names.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, ApplyFilters
+from beam_jobs.accounting import REJECTS, ApplyFilters, StageDoFn
+from beam_jobs.sources.windows import Fits, TooLarge, window_record
+from config.filters import FilterConfig
 from config.model import Config
+from filters import tokens
 from filters.chain import annotate, build_commit_filters, compiled_rules
+from filters.content import line_count, uses_tokens
 from licenses.allow import LicensePolicy
 
 from licenses.keys import OTHER, VOCABULARY
@@ -86,19 +91,90 @@ def to_commit_record(candidate: CandidateCommit, old_contents: str, new_contents
 def commit_filters(config: Config) -> list[Callable[[CommitRecord], str | None]]:
     """The filter-stage chain: the license check first (a set lookup), then the commit filters."""
     policy = LicensePolicy.from_config(config.licenses)
-    return [policy.record_reason, *build_commit_filters(config.filters)]
+    return [policy.record_reason, *build_commit_filters(chain_config(config.filters))]
+
+
+# The upper bounds of the pair budget. With `granularity: window` the filter stage leaves them to the
+# window stage, which cuts a pair over them to its changed region instead of dropping it.
+UPPER_BUDGETS: tuple[str, ...] = ("pair_max_tokens", "pair_max_chars", "pair_max_lines")
+
+
+def chain_config(cfg: FilterConfig) -> FilterConfig:
+    """The FilterConfig the filter chain runs with: `cfg` itself for `granularity: file`; for `window`,
+    `cfg` without the upper budgets (the window stage applies them). Every other rule, and the lower
+    budget, judges the whole files: parsing, generated-file and license headers, change share and
+    tags are properties of the file and the commit, not of a slice of it."""
+    if cfg.granularity != "window":
+        return cfg
+    return dataclasses.replace(cfg, **dict.fromkeys(UPPER_BUDGETS, None))
+
+
+class PairBudget:
+    """`fits(old, new)`: old + new within the upper budget, counted as the content filter counts it
+    (filters/content.py): tokens when a token bound is set and the tokenizer is installed, characters
+    otherwise, and lines when `pair_max_lines` is set. A plain object, so the window DoFn pickles."""
+
+    def __init__(self, max_tokens: int | None, max_chars: int | None, max_lines: int | None) -> None:
+        self.max_tokens, self.max_chars, self.max_lines = max_tokens, max_chars, max_lines
+
+    def __call__(self, old: str, new: str) -> bool:
+        if self.max_lines is not None and line_count(old) + line_count(new) > self.max_lines:
+            return False
+        if self.max_chars is not None and len(old) + len(new) > self.max_chars:
+            return False
+        return self.max_tokens is None or tokens.pair_tokens(old, new) <= self.max_tokens
+
+
+def pair_budget(cfg: FilterConfig) -> Fits:
+    """The one place the window stage's budget is chosen: the same measure and bound as the content
+    filter's `pair_too_large` (and `pair_too_many_lines`), so a window that fits would pass it."""
+    if uses_tokens(cfg):
+        return PairBudget(cfg.pair_max_tokens, None, cfg.pair_max_lines)
+    return PairBudget(None, cfg.pair_max_chars, cfg.pair_max_lines)
+
+
+def window_stage(source: str) -> str:
+    return f"{source}.window"
+
+
+class WindowRecords(StageDoFn):
+    """Stage `<source>.window`: a record within the budget passes unchanged (kept); one over it is cut
+    to its edit window (kept, beam_jobs/sources/windows.py) or dropped as `window_too_large`."""
+
+    def __init__(self, source: str, fits: Fits, context_lines: int) -> None:
+        super().__init__(window_stage(source), source)
+        self._fits = fits
+        self._context_lines = context_lines
+
+    def process(self, record: CommitRecord) -> Iterator[Any]:
+        found = window_record(record, self._fits, self._context_lines)
+        if isinstance(found, TooLarge):
+            yield self._stage.verdict(found.reason, key=_commit_of(record), repo=_repos_of(record), detail=found.detail)
+        else:
+            self._stage.verdict(None, key=_commit_of(record))
+            yield found
 
 
 def filter_and_annotate(records: beam.PCollection, stage: str, source: str, config: Config) -> dict[str, Any]:
-    """CommitRecords -> {"records": kept records, annotated; REJECTS: the filter stage's rejects}.
+    """CommitRecords -> {"records": kept records, annotated (and windowed); REJECTS: the tail's rejects}.
 
     The last stages of every commit source, so that a record is judged by the same chain and gets
-    the same annotations whichever route brought it. A function, not a composite: the two
-    transforms keep the step names they had inside each source (`Filter[<stage>]`, `Annotate`), which
-    a Dataflow job update matches on."""
+    the same annotations whichever route brought it. A function, not a composite: the transforms keep
+    the step names they had inside each source (`Filter[<stage>]`, `Annotate`), which a Dataflow job
+    update matches on.
+
+    With `filters.granularity: window` a third step, `Window[<source>.window]`, follows `Annotate`:
+    the filters and the annotations see the whole files (the chain without its upper budgets, see
+    `chain_config`), then a pair over the budget is cut to its edit window; the two stages' rejects are
+    one output (`TailRejects`). With `file` the tail is the filter and annotate steps alone."""
     filtered = records | ApplyFilters(stage, source, commit_filters(config), key_of=_commit_of, repo_of=_repos_of)
     annotated = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(config.filters))
-    return {"records": annotated, REJECTS: filtered[REJECTS]}
+    if config.filters.granularity != "window":
+        return {"records": annotated, REJECTS: filtered[REJECTS]}
+    windowed = annotated | f"Window[{window_stage(source)}]" >> beam.ParDo(WindowRecords(
+        source, pair_budget(config.filters), config.filters.window_context_lines)).with_outputs(REJECTS, main="kept")
+    rejects = (filtered[REJECTS], windowed[REJECTS]) | "TailRejects" >> beam.Flatten()
+    return {"records": windowed.kept, REJECTS: rejects}
 
 
 def _commit_of(record: CommitRecord) -> str:
