@@ -53,6 +53,15 @@ class ReasonCount:
 
 
 @dataclass
+class RuleFailures:
+    reason: str = doc("a rule of a filter stage, by the reason it rejects with")
+    failed: int = doc("records that fail it, whether or not an earlier rule dropped them first (manifest `also_failed`)")
+    first: int = doc("records it dropped: it was their first failing rule (the stage's `reasons`)")
+    only: int = doc("records that fail it and no other rule (manifest `only_failed`): what relaxing it alone would keep")
+    share_of_stage: float = doc("failed / the stage's `in`")
+
+
+@dataclass
 class FunnelStage:
     stage: str = doc("`<source>.<step>`, in flow order (accounting.FLOW_ORDER)")
     source: str = doc("`git`, `judge` or `assembly`")
@@ -64,6 +73,9 @@ class FunnelStage:
     rejected_by_sample_source: dict[str, int] = doc(
         "drops found in rejects/ by the rejected record's `source` column (`git`, `judge`, `commit`): "
         "splits the assembly stages, which the manifest counts for both sources together")
+    also_failed: list[RuleFailures] = doc(
+        "filter stages: every rule the records fail, most failed first, so the rule that binds shows even "
+        "when another rule is counted first; empty for other stages and for manifests without `also_failed`")
 
 
 @dataclass
@@ -80,7 +92,8 @@ class Funnel:
     reconciled: bool = doc("every check below holds: the shards and rejects are exactly what the manifest says")
     checks: list[ReconciliationCheck] = doc(
         "per stage and reason: rejects rows vs manifest; per split: corpus rows vs manifest `rows`; "
-        "samples vs the last stage's `kept`; per stage: in = kept + rejected")
+        "samples vs the last stage's `kept`; per stage: in = kept + rejected; per filter stage with "
+        "`also_failed`: failed >= first >= only for every rule")
 
 
 @dataclass
@@ -182,14 +195,35 @@ class EditKind:
 
 
 @dataclass
+class TagCount:
+    tag: str = doc("a tag of the `tags` column (`test_file`, `docs_only`, `comment_only`, `formatting_only`, "
+                   "`version_bump`, `syntax_error_before`, `syntax_error_after`, `redacted`)")
+    source: str = doc("`commit`, `judge` or `all`")
+    samples: int = doc("samples carrying it")
+    share: float = doc("samples / all samples of the source")
+
+
+@dataclass
+class Tags:
+    counts: list[TagCount] = doc("per source (and `all` when there are several), most frequent first")
+    untagged: dict[str, int] = doc("per source, samples without any tag")
+    dropped: dict[str, int] = doc(
+        "per tag, records the filter stages dropped for it (reasons `tag_<tag>`, `filters.drop_tags`), from the manifest")
+
+
+@dataclass
 class Python:
     samples_by_source: dict[str, int] = doc("samples per source")
     old_does_not_parse: dict[str, int] = doc("per source, samples whose old code does not parse (`old_parses` false): syntax fixes")
     old_does_not_parse_share: dict[str, float] = doc("the same over the source's samples")
     python_major: dict[str, int] = doc("samples per `python_major` (\"2\" or \"3\")")
     edit_kinds_sample_rate: float = doc(
-        "share of samples analysed for edit kinds, chosen by a seeded hash of the id (1.0: all of "
-        "them; large corpora are sampled to a fixed budget, so shares are estimates)")
+        "share of the samples without an `edit_kinds` column value that are parsed for edit kinds, chosen "
+        "by a seeded hash of the id (1.0: all of them; large corpora are sampled to a fixed budget, so "
+        "shares are estimates). Samples whose `edit_kinds` and `tags` the build filled are all counted")
+    edit_kinds_from_column: dict[str, int] = doc(
+        "per source, analysed samples whose kinds come from the `edit_kinds` column (filled at the filter stage), "
+        "not from parsing in the report")
     edit_kinds_analysed: dict[str, int] = doc("per source, samples analysed (both versions parse)")
     no_structural_change: dict[str, int] = doc("per source, analysed samples whose two ASTs are equal (comments, formatting)")
     edit_kinds: list[EditKind] = doc(
@@ -260,6 +294,7 @@ class ReportStats:
     instructions: list[Instructions] = doc("instruction lengths, verbs and languages, per source and `all`")
     judge: Judge = doc("online-judge data (zeros on a commit-only corpus)")
     python: Python = doc("syntax fixes and edit kinds")
+    tags: Tags = doc("samples per tag (the `tags` column), and records dropped for a tag")
     quality: Quality = doc("what deduplication, decontamination and secrets found, and what sits near a threshold")
     examples: dict[str, list[Example]] = doc("a few samples per source, chosen by a seeded hash")
     plots: dict[str, str] = doc("plot name -> file under `report_plots/` (absent when there is nothing to draw)")

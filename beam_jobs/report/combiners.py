@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from beam_jobs.report.features import (HASH_SPACE, ONE_PAIR_PER_TRAJECTORY, batch_features, edit_kind_cutoff,
                                        edit_kinds, example_of, first_words, problem_keys, seeded_hashes,
                                        trajectory_columns, trajectory_key)
+from filters.tags import SYNTAX_ERROR_AFTER, SYNTAX_ERROR_BEFORE
 from schemas.report_stats import QUANTILES, Distribution, Histogram
 
 EXACT_LIMIT = 1024          # integers below it get a sketch bucket of their own
@@ -300,25 +301,31 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
         if inside:
             acc.counts[("near_threshold", t.name)] += inside
 
+    filled = _count_tags(table, source, acc)
     ids = table.column("id")
     hashes = seeded_hashes(ids, seed)
     id_list = ids.to_pylist()
     cutoff = edit_kind_cutoff(edit_kind_rate)
     in_subset = np.ones(n, dtype=bool) if cutoff >= HASH_SPACE else hashes < np.uint64(cutoff)
-    chosen = np.nonzero(parses.to_numpy(zero_copy_only=False) & in_subset)[0]
+    chosen = np.nonzero(parses.to_numpy(zero_copy_only=False) & in_subset & ~filled)[0]
     if len(chosen):
         take = pa.array(chosen)
         old = table.column("old_contents").take(take).to_pylist()
         new = table.column("new_contents").take(take).to_pylist()
         for j, i in enumerate(chosen.tolist()):
             kinds = edit_kinds(old[j] or "", new[j] or "")
-            if kinds is None:
-                continue
-            acc.counts[("edit_analysed", src[i])] += 1
-            if not kinds:
-                acc.counts[("edit_none", src[i])] += 1
-            for kind in kinds:
-                acc.counts[("edit_kind", src[i], kind)] += 1
+            if kinds is not None:
+                _add_kinds(acc, src[i], kinds)
+    if filled.any():
+        rows = np.nonzero(filled)[0]
+        take = pa.array(rows)
+        tag_lists = table.column("tags").take(take).to_pylist()
+        kind_lists = table.column("edit_kinds").take(take).to_pylist()
+        for i, row_tags, kinds in zip(rows.tolist(), tag_lists, kind_lists):
+            if SYNTAX_ERROR_BEFORE in row_tags or SYNTAX_ERROR_AFTER in row_tags:
+                continue  # a version does not parse: not analysed, as a parse would find
+            _add_kinds(acc, src[i], kinds)
+            acc.counts[("edit_from_column", src[i])] += 1
     for s in sources:
         rows = np.nonzero(masks[s])[0]
         best = rows[np.argsort(hashes[rows], kind="stable")[:EXAMPLES_PER_SOURCE]]
@@ -353,6 +360,42 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
                 out.trajectories.append((trajectory_key(row), (problem, int(lengths[k]), int(attempts[k]),
                                                                int(accepted[k]))))
     return out
+
+
+def _add_kinds(acc: ReportAccumulator, source: str, kinds: Iterable[str]) -> None:
+    kinds = set(kinds)
+    acc.counts[("edit_analysed", source)] += 1
+    if not kinds:
+        acc.counts[("edit_none", source)] += 1
+    for kind in kinds:
+        acc.counts[("edit_kind", source, kind)] += 1
+
+
+def _lengths(lists: pa.Array) -> np.ndarray:
+    return pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _count_tags(table: pa.Table, source: pa.Array, acc: ReportAccumulator) -> np.ndarray:
+    """Count samples per (source, tag) and untagged samples per source, when the batch has a `tags`
+    column; return which rows the build analysed (tags or edit kinds filled: a row whose two versions
+    parse and differ always has edit kinds or a tag, see filters/tags.py), whose edit kinds the report
+    then reads from the column instead of parsing."""
+    n = table.num_rows
+    if "tags" not in table.column_names or "edit_kinds" not in table.column_names:
+        return np.zeros(n, dtype=bool)
+    tags = _filled(table, "tags", pa.scalar([], pa.list_(pa.string())))
+    tag_counts = _lengths(tags)
+    filled = (tag_counts > 0) | (_lengths(_filled(table, "edit_kinds", pa.scalar([], pa.list_(pa.string())))) > 0)
+    untagged = tag_counts == 0
+    if untagged.any():
+        for (s,), rows, _ in group_counts({"source": source.filter(pa.array(untagged))}):
+            acc.counts[("untagged", s)] += rows
+    if tag_counts.any():
+        flat = pc.list_flatten(tags)
+        parents = pc.list_parent_indices(tags)
+        for (s, tag), rows, _ in group_counts({"source": source.take(parents), "tag": flat}):
+            acc.counts[("tag", s, tag)] += rows
+    return filled
 
 
 DEDUP_STAGES = ("assembly.exact_dedup", "assembly.near_dedup")

@@ -39,6 +39,9 @@ EXAMPLE_DIFF_LINES = 60
 SAMPLE_COLUMNS = ("id", "source", "split", "license", "group", "instruction", "old_contents", "new_contents",
                   "diff", "lines_added", "lines_removed", "hunks", "message_lang", "old_parses", "python_major",
                   "dataset", "problem_id", "user_id", "pairing", "verdict_before", "verdict_after", "verdict_sequence")
+# Read when every data file has them (a corpus built before issue 14 has neither): the per-sample tags,
+# and the edit kinds the filter stage computed, which spare the report a parse of both versions.
+OPTIONAL_SAMPLE_COLUMNS = ("tags", "edit_kinds")
 REJECT_COLUMNS = ("stage", "reason", "source", "detail")
 ACCEPTED = "AC"
 

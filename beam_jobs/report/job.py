@@ -35,7 +35,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from beam_jobs.report.combiners import (ALL, MergeReports, ReportAccumulator, rank_key, summarise_batch,
                                         summarise_rejects)
-from beam_jobs.report.features import REJECT_COLUMNS, SAMPLE_COLUMNS
+from beam_jobs.report.features import OPTIONAL_SAMPLE_COLUMNS, REJECT_COLUMNS, SAMPLE_COLUMNS
 from beam_jobs.report.summary import TOP_K, Threshold, build_stats, near_thresholds
 from schemas.reject import REJECT_SCHEMA
 from schemas.report_stats import FileRow, ReportStats, to_json
@@ -121,7 +121,8 @@ def manifest_problem(manifest: Any) -> str:
     for key in ("counts", "rows"):
         if key not in manifest:
             return f"has no '{key}'"
-    checks = [("counts", 2), ("rows", 2), ("config", 0), ("benchmarks", 0), ("secrets_findings", 1)]
+    checks = [("counts", 2), ("rows", 2), ("config", 0), ("benchmarks", 0), ("secrets_findings", 1),
+              ("also_failed", 2), ("only_failed", 2)]
     for key, depth in checks:
         if key not in manifest or (manifest[key] is None and key not in ("counts", "rows")):
             continue
@@ -145,10 +146,12 @@ def _kind(tp: pa.DataType) -> str:
     return str(tp)
 
 
-def _footer_rows(path: str, schema: pa.Schema, columns: Iterable[str]) -> int:
+def _footer_rows(path: str, schema: pa.Schema, columns: Iterable[str],
+                 optional: Iterable[str] = ()) -> tuple[int, frozenset[str]]:
     """Rows in a shard's footer, after checking that it is Parquet and has the columns the job reads
     with types it can read: a folder with a stray or broken file gets one sentence naming the file,
-    before the job starts, not a traceback from a Beam worker."""
+    before the job starts, not a traceback from a Beam worker. Also which `optional` columns it has
+    (an optional column of another type is a mistake too)."""
     try:
         with FileSystems.open(path) as f:
             parquet = pq.ParquetFile(f)
@@ -157,7 +160,8 @@ def _footer_rows(path: str, schema: pa.Schema, columns: Iterable[str]) -> int:
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise ReportInputError(f"'{path}' is not a readable Parquet file ({exc.__class__.__name__})") from exc
     wrong, missing = [], []
-    for name in columns:
+    present = frozenset(name for name in optional if have.get_field_index(name) >= 0)
+    for name in [*columns, *sorted(present)]:
         index = have.get_field_index(name)
         if index < 0:
             missing.append(f"'{name}'")
@@ -170,28 +174,33 @@ def _footer_rows(path: str, schema: pa.Schema, columns: Iterable[str]) -> int:
                      else f"columns {', '.join(missing)} are missing")
     if wrong:
         raise ReportInputError(f"'{path}' is not a shard of a repairpack corpus: {', and '.join(wrong)}")
-    return n
+    return n, present
 
 
-def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow]]:
-    """(data files, reject files, files and bytes per split): what the job reads, from the folder
-    itself rather than the manifest, so that the reconciliation compares two independent things."""
+def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow], list[str]]:
+    """(data files, reject files, files and bytes per split, the optional sample columns every data
+    file has): what the job reads, from the folder itself rather than the manifest, so that the
+    reconciliation compares two independent things."""
     root = corpus_dir.rstrip("/")
     data = _match(f"{root}/data/*.parquet")
     rejects = _match(f"{root}/rejects/*.parquet")
     rows: dict[str, list[int]] = {}
+    optional = set(OPTIONAL_SAMPLE_COLUMNS)
     for path, size in data + rejects:
         name = path.rsplit("/", 1)[-1]
         is_reject = (path, size) in rejects
         split = "rejects" if is_reject else name.split("-", 1)[0]
-        n = _footer_rows(path, REJECT_SCHEMA if is_reject else SAMPLE_SCHEMA,
-                         REJECT_COLUMNS if is_reject else SAMPLE_COLUMNS)
+        n, present = _footer_rows(path, REJECT_SCHEMA if is_reject else SAMPLE_SCHEMA,
+                                  REJECT_COLUMNS if is_reject else SAMPLE_COLUMNS,
+                                  () if is_reject else OPTIONAL_SAMPLE_COLUMNS)
+        if not is_reject:
+            optional &= present
         entry = rows.setdefault(split, [0, 0, 0])
         entry[0] += 1
         entry[1] += size
         entry[2] += n
     files = [FileRow(split, *v) for split, v in sorted(rows.items())]
-    return [p for p, _ in data], [p for p, _ in rejects], files
+    return [p for p, _ in data], [p for p, _ in rejects], files, [c for c in OPTIONAL_SAMPLE_COLUMNS if c in optional]
 
 
 # --------------------------------------------------------------------------------------- the graph
@@ -395,9 +404,10 @@ class _Count(beam.CombineFn):
 
 
 def build_report(pipeline: beam.Pipeline, data_files: list[str], reject_files: list[str], *, seed: str,
-                 rate: float, thresholds: list[Threshold]) -> beam.PCollection:
-    """Add the report graph; returns a PCollection of one dict with every combined result."""
-    columns = list(SAMPLE_COLUMNS)
+                 rate: float, thresholds: list[Threshold], optional: Iterable[str] = ()) -> beam.PCollection:
+    """Add the report graph; returns a PCollection of one dict with every combined result. `optional`:
+    the OPTIONAL_SAMPLE_COLUMNS every data file has, read too."""
+    columns = [*SAMPLE_COLUMNS, *optional]
     samples = (pipeline
                | "DataFiles" >> beam.Create(data_files)
                | "ReadData" >> beam.io.ReadAllFromParquetBatched(columns=columns)
@@ -444,13 +454,14 @@ def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_
                   edit_kind_budget: int = EDIT_KIND_BUDGET) -> ReportStats:
     """Run the job on a corpus folder and return its statistics (nothing written but a temp file)."""
     manifest = read_manifest(corpus_dir)
-    data_files, reject_files, files = corpus_files(corpus_dir)
+    data_files, reject_files, files, optional = corpus_files(corpus_dir)
     samples = sum(f.rows for f in files if f.split != "rejects")
     rate = 1.0 if samples <= edit_kind_budget else edit_kind_budget / samples
     thresholds = near_thresholds(manifest.get("config") or {})
     result_path = f"{corpus_dir.rstrip('/')}/.report-{uuid.uuid4().hex[:12]}.pkl"
     pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
-    results = build_report(pipeline, data_files, reject_files, seed=seed, rate=rate, thresholds=thresholds)
+    results = build_report(pipeline, data_files, reject_files, seed=seed, rate=rate, thresholds=thresholds,
+                           optional=optional)
     results | "WriteResults" >> beam.Map(_write_pickle, path=result_path)
     pipeline.run().wait_until_finish()
     try:

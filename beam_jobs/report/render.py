@@ -6,8 +6,8 @@ anything is suspicious. Both files are built from the same blocks, so they say t
 HTML is one self-contained file (inline CSS, plots as SVG data URIs, no script, no external request)
 so that it opens from a bucket or an email attachment.
 
-The text of headings, paragraphs and captions is a small language both renderers read: `**bold**`,
-`` `code` `` and backslash escapes. Anything that comes from the corpus (instructions, ids, groups,
+The text of headings, paragraphs and captions is a small language both renderers read (blocks.py):
+`**bold**`, `` `code` `` and backslash escapes. Anything that comes from the corpus (instructions, ids, groups,
 licenses, sources, reasons, the manifest's names) goes in through `esc` or `code`, so it can never be
 read as markup; table cells and key figures are plain text. Each renderer then escapes for its own
 format: HTML entities in report.html; in report.md, HTML entities and backslash escapes for every
@@ -19,133 +19,14 @@ from __future__ import annotations
 import base64
 import html
 import re
-from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
+# The blocks and the text language live in blocks.py; num, pct and human_bytes are read from here too.
+from beam_jobs.report.blocks import (BOLD, CODE, Block, Code, Figures, Heading, Para, Plot,  # noqa: F401
+                                     Table, code, esc, human_bytes, num, pct, tokens)
 from schemas.report_stats import STATS_VERSION, Distribution, ReportStats, TopList
 
 PLOTS_DIR = "report_plots"
-
-
-@dataclass
-class Heading:
-    text: str
-    level: int = 2
-
-
-@dataclass
-class Para:
-    text: str
-    css: str = ""
-
-
-@dataclass
-class Table:
-    head: list[str]
-    rows: list[list[Any]]
-    caption: str = ""
-    numeric: list[bool] = field(default_factory=list)
-
-
-@dataclass
-class Plot:
-    name: str
-    alt: str
-
-
-@dataclass
-class Figures:
-    """Key numbers: a row of cards in the HTML, a two-column table in Markdown."""
-    items: list[tuple[str, str]]
-
-
-@dataclass
-class Code:
-    text: str
-    title: str = ""
-
-
-Block = Union[Heading, Para, Table, Plot, Code, Figures]
-
-
-# ------------------------------------------------------------------------------------ text language
-
-def esc(text: Any) -> str:
-    """Corpus text as literal text of the block language: its marks escaped, line breaks as spaces
-    (a heading or a paragraph is one line)."""
-    flat = " ".join(str(text).splitlines())
-    return re.sub(r"([\\`*])", r"\\\1", flat)
-
-
-def code(text: Any) -> str:
-    """Corpus text shown as code; as plain literal text when it holds a backtick (which would end
-    the span)."""
-    flat = " ".join(str(text).splitlines())
-    return f"`{flat}`" if "`" not in flat and flat.strip() else esc(flat)
-
-
-TEXT, BOLD, CODE = "text", "bold", "code"
-
-
-def tokens(text: str) -> list[tuple[str, str]]:
-    """The block language read: (TEXT, literal text), (BOLD, "") toggles, (CODE, literal text)."""
-    out: list[tuple[str, str]] = []
-    buf: list[str] = []
-
-    def flush() -> None:
-        if buf:
-            out.append((TEXT, "".join(buf)))
-            buf.clear()
-
-    i = 0
-    while i < len(text):
-        if text[i] == "\\" and i + 1 < len(text):
-            buf.append(text[i + 1])
-            i += 2
-        elif text.startswith("**", i):
-            flush()
-            out.append((BOLD, ""))
-            i += 2
-        elif text[i] == "`":
-            end = text.find("`", i + 1)
-            end = len(text) if end < 0 else end
-            flush()
-            out.append((CODE, text[i + 1:end]))
-            i = end + 1
-        else:
-            buf.append(text[i])
-            i += 1
-    flush()
-    return out
-
-
-# -------------------------------------------------------------------------------------- formatting
-
-def num(n: Any) -> str:
-    if isinstance(n, bool):
-        return "yes" if n else "no"
-    if isinstance(n, int):
-        return f"{n:,}"
-    if isinstance(n, float):
-        if n.is_integer() or abs(n) >= 100:
-            return f"{n:,.0f}"
-        return f"{n:.3g}" if abs(n) < 1 else f"{n:,.2f}".rstrip("0").rstrip(".")
-    return str(n)
-
-
-def pct(x: float) -> str:
-    if x == 0:
-        return "0 %"
-    return f"{x * 100:.1f} %" if x >= 0.001 else "< 0.1 %"
-
-
-def human_bytes(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _dist_row(label: str, source: str, d: Distribution) -> list[Any]:
@@ -210,6 +91,7 @@ def blocks(stats: ReportStats) -> list[Block]:
         if stats.judge.samples:
             out += _judge_section(stats)
         out += _python_section(stats)
+        out += _tags_section(stats)
     out += _quality_section(stats)
     if not c.empty:
         out += _examples_section(stats)
@@ -268,6 +150,15 @@ def _funnel_section(stats: ReportStats) -> list[Block]:
     out.append(Table(["stage", "in", "kept", "kept %", "dropped: reason count (share of the stage)"], rows,
                      "Units: git stages count repositories, commits or records; judge stages submissions; "
                      "assembly stages samples.", [False, True, True, True, False]))
+    binding = [[st.stage, f.reason, num(f.failed), pct(f.share_of_stage), num(f.first), num(f.only)]
+               for st in stats.funnel.stages for f in st.also_failed]
+    if binding:
+        out += [Heading("Which rules bind", 3), Para(
+            "Above, a record counts under the first rule it fails, in the order the filters run. Here every rule it "
+            "fails counts: **fail it** is every record the rule rejects, **only it** the records no other rule "
+            "rejects, which relaxing that rule alone would keep.")]
+        out.append(Table(["stage", "rule", "fail it", "share of the stage", "first", "only it"], binding,
+                         numeric=[False, False, True, True, True, True]))
     return out
 
 
@@ -352,6 +243,20 @@ def _python_section(stats: ReportStats) -> list[Block]:
         out.append(Table(["node type", "source", "samples", "share of analysed"], rows[:25],
                          "The lowest changed construct of each fix, from a structural diff of the old and new AST.",
                          [False, False, True, True]))
+    return out
+
+
+def _tags_section(stats: ReportStats) -> list[Block]:
+    t, by_source = stats.tags, stats.size.by_source
+    rows = [[c.tag, c.source, num(c.samples), pct(c.share)] for c in t.counts] + [
+        ["(no tag)", s, num(n), pct(n / by_source[s] if by_source.get(s) else 0)] for s, n in t.untagged.items()]
+    out: list[Block] = [Heading("Tags")] if rows or t.dropped else []
+    if rows:
+        out.append(Table(["tag", "source", "samples", "share"], rows, "The `tags` column: what kind of change a "
+                         "sample is (it can carry several); filter a training set on it.", [False, False, True, True]))
+    if t.dropped:
+        out.append(Para("Dropped at the filter stage for a tag (`filters.drop_tags`): "
+                        + ", ".join(f"{code(tag)} {num(n)}" for tag, n in t.dropped.items()) + "."))
     return out
 
 

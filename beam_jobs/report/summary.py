@@ -12,10 +12,11 @@ from typing import Any
 
 from beam_jobs.accounting import IN, KEPT, flow_order
 from beam_jobs.report.combiners import ALL, Dist, ReportAccumulator
+from filters.tags import REASON_PREFIX, ordered
 from schemas.report_stats import (STATS_VERSION, Cluster, CorpusInfo, EditKind, Example, FileRow, Funnel,
                                   FunnelStage, Instructions, Judge, NearThreshold, Python, Quality, ReasonCount,
-                                  ReconciliationCheck, ReportStats, Shape, Size, SizeRow, TopEntry, TopList,
-                                  VerdictCell)
+                                  ReconciliationCheck, ReportStats, RuleFailures, Shape, Size, SizeRow, TagCount, Tags,
+                                  TopEntry, TopList, VerdictCell)
 
 TINY = 50
 TOP_K = 10
@@ -74,19 +75,27 @@ def _funnel(manifest: dict[str, Any], acc: ReportAccumulator, split_rows: dict[s
             _, stage, reason, source = key
             found[(stage, reason)] += n
             by_source[stage][source] += n
+    also: dict[str, dict[str, int]] = manifest.get("also_failed") or {}
+    only: dict[str, dict[str, int]] = manifest.get("only_failed") or {}
     stages, checks = [], []
     for stage in sorted(counts, key=flow_order):
         c = counts[stage]
         reasons = sorted(((r, n) for r, n in c.items() if r not in (IN, KEPT)), key=lambda rn: (-rn[1], rn[0]))
         incoming, kept = int(c.get(IN, 0)), int(c.get(KEPT, 0))
         rejected = sum(n for _, n in reasons)
+        failures = _rule_failures(incoming, dict(reasons), also.get(stage, {}), only.get(stage, {}))
         stages.append(FunnelStage(
             stage=stage, source=stage.partition(".")[0], incoming=incoming, kept=kept, rejected=rejected,
             kept_share=_share(kept, incoming),
             reasons=[ReasonCount(r, n, _share(n, incoming)) for r, n in reasons],
-            rejected_by_sample_source=dict(sorted(by_source.get(stage, {}).items()))))
+            rejected_by_sample_source=dict(sorted(by_source.get(stage, {}).items())),
+            also_failed=failures))
         checks.append(ReconciliationCheck(f"{stage} in = kept + rejected", incoming, kept + rejected,
                                           incoming == kept + rejected))
+        if failures:
+            holding = sum(f.failed >= f.first >= f.only for f in failures)
+            checks.append(ReconciliationCheck(f"{stage} rules with failed >= first >= only", len(failures), holding,
+                                              holding == len(failures)))
         for r, n in sorted(reasons):
             actual = found.get((stage, r), 0)
             checks.append(ReconciliationCheck(f"{stage}/{r} rejects", n, actual, n == actual))
@@ -105,6 +114,44 @@ def _funnel(manifest: dict[str, Any], acc: ReportAccumulator, split_rows: dict[s
         e, a = int(counts[assembly[-1]].get(KEPT, 0)), sum(split_rows.values())
         checks.append(ReconciliationCheck(f"samples = {assembly[-1]} kept", e, a, e == a))
     return Funnel(stages=stages, reconciled=all(c.ok for c in checks), checks=checks)
+
+
+def _rule_failures(incoming: int, first: dict[str, int], failed: dict[str, int],
+                   only: dict[str, int]) -> list[RuleFailures]:
+    """Every rule of a stage that counted also-failed, most failed first: each reason's failures, first
+    failures and sole failures. Empty when the manifest has none for the stage."""
+    if not failed:
+        return []
+    names = set(failed) | set(first) | set(only)
+    rows = [RuleFailures(r, int(failed.get(r, 0)), int(first.get(r, 0)), int(only.get(r, 0)),
+                         _share(int(failed.get(r, 0)), incoming)) for r in names]
+    return sorted(rows, key=lambda f: (-f.failed, -f.first, f.reason))
+
+
+def _tags(acc: ReportAccumulator, sources: list[str], by_source: dict[str, int],
+          counts: dict[str, dict[str, int]]) -> Tags:
+    per: dict[tuple[str, str], int] = defaultdict(int)
+    for key, n in acc.counts.items():
+        if key[0] == "tag":
+            per[(key[1], key[2])] += n
+    rows = [TagCount(tag, s, n, _share(n, by_source.get(s, 0))) for (s, tag), n in per.items()]
+    if len(sources) > 1:
+        totals: dict[str, int] = defaultdict(int)
+        for (_, tag), n in per.items():
+            totals[tag] += n
+        everything = sum(by_source.values())
+        rows += [TagCount(tag, ALL, n, _share(n, everything)) for tag, n in totals.items()]
+    order = {tag: i for i, tag in enumerate(ordered({r.tag for r in rows}))}
+    rows.sort(key=lambda r: (r.source, -r.samples, order[r.tag]))
+    dropped: dict[str, int] = defaultdict(int)
+    for stage, c in counts.items():
+        for reason, n in c.items():
+            if reason.startswith(REASON_PREFIX) and stage.endswith(".filters"):
+                dropped[reason[len(REASON_PREFIX):]] += int(n)
+    # Without a tags column (a corpus built before tags) nothing was counted: no untagged counts either.
+    read = any(key[0] in ("tag", "untagged") for key in acc.counts)
+    untagged = {s: acc.counts.get(("untagged", s), 0) for s in sources} if read else {}
+    return Tags(counts=rows, untagged=untagged, dropped=dict(sorted(dropped.items())))
 
 
 def _top(source: str, distinct: int, total: int, entries: list[tuple[int, str]]) -> TopList:
@@ -212,6 +259,7 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
         old_does_not_parse_share={s: _share(not_parsing[s], size.by_source.get(s, 0)) for s in sources},
         python_major={k[1]: n for k, n in sorted(acc.counts.items()) if k[0] == "python_major"},
         edit_kinds_sample_rate=round(min(1.0, edit_kind_rate), 6),
+        edit_kinds_from_column={s: acc.counts.get(("edit_from_column", s), 0) for s in sources},
         edit_kinds_analysed=analysed,
         no_structural_change={s: acc.counts.get(("edit_none", s), 0) for s in sources},
         edit_kinds=kinds)
@@ -247,7 +295,8 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
     corpus = CorpusInfo(samples=samples, rejects=reject_rows, empty=samples == 0, tiny=0 < samples < TINY,
                         manifest_format=str(manifest.get("format", "")),
                         preset=str((manifest.get("config") or {}).get("preset", "")), example_seed=seed)
+    tags = _tags(acc, sources, size.by_source, manifest.get("counts", {}) or {})
     return ReportStats(version=STATS_VERSION, corpus=corpus, funnel=funnel, size=size, shape=shape,
-                       instructions=instructions, judge=judge, python=python, quality=quality,
+                       instructions=instructions, judge=judge, python=python, tags=tags, quality=quality,
                        examples=examples, plots={})
 

@@ -153,7 +153,7 @@ def test_funnel_and_size_numbers_are_exact(fixture_report):
     assert commit_stage == {"stage": "git.commit", "source": "git", "incoming": 7, "kept": 5, "rejected": 2,
                             "kept_share": 0.714286,
                             "reasons": [{"reason": "multi_file", "count": 2, "share_of_stage": 0.285714}],
-                            "rejected_by_sample_source": {"git": 2}}
+                            "rejected_by_sample_source": {"git": 2}, "also_failed": []}
     assert funnel["stages"][3]["rejected_by_sample_source"] == {"commit": 2}
     names = [c["name"] for c in funnel["checks"]]
     assert "assembly.decontaminate/benchmark_humaneval rejects" in names

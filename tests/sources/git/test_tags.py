@@ -3,7 +3,7 @@ on the FnApiRunner, the Parquet shards and the manifest read back."""
 from __future__ import annotations
 
 from samples.licenses_text import MIT_LICENSE
-from tests.filters.test_tags import BROKEN, BUMPED, DOCUMENTED, FIX, MODULE, REFORMATTED, TEST_MODULE
+from tests.filters.test_tags import DOCUMENTED, FIX, MODULE, TEST_MODULE
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import assert_balanced, read_rows, records, rejects, run_git
 
