@@ -78,15 +78,17 @@ class ReadRecordShards(beam.PTransform):
 
 def _stat_keys(sample: Any) -> list[tuple[str, str, str]]:
     return [("splits", sample.split, sample.source), ("licenses", sample.license, ""),
-            ("sources", sample.source, ""), ("langs", sample.lang, "")]
+            ("sources", sample.source, ""), ("langs", sample.lang, ""),
+            *(("tags", tag, sample.source) for tag in sample.tags or ())]
 
 
 def _fold_stats(counted: list[tuple[tuple[str, str, str], int]]) -> dict[str, Any]:
-    """{"splits": {split: {source: n}}, "licenses": {key: n}, "sources": {...}, "langs": {...}}."""
-    out: dict[str, Any] = {"splits": {}, "licenses": {}, "sources": {}, "langs": {}}
+    """{"splits": {split: {source: n}}, "licenses": {key: n}, "sources": {...}, "langs": {...},
+    "tags": {tag: {source: n}}} (the card shows the tags)."""
+    out: dict[str, Any] = {"splits": {}, "licenses": {}, "sources": {}, "langs": {}, "tags": {}}
     for (kind, a, b), n in sorted(counted):
-        if kind == "splits":
-            out["splits"].setdefault(a, {})[b] = n
+        if kind in ("splits", "tags"):
+            out[kind].setdefault(a, {})[b] = n
         else:
             out[kind][a] = n
     return out

@@ -108,6 +108,42 @@ def _table(head: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> str:
     return "\n".join(lines)
 
 
+# What each tag of the `tags` column means (filters/tags.py; `redacted`: assembly's secrets stage).
+TAG_MEANINGS = {
+    "test_file": "the file is a test (under `tests/` or `test/`, or `test_*.py`, `*_test.py`, `conftest.py`)",
+    "docs_only": "only docstrings or comments changed",
+    "comment_only": "only comments changed",
+    "formatting_only": "the same syntax tree: only layout, quotes or line breaks changed",
+    "version_bump": "only a version string changed",
+    "syntax_error_before": "the code before does not parse (a syntax-error fix)",
+    "syntax_error_after": "the code after does not parse",
+    "redacted": "a secret or personal datum in the sample was replaced by a placeholder",
+}
+
+
+def _tags_lines(tags: dict[str, dict[str, int]], counts: dict[str, dict[str, int]],
+                config: dict[str, Any]) -> list[str]:
+    """The card's Tags section: samples per tag and source, and what was dropped for a tag."""
+    order = list(TAG_MEANINGS)
+    rows = [(f"`{tag}`", per.get("commit", 0), per.get("judge", 0), sum(per.values()), TAG_MEANINGS.get(tag, ""))
+            for tag, per in sorted(tags.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order),
+                                                                 kv[0]))]
+    dropped: dict[str, int] = {}
+    for stage, c in counts.items():
+        for reason, n in c.items():
+            if stage.endswith(".filters") and reason.startswith("tag_"):
+                dropped[reason[4:]] = dropped.get(reason[4:], 0) + n
+    out = ["### Tags", "",
+           "The `tags` column says what kind of change a sample is; a sample can carry several, or none. "
+           "Filter on it to choose what a model trains on; `edit_kinds` lists the AST node types the change touches."]
+    out += ["", _table(("tag", "commit", "judge", "total", "meaning"), rows) if rows else "No sample carries a tag."]
+    drop = (config.get("filters") or {}).get("drop_tags")
+    if drop is not None:
+        gone = ", ".join(f"`{tag}` {dropped.get(tag, 0)}" for tag in drop) or "none"
+        out += ["", f"Dropped before assembly for a tag (`filters.drop_tags`): {gone}."]
+    return out + [""]
+
+
 def _config_lines(section: Any, prefix: str) -> list[str]:
     if dataclasses.is_dataclass(section):
         section = dataclasses.asdict(section)
@@ -167,6 +203,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     out += ["Commit columns (`commit`, `parent`, `repos`, `committer_time`) are null on judge rows; judge columns "
             "(`dataset` ... `submission_sequence`) are null on commit rows. `group` is the repository (its fork "
             "family's smallest name) or `dataset/problem`; no group is in two splits.", ""]
+    out += _tags_lines(stats.get("tags", {}), counts, config)
 
     out += ["## Licenses", ""]
     lic = stats.get("licenses", {})

@@ -72,6 +72,15 @@ def test_tags_edit_kinds_and_also_failed_in_a_strict_build(tmp_path):
     filter_rejects = [r for r in read_rows(out / "rejects") if r["stage"] == "git.filters"]
     assert len(filter_rejects) == 4
 
+    # The dataset card counts the samples per tag, and what the filter stage dropped for one.
+    assert m["stats"]["tags"] == {"docs_only": {"commit": 1}, "syntax_error_before": {"commit": 1},
+                                  "test_file": {"commit": 1}}
+    card = (out / "README.md").read_text()
+    assert "| `test_file` | 1 | 0 | 1 |" in card and "| `docs_only` | 1 | 0 | 1 |" in card
+    assert "| `syntax_error_before` | 1 | 0 | 1 |" in card
+    assert ("Dropped before assembly for a tag (`filters.drop_tags`): `formatting_only` 1, `version_bump` 1, "
+            "`syntax_error_after` 0.") in card
+
 
 def test_commitpackft_keeps_every_tag(tmp_path):
     builder = RepoBuilder(tmp_path / "acme" / "billing")
