@@ -12,6 +12,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 import run_pipeline
+from filters import tokens
 from tests.pipeline_helpers import assert_balanced, manifest, records, run_git
 from tests.paths import ROOT
 
@@ -66,12 +67,25 @@ def test_strict_funnel_on_the_samples(tmp_path):
     }
     # The published file-name rule is a substring test: "parse_rows" contains "rows" (rows.py), so
     # commitpackft drops a good subject that strict, matching whole words, keeps.
-    m2 = run_git(BUNDLES, tmp_path / "cpft", preset="commitpackft", **{"licenses.detector": "text"})
+    # Measured in characters (as without the tokens extra):
+    m2 = run_git(BUNDLES, tmp_path / "cpft", preset="commitpackft", **{"licenses.detector": "text",
+                                                                       "filters.pair_min_tokens": None,
+                                                                       "filters.pair_max_tokens": None})
     assert m2["counts"]["git.filters"] == {"in": 24, "kept": 12, "message_too_short": 4,
                                            "subject_mentions_filename": 5, "message_denylisted": 1,
                                            "subject_not_imperative": 1, "subject_too_few_words": 1}
     strict_only = {r["instruction"] for r in kept} - {r["instruction"] for r in records(tmp_path / "cpft")}
     assert strict_only == {"Handle empty input in parse_rows"}
+    # In tokens (the paper's bound, 50..768): "Fix syllable count ..." is 2,648 characters, under the
+    # character stand-in's 2,688, but 824 tokens, so the real bound drops it.
+    if tokens.available():
+        m3 = run_git(BUNDLES, tmp_path / "cpft-tokens", preset="commitpackft", **{"licenses.detector": "text"})
+        assert m3["counts"]["git.filters"] == {"in": 24, "kept": 11, "message_too_short": 4,
+                                               "subject_mentions_filename": 5, "message_denylisted": 1,
+                                               "subject_not_imperative": 1, "subject_too_few_words": 1,
+                                               "pair_too_large": 1}
+        strict_only = {r["instruction"] for r in kept} - {r["instruction"] for r in records(tmp_path / "cpft-tokens")}
+        assert strict_only == {"Handle empty input in parse_rows", "Fix syllable count for words ending in silent e"}
 
 
 def test_no_argument_run_mines_the_samples_into_out(tmp_path):
@@ -90,13 +104,13 @@ def test_no_argument_run_mines_the_samples_into_out(tmp_path):
 
 # The default build's shards, pinned: a change to the sample corpus must be deliberate, so a commit
 # that changes it updates these digests and says why. (Issue 13's move changed nothing; issue 14
-# added the tags, edit_kinds, tokens and window columns, then filled tags and edit_kinds.) The digest
+# added the tags, edit_kinds, tokens and window columns, then filled tags, edit_kinds and tokens.) The digest
 # covers the schema and every row, in file order.
 # The data shard's bytes are pinned too, under the pyarrow that wrote it (Parquet's created_by names
 # the writer); the rejects' bytes are not, since one reject names the input folder.
-PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "4df5c7fb86cbb50b5277efec5d4698b598f2fb3515193a75c3e738751d4f2709",
+PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "a6325827c32c815f96cc901b2bb3b464f00893dce5f1f9591f3fe63e21461e28",
                   "rejects/rejects-00000-of-00001.parquet": "269f653b836597e8f8826075ab360bde11e8433e3ae437f33ac9ef54e89f4a0b"}
-PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "0bbd5ab38afe4177834ac072b20bb1549882d24f78052ea2f27fc8c3871c9f78"})
+PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "0a7cca7e133c2330784a8554213c46e602ff405896b7a766fa50d98b8a8ee560"})
 
 
 def _content_digest(path: Path) -> str:

@@ -11,14 +11,21 @@ from dataclasses import replace
 from typing import Any
 
 from beam_jobs.assembly.diff import unified_diff
+from filters.tokens import available as tokens_available
+from filters.tokens import pair_tokens
 from schemas.sample import (SOURCE_COMMIT, SOURCE_JUDGE, RepairSample, commit_group, judge_group,
                             sample_id)
 
 
 def with_diff(sample: RepairSample) -> RepairSample:
-    """The sample with diff and counts computed from its contents (again, after contents change)."""
+    """The sample with diff and counts computed from its contents (again, after contents change).
+
+    `tokens` too: here it counts what the sample finally holds (a window, a redacted value), for
+    both sources alike; the count the filters made of the same strings is reused (filters.tokens)."""
     d = unified_diff(sample.old_contents, sample.new_contents, sample.old_file, sample.new_file)
-    return replace(sample, diff=d.diff, lines_added=d.lines_added, lines_removed=d.lines_removed, hunks=d.hunks)
+    counted = pair_tokens(sample.old_contents, sample.new_contents) if tokens_available() else None
+    return replace(sample, diff=d.diff, lines_added=d.lines_added, lines_removed=d.lines_removed, hunks=d.hunks,
+                   tokens=counted)
 
 
 def from_commit(record: Any) -> RepairSample:
@@ -45,7 +52,6 @@ def from_commit(record: Any) -> RepairSample:
         python_major=record.python_major,
         tags=list(record.tags),
         edit_kinds=list(record.edit_kinds),
-        tokens=record.tokens,
         window_old=record.window_old,
         window_new=record.window_new,
         commit=record.commit,
@@ -82,7 +88,6 @@ def from_judge(record: Any) -> RepairSample:
         python_major=int(getattr(record, "python_major", 3) or 3),
         tags=list(getattr(record, "tags", None) or []),
         edit_kinds=list(getattr(record, "edit_kinds", None) or []),
-        tokens=getattr(record, "tokens", None),
         dataset=dataset,
         problem_id=problem_id,
         problem_name=getattr(record, "problem_name", None),
