@@ -238,6 +238,32 @@ def _run_langdetect(text: str, fast: bool) -> Detection:
     return _detection(found)
 
 
+def log_likelihoods(text: str) -> dict[str, float] | None:
+    """Each language's log-likelihood of the text under langdetect's own profiles, with every n-gram
+    of the text counted once and langdetect's smoothing (`alpha / BASE_FREQ` added to each n-gram's
+    probability); None when the text has no n-gram the profiles know.
+
+    Not langdetect's answer: langdetect draws n-grams at random until one language passes 0.99999,
+    so on a five-word subject it samples the same twenty n-grams hundreds of times and a small lead
+    becomes certainty. Counted once, the same lead stays small, which is what a margin can read
+    (filters/language.py). Deterministic: no random draw, and each sum is `math.fsum` (exactly
+    rounded, so independent of summation order)."""
+    import math
+
+    import numpy as np
+
+    detector = _detector_factory().create()
+    detector.append(text)
+    detector.cleaning_text()
+    ngrams = detector._extract_ngrams()
+    if not ngrams:
+        return None
+    rows = _profile_of(detector)
+    ids = rows.ids(ngrams)
+    logs = np.log(rows.matrix[ids] + detector.alpha / detector.BASE_FREQ)
+    return {lang: math.fsum(column) for lang, column in zip(detector.langlist, logs.T.tolist())}
+
+
 class _Memo:
     """A bounded least-recently-used memo of `detect`'s answers, shared by `detect` and `detect_many`
     (so a batch computed ahead fills what the filter and `annotate` then ask for). lru_cache's
