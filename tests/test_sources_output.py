@@ -127,6 +127,7 @@ def test_the_report_asks_for_a_corpus_when_given_source_records(tmp_path):
 # Made up: shaped like real credentials, valid for nothing.
 AWS_KEY = "AKIAQ7ZX3M4KJ2PL9VWE"
 AWS_SECRET = "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8aE2uR9tY"
+KEY_SHAPED_NAME = "AKIAZ3X9Q7W2E5R8T1YU"  # shaped like a key, but a Python name where it stands: code
 EMAIL = "jane.doe@acme-widgets.com"
 SETTINGS = ('DB = {"password": "tiger", "user": "scott"}\n'
             'LOGIN = "/login?user=%s&password=%s"\n'
@@ -137,43 +138,55 @@ REDACTED = SETTINGS + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KE
 
 def test_records_written_after_the_sources_are_redacted(tmp_path, builder):
     """A repository built with pygit2: a commit adding a key beside the issue's names and URL (and
-    an email in its message), a clean commit, and a key standing outside any string."""
+    an email in its message), a clean commit, and a key-shaped name outside any string (code)."""
     builder.commit({"settings.py": SETTINGS, "app.py": "X = 1\n", "keys.py": "ACCESS = None\n"}, "Initial commit")
     keyed = builder.commit({"settings.py": KEYED, "app.py": "X = 1\n", "keys.py": "ACCESS = None\n"},
                            f"Add the deploy key\n\nReported-by: {EMAIL}\n")
     clean = builder.commit({"settings.py": KEYED, "app.py": "X = 2\n", "keys.py": "ACCESS = None\n"}, "Set X to two")
-    bare = builder.commit({"settings.py": KEYED, "app.py": "X = 2\n", "keys.py": f"ACCESS = {AWS_KEY}\n"},
+    bare = builder.commit({"settings.py": KEYED, "app.py": "X = 2\n", "keys.py": f"ACCESS = {KEY_SHAPED_NAME}\n"},
                           "Use the key")
     config = build_config("none", overrides={**TEXT_LICENSES, "output.stop_after": "sources"})
     out = tmp_path / "src"
     m = run(Inputs(git=[str(builder.path)]), config, str(out), BEAM_ARGS)
 
     rows = {r["commit"]: r for r in pq.read_table(out / "data" / "commits-00000-of-00001.parquet").to_pylist()}
-    assert set(rows) == {keyed, clean}
+    assert set(rows) == {keyed, clean, bare}
     assert rows[keyed]["old_contents"] == SETTINGS and rows[keyed]["new_contents"] == REDACTED
     assert rows[keyed]["message"] == "Add the deploy key\n\nReported-by: <EMAIL>\n"
     assert "redacted" in rows[keyed]["tags"] and rows[keyed]["tags"] == sorted(set(rows[keyed]["tags"]))
     assert (rows[clean]["old_contents"], rows[clean]["new_contents"]) == ("X = 1\n", "X = 2\n")
     assert "redacted" not in rows[clean]["tags"]
-    (reject,) = [r for r in read_rows(out / "rejects") if r["stage"] == "git.secrets"]
-    assert (reject["reason"], reject["key"]) == ("redaction_breaks_syntax", commit_record_id("git", bare, "keys.py"))
+    assert rows[bare]["new_contents"] == f"ACCESS = {KEY_SHAPED_NAME}\n" and "redacted" not in rows[bare]["tags"]
     # Counted like every stage; nothing secret anywhere in what was written.
-    assert m["counts"]["git.secrets"] == {"in": 3, "kept": 2, "redaction_breaks_syntax": 1}
+    assert m["counts"]["git.secrets"] == {"in": 3, "kept": 3}
     assert m["counts"]["git.filters"]["kept"] == 3
     assert_balanced(m["counts"])
-    assert m["secrets_findings"] == {"EMAIL": 1, "KEY": 3, "records_redacted": 1}
+    assert m["secrets_findings"] == {"EMAIL": 1, "KEY": 2, "records_redacted": 1}
     card = (out / "README.md").read_text()
     written = " ".join([str(read_rows(out / "data")), str(read_rows(out / "rejects")), card,
                         (out / "manifest.json").read_text()])
     for value in (AWS_KEY, AWS_SECRET, EMAIL):
         assert value not in written
     assert "Redacted in every record's code, subject, message and instruction" in card
-    assert "| git.secrets | 3 | 2 | 1 |" in card
+    assert "| git.secrets | 3 | 3 | 0 |" in card
 
     # Assembled later, the records are not redacted twice and keep their tag.
     later = run(Inputs(shards=[str(out / "data" / "*.parquet")]), build_config("none", overrides=TEXT_LICENSES),
                 str(tmp_path / "corpus"), BEAM_ARGS)
     samples = {r["commit"]: r for r in read_rows(tmp_path / "corpus" / "data")}
     assert samples[keyed]["new_contents"] == REDACTED and "redacted" in samples[keyed]["tags"]
-    assert later["counts"]["assembly.secrets"] == {"in": 2, "kept": 2}
+    assert later["counts"]["assembly.secrets"] == {"in": 3, "kept": 3}
     assert later["secrets_findings"] == {}
+
+    # With mode drop, the record holding the key is a reject of git.secrets, counted.
+    dropped = run(Inputs(git=[str(builder.path)]), build_config("none", overrides={
+        **TEXT_LICENSES, "output.stop_after": "sources", "assembly.secrets.mode": "drop"}), str(tmp_path / "drop"),
+        BEAM_ARGS)
+    assert dropped["counts"]["git.secrets"] == {"in": 3, "kept": 2, "contains_key": 1}
+    (reject,) = [r for r in read_rows(tmp_path / "drop" / "rejects") if r["stage"] == "git.secrets"]
+    assert (reject["reason"], reject["key"], reject["detail"]) == (
+        "contains_key", commit_record_id("git", keyed, "settings.py"), "KEY x2, EMAIL x1")
+    assert {r["commit"] for r in read_rows(tmp_path / "drop" / "data")} == {clean, bare}
+    assert_balanced(dropped["counts"])
+    assert "A record holding a key, an email address or a public IP address is dropped" in \
+        (tmp_path / "drop" / "README.md").read_text()

@@ -276,6 +276,24 @@ def in_url_userinfo(text: str, at: int) -> bool:
     return _USERINFO_WITH_SPACES.match(between) is not None
 
 
+def after_escape(text: str, at: int) -> int:
+    """`at`, or the end of the string escape it falls inside ("\\001Z@host": the address is "Z@host",
+    the "01" belongs to the escape)."""
+    lookback = max(0, at - 10)
+    if "\\" not in text[lookback:at]:
+        return at
+    for e in _ESCAPE.finditer(text, lookback, at + 10):
+        if e.start() < at < e.end():
+            return e.end()
+    return at
+
+
+def ends_an_escape(text: str, at: int) -> bool:
+    """Whether a string escape ends right before position `at` ("\\njane@...")."""
+    lookback = max(0, at - 10)
+    return "\\" in text[lookback:at] and any(e.end() == at for e in _ESCAPE.finditer(text, lookback, at))
+
+
 def find_emails(text: str) -> set[str]:
     found: set[str] = set()
     if "@" not in text:
@@ -290,7 +308,9 @@ def find_emails(text: str) -> set[str]:
             continue
         if in_url_userinfo(text, m.start()):
             continue
-        found.add(m.group(0))
+        start = after_escape(text, m.start())  # "Mail:\\njane@...": the "n" is the escape's
+        if start < m.start(2) - 1:
+            found.add(text[start:m.end()])
     return found
 
 

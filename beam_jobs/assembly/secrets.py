@@ -48,7 +48,7 @@ from apache_beam.metrics import Metrics
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.assembly.samples import with_diff
 from beam_jobs.assembly.secret_finders import (ASSIGNED_VALUE, EMAIL, IP_ADDRESS, KEY, KINDS, Finding, Scrubber,
-                                               in_url_userinfo)
+                                               ends_an_escape, in_url_userinfo)
 from config.assembly import SecretsConfig
 from filters import tokens as bpe
 
@@ -71,9 +71,31 @@ _STRING_BODY_TYPES = frozenset(t for t in (tokenize.STRING, tokenize.COMMENT, ge
 _QUOTES = ('"""', "'''", '"', "'")
 
 
+def _fstring_text_parts(body: str) -> list[tuple[int, int]]:
+    """[start, end) spans of an f-string body's literal text: its {expressions} are code."""
+    parts: list[tuple[int, int]] = []
+    literal, i = 0, 0
+    while i < len(body):
+        if body.startswith(("{{", "}}"), i):
+            i += 2
+            continue
+        if body[i] != "{":
+            i += 1
+            continue
+        parts.append((literal, i))
+        depth, i = 1, i + 1
+        while i < len(body) and depth:
+            depth += {"{": 1, "}": -1}.get(body[i], 0)
+            i += 1
+        literal = i
+    parts.append((literal, len(body)))
+    return [(a, b) for a, b in parts if a < b]
+
+
 def literal_regions(code: str) -> list[tuple[int, int]] | None:
-    """[start, end) character spans of the string literals' insides (between the quotes) and the
-    comments of Python code, in order; None when the code does not tokenize."""
+    """[start, end) character spans of the string literals' insides (between the quotes; an
+    f-string's text, not its {expressions}) and the comments of Python code, in order; None when
+    the code does not tokenize."""
     starts = [0]
     for line in code.split("\n"):
         starts.append(starts[-1] + len(line) + 1)
@@ -89,6 +111,9 @@ def literal_regions(code: str) -> list[tuple[int, int]] | None:
                 at = next((i for i, c in enumerate(text) if c in "'\""), 0)
                 quote = next(q for q in _QUOTES if text.startswith(q, at)) if at < len(text) else ""
                 begin, end = begin + at + len(quote), end - len(quote)
+                if "f" in text[:at].lower():  # Python < 3.12: the whole f-string is one token
+                    regions.extend((begin + a, begin + b) for a, b in _fstring_text_parts(code[begin:end]))
+                    continue
             elif tok.type == tokenize.COMMENT:
                 begin += 1
             if begin < end:
@@ -120,7 +145,7 @@ def _password_stands_as_value(text: str, start: int, end: int) -> bool:
 
 
 def _email_at(text: str, start: int, end: int) -> bool:
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.%+-@"):
+    if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.%+-@") and not ends_an_escape(text, start):
         return False
     if end < len(text) and (text[end].isalnum() or text[end] in "_-@"
                             or (text[end] == "." and end + 1 < len(text) and text[end + 1].isalnum())):
@@ -139,10 +164,12 @@ def _ip_at(text: str, start: int, end: int, value: str) -> bool:
 
 
 def _replaceable(text: str, start: int, end: int, finding: Finding, regions: list[tuple[int, int]] | None) -> bool:
-    if finding.kind == KEY and finding.anywhere:
-        return True  # a value only a key looks like; if it sits outside a string the parse check drops the item
     if not _inside(regions, start, end):
-        return False  # Python names, operators and numbers are code, never a secret
+        # Python names, numbers and operators are code, never a secret: a 44-letter function name
+        # after "key:" is what IBM's plugin calls an IAM key.
+        return False
+    if finding.kind == KEY and finding.anywhere:
+        return True  # a value only a key looks like
     if finding.kind == KEY:
         return _password_stands_as_value(text, start, end)
     if finding.kind == EMAIL:
@@ -257,13 +284,12 @@ def redact(scrubber: Scrubber, item: Any, mode: str = "redact") -> Redaction:
     if hasattr(item, "tags"):
         changes["tags"] = sorted(set(item.tags or []) | {REDACTED_TAG})
     contents = ("old_contents" in changes or "new_contents" in changes)
-    if contents and getattr(item, "tokens", None) is not None and bpe.available():
-        # `tokens` counts the contents the item holds: the redacted ones now.
-        changes["tokens"] = bpe.pair_tokens(changes.get("old_contents", item.old_contents),
-                                            changes.get("new_contents", item.new_contents))
     redacted = replace(item, **changes)
     if hasattr(item, "diff") and contents:
-        redacted = with_diff(redacted)
+        redacted = with_diff(redacted)  # a sample: its diff and its tokens count the redacted contents
+    elif contents and getattr(item, "tokens", None) is not None and bpe.available():
+        # A record's `tokens` counts the contents it holds: the redacted ones now.
+        redacted = replace(redacted, tokens=bpe.pair_tokens(redacted.old_contents, redacted.new_contents))
     return Redaction(redacted, counts)
 
 

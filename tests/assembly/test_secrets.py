@@ -262,9 +262,35 @@ def test_strings_stay_strings_and_escapes_stay_escapes(scrubber):
     assert s.parses(code) and s.parses(got)
 
 
-def test_a_replacement_that_would_break_the_code_drops_the_item(scrubber):
-    code = f"ACCESS = {AWS_KEY}\n"  # a name, so it parses; "<KEY>" in its place would not
-    result = _redact(scrubber, code)
+def test_names_in_code_are_never_replaced(scrubber):
+    """A key-shaped name outside any string is code (it would be a NameError as a key), and IBM's
+    plugin takes `key: <44 letters>` for an IAM key, here a function name (google-genai's
+    _extra_utils.py); replacing either would break the code."""
+    for code in (f"ACCESS = {AWS_KEY}\n",
+                 "def f(d):\n    return {\n        key: convert_number_values_for_function_call_args(value)\n"
+                 "        for key, value in d.items()\n    }\n"):
+        result = _redact(scrubber, code)
+        assert (result.item.new_contents, result.counts, result.item.tags) == (code, {}, [])
+
+
+def test_an_escape_before_an_address_stays_an_escape(scrubber):
+    code = 'HELP = "Questions?\\njane.doe@acme-widgets.com"\n'
+    assert finders.find_emails(code) == {"jane.doe@acme-widgets.com"}
+    assert _redact(scrubber, code).item.new_contents == 'HELP = "Questions?\\n<EMAIL>"\n'
+    # A generated protobuf module (google/type/quaternion_pb2.py) writes one byte as "\\x01" and as
+    # "\\001": taking "01" into the address leaves "\\x<EMAIL>", which does not parse, or "\\0<EMAIL>",
+    # another byte.
+    pb2 = ('DESCRIPTOR = b"QuaternionProtoP\\x01Z@google.golang.org/genproto/googleapis/type/quaternion"\n'
+           'OPTIONS = b"QuaternionProtoP\\001Z@google.golang.org/genproto/googleapis/type/quaternion"\n')
+    got = _redact(scrubber, pb2).item.new_contents
+    assert got == pb2.replace("Z@google.golang.org", "<EMAIL>") and s.parses(got)
+
+
+def test_a_replacement_that_would_break_the_code_drops_the_item(scrubber, monkeypatch):
+    """The safety net, for Python that parses but that the tokenizer cannot split (then every
+    occurrence counts, as in a text): code that parsed and would not parse after is dropped."""
+    monkeypatch.setattr(s, "literal_regions", lambda code: None)
+    result = _redact(scrubber, f"ACCESS = {AWS_KEY}\n")
     assert result.reason == "redaction_breaks_syntax" and result.counts == {"KEY": 1}
     assert result.detail == "KEY x1; would not parse: old_contents, new_contents" and AWS_KEY not in result.detail
     # Code that did not parse before is not held to parse after: it is redacted.
@@ -300,7 +326,8 @@ def test_the_redacted_tag_joins_the_tags_sorted_once(scrubber):
 
 def test_the_issues_settings_and_tests_through_the_beam_stage():
     """A real commit (the sniff_delimiter fix) with the settings, the AWS key and the URL tests planted
-    on both sides; a second one whose key stands outside any string; the rest untouched."""
+    on both sides; a second one whose key-shaped name stands outside any string, kept as it is; the
+    rest untouched."""
     commits = sample_commits()
     target = next(c for c in commits if "sniff_delimiter" in c.instruction)
     header = SETTINGS + AWS_LINES + AUTH_TESTS
@@ -308,6 +335,8 @@ def test_the_issues_settings_and_tests_through_the_beam_stage():
     bare = commit_like(target, commit="e" * 40, old_contents=f"ACCESS = {AWS_KEY}\n" + target.old_contents,
                        new_contents=f"ACCESS = {AWS_KEY}\n" + target.new_contents)
     got = assemble(commits + [planted, bare], config(**ONLY_SECRETS))
+    kept_bare = next(x for x in got.samples if x.record_id == bare.id)
+    assert kept_bare.new_contents == bare.new_contents and "redacted" not in kept_bare.tags
     sample = next(x for x in got.samples if x.record_id == planted.id)
     expected_header = (SETTINGS.replace("jane.doe@acme-widgets.com", "<EMAIL>")
                        + 'AWS_ACCESS_KEY_ID = "<KEY>"\naws_secret_access_key = "<KEY>"\n' + AUTH_TESTS)
@@ -316,11 +345,24 @@ def test_the_issues_settings_and_tests_through_the_beam_stage():
     assert s.parses(sample.old_contents) and s.parses(sample.new_contents)
     assert sample.tags == sorted(set(target.tags) | {"redacted"})
     assert [x for x in got.samples if "redacted" in x.tags] == [sample]
+    assert got.counts["assembly.secrets"] == {"in": 15, "kept": 15}
+    assert got.findings == {"KEY": 2, "EMAIL": 1, "samples_redacted": 1}
+    assert_balanced(got.counts)
+
+
+def test_a_sample_whose_code_would_break_is_dropped_and_counted(monkeypatch):
+    """The safety net in the Beam stage (FnApiRunner runs the DoFn in this process, so the patched
+    tokenizer holds there): dropped with its reason, in = kept + rejected."""
+    monkeypatch.setattr(s, "literal_regions", lambda code: None)
+    commits = sample_commits()
+    target = next(c for c in commits if "sniff_delimiter" in c.instruction)
+    bare = commit_like(target, old_contents=f"ACCESS = {AWS_KEY}\n" + target.old_contents,
+                       new_contents=f"ACCESS = {AWS_KEY}\n" + target.new_contents)
+    got = assemble(commits + [bare], config(**ONLY_SECRETS))
     (reject,) = [r for r in got.rejects if r.stage == "assembly.secrets"]
     assert (reject.key, reject.reason) == (from_commit(bare).id, "redaction_breaks_syntax")
     assert AWS_KEY not in reject.detail
-    assert got.counts["assembly.secrets"] == {"in": 15, "kept": 14, "redaction_breaks_syntax": 1}
-    assert got.findings == {"KEY": 3, "EMAIL": 1, "samples_redacted": 1}
+    assert got.counts["assembly.secrets"] == {"in": 14, "kept": 13, "redaction_breaks_syntax": 1}
     assert_balanced(got.counts)
 
 
