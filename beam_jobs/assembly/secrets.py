@@ -8,17 +8,19 @@ secret or token is code, and a short literal such as the "tiger" of `{"password"
 real-looking key (no plugin finds it; keys of unknown formats and low-entropy passwords are not
 found, the card says so). Where a finding is replaced depends on what it is:
 - a key that only a key can look like (a service token, a PEM body, a high-entropy value) is
-  replaced wherever it occurs;
+  replaced wherever it occurs in a text;
 - a password from a URL (`scheme://user:password@host`; Basic Auth, needing 8 characters with letters
   and digits, so `user:password@` and `user:pass@` are no finding) is replaced in URL userinfo and as
   a whole assigned string (`PASSWORD = "..."`), never as a dict key, keyword or query-parameter name;
 - an email or IP address is replaced where the pattern matches as a whole token, never inside a URL's
-  userinfo (`http://user:pass@host/path` holds no address).
-In Python code (tokenized), emails, addresses and URL passwords are replaced only inside string
-literals (between the quotes) and comments, so a string stays a string and a name stays a name.
+  userinfo (`http://user:pass@host/path` holds no address), never starting inside a string escape.
+In Python code that tokenizes, every replacement lies inside a string literal (between the quotes;
+an f-string's text, not its {expressions}) or a comment: a name is code, even one shaped like a key
+(it would be a NameError as a key), so a string stays a string and a name stays a name.
 A replaced sample or record is checked: Python code that parsed before must parse after; when a
-replacement would break it (a key outside any string, say), the item is dropped with reason
-`redaction_breaks_syntax`, counted like any reject: neither the secret nor broken code is published.
+replacement would break it (code the tokenizer cannot split, where every occurrence counts as in
+a text), the item is dropped with reason `redaction_breaks_syntax`, counted like any reject:
+neither the secret nor broken code is published.
 
 Each finding is replaced by `<KEY>`, `<EMAIL>` or `<IP_ADDRESS>` in the sample's old and new code,
 subject, message and instruction (and a judge record's original code): all texts are scanned
