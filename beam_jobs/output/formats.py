@@ -72,13 +72,16 @@ def render(sample: Any, fmt: str, cfg: AssemblyOutputConfig) -> Any:
 # ------------------------------------------------------------------------ CommitPackFT's exact layout
 
 def to_commitpackft(sample: Any) -> CommitPackFTExport:
-    """Judge samples fill the commit columns as their record did: the fixing submission id as the
-    commit, the problem as the repository; the subject falls back to the instruction."""
+    """A commit's `subject` is its cleaned subject, the instruction (no trailing "(#125)", "[skip ci]",
+    leading "[tag]" or "scope:"), as CommitPackFT's is: its script wrote the subject it had cleaned;
+    the raw first line stays in `message`. Judge samples fill the commit columns as their record did:
+    the fixing submission id as the commit, the problem as the repository, their one-line subject."""
     if sample.source == "commit":
         commit, repos = sample.commit or "", ",".join(sample.repos or [])
+        subject = sample.instruction or sample.subject
     else:
         commit, repos = sample.submission_after or sample.record_id, sample.group
-    subject = sample.subject or sample.instruction
+        subject = sample.subject or sample.instruction
     return CommitPackFTExport(commit=commit, old_file=sample.old_file, new_file=sample.new_file,
                               old_contents=sample.old_contents, new_contents=sample.new_contents,
                               subject=subject, message=sample.message or subject, lang=sample.lang,
