@@ -203,3 +203,31 @@ def test_problems_are_reported(overrides: dict[str, Any], fragment: str) -> None
 def test_unknown_preset() -> None:
     with pytest.raises(KeyError):
         filter_config_from_preset("octopack")
+
+
+# ----------------------------------------------- message and generated-file rules (issue 14) config
+
+ISSUE_14_MESSAGE_KEYS = ("subject_allow_negated", "subject_strict_verbs", "language_english_margin",
+                         "language_english_word_margin", "generated_marker_starts_sentence",
+                         "generated_scaffold_tools")
+
+
+def test_message_rule_keys_print_with_print_config(capsys) -> None:
+    import yaml
+
+    import run_pipeline
+
+    for preset, on in (("strict", True), ("commitpackft", False)):
+        assert run_pipeline.main(["--print-config", "--preset", preset]) == 0
+        printed = yaml.safe_load(capsys.readouterr().out)["filters"]
+        assert set(ISSUE_14_MESSAGE_KEYS) <= set(printed)
+        assert (printed["subject_allow_negated"], printed["subject_strict_verbs"]) == (on, on)
+
+
+def test_message_rule_keys_load_and_are_checked() -> None:
+    cfg = FilterConfig()
+    _apply(cfg, {"language_english_margin": None, "generated_scaffold_tools": ["sphinx-quickstart"]},
+           prefix="filters.")
+    assert cfg.language_english_margin is None and filter_config_problems(cfg) == []
+    bad = dataclasses.replace(FilterConfig(), language_english_word_margin=-1.0)
+    assert any("language_english_word_margin" in p for p in filter_config_problems(bad))
