@@ -111,6 +111,10 @@ def _version_slot(node: ast.AST) -> ast.AST | None:
 
 
 _DOC_HOLDERS = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+# The node types that can hold a docstring or a version value (checked before the calls: the hash walk
+# meets every node).
+_DOC_TYPES = frozenset(_DOC_HOLDERS)
+_SLOT_TYPES = frozenset({ast.Assign, ast.AnnAssign, ast.keyword})
 
 
 def _docstring_of(node: ast.AST) -> ast.AST | None:
@@ -140,67 +144,70 @@ class TreeInfo:
 def hash_tree(tree: ast.AST) -> TreeInfo:
     """Every node's structural hash (positions ignored: equal subtrees hash equal), in one walk that
     also gives the root's hash without docstrings and with version values masked. Those two are
-    built only above a docstring or a version value; elsewhere they are the node's own hash."""
+    computed only for nodes above a docstring or a version value (`alt`); elsewhere they are the
+    node's own hash. A node's type fixes its fields and their order, so field names are not hashed."""
     nodes: dict[int, tuple[int, list[ast.AST]]] = {}
+    alt: dict[int, tuple[int, int]] = {}  # id(node) -> (without docstrings, versions masked), where they differ
     found = {"docs": False, "versions": False}
     AST = ast.AST
 
-    def visit(node: ast.AST) -> tuple[int, int, int]:
+    def visit(node: ast.AST) -> int:
         full: list[Any] = [type(node).__name__]
         kids: list[ast.AST] = []
-        # (field, child hashes or a value) per field, kept only to build the other two hashes.
-        fields: list[tuple[str, Any]] = []
-        differs = False
+        marked = False  # a child has hashes of its own without docstrings or with versions masked
         for name in node._fields:
             value = getattr(node, name, None)
             if isinstance(value, AST):
-                h = visit(value)
+                full.append(visit(value))
                 kids.append(value)
-                full.append((name, h[0]))
-                fields.append((name, h))
-                differs = differs or h[1] != h[0] or h[2] != h[0]
+                marked = marked or id(value) in alt
             elif isinstance(value, list):
                 items: list[Any] = []
-                hashes: list[Any] = []
                 for item in value:
                     if isinstance(item, AST):
-                        h = visit(item)
+                        items.append(visit(item))
                         kids.append(item)
-                        items.append(h[0])
-                        hashes.append((item, h))
-                        differs = differs or h[1] != h[0] or h[2] != h[0]
+                        marked = marked or id(item) in alt
                     else:
-                        r = repr(item)
-                        items.append(r)
-                        hashes.append((None, (r, r, r)))
-                full.append((name, tuple(items)))
-                fields.append((name, hashes))
+                        items.append(item if item is None or type(item) is str else repr(item))
+                full.append(tuple(items))
             else:
-                r = repr(value)
-                full.append((name, r))
-                fields.append((name, (r, r, r)))
-        h0 = hash(tuple(full))
-        nodes[id(node)] = (h0, kids)
-        doc = _docstring_of(node)
-        slot = _version_slot(node)
-        if doc is None and slot is None and not differs:
-            return h0, h0, h0
+                full.append(value if value is None or type(value) is str else repr(value))
+        h = hash(tuple(full))
+        nodes[id(node)] = (h, kids)
+        kind = type(node)
+        doc = _docstring_of(node) if kind in _DOC_TYPES else None
+        slot = _version_slot(node) if kind in _SLOT_TYPES else None
+        if doc is None and slot is None and not marked:
+            return h
         found["docs"] = found["docs"] or doc is not None
         found["versions"] = found["versions"] or slot is not None
         nodoc: list[Any] = [full[0]]
         masked: list[Any] = [full[0]]
-        for name, value in fields:
-            if isinstance(value, list):
-                nodoc.append((name, tuple(h[1] for item, h in value if item is None or item is not doc)))
-                masked.append((name, tuple(h[2] for _, h in value)))
+        for position, name in enumerate(node._fields, 1):
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                h1, h2 = alt.get(id(value)) or (full[position], full[position])
+                nodoc.append(h1)
+                masked.append(_MASKED if value is slot else h2)
+            elif isinstance(value, list):
+                items1, items2 = [], []
+                for item, item_hash in zip(value, full[position]):
+                    h1, h2 = (alt.get(id(item)) if isinstance(item, AST) else None) or (item_hash, item_hash)
+                    if item is not doc:
+                        items1.append(h1)
+                    items2.append(h2)
+                nodoc.append(tuple(items1))
+                masked.append(tuple(items2))
             else:
-                nodoc.append((name, value[1]))
-                is_slot = slot is not None and getattr(node, name, None) is slot
-                masked.append((name, _MASKED if is_slot else value[2]))
-        return h0, hash(tuple(nodoc)), hash(tuple(masked))
+                nodoc.append(full[position])
+                masked.append(full[position])
+        alt[id(node)] = (hash(tuple(nodoc)), hash(tuple(masked)))
+        return h
 
     root = visit(tree)
-    return TreeInfo(nodes, root[0], root[1], root[2], found["docs"], found["versions"])
+    root_nodoc, root_masked = alt.get(id(tree), (root, root))
+    return TreeInfo(nodes, root, root_nodoc, root_masked, found["docs"], found["versions"])
 
 
 def _canonical(node: Any, drop_docs: bool, mask_versions: bool) -> Any:
