@@ -169,10 +169,10 @@ def hash_tree(tree: ast.AST) -> TreeInfo:
                         kids.append(item)
                         marked = marked or id(item) in alt
                     else:
-                        items.append(item if item is None or type(item) is str else repr(item))
+                        items.append(repr(item))
                 full.append(tuple(items))
             else:
-                full.append(value if value is None or type(value) is str else repr(value))
+                full.append(repr(value))
         h = hash(tuple(full))
         nodes[id(node)] = (h, kids)
         kind = type(node)

@@ -204,6 +204,10 @@ def test_edit_kinds_column_matches_the_reports_definition() -> None:
     # The old comparison is gone; the new one holds `.upper` attributes the old code never had.
     assert tags.analyse(MODULE, FIX).edit_kinds == ("Attribute", "Compare")
     assert tags.analyse(BROKEN, MODULE).edit_kinds == () and edits.edit_kinds(BROKEN, MODULE) is None
+    # Values of different types that print alike are different values.
+    for old, new in (('RETRIES = "1"\n', "RETRIES = 1\n"), ("RETRIES = 1\n", "RETRIES = True\n"),
+                     ("RETRIES = 1\n", "RETRIES = 1.0\n")):
+        assert tags.analyse(old, new).edit_kinds == ("Assign",) and edits.edit_kinds(old, new) == {"Assign"}
 
 
 # -------------------------------------------------------------------------------------- annotation
