@@ -97,7 +97,9 @@ def test_dump_with_clone_fetch_builds_the_corpus_and_accounts_for_every_row(tmp_
 def test_dump_combines_with_git_in_one_run(tmp_path, export):
     served, _ = export
     repo = RepoBuilder(tmp_path / "local")
-    doc = '"""The starting value of the counter that every caller of this module increments."""\n\n'
+    # Long enough for strict's minimum pair size (175 characters, or 50 tokens with the tokenizer).
+    doc = ('"""The starting value of the counter that every caller of this module increments, read once\n'
+           'when the module is imported and never reset while the process lives."""\n\n')
     repo.commit({"m.py": doc + "x = 1\n"}, "Initial")
     repo.commit({"m.py": doc + "x = 0\n"}, "Fix the initial value of x")
     out = tmp_path / "out"
