@@ -12,7 +12,10 @@ batches; `first_reasons` does the same for a list.
 reason of each check that fails, in chain order; its first is `first_reason`'s answer, so the decision
 is the same. The funnel counts them (beam_jobs/accounting.py) to show which rule binds: a rule that
 is rarely the first to fail may still drop most records. `BatchedChain(..., every=True)` does the
-same with the batch hooks."""
+same with the batch hooks. A check marked `costly` (parsing, language detection, tags: milliseconds
+on a real file, where the rules on the message take microseconds) runs only on records that no
+earlier check failed: the rules it would add to a failed record's list are not worth parsing a
+large file for, and the decision never needs them."""
 from __future__ import annotations
 
 import dataclasses
@@ -46,10 +49,17 @@ def every_reason(checks: Iterable[Check], record: Any) -> tuple[str, ...]:
     the record. Its first is `first_reason(checks, record)`."""
     found: dict[str, None] = {}
     for check in checks:
+        if found and is_costly(check):
+            continue
         reason = check(record)
         if reason:
             found[reason] = None
     return tuple(found)
+
+
+def is_costly(check: Check) -> bool:
+    """Whether an "also failed" pass skips the check for a record that already failed one."""
+    return bool(getattr(check, "costly", False))
 
 
 def prepare_hook(check: Check) -> Prepare | None:
@@ -88,6 +98,7 @@ class BatchedChain:
         self.every = every
         self._hooks = {i: hook for i, check in enumerate(self.checks)
                        if (hook := prepare_hook(check)) is not None}
+        self._costly = [is_costly(check) for check in self.checks]
         # Waiting records: (record, tag, reasons found so far; always () unless `every`).
         self._waiting: dict[int, list[tuple[Any, Any, tuple[str, ...]]]] = {i: [] for i in self._hooks}
 
@@ -110,6 +121,8 @@ class BatchedChain:
     def _walk(self, record: Any, tag: Any, start: int, decided: list, prepared: int = -1,
               found: tuple[str, ...] = ()) -> None:
         for index in range(start, len(self.checks)):
+            if found and self._costly[index]:
+                continue
             if index != prepared and index in self._waiting:
                 queue = self._waiting[index]
                 queue.append((record, tag, found))

@@ -118,6 +118,8 @@ SETTINGS: dict[str, tuple[str, ...]] = {
 
 # Filters that only look at strings of the message, author and path: the fast tier.
 STRING_FILTERS: tuple[str, ...] = ("message", "author", "revert", "subject", "version_bump", "path")
+# Milliseconds per real file rather than microseconds (filters/base.py: is_costly).
+COSTLY_FILTERS: frozenset[str] = frozenset({"python_parse", "language", "tags"})
 
 
 class NamedFilter:
@@ -137,6 +139,11 @@ class NamedFilter:
         self._check = check
         self._rules = rules
         self._prepare = prepare
+
+    @property
+    def costly(self) -> bool:
+        """Parsing, language detection and tags: skipped for "also failed" once a record failed."""
+        return self.name in COSTLY_FILTERS
 
     def __call__(self, record: CommitRecord) -> str | None:
         return self._check(record, self._rules)

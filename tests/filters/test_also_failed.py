@@ -24,13 +24,30 @@ def test_every_reason_lists_each_failing_check_in_chain_order():
     assert every_reason(chain, make_record()) == () and first_reason(chain, make_record()) is None
 
 
-def test_the_tag_rule_fails_behind_the_parse_rule():
+def test_costly_rules_run_only_on_records_nothing_else_failed():
+    """Parsing, language and tags cost milliseconds on a real file: once a record failed a rule, the
+    "also failed" pass skips them (the tag rule would fail behind the parse rule, and is not run)."""
     from tests.filters.test_tags import BROKEN, MODULE, make_record as billing_record
 
     chain = build_commit_filters(FilterConfig())
+    assert [f.name for f in chain if f.costly] == ["python_parse", "language", "tags"]
     broken = billing_record(old_contents=MODULE, new_contents=BROKEN)
     assert first_reason(chain, broken) == "new_does_not_parse"
-    assert every_reason(chain, broken) == ("new_does_not_parse", "tag_syntax_error_after")
+    assert every_reason(chain, broken) == ("new_does_not_parse",)
+    calls = []
+
+    class Costly:
+        costly = True
+
+        def __call__(self, record: object) -> str | None:
+            calls.append(record)
+            return "costly_rule"
+
+    checks = [lambda r: "cheap_rule" if r == "bad" else None, Costly()]
+    assert every_reason(checks, "bad") == ("cheap_rule",) and calls == []
+    assert every_reason(checks, "good") == ("costly_rule",) and calls == ["good"]
+    batched = BatchedChain(checks, size=2, every=True)
+    assert [found for _, _, found in batched.add("bad") + batched.flush()] == [("cheap_rule",)]
 
 
 def test_a_reason_two_filters_give_counts_once():
