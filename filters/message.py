@@ -226,7 +226,10 @@ def subject_of(record: CommitRecord) -> str:
 
 
 def instruction_of(record: CommitRecord, rules: MessageRules) -> str:
-    return forms_of(record, rules).final
+    """The cleaned subject as an instruction: it starts like a sentence even where the project's
+    subjects start in lower case (a preset that requires the capital never sees one)."""
+    final = forms_of(record, rules).final
+    return final[:1].upper() + final[1:]
 
 
 def clean_message(record: CommitRecord, rules: MessageRules) -> str:

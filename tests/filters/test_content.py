@@ -36,7 +36,7 @@ def test_typical_small_fix_is_kept() -> None:
 
 def test_old_too_large() -> None:
     big = "x = 1\n" * 8_334  # 50,004 characters
-    loose = rules_with(pair_max_chars=None)
+    loose = rules_with(pair_max_chars=None, old_max_chars=49_999)  # the paper's bound (strict's is larger)
     assert content.check_content(make_record(old_contents=big, new_contents=big + "y = 2\n"), loose) == "old_too_large"
     limit = "#" * 49_998 + "\n"
     assert content.check_content(make_record(old_contents=limit, new_contents=limit + "y = 2\n"), loose) is None

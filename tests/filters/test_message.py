@@ -103,9 +103,9 @@ def test_good_subjects_are_kept(subject: str) -> None:
     ("Fix off-by-one error in stats loop", "subject_mentions_filename"),
     ("Fix a bug", "subject_too_short"),
     ("Refactor configuration loading", "subject_too_few_words"),
-    ("[backend] api: Fix crash on empty", "subject_too_few_words"),  # only four words once cleaned
+    ("[backend] api: Fix crashing parser", "subject_too_few_words"),  # only three words once cleaned
     ("A" + " fix" * 400, "subject_too_long"),
-    ("fix crash when the cache is empty", "subject_not_capitalized"),
+    ("fix crash when the cache is empty", None),  # strict keeps lowercase subjects (commitpackft: below)
     ("Fixed crash when the cache is empty", "subject_not_imperative"),
     ("Crash when the cache is empty is fixed", "subject_not_imperative"),
     ("Fix that bug where things didn't work but now they should", "subject_denylisted"),
@@ -125,6 +125,13 @@ def test_good_subjects_are_kept(subject: str) -> None:
 ])
 def test_subject_reasons(subject: str, reason: str) -> None:
     assert subject_reason(subject) == reason
+
+
+def test_a_lowercase_subject_is_kept_in_strict_with_a_capitalised_instruction() -> None:
+    subject = "fix crash when the cache is empty"
+    assert subject_reason(subject, PUBLISHED) == "subject_not_capitalized"
+    assert msg.instruction_of(make_record(subject=subject, message=subject + "\n"), STRICT) == (
+        "Fix crash when the cache is empty")
 
 
 def test_subject_too_many_words() -> None:
