@@ -86,3 +86,15 @@ def check_content(record: CommitRecord, rules: ContentRules) -> str | None:
 def line_count(text: str) -> int:
     """Lines as an editor shows them: a final line without a newline still counts, "" has none."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their "\\n", as git counts them; the last one has none when the text does not end
+    with a newline. The diff of a sample and the cut of a window split alike."""
+    if not text:
+        return []
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines

@@ -12,6 +12,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterator
 
+from filters.content import split_lines
+
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 
@@ -21,17 +23,6 @@ class DiffResult:
     lines_added: int
     lines_removed: int
     hunks: int
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their "\\n"; the last one has none when the text does not end with a newline."""
-    if not text:
-        return []
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
 
 
 def _range(start: int, stop: int) -> str:

@@ -37,6 +37,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Callable
 
+from filters.content import split_lines
 from schemas.commit import LANG_PYTHON, CommitRecord
 
 WINDOW_TOO_LARGE = "window_too_large"
@@ -82,17 +83,6 @@ class TooLarge:
     """No window fits: the record is dropped for `reason`, `detail` says how large the smallest was."""
     detail: str
     reason: str = WINDOW_TOO_LARGE
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their "\\n"; the last one has none when the text does not end with a newline."""
-    if not text:
-        return []
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
 
 
 def splice(old: str, window: Window) -> str:

@@ -10,7 +10,8 @@ import pytest
 
 from beam_jobs.sources import windows
 from beam_jobs.sources.commits import PairBudget, chain_config, pair_budget
-from beam_jobs.sources.windows import DEFINITIONS, LINES, TooLarge, Window, splice, split_lines, window_of, window_record
+from beam_jobs.sources.windows import DEFINITIONS, LINES, TooLarge, Window, splice, window_of, window_record
+from filters.content import split_lines
 from config.filters import filter_config_from_preset
 from filters import tokens
 from tests.records import commit_record

@@ -6,7 +6,7 @@ from __future__ import annotations
 import apache_beam as beam
 
 from beam_jobs.pipeline import Inputs, build
-from beam_jobs.sources.windows import split_lines
+from filters.content import split_lines
 from config import build_config
 from samples.licenses_text import MIT_LICENSE
 from tests.gitbuild import RepoBuilder
