@@ -59,8 +59,10 @@ def count_tokens(text: str) -> int:
     return sum(len(encoding.encode_ordinary(text[i:i + _PIECE_CHARS])) for i in range(0, len(text), _PIECE_CHARS))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def pair_tokens(old: str, new: str) -> int:
     """Tokens of old + new, as the budgets count them. Cached: the content filter, the window stage
-    and the annotation ask about the same two strings, whose hashes Python keeps."""
+    and the sample's diff ask about the same two strings, whose hashes Python keeps. The memo holds
+    its keys, so it is no larger than what waits between those steps (a language batch of 512
+    records, then the records annotated after it)."""
     return count_tokens(old) + count_tokens(new)
