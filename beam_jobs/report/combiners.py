@@ -19,8 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from beam_jobs.report.features import (HASH_SPACE, ONE_PAIR_PER_TRAJECTORY, batch_features, edit_kind_cutoff,
-                                       edit_kinds, example_of, first_words, problem_keys, seeded_hashes,
-                                       trajectory_columns, trajectory_key)
+                                       example_of, first_words, problem_keys, seeded_hashes, trajectory_columns,
+                                       trajectory_key)
+from filters.edits import edit_kinds
 from filters.tags import SYNTAX_ERROR_AFTER, SYNTAX_ERROR_BEFORE
 from schemas.report_stats import QUANTILES, Distribution, Histogram
 

@@ -26,7 +26,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from filters.edits import edit_kinds  # noqa: F401  (the report's definition lives with the filters)
 
 # The same pattern in RE2 (pyarrow) and Python's re: blanks spelled out, as RE2's \s is ASCII-only.
 FIRST_WORD_PATTERN = r"^[\t\n\f\r ]*(?P<word>[^\t\n\f\r ]+)"

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pytest
 
 from beam_jobs.report.combiners import Dist, ReportAccumulator, rank_key
-from beam_jobs.report.features import (batch_features, edit_kinds, first_words, sample_features, seeded_hash,
-                                       trajectory_summary)
+from beam_jobs.report.features import batch_features, first_words, sample_features, seeded_hash, trajectory_summary
+from filters.edits import edit_kinds
 from beam_jobs.report.job import DEFAULT_SEED, run_report
 from schemas.report_stats import STATS_VERSION, schema_markdown
 from tests.report.helpers import (BEAM_ARGS, HOSTILE_GROUP, HOSTILE_INSTRUCTION, HOSTILE_REASON, fixture_manifest,
