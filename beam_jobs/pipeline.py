@@ -116,6 +116,12 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         reject_sets.extend(judge["rejects"])
     for i, pattern in enumerate(inputs.shards):
         shard_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
+    # Mined code and messages are redacted as they leave their source, in every route: a sample is
+    # then made from the same redacted record (and gets the same id) whether assembly runs now or
+    # later from `--stop-after sources` shards. Assembly's own secrets stage still scans what it is
+    # given, for shards of earlier runs.
+    commit_sets = _redacted(SOURCE_COMMITS, commit_sets, config, reject_sets)
+    judge_sets = _redacted(SOURCE_JUDGE, judge_sets, config, reject_sets)
     if out.stop_after == "sources":
         entries = _write_source_records(pipeline, commit_sets, judge_sets, reject_sets, config, staging)
         needles = NeedleSet([], {})
@@ -126,22 +132,28 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     return needles
 
 
+def _redacted(name: str, parts: list[beam.PCollection], config: Config,
+              reject_sets: list[beam.PCollection]) -> list[beam.PCollection]:
+    """Each source part redacted as assembly redacts the corpus (stage `<source>.secrets`, its rejects
+    added to `reject_sets`), unless the corpus would not be either (`assembly.secrets.mode: off`, or
+    `assembly.enabled: false`: records as mined)."""
+    secrets = config.assembly.secrets
+    if not parts or not config.assembly.enabled or secrets.mode == "off":
+        return parts
+    redacted = [part | RedactRecords(secrets, label=f"Redact[{name}/{i}]") for i, part in enumerate(parts)]
+    reject_sets.extend(r[REJECTS] for r in redacted)
+    return [r.kept for r in redacted]
+
+
 def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PCollection],
                           judge_sets: list[beam.PCollection], reject_sets: list[beam.PCollection], config: Config,
                           staging: str) -> beam.PCollection:
     """Each source's records as shards, one config per record shape, no Flatten (each part spills
-    where it is made): what `--from-shards` reads back into assembly. Mined code and messages are
-    published here too, so each part is redacted first, as assembly redacts the corpus (stage
-    `<source>.secrets`, its rejects added to `reject_sets`), unless the corpus would not be either
-    (`assembly.secrets.mode: off`, or `assembly.enabled: false`: records as mined)."""
+    where it is made): what `--from-shards` reads back into assembly. The records come redacted
+    (`_redacted`)."""
     cfg, out = config.assembly.output, config.output
-    secrets = config.assembly.secrets
     written = []
     for name, schema, parts in ((SOURCE_COMMITS, COMMIT_SCHEMA, commit_sets), (SOURCE_JUDGE, JUDGE_SCHEMA, judge_sets)):
-        if parts and config.assembly.enabled and secrets.mode != "off":
-            redacted = [part | RedactRecords(secrets, label=f"Redact[{name}/{i}]") for i, part in enumerate(parts)]
-            reject_sets.extend(r[REJECTS] for r in redacted)
-            parts = [r.kept for r in redacted]
         if parts:
             written.append(tuple(parts) | SplitShards(
                 staging, DATA_DIR, name, name, schema, max_rows=cfg.max_shard_rows, max_bytes=cfg.max_shard_bytes,
