@@ -5,6 +5,10 @@ Pure and deterministic: the same pair gives the same bytes on every worker. diff
 patch; this formatter writes git's "\\ No newline at end of file" marker instead, so `git apply` and
 `patch` accept the output. Lines are split on "\\n" only (as git does), never on form feeds or lone
 carriage returns, so the diff describes the bytes that are stored.
+
+File headers name an unusual path the way git does (`quote_path`, `file_header`): a newline in a path
+would otherwise split the header line, and a tab makes diff tools read what follows as a timestamp;
+a path with a space is not quoted, but its header ends in a tab, as git's does.
 """
 from __future__ import annotations
 
@@ -15,6 +19,47 @@ from typing import Iterator
 from filters.content import split_lines
 
 NO_NEWLINE = "\\ No newline at end of file\n"
+
+# git's quote.c (cq_lookup) with core.quotePath at its default (true): these bytes get a C escape,
+# every other byte below 0x20, 0x7f and every byte from 0x80 up an octal one; the rest stand as they
+# are (a space too: git quotes no path for a space alone, see `file_header`).
+_LETTER_ESCAPES = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r",
+                   0x22: '"', 0x5C: "\\"}
+
+
+def _must_quote(byte: int) -> bool:
+    return byte < 0x20 or byte >= 0x7F or byte in _LETTER_ESCAPES
+
+
+def _escaped(data: bytes) -> str:
+    out = []
+    for byte in data:
+        if byte in _LETTER_ESCAPES:
+            out.append("\\" + _LETTER_ESCAPES[byte])
+        elif _must_quote(byte):
+            out.append(f"\\{byte:03o}")
+        else:
+            out.append(chr(byte))
+    return "".join(out)
+
+
+def quote_path(prefix: str, path: str) -> str:
+    """`prefix` + `path` as git writes it in a diff header (quote.c, `quote_two`): as is when no byte
+    needs quoting, else in double quotes with C escapes and octal escapes for control and non-ASCII
+    bytes (`"a/caf\\303\\251.py"`). A path decoded with surrogate escapes gets its original bytes back."""
+    try:
+        data = (prefix + path).encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no decoding made: its bytes are quoted as octal
+        data = (prefix + path).encode("utf-8", "surrogatepass")
+    if not any(_must_quote(b) for b in data):
+        return prefix + path
+    return '"' + _escaped(data) + '"'
+
+
+def file_header(prefix: str, path: str) -> str:
+    """What follows `--- ` or `+++ ` for `path`, as git's diff.c writes it: the quoted name, then a
+    tab when the path holds a space (quoted or not), so that `patch` knows where the name ends."""
+    return quote_path(prefix, path) + ("\t" if " " in path else "")
 
 
 @dataclass(frozen=True)
@@ -54,8 +99,8 @@ def unified_diff(old: str, new: str, old_file: str = "", new_file: str = "", con
     added = removed = hunks = 0
     for group in matcher.get_grouped_opcodes(context):
         if not out:
-            out.append(f"--- a/{old_file}\n")
-            out.append(f"+++ b/{new_file}\n")
+            out.append(f"--- {file_header('a/', old_file)}\n")
+            out.append(f"+++ {file_header('b/', new_file)}\n")
         hunks += 1
         first, last = group[0], group[-1]
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
