@@ -329,3 +329,125 @@ def test_broken_json_does_not_pull_the_whole_file_into_memory(tmp_path, monkeypa
     (tmp_path / "broken.json").write_text("[" + good + ', {"judgeId": 2, "userId": ' + "x" * 10_000 + "]")
     items = list(jr.read_aoj(str(tmp_path / "broken.json")))
     assert outcome(items) == [("1", AC), ("aoj:broken.json", "!malformed_file")]
+
+
+# ------------------------------------------------------------------------------- strict CSV, files
+
+ROW = "{id},p1,u1,1590969600,Python,Python (3.8.2),py,{status},10,100,20,{acc}"
+
+
+def test_codenet_unclosed_quote_is_one_bad_row_and_the_next_rows_are_read(tmp_path):
+    rows = [ROW.format(id="s1", status="Wrong Answer", acc="0/4"),
+            ROW.format(id="s2", status="Wrong Answer", acc='"1/1'),           # unclosed quote at the end
+            ROW.format(id="s3", status="Accepted", acc="4/4"),
+            ROW.format(id="s4", status='"Accepted, really"', acc="4/4"),       # a quoted comma: legal
+            "s9,p1,u1",                                                         # a row cut short
+            ROW.format(id="s5", status='"Accepted"x', acc="4/4"),             # text after a closing quote
+            ROW.format(id="s6", status="Accepted", acc="4/4") + ",extra",     # 13 fields
+            "s7,p1,u1,1590969600,Python,Python (3.8.2),py,Accepted,10,100,20,4\x00/4",
+            HEADER,                                                             # files joined together
+            ROW.format(id="s8", status="Accepted", acc="4/4")]
+    root = write_codenet(tmp_path / "cn", rows, {})
+    items = list(jr.read_codenet(str(root)))
+    assert outcome(items) == [
+        ("s1", WA), ("codenet:p1.csv:line 3", "!bad_row"), ("s3", AC), ("s4", "!unknown_status"),
+        ("s9", "!bad_row"), ("codenet:p1.csv:line 7", "!bad_row"), ("s6", "!bad_row"),
+        ("codenet:p1.csv:line 9", "!bad_row"), ("codenet:p1.csv:line 10", "!bad_row"), ("s8", AC)]
+    details = [i.detail for i in items if isinstance(i, ReadReject)]
+    assert details[0] == "p1.csv line 3: a quoted field is not closed on its line"
+    assert details[1] == "p1.csv line 5: status is 'Accepted, really'"
+    assert details[2] == "p1.csv line 6: expected 12 fields, got 3"
+    assert details[3] == "p1.csv line 7: ',' expected after '\"'"
+    assert details[4] == "p1.csv line 8: expected 12 fields, got 13"
+    assert details[5] == "p1.csv line 9: holds a NUL byte"
+    assert details[6] == "p1.csv line 10: the header again (files joined?)"
+
+
+def test_csv_empty_file_is_a_bad_header_and_a_header_alone_is_no_row(tmp_path):
+    root = write_codenet(tmp_path / "cn", [], {})
+    assert outcome(jr.read_codenet(str(root))) == []
+    (root / "metadata" / "p1.csv").write_bytes(b"")
+    assert outcome(jr.read_codenet(str(root))) == [("codenet:p1.csv", "!bad_header")]
+
+
+def test_csv_overlong_line_is_skipped_without_being_kept(tmp_path, monkeypatch):
+    from beam_jobs.sources.judge.readers import common
+    monkeypatch.setattr(common, "MAX_CSV_LINE", 200)
+    rows = [ROW.format(id="s1", status="Accepted", acc="x" * 700), ROW.format(id="s2", status="Accepted", acc="")]
+    root = write_codenet(tmp_path / "cn", rows, {})
+    items = list(jr.read_codenet(str(root)))
+    assert outcome(items) == [("codenet:p1.csv:line 2", "!bad_row"), ("s2", AC)]
+    assert items[0].detail == "p1.csv line 2: longer than 200 characters"
+
+
+@pytest.mark.parametrize("value", ["49265039.0", "4.9265039e7", "5001.", "nan"])
+def test_float_ids_are_bad_rows_in_every_reader(tmp_path, value):
+    header = "id,epoch_second,problem_id,contest_id,user_id,language,point,length,result,execution_time"
+    (tmp_path / "a.csv").write_text(f"{header}\n{value},1590969600,abc1_a,abc1,u,Python (3.8.2),0,9,WA,1\n")
+    got = list(jr.read_atcoder(str(tmp_path / "a.csv"), str(tmp_path)))
+    assert [(i.reason, i.detail) for i in got] == [
+        ("bad_row", f"atcoder:a.csv:line 2: id {value!r} is written as a float, not an id")]
+    row = ROW.format(id=value, status="Accepted", acc="")
+    assert outcome(jr.read_codenet(str(write_codenet(tmp_path / "cn", [row], {})))) == [(value, "!bad_row")]
+    cf = ('{"id": %s, "creationTimeSeconds": 1590969600, "problem": {"contestId": 1, "index": "B"}, '
+          '"author": {"members": [{"handle": "a"}]}, "programmingLanguage": "Python 3", "verdict": "OK"}')
+    (tmp_path / "cf.json").write_text(f'[{cf % 49265039.0}, {cf % repr(value).replace(chr(39), chr(34))}]')
+    assert [i.reason for i in jr.read_codeforces(str(tmp_path / "cf.json"), "/")] == ["bad_row", "bad_row"]
+    aoj = ('{"judgeId": "%s", "userId": "a", "problemId": "P", "submissionDate": 1590969600000, '
+           '"language": "Python3", "status": 4, "sourceCode": "print(1)"}')
+    (tmp_path / "aoj.json").write_text(f"[{aoj % value}]")
+    assert [i.reason for i in jr.read_aoj(str(tmp_path / "aoj.json"))] == ["bad_row"]
+    (tmp_path / "j.jsonl").write_text('{"submission_id": "%s", "problem_id": "p", "user_id": "u", "time": 1590969600, '
+                                      '"language": "Python 3", "status": "AC", "code": "x"}\n' % value)
+    assert [i.reason for i in jr.read_judge_jsonl(str(tmp_path / "j.jsonl"))] == ["bad_row"]
+
+
+def test_special_files_are_rejected_without_being_opened(tmp_path):
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    os.mkfifo(root / "data" / "fifo.py")
+    (root / "data" / "folder.py").mkdir()
+    os.symlink("loop.py", root / "data" / "loop.py")
+    os.symlink("fifo.py", root / "data" / "to_fifo.py")
+    os.symlink("gone.py", root / "data" / "dangling.py")
+
+    def got(rel: str) -> tuple[str, str]:
+        out = load_code(_sub(root, rel), 500)
+        return (out.reason, out.detail) if isinstance(out, ReadReject) else ("", out)
+
+    assert got("data/fifo.py") == ("special_file", "data/fifo.py is a FIFO, not a regular file")
+    assert got("data/to_fifo.py") == ("special_file", "data/to_fifo.py is a FIFO, not a regular file")
+    assert got("data/folder.py") == ("special_file", "data/folder.py is a folder, not a regular file")
+    assert got("data/loop.py") == ("unreadable_code", "data/loop.py: Too many levels of symbolic links")
+    assert got("data/dangling.py")[0] == "missing_code"
+    assert got("data/" + "x" * 300 + ".py")[0] == "missing_code"
+
+    # Export files: a FIFO is one special_file reject for every format, and never opened.
+    os.mkfifo(tmp_path / "export.json")
+    for read in (lambda p: jr.read_aoj(p), lambda p: jr.read_atcoder(p, "/"), lambda p: jr.read_codeforces(p, "/"),
+                 jr.read_judge_jsonl):
+        assert [i.reason for i in read(str(tmp_path / "export.json"))] == ["special_file"]
+    os.mkfifo(tmp_path / "export.csv")
+    assert [(i.reason, i.detail) for i in jr.read_atcoder(str(tmp_path / "export.csv"), "/")] == [
+        ("special_file", "export.csv is a FIFO, not a regular file")]
+    cn = write_codenet(tmp_path / "cn", [], {})
+    os.mkfifo(cn / "metadata" / "p2.csv")
+    (cn / "metadata" / "p3.csv").mkdir()
+    (cn / "metadata" / "problem_list.csv").unlink()
+    os.mkfifo(cn / "metadata" / "problem_list.csv")
+    os.mkfifo(cn / "problem_descriptions")
+    assert jr.codenet_problem_csvs(str(cn)) == ["p1.csv", "p2.csv", "p3.csv"]
+    assert outcome(jr.read_codenet(str(cn))) == [("codenet:p2.csv", "!special_file"),
+                                                 ("codenet:p3.csv", "!special_file")]
+    assert outcome(jr.read_codenet_problem_list(str(cn))) == [("codenet:problem_list.csv", "!special_file")]
+    assert jr.read_codenet_description(str(cn), "p1") is None
+
+
+def test_description_that_is_special_or_escapes_is_none(tmp_path):
+    root = write_codenet(tmp_path / "cn", [], {})
+    (root / "problem_descriptions").mkdir()
+    os.mkfifo(root / "problem_descriptions" / "p1.html")
+    (tmp_path / "secret.html").write_text("<p>secret</p>")
+    os.symlink(tmp_path / "secret.html", root / "problem_descriptions" / "p2.html")
+    (root / "problem_descriptions" / "p3.html").write_text("<p>fine</p>")
+    assert [jr.read_codenet_description(str(root), p) for p in ("p1", "p2", "p3")] == [None, None, "<p>fine</p>"]

@@ -13,8 +13,13 @@ a second step, `load_code`, taken only for rows that survive the filters. `iter_
 the two steps for callers that want the reader's whole answer at once.
 
 Reasons (judge.read): bad_row, bad_time, unknown_status, path_escape, bad_header, malformed_file,
-missing_file. Reasons (judge.code): missing_code, undecodable_code, code_too_large, empty_code,
-path_escape.
+missing_file, special_file. Reasons (judge.code): missing_code, undecodable_code, code_too_large,
+empty_code, path_escape, special_file, unreadable_code.
+
+CSV exports are parsed one physical line at a time (`common.csv_rows`): a broken line (an unclosed
+quote, a NUL byte) is one `bad_row` and never swallows the lines after it. Files are asked their
+type before they are opened: a FIFO, a socket, a device or a folder where a file belongs is a
+`special_file` reject and is never opened for reading (a FIFO would block the read forever).
 
 Callers import from here (`from beam_jobs.sources.judge import readers as jr`); the modules are
 how the code is kept, not an interface.
@@ -32,8 +37,9 @@ from beam_jobs.sources.judge.readers.common import (AOJ_STATUS, ATCODER_STATUS, 
                                                     CODENET_STATUS, DATASET_AOJ, DATASET_ATCODER,
                                                     DATASET_CODEFORCES, DATASET_CODENET, DATASET_JSONL_DEFAULT,
                                                     EMPTY_CODE, GENERIC_STATUS, MALFORMED_FILE, MISSING_CODE,
-                                                    MISSING_FILE, PATH_ESCAPE, UNDECODABLE_CODE, UNKNOWN_STATUS,
-                                                    ProblemInfo, ReadReject, safe_relpath)
+                                                    MISSING_FILE, PATH_ESCAPE, SPECIAL_FILE, UNDECODABLE_CODE,
+                                                    UNKNOWN_STATUS, UNREADABLE_CODE, ProblemInfo, ReadReject,
+                                                    safe_relpath, special_kind)
 from beam_jobs.sources.judge.readers.jsonl import read_judge_jsonl
 from beam_jobs.sources.judge.readers.loading import iter_with_code, load_code
 
@@ -42,8 +48,9 @@ __all__ = [
     "CODENET_COLUMNS", "CODENET_REQUIRED", "CODENET_STATUS", "CODE_EXTENSIONS", "CODE_TOO_LARGE", "DATASET_AOJ",
     "DATASET_ATCODER", "DATASET_CODEFORCES", "DATASET_CODENET", "DATASET_JSONL_DEFAULT", "EMPTY_CODE",
     "GENERIC_STATUS", "MALFORMED_FILE", "MISSING_CODE", "MISSING_FILE", "PATH_ESCAPE", "PROBLEM_LIST",
-    "ProblemInfo", "ReadReject", "UNDECODABLE_CODE", "UNKNOWN_STATUS", "codenet_problem_csvs",
+    "ProblemInfo", "ReadReject", "SPECIAL_FILE", "UNDECODABLE_CODE", "UNKNOWN_STATUS", "UNREADABLE_CODE",
+    "codenet_problem_csvs",
     "default_aoj_code_dir", "iter_with_code", "load_code", "read_aoj", "read_atcoder", "read_codeforces",
     "read_codenet", "read_codenet_csv", "read_codenet_description", "read_codenet_problem_list",
-    "read_judge_jsonl", "safe_relpath",
+    "read_judge_jsonl", "safe_relpath", "special_kind",
 ]

@@ -12,8 +12,8 @@ import os
 from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (AOJ_STATUS, BAD_ROW, DATASET_AOJ, PATH_ESCAPE, UNKNOWN_STATUS,
-                                                    BadRow, ReadReject, code_file, convert_rows, epoch, measure,
-                                                    safe_name, status_of, text_field)
+                                                    BadRow, ReadReject, code_file, convert_rows, epoch, id_field,
+                                                    measure, safe_name, status_of, text_field)
 from beam_jobs.sources.judge.readers.json_stream import iter_json
 from filters.judge import normalise_language
 from schemas.submission import Submission
@@ -30,7 +30,7 @@ def read_aoj(path: str, code_dir: str | None = None) -> Iterator[Submission | Re
 
 
 def _aoj_submission(row: dict[str, Any], code_dir: str) -> Submission:
-    submission_id = text_field(row.get("judgeId"), "judgeId")
+    submission_id = id_field(row.get("judgeId"), "judgeId")
     language = text_field(row.get("language"), "language")
     raw_status = row.get("status")
     if isinstance(raw_status, str) and raw_status.strip().isdigit():

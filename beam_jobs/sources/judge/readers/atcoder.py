@@ -13,7 +13,8 @@ from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (ATCODER_STATUS, BAD_HEADER, BAD_ROW, DATASET_ATCODER,
                                                     PATH_ESCAPE, BadRow, CsvRow, ReadReject, code_file, convert_rows,
-                                                    epoch, measure, read_csv, safe_name, status_of, text_field)
+                                                    epoch, id_field, measure, read_csv, safe_name, status_of,
+                                                    text_field)
 from beam_jobs.sources.judge.readers.json_stream import iter_json
 from filters.judge import normalise_language
 from schemas.submission import WJ, Submission
@@ -34,7 +35,8 @@ def _atcoder_items(path: str) -> Iterator[tuple[str, Any] | ReadReject]:
             continue
         header, line, row = item
         if len(row) != len(header):
-            yield ReadReject(BAD_ROW, f"{label}:line {line}", f"expected {len(header)} fields, got {len(row)}")
+            yield ReadReject(BAD_ROW, f"{label}:line {line}",
+                             f"{os.path.basename(path)} line {line}: expected {len(header)} fields, got {len(row)}")
             continue
         yield f"{label}:line {line}", dict(zip(header, row))
 
@@ -50,7 +52,7 @@ def read_atcoder(path: str, code_dir: str) -> Iterator[Submission | ReadReject]:
 
 
 def _atcoder_submission(row: dict[str, Any], code_dir: str) -> Submission:
-    submission_id = text_field(row.get("id"), "id")
+    submission_id = id_field(row.get("id"), "id")
     language = text_field(row.get("language"), "language")
     raw = row.get("result")
     raw_text = raw.strip() if isinstance(raw, str) else raw

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (BAD_ROW, CODEFORCES_STATUS, DATASET_CODEFORCES, PATH_ESCAPE,
-                                                    BadRow, ReadReject, code_file, convert_rows, epoch, measure,
-                                                    safe_name, status_of, text_field)
+                                                    BadRow, ReadReject, code_file, convert_rows, epoch, id_field,
+                                                    measure, safe_name, status_of, text_field)
 from beam_jobs.sources.judge.readers.json_stream import iter_json
 from filters.judge import normalise_language
 from schemas.submission import WJ, Submission
@@ -24,7 +24,7 @@ def read_codeforces(path: str, code_dir: str) -> Iterator[Submission | ReadRejec
 
 
 def _codeforces_submission(row: dict[str, Any], code_dir: str) -> Submission:
-    submission_id = text_field(row.get("id"), "id")
+    submission_id = id_field(row.get("id"), "id")
     problem = row.get("problem")
     if not isinstance(problem, dict):
         raise BadRow(BAD_ROW, "problem is not an object")

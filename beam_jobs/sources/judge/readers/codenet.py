@@ -15,8 +15,8 @@ from typing import Iterator, Mapping
 
 from beam_jobs.sources.judge.readers.common import (BAD_HEADER, BAD_ROW, CODENET_STATUS, DATASET_CODENET,
                                                     PATH_ESCAPE, BadRow, CsvRow, ProblemInfo, ReadReject, csv_rows,
-                                                    epoch, measure, read_csv, safe_name, safe_relpath, status_of,
-                                                    text_field)
+                                                    epoch, id_field, measure, open_regular, open_text, read_csv,
+                                                    safe_name, safe_relpath, special_kind, status_of, text_field)
 from filters.judge import normalise_language
 from schemas.submission import Submission
 
@@ -27,39 +27,49 @@ PROBLEM_LIST = "problem_list.csv"
 
 
 def read_codenet_problem_list(root: str) -> Iterator[ProblemInfo | ReadReject]:
-    """Problem names and origins; a missing list is not an error (names fall back to ids)."""
+    """Problem names and origins; a missing list is not an error (names fall back to ids), a list
+    that is a FIFO or another special file is one `special_file` reject, never opened."""
     path = os.path.join(root, "metadata", PROBLEM_LIST)
-    if not os.path.isfile(path):
+    if not os.path.lexists(path):
+        return
+    label = f"{DATASET_CODENET}:{PROBLEM_LIST}"
+    f = open_text(path, label, errors="replace", newline="")
+    if isinstance(f, ReadReject):
+        yield f
         return
     header: list[str] | None = None
-    for item in csv_rows(path):
-        if isinstance(item, ReadReject):
-            yield ReadReject(item.reason, f"{DATASET_CODENET}:{PROBLEM_LIST}:{item.key}", item.detail)
-            continue
-        line, row = item
-        if header is None:
-            header = [h.strip().lower() for h in row]
-            if "id" not in header or "name" not in header:
-                yield ReadReject(BAD_HEADER, f"{DATASET_CODENET}:{PROBLEM_LIST}", f"header is {row!r}")
-                return
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        fields = dict(zip(header, row))
-        problem_id = fields.get("id", "").strip()
-        if len(row) != len(header) or not safe_name(problem_id):
-            yield ReadReject(BAD_ROW, f"{DATASET_CODENET}:{PROBLEM_LIST}:line {line}",
-                             f"expected {len(header)} fields with an id, got {row!r}")
-            continue
-        yield ProblemInfo(problem_id, fields.get("name", "").strip() or problem_id,
-                          fields.get("dataset", "").strip())
+    with f:
+        for item in csv_rows(f, PROBLEM_LIST):
+            if isinstance(item, ReadReject):
+                yield ReadReject(item.reason, f"{label}:{item.key}", item.detail)
+                continue
+            line, row = item
+            if header is None:
+                header = [h.strip().lower() for h in row]
+                if "id" not in header or "name" not in header:
+                    yield ReadReject(BAD_HEADER, label, f"header is {row!r}")
+                    return
+                continue
+            if not any(cell.strip() for cell in row):
+                continue
+            fields = dict(zip(header, row))
+            problem_id = fields.get("id", "").strip()
+            if len(row) != len(header) or not safe_name(problem_id):
+                yield ReadReject(BAD_ROW, f"{label}:line {line}",
+                                 f"{PROBLEM_LIST} line {line}: expected {len(header)} fields with an id, got {row!r}")
+                continue
+            yield ProblemInfo(problem_id, fields.get("name", "").strip() or problem_id,
+                              fields.get("dataset", "").strip())
 
 
 def codenet_problem_csvs(root: str) -> list[str]:
-    """The per-problem metadata files, sorted: the unit of parallelism of a CodeNet read."""
+    """The per-problem metadata files, sorted: the unit of parallelism of a CodeNet read.
+
+    Every entry named `*.csv` is listed, whatever it is: one that is not a regular file (a FIFO, a
+    folder) is then one `special_file` reject of `read_codenet_csv`, not an input silently left out."""
     folder = os.path.join(root, "metadata")
     try:
-        names = [e.name for e in os.scandir(folder) if e.is_file() and e.name.endswith(".csv")]
+        names = [e.name for e in os.scandir(folder) if e.name.endswith(".csv")]
     except OSError:
         return []
     return sorted(n for n in names if n != PROBLEM_LIST)
@@ -84,12 +94,12 @@ def read_codenet_csv(root: str, csv_name: str,
         key = row[index["submission_id"]].strip() if len(row) > index["submission_id"] else ""
         key = key if safe_name(key) else f"{label}:line {line}"
         if len(row) != len(header):
-            yield ReadReject(BAD_ROW, key, f"line {line}: expected {len(header)} fields, got {len(row)}")
+            yield ReadReject(BAD_ROW, key, f"{csv_name} line {line}: expected {len(header)} fields, got {len(row)}")
             continue
         try:
             yield _codenet_submission(root, row, index, problems)
         except BadRow as exc:
-            yield ReadReject(exc.reason, key, f"line {line}: {exc.detail}")
+            yield ReadReject(exc.reason, key, f"{csv_name} line {line}: {exc.detail}")
 
 
 def _codenet_header(label: str, first: CsvRow | ReadReject) -> list[str] | ReadReject:
@@ -107,7 +117,7 @@ def _codenet_submission(root: str, row: list[str], index: dict[str, int],
         i = index.get(name)
         return row[i].strip() if i is not None else ""
 
-    submission_id = text_field(col("submission_id"), "submission_id")
+    submission_id = id_field(col("submission_id"), "submission_id")
     problem_id = text_field(col("problem_id"), "problem_id")
     user_id = text_field(col("user_id"), "user_id")
     language = text_field(col("language"), "language")
@@ -140,12 +150,18 @@ def read_codenet(root: str) -> Iterator[Submission | ReadReject]:
 
 
 def read_codenet_description(root: str, problem_id: str) -> str | None:
-    """The raw HTML of a problem statement, or None when there is none (or it cannot be read)."""
+    """The raw HTML of a problem statement, or None when there is none or it cannot be had: a file
+    that is not regular (a FIFO would block the read) or that resolves outside `root` (its text
+    would end up in every instruction of the problem) counts as none."""
     if not safe_name(problem_id):
         return None
     path = os.path.join(root, "problem_descriptions", f"{problem_id}.html")
+    root_real = os.path.realpath(root)
     try:
-        with open(path, "rb") as f:
+        real = os.path.realpath(path)
+        if not real.startswith(root_real.rstrip(os.sep) + os.sep) or special_kind(real) is not None:
+            return None
+        with os.fdopen(open_regular(real), "rb") as f:
             data = f.read(1 << 20)
     except OSError:
         return None

@@ -8,8 +8,11 @@ one place is what makes every format reject the same bad value for the same reas
 from __future__ import annotations
 
 import csv
+import errno
 import math
 import os
+import re
+import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
@@ -27,6 +30,11 @@ MISSING_CODE = "missing_code"
 UNDECODABLE_CODE = "undecodable_code"
 CODE_TOO_LARGE = "code_too_large"
 EMPTY_CODE = "empty_code"
+# Not a regular file where one was expected (a FIFO, a socket, a device, a folder): never opened for
+# reading, since opening a FIFO blocks until a writer appears, which would hang the job.
+SPECIAL_FILE = "special_file"
+# The code file exists but the system refuses to read it (permissions, a symlink loop, an I/O error).
+UNREADABLE_CODE = "unreadable_code"
 
 DATASET_CODENET = "codenet"
 DATASET_AOJ = "aoj"
@@ -133,6 +141,19 @@ def text_field(value: Any, field: str, *, required: bool = True) -> str:
     return text
 
 
+# An integer id that went through a float column ("49265039.0", "4.9265039e7", "nan"): the id the judge
+# gave is lost, and no code file carries the float's spelling.
+_FLOAT_ID = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+(?:\.\d*)?[eE][+-]?\d+)|nan|NaN|NAN")
+
+
+def id_field(value: Any, field: str) -> str:
+    """A submission id: `text_field`, and never a float, whether a JSON number or CSV text."""
+    text = text_field(value, field)
+    if _FLOAT_ID.fullmatch(text):
+        raise BadRow(BAD_ROW, f"{field} {text!r} is written as a float, not an id")
+    return text
+
+
 def measure(value: Any, scale: float = 1.0) -> int | None:
     """A non-negative measurement or None: exports put -1, "", "N/A" in rows the judge skipped."""
     if value is None or isinstance(value, bool):
@@ -202,60 +223,151 @@ def row_key(row: Any, field: str, fallback: str) -> str:
 
 # --------------------------------------------------------------------------------------------- rows
 
-def open_export(path: str, label: str, errors: str) -> TextIO | ReadReject:
-    """A JSON export as text (a BOM dropped), or the one reject of a file that cannot be opened."""
+def _kind(mode: int) -> str:
+    """What a file that is not a regular file is, for a reject's detail."""
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def special_kind(path: str) -> str | None:
+    """None for a regular file (after symlinks), else what it is; raises OSError as `os.stat` does.
+    Asked before any open: opening a FIFO for reading blocks until someone writes to it."""
+    mode = os.stat(path).st_mode
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def open_regular(path: str) -> int:
+    """A read-only descriptor of `path`, which must be a regular file.
+
+    The caller has already checked with `special_kind`; O_NONBLOCK and the fstat after the open close
+    the gap in which the file could be swapped for a FIFO (on a regular file O_NONBLOCK changes
+    nothing). Raises OSError, and IsADirectoryError (an OSError) for anything not regular."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        return open(path, encoding="utf-8-sig", errors=errors)
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise IsADirectoryError(errno.EISDIR, f"{_kind(mode)}, not a regular file", path)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_text(path: str, label: str, errors: str, newline: str | None = None) -> TextIO | ReadReject:
+    """An export as text (a BOM dropped), or the one reject of a file that cannot be read: missing,
+    or special (a FIFO given as --aoj would otherwise hang the read)."""
+    try:
+        kind = special_kind(path)
+        if kind is not None:
+            return ReadReject(SPECIAL_FILE, label, f"{os.path.basename(path)} is {kind}, not a regular file")
+        return open(open_regular(path), encoding="utf-8-sig", errors=errors, newline=newline)
+    except IsADirectoryError as exc:
+        return ReadReject(SPECIAL_FILE, label, str(exc))
     except OSError as exc:
         return ReadReject(MISSING_FILE, label, str(exc))
 
 
+def open_export(path: str, label: str, errors: str) -> TextIO | ReadReject:
+    """A JSON export as text (a BOM dropped), or the one reject of a file that cannot be read."""
+    return open_text(path, label, errors)
+
+
 CsvRow = tuple[int, list[str]]  # (line number, fields)
 
+# A metadata row is a few hundred characters; a "line" longer than this is a broken file (no line
+# breaks), and reading it whole would hold the rest of the export in memory.
+MAX_CSV_LINE = 1 << 20
+_EOL = ("\n", "\r")
 
-def csv_rows(path: str) -> Iterator[CsvRow | ReadReject]:
-    """(line number, fields) per row; `csv` errors (a NUL byte, a runaway quote) become rejects."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-        reader = csv.reader(f)
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                yield ReadReject(BAD_ROW, f"line {reader.line_num}", str(exc))
-                continue
-            yield reader.line_num, row
+
+def _physical_lines(f: TextIO) -> Iterator[tuple[int, str | None]]:
+    """(line number, text without its line break) per physical line; None for a line over
+    MAX_CSV_LINE characters, whose rest is skipped without being kept."""
+    lineno = 0
+    while True:
+        line = f.readline(MAX_CSV_LINE + 1)
+        if not line:
+            return
+        lineno += 1
+        if len(line) > MAX_CSV_LINE and not line.endswith(_EOL):
+            while True:
+                rest = f.readline(MAX_CSV_LINE)
+                if not rest or rest.endswith(_EOL):
+                    break
+            yield lineno, None
+            continue
+        yield lineno, line.rstrip("\r\n")
+
+
+def csv_rows(f: TextIO, where: str) -> Iterator[CsvRow | ReadReject]:
+    """(line number, fields) per physical line of an export, each line parsed on its own.
+
+    These exports write one record per line. The `csv` module's own reader lets a quoted field run
+    over line breaks, so a row with an unclosed quote (`...,"1/1` at its end) would swallow the rows
+    after it, which would then be counted nowhere. Parsed a line at a time (strict, so a stray quote
+    is an error, not a guess), a broken line is one `bad_row` whose detail names `where` and the
+    line, and the next line is read as usual; quoted fields holding commas parse as always. A line
+    with a NUL byte is a broken row too (the csv module would keep the NUL in a field)."""
+    for lineno, text in _physical_lines(f):
+        place = f"{where} line {lineno}"
+        if text is None:
+            yield ReadReject(BAD_ROW, f"line {lineno}", f"{place}: longer than {MAX_CSV_LINE} characters")
+            continue
+        if "\0" in text:
+            yield ReadReject(BAD_ROW, f"line {lineno}", f"{place}: holds a NUL byte")
+            continue
+        try:
+            fields = next(csv.reader((text,), strict=True), [])
+        except csv.Error as exc:
+            problem = "a quoted field is not closed on its line" if "end of data" in str(exc) else str(exc)
+            yield ReadReject(BAD_ROW, f"line {lineno}", f"{place}: {problem}")
+            continue
+        yield lineno, fields
 
 
 def read_csv(path: str, label: str, header_of: Callable[[CsvRow | ReadReject], list[str] | ReadReject]
              ) -> Iterator[tuple[list[str], int, list[str]] | ReadReject]:
     """(header, line number, fields) per row of a CSV export, the same way in every CSV format: a
-    file that cannot be opened is one `missing_file` reject, a first row that `header_of` refuses is
-    its one reject, blank rows are skipped and `csv` errors are keyed under the file's label."""
-    try:
-        rows = csv_rows(path)
+    file that cannot be opened is one `missing_file` reject (`special_file` for a FIFO or another
+    special file, never opened), an empty file (no header) and a first row that `header_of` refuses
+    are one `bad_header`, blank rows are skipped, `csv` errors are `bad_row` keyed under the file's
+    label, and a row that repeats the header (files joined together) is a `bad_row`."""
+    f = open_text(path, label, errors="replace", newline="")
+    if isinstance(f, ReadReject):
+        yield f
+        return
+    with f:
+        rows = csv_rows(f, os.path.basename(path))
         first = next(rows, None)
-    except OSError as exc:
-        yield ReadReject(MISSING_FILE, label, str(exc))
-        return
-    if first is None:
-        return
-    header = header_of(first)
-    if isinstance(header, ReadReject):
-        yield header
-        return
-    for item in rows:
-        if isinstance(item, ReadReject):
-            yield ReadReject(item.reason, f"{label}:{item.key}", item.detail)
-        elif any(cell.strip() for cell in item[1]):
-            yield (header, *item)
+        if first is None:
+            yield ReadReject(BAD_HEADER, label, f"{os.path.basename(path)} is empty: no header")
+            return
+        header = header_of(first)
+        if isinstance(header, ReadReject):
+            yield header
+            return
+        for item in rows:
+            if isinstance(item, ReadReject):
+                yield ReadReject(item.reason, f"{label}:{item.key}", item.detail)
+                continue
+            line, fields = item
+            if not any(cell.strip() for cell in fields):
+                continue
+            if [c.strip().lstrip("\ufeff").lower() for c in fields] == [h.lower() for h in header]:
+                yield ReadReject(BAD_ROW, f"{label}:line {line}",
+                                 f"{os.path.basename(path)} line {line}: the header again (files joined?)")
+                continue
+            yield header, line, fields
 
 
 def convert_rows(items: Iterable[tuple[str, Any] | ReadReject], id_field: str,
                  convert: Callable[[dict[str, Any]], Submission]) -> Iterator[Submission | ReadReject]:
     """Rows of a single-file export as submissions; a row that is not an object or does not convert
-    is a reject, keyed by its id when it has one, else by its position."""
+    is a reject, keyed by its id when it has one, else by its position, which its detail names."""
     for item in items:
         if isinstance(item, ReadReject):
             yield item
@@ -266,4 +378,4 @@ def convert_rows(items: Iterable[tuple[str, Any] | ReadReject], id_field: str,
                 raise BadRow(BAD_ROW, f"element is {type(row).__name__}, not an object")
             yield convert(row)
         except BadRow as exc:
-            yield ReadReject(exc.reason, row_key(row, id_field, fallback), exc.detail)
+            yield ReadReject(exc.reason, row_key(row, id_field, fallback), f"{fallback}: {exc.detail}")

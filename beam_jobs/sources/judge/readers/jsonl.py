@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from beam_jobs.sources.judge.readers.common import (BAD_ROW, BAD_TIME, DATASET_JSONL_DEFAULT, GENERIC_STATUS,
-                                                    PATH_ESCAPE, BadRow, ReadReject, epoch, measure, open_export,
-                                                    row_key, safe_relpath, status_of, text_field)
+                                                    PATH_ESCAPE, BadRow, ReadReject, epoch, id_field, measure,
+                                                    open_export, row_key, safe_relpath, status_of, text_field)
 from filters.judge import normalise_language
 from schemas.submission import Submission
 
@@ -91,7 +91,7 @@ def _jsonl_submission(row: Any, base: str) -> Submission:
         rel = norm
     dataset = text_field(row.get("dataset"), "dataset", required=False) or DATASET_JSONL_DEFAULT
     return Submission(
-        submission_id=text_field(row.get("submission_id"), "submission_id"),
+        submission_id=id_field(row.get("submission_id"), "submission_id"),
         problem_id=text_field(row.get("problem_id"), "problem_id"), user_id=text_field(row.get("user_id"), "user_id"),
         time=_iso_or_epoch(row.get("time"), "time"), language=language, original_language=original,
         lang=normalise_language(original), status=status, status_raw=str(raw),
