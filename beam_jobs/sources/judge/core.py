@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 from beam_jobs.accounting import Stage
 from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge import readers as jr
+from beam_jobs.sources.judge.duplicates import Verdict, location
 from config.judge import JudgeConfig
 from filters.judge import LANG_DISPLAY, language_filter, status_filter
 from filters.tags import analyse
@@ -62,13 +63,23 @@ def decided(stage: Stage, reason: str | None, *, key: str, repo: str) -> Reject 
 
 # ------------------------------------------------------------------------------------------ reading
 
-def count_reads(items: Iterable[Submission | jr.ReadReject], stage: Stage,
-                dataset: str) -> Iterator[Submission | Reject]:
-    """A reader's rows counted at judge.read: a file that cannot be opened or parsed counts as one row."""
+def count_reads(items: Iterable[Submission | jr.ReadReject], stage: Stage, dataset: str, input_name: str = "",
+                duplicates: Mapping[str, Verdict] | None = None) -> Iterator[Submission | Reject]:
+    """A reader's rows counted at judge.read: a file that cannot be opened or parsed counts as one row.
+
+    `duplicates` holds the verdicts of `duplicates.decide` by location; the submissions of
+    `input_name` are numbered as `duplicates.occurrences` numbers them, so a copy of a repeated id
+    is rejected here (`duplicate_submission_id`, `repeated_row`) and never reaches a pair."""
+    index = 0
     for item in items:
         stage.incoming()
         if isinstance(item, jr.ReadReject):
             yield rejected(stage, item.reason, key=item.key, repo=dataset, detail=item.detail)
+            continue
+        verdict = duplicates.get(location(input_name, index)) if duplicates else None
+        index += 1
+        if verdict is not None:
+            yield rejected(stage, verdict.reason, key=item.submission_id, repo=dataset, detail=verdict.detail)
         else:
             stage.kept()
             yield item

@@ -3,8 +3,11 @@
     CodeNet, one problem CSV per element (no shuffle of submissions):
     ReadCodenet: judge.read ─► judge.language ─► judge.status ─► judge.problem ─► group by user in memory
                  ─► judge.sequence ─► judge.code ─► judge.repeat ─► judge.pair ─► records
-                                        ▲ (side inputs: problem verdicts, problems shared between files)
-    tally pass over the metadata ─► (judged, accepted, files) per problem ─► CombinePerKey
+                                        ▲ (side inputs: duplicates, problem verdicts, problems shared
+                                        │   between files)
+    ids pass over every input's metadata ─► SpillGroupByKey(dataset, submission id) ─► decide
+                 ─► duplicates: the copies of a repeated id to reject at judge.read (side input)
+                 ─► (judged, accepted, files) per problem over the copies read ─► CombinePerKey
 
     single-file exports (and CodeNet rows of a problem that also appears in another file):
     readers ─► judge.read ─► judge.language ─► judge.status ─► judge.problem ─► GroupByKey(user, problem)
@@ -17,17 +20,22 @@ Why this shape:
   would otherwise hold every kept submission of the export at once. Memory is one problem's
   metadata rows (no code) plus one group's code. A problem whose rows appear in more than one input
   file (a row filed under another problem's CSV, or a JSONL that reuses the dataset name) is not
-  grouped locally: the tally pass counts the files each problem appears in, and such rows take the
+  grouped locally: the ids pass counts the files each problem appears in, and such rows take the
   shuffled path, so the groups are exactly those of a GroupByKey either way.
+- A submission id seen twice is caught wherever the copies are (one file, two problems' files, two
+  inputs of one dataset): the ids pass groups every row's id (a small `duplicates.Occurrence`, no
+  code) through sorted runs, so memory holds one id's copies, not the export's ids, and the read
+  gets only the locations of the copies to reject (`duplicates.py` says which and why).
 - Single-file exports (Aizu, AtCoder, Codeforces, JSONL) are read in one pass each and their rows
   reshuffled after, then grouped on (dataset, problem, user) through sorted runs
   (sorted_runs.SpillGroupByKey: a GroupByKey's groups, with one group in memory, not the export).
 - The acceptance rate describes a problem, so it is counted over every row the metadata has (every
   language, before any filter), combined per problem in Beam and handed to the problem filter as a
   side input: one small number per problem, no global state in any process. The tallies come from
-  a second, independent pass over the metadata (cheap: no code is read). Were they taken from the
-  main read, the runner could run the problem filter only after buffering the whole read; this way
-  read, filters and pairing are one fused stage that streams.
+  the ids pass, a second, independent pass over the metadata (cheap: no code is read), over the
+  copies that judge.read keeps. Were they taken from the main read, the runner could run the problem
+  filter only after buffering the whole read; this way read, filters and pairing are one fused stage
+  that streams.
 - Code files are read only after grouping, and only for submissions up to a group's first
   Accepted: the shuffle (where there is one) carries packed metadata only, and CodeNet's millions of
   files in other languages, or after the first Accepted, are never opened. Our DoFns hold one
@@ -37,7 +45,8 @@ The decisions are plain functions in `core.py` (reading, the per-submission `Sel
 `fix_sequence` per group), which count through the `accounting.Stage` objects these DoFns, all
 `StageDoFn`s, hand them, and return rejects as data that the DoFns tag. So in = kept + rejected
 holds per stage; the unit is a submission everywhere except `judge.metadata` (rows of CodeNet's
-problem_list.csv). At `judge.read` a file that cannot be opened or parsed counts as one row. At
+problem_list.csv). At `judge.read` a file that cannot be opened or parsed counts as one row, and
+the rejected copies of a repeated id are counted there (`duplicate_submission_id`, `repeated_row`). At
 `judge.pair`, kept counts the submissions that are a side of at least one pair; the number of pairs
 is the number of records.
 """
@@ -57,6 +66,7 @@ from beam_jobs.sources.judge import readers as jr
 from beam_jobs.sources.judge.core import (SOURCE, STAGE_LANGUAGE, STAGE_METADATA, STAGE_READ, STAGE_SEQUENCE,
                                           SequenceStages, Selection, count_reads, fix_sequence, group_key,
                                           problem_of)
+from beam_jobs.sources.judge.duplicates import Occurrence, Verdict, decide, input_label, occurrences
 from config.judge import JudgeConfig
 from filters.judge import judged_accepted, problem_reason
 from schemas.reject import Reject
@@ -85,15 +95,33 @@ class JudgeInputs:
         return asdict(self)
 
 
+def _kind_problem(what: str, path: str, want_folder: bool) -> str | None:
+    """One sentence when `path` is not the regular file (or folder) asked for. Only `stat` is used:
+    a FIFO given as an export would block the first read forever, so it is refused here."""
+    try:
+        kind = jr.special_kind(path)
+    except OSError:
+        return f"the {what} '{path}' does not exist"
+    if want_folder:
+        return None if kind == "a folder" else f"the {what} '{path}' is {kind or 'a file'}, not a folder"
+    return None if kind is None else f"the {what} '{path}' is {kind}, not a regular file"
+
+
 def judge_inputs_problem(inputs: JudgeInputs) -> str | None:
     """One sentence about the first thing wrong with the inputs, before any pipeline is built."""
     if inputs.codenet is not None:
-        if not os.path.isdir(inputs.codenet):
-            return f"the CodeNet folder '{inputs.codenet}' does not exist"
+        problem = _kind_problem("CodeNet folder", inputs.codenet, want_folder=True)
+        if problem:
+            return problem
         if not os.path.isdir(os.path.join(inputs.codenet, "metadata")):
             return f"the CodeNet folder '{inputs.codenet}' has no metadata/ folder"
         if not jr.codenet_problem_csvs(inputs.codenet):
             return f"the CodeNet folder '{inputs.codenet}' has no problem CSVs in metadata/"
+        problem_list = os.path.join(inputs.codenet, "metadata", jr.PROBLEM_LIST)
+        if os.path.lexists(problem_list):
+            problem = _kind_problem("CodeNet problem list", problem_list, want_folder=False)
+            if problem:
+                return problem
     pairs = (("--aoj", inputs.aoj, "--aoj-code", inputs.aoj_code, False),
              ("--atcoder", inputs.atcoder, "--atcoder-code", inputs.atcoder_code, True),
              ("--codeforces", inputs.codeforces, "--codeforces-code", inputs.codeforces_code, True))
@@ -102,16 +130,18 @@ def judge_inputs_problem(inputs: JudgeInputs) -> str | None:
             if code_dir is not None:
                 return f"{code_flag} is given without {flag}"
             continue
-        if not os.path.isfile(path):
-            return f"the {flag} file '{path}' does not exist"
+        problem = _kind_problem(f"{flag} file", path, want_folder=False)
+        if problem:
+            return problem
         if code_dir is None:
             if code_required:
                 return f"{flag} needs {code_flag} DIR, the folder that holds the code files"
             continue
-        if not os.path.isdir(code_dir):
-            return f"the {code_flag} folder '{code_dir}' does not exist"
-    if inputs.judge_jsonl is not None and not os.path.isfile(inputs.judge_jsonl):
-        return f"the --judge-jsonl file '{inputs.judge_jsonl}' does not exist"
+        problem = _kind_problem(f"{code_flag} folder", code_dir, want_folder=True)
+        if problem:
+            return problem
+    if inputs.judge_jsonl is not None:
+        return _kind_problem("--judge-jsonl file", inputs.judge_jsonl, want_folder=False)
     return None
 
 
@@ -122,19 +152,50 @@ def _route(out: Any) -> Any:
     return beam.pvalue.TaggedOutput(REJECTS, out) if isinstance(out, Reject) else out
 
 
-def _tallies(items: Iterable[Submission | jr.ReadReject]) -> Iterator[tuple[str, tuple[int, int, int]]]:
-    """(problem, (judged, accepted, 1)) over the rows a reader accepts, summed within one input so the
-    combine sees one partial sum per problem and file. The 1 counts the files a problem appears in:
-    a problem seen in one file only can be grouped where that file is read (see `_CodenetProblem`)."""
-    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for item in items:
-        if isinstance(item, Submission):
-            judged, accepted = judged_accepted(item.status)
-            tally = sums[problem_of(item)]
-            tally[0] += judged
-            tally[1] += accepted
-    for key in sorted(sums):
-        yield key, (sums[key][0], sums[key][1], 1)
+# The reader of each dataset name, for the tasks of the ids pass (a task names its reader by dataset,
+# so the elements are plain data).
+_READERS: dict[str, Callable[..., Iterable[Submission | jr.ReadReject]]] = {
+    jr.DATASET_CODENET: jr.read_codenet_csv, jr.DATASET_AOJ: jr.read_aoj, jr.DATASET_ATCODER: jr.read_atcoder,
+    jr.DATASET_CODEFORCES: jr.read_codeforces, jr.DATASET_JSONL_DEFAULT: jr.read_judge_jsonl,
+}
+ReadTask = tuple[str, tuple[Any, ...]]  # (dataset, the reader's arguments)
+
+
+def _read_tasks(task: ReadTask) -> Iterator[ReadTask]:
+    """CodeNet's folder becomes one task per problem CSV; a single-file export is one task."""
+    dataset, args = task
+    if dataset == jr.DATASET_CODENET:
+        yield from ((dataset, (args[0], name)) for name in jr.codenet_problem_csvs(args[0]))
+    else:
+        yield task
+
+
+def _task_input(task: ReadTask) -> str:
+    """The input's label (`duplicates.input_label`): the CSV's name for CodeNet, else the file's."""
+    dataset, args = task
+    return input_label(dataset, args[1] if dataset == jr.DATASET_CODENET else args[0])
+
+
+def _occurrences(task: ReadTask) -> Iterator[tuple[str, Occurrence]]:
+    dataset, args = task
+    return occurrences(_READERS[dataset](*args), _task_input(task))
+
+
+DUPLICATES = "duplicates"  # the tagged output of `_DecideIds`: (location, Verdict) of rejected copies
+
+
+class _DecideIds(beam.DoFn):
+    """(id, its copies) -> the rejected copies' verdicts (DUPLICATES), and the tally of the copy that
+    is read: (problem, (judged, accepted, (input,))). The input counts the files a problem appears
+    in: a problem seen in one file only can be grouped where that file is read (`_CodenetProblem`)."""
+
+    def process(self, element: tuple[str, list[Occurrence]]) -> Iterator[Any]:
+        kept, verdicts = decide(element[1])
+        for where in sorted(verdicts):
+            yield beam.pvalue.TaggedOutput(DUPLICATES, (where, verdicts[where]))
+        if kept is not None:
+            judged, accepted = judged_accepted(kept.status)
+            yield kept.problem, (judged, accepted, (kept.input,))
 
 
 class _ReadFile(StageDoFn):
@@ -147,8 +208,9 @@ class _ReadFile(StageDoFn):
         self._dataset = dataset
         self._args = args
 
-    def process(self, _: Any) -> Iterator[Any]:
-        yield from map(_route, count_reads(self._reader(*self._args), self._stage, self._dataset))
+    def process(self, _: Any, duplicates: dict[str, Verdict]) -> Iterator[Any]:
+        label = _task_input((self._dataset, self._args))
+        yield from map(_route, count_reads(self._reader(*self._args), self._stage, self._dataset, label, duplicates))
 
 
 class _ReadProblemList(StageDoFn):
@@ -181,13 +243,19 @@ def _description(info: jr.ProblemInfo, root: str, max_chars: int) -> Iterator[tu
 
 # ------------------------------------------------------------------------ language, status, problem
 
-def _sum_tallies(tallies: Iterable[tuple[int, int, int]]) -> tuple[int, int, int]:
-    judged = accepted = files = 0
-    for j, a, f in tallies:
+Tally = tuple[int, int, tuple[str, ...]]  # (judged, accepted, up to two inputs the problem appears in)
+
+
+def _sum_tallies(tallies: Iterable[Tally]) -> Tally:
+    """Summed; of the inputs only two are kept (sorted, so the result does not depend on the order
+    the runner combines in): all the reader asks is whether a problem appears in more than one."""
+    judged = accepted = 0
+    inputs: set[str] = set()
+    for j, a, names in tallies:
         judged += j
         accepted += a
-        files += f
-    return judged, accepted, files
+        inputs.update(names)
+    return judged, accepted, tuple(sorted(inputs)[:2])
 
 
 class _Select(StageDoFn):
@@ -252,10 +320,12 @@ class _CodenetProblem(StageDoFn):
         self._stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
-                shared: dict[str, bool], descriptions: dict[str, str]) -> Iterator[Any]:
+                shared: dict[str, bool], descriptions: dict[str, str], duplicates: dict[str, Verdict]
+                ) -> Iterator[Any]:
         groups: dict[str, list[Submission]] = defaultdict(list)
         read = jr.read_codenet_csv(self._root, csv_name, problems)
-        for item in count_reads(read, self._stage, jr.DATASET_CODENET):
+        label = input_label(jr.DATASET_CODENET, csv_name)
+        for item in count_reads(read, self._stage, jr.DATASET_CODENET, label, duplicates):
             if isinstance(item, Submission):
                 if problem_of(item) in shared:
                     yield beam.pvalue.TaggedOutput(SHARED, item)
@@ -291,7 +361,7 @@ class JudgeSource(beam.PTransform):
         p = pbegin.pipeline
         cfg = self._cfg
         inputs = self._inputs
-        subs, stats, rejects, descriptions = [], [], [], []
+        subs, rejects, descriptions = [], [], []
         codenet_csvs = codenet_problems = None
         codenet_root = ""
 
@@ -304,13 +374,6 @@ class JudgeSource(beam.PTransform):
             csvs = (roots
                     | "ListProblemCsvs" >> beam.FlatMap(jr.codenet_problem_csvs)
                     | "SpreadProblems" >> beam.Reshuffle())
-            # The tally pass lists the files again on a branch of its own: were it to share `csvs`, the
-            # runner would fuse it with the main read, and the problem filter, which needs the tallies,
-            # could only run after the whole read had been buffered.
-            stats.append(p | "CodenetRootForTally" >> beam.Create([root])
-                         | "ListProblemCsvsForTally" >> beam.FlatMap(jr.codenet_problem_csvs)
-                         | "SpreadProblemsForTally" >> beam.Reshuffle()
-                         | "TallyCodenet" >> beam.FlatMap(lambda name, r: _tallies(jr.read_codenet_csv(r, name)), root))
             if cfg.include_description and cfg.description_max_chars > 0:
                 descriptions.append(plist.problems | "ReadDescriptions" >> beam.FlatMap(
                     lambda kv, r, n: _description(kv[1], r, n), root, cfg.description_max_chars))
@@ -331,34 +394,45 @@ class JudgeSource(beam.PTransform):
         if inputs.judge_jsonl:
             single_files.append(("JudgeJsonl", jr.read_judge_jsonl, jr.DATASET_JSONL_DEFAULT,
                                  (os.path.abspath(inputs.judge_jsonl),)))
+        # The ids pass: every input's rows (no code), grouped by submission id through sorted runs; it
+        # gives the duplicates to reject at judge.read and the per-problem tallies (duplicates.py).
+        # Its CSVs are listed on a branch of their own: were it to share `csvs`, the runner would fuse
+        # it with the main read, and the main read, which needs its results, could only run after
+        # the whole read had been buffered.
+        tasks: list[ReadTask] = [(jr.DATASET_CODENET, (codenet_root,))] if inputs.codenet else []
+        tasks += [(dataset, args) for _, _, dataset, args in single_files]
+        if not tasks:
+            empty = p | "NoJudgeInputs" >> beam.Create([])
+            return {"records": (empty,), "rejects": (p | "NoJudgeRejects" >> beam.Create([]),)}
+        decided = (p | "IdInputs" >> beam.Create(tasks)
+                   | "IdTasks" >> beam.FlatMap(_read_tasks)
+                   | "SpreadIdTasks" >> beam.Reshuffle()
+                   | "IdOccurrences" >> beam.FlatMap(_occurrences)
+                   | "GroupIds" >> self._runs.group("ids")
+                   | "DecideIds" >> beam.ParDo(_DecideIds()).with_outputs(DUPLICATES, main="tallies"))
+        duplicates = beam.pvalue.AsDict(decided[DUPLICATES])
         for label, reader, dataset, args in single_files:
-            stats.append(p | f"{label}FileForTally" >> beam.Create([args[0]])
-                         | f"Tally{label}" >> beam.FlatMap(lambda _, rd, a: _tallies(rd(*a)), reader, args))
             read = (p | f"{label}File" >> beam.Create([args[0]])
-                    | f"Read{label}" >> beam.ParDo(_ReadFile(reader, dataset, args)).with_outputs(REJECTS, main="subs"))
+                    | f"Read{label}" >> beam.ParDo(_ReadFile(reader, dataset, args), duplicates)
+                    .with_outputs(REJECTS, main="subs"))
             # One file is read by one worker; spread its rows before the per-row work.
             subs.append(read.subs | f"Spread{label}" >> beam.Reshuffle())
             rejects.append(read[REJECTS])
 
-        if not subs and codenet_csvs is None:
-            empty = p | "NoJudgeInputs" >> beam.Create([])
-            return {"records": (empty,), "rejects": (p | "NoJudgeRejects" >> beam.Create([]),)}
-
-        tallies = (tuple(stats) | "AllStats" >> beam.Flatten()
-                   | "CountPerProblem" >> beam.CombinePerKey(_sum_tallies))
+        tallies = decided.tallies | "CountPerProblem" >> beam.CombinePerKey(_sum_tallies)
         problem_verdicts = tallies | "JudgeProblems" >> beam.Map(
             lambda kv, c: (kv[0], problem_reason(kv[1][0], kv[1][1], c) or ""), cfg)
         description_side = (tuple(descriptions) | "AllDescriptions" >> beam.Flatten() if descriptions
                             else p | "NoDescriptions" >> beam.Create([]))
         local_records = []
         if codenet_csvs is not None:
-            shared_problems = (tallies | "InSeveralFiles" >> beam.Filter(lambda kv: kv[1][2] > 1)
+            shared_problems = (tallies | "InSeveralFiles" >> beam.Filter(lambda kv: len(kv[1][2]) > 1)
                                | "SharedProblems" >> beam.Map(lambda kv: (kv[0], True)))
             read = (codenet_csvs
                     | "ReadCodenet" >> beam.ParDo(
                         _CodenetProblem(codenet_root, cfg), beam.pvalue.AsDict(codenet_problems),
                         beam.pvalue.AsDict(problem_verdicts), beam.pvalue.AsDict(shared_problems),
-                        beam.pvalue.AsDict(description_side))
+                        beam.pvalue.AsDict(description_side), duplicates)
                     .with_outputs(REJECTS, SHARED, main="records"))
             local_records.append(read.records)
             subs.append(read[SHARED])

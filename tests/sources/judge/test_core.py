@@ -7,6 +7,7 @@ from collections import defaultdict
 import pytest
 
 from beam_jobs.accounting import MemoryCounters, Stage
+from beam_jobs.sources.judge import duplicates as dup
 from beam_jobs.sources.judge import readers as jr
 from beam_jobs.sources.judge.core import SOURCE, SequenceStages, Selection, count_reads, fix_sequence
 from config.judge import JudgeConfig
@@ -123,3 +124,36 @@ def test_count_reads_counts_every_row_once():
     rejects = [o for o in out if isinstance(o, Reject)]
     assert [(r.stage, r.reason, r.key, r.repo) for r in rejects] == [("judge.read", "bad_time", "s213", "codenet")]
     assert counters.stage("judge.read") == {"in": 16, "kept": 15, "bad_time": 1}
+
+
+def test_duplicates_decided_per_id_and_rejected_where_counted():
+    """Three copies of s200, two identical and one other: none can be trusted, all three go. Two
+    identical copies of s201: the first (by input, then position) is read. Every copy is counted."""
+    rows = [s for s in jr.read_codenet_csv(str(SAMPLE), "p03001.csv") if isinstance(s, Submission)]
+    s200, s201 = rows[0], rows[1]
+    other = Submission(**{**s200.__dict__, "status": "AC"})
+    a, b = "codenet:a.csv", "codenet:b.csv"
+    copies = {a: [s200, s201, s200], b: [s201, other]}
+    by_id: dict[str, list] = defaultdict(list)
+    for name, subs in copies.items():
+        for key, occurrence in dup.occurrences(subs, name):
+            by_id[key].append(occurrence)
+    assert sorted(by_id) == ["codenet\0s200", "codenet\0s201"]
+    verdicts = {}
+    kept = {}
+    for key, occs in by_id.items():
+        kept[key], found = dup.decide(reversed(occs))
+        verdicts.update(found)
+    assert kept == {"codenet\0s200": None, "codenet\0s201": dup.Occurrence(a, 1, dup.fingerprint(s201), "codenet/p03001",
+                                                                          s201.status)}
+    assert {k.replace("\0", "|"): v.reason for k, v in verdicts.items()} == {
+        f"{a}|0": "duplicate_submission_id", f"{a}|2": "duplicate_submission_id", f"{b}|1": "duplicate_submission_id",
+        f"{b}|0": "repeated_row"}
+    assert verdicts[dup.location(a, 0)].detail == (
+        "3 rows with this id differ (codenet:a.csv #1, codenet:a.csv #3, codenet:b.csv #2): none can be trusted")
+    counters = MemoryCounters()
+    stage = Stage("judge.read", SOURCE, counter=counters)
+    out = [o for name, subs in copies.items() for o in count_reads(subs, stage, "codenet", name, verdicts)]
+    assert [o.submission_id if isinstance(o, Submission) else o.reason for o in out] == [
+        "duplicate_submission_id", "s201", "duplicate_submission_id", "repeated_row", "duplicate_submission_id"]
+    assert counters.stage("judge.read") == {"in": 5, "kept": 1, "duplicate_submission_id": 3, "repeated_row": 1}

@@ -2,6 +2,7 @@
 with the project's sink, read back, and the committed counters checked stage by stage."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -320,3 +321,87 @@ def test_language_reject_rows_left_out_on_both_paths(tmp_path):
     records, rejects, counts = run_judge(JudgeInputs(codenet=str(root)), cfg, tmp_path / "out")
     assert (records, rejects) == ([], {})
     assert counts["judge.language"] == {"in": 3, "language_not_allowed": 3}
+
+
+def test_duplicate_submission_ids_never_make_a_pair(tmp_path):
+    """The same id twice: copies that differ are all rejected (the Runtime Error's code must not become
+    the Accepted side of a pair), identical copies are read once. Within a file, across problems'
+    files and within a JSONL export; the acceptance rate is counted over the copies read."""
+    row = "{sid},{problem},{user},{t},Python,Python (3.8.2),py,{status},10,9000,20,1/4"
+    t0 = 1590969600
+    root = tmp_path / "codenet"
+    repeated = row.format(sid="s4", problem="p1", user="u2", t=t0 + 100, status="Wrong Answer")
+    across = row.format(sid="s7", problem="p1", user="u4", t=t0 + 100, status="Runtime Error")
+    _write_codenet(root, {
+        "p1.csv": [row.format(sid="s1", problem="p1", user="u1", t=t0 + 100, status="Wrong Answer"),
+                   row.format(sid="s2", problem="p1", user="u1", t=t0 + 200, status="Runtime Error"),
+                   row.format(sid="s2", problem="p1", user="u1", t=t0 + 300, status="Accepted"),
+                   row.format(sid="s3", problem="p1", user="u1", t=t0 + 400, status="Accepted"),
+                   repeated, repeated,
+                   row.format(sid="s5", problem="p1", user="u2", t=t0 + 200, status="Accepted"),
+                   row.format(sid="s6", problem="p1", user="u3", t=t0 + 100, status="Wrong Answer"),
+                   across,
+                   row.format(sid="s8", problem="p1", user="u4", t=t0 + 200, status="Accepted")],
+        # s6 again, under another problem and verdict; s7's row repeated word for word in p2's file
+        "p2.csv": [row.format(sid="s6", problem="p2", user="u3", t=t0 + 200, status="Accepted"), across],
+    }, {("p1", f"s{i}"): f"print({i})\n" for i in range(1, 9)})
+    jsonl = tmp_path / "school.jsonl"
+    line = ('{{"submission_id": "{sid}", "problem_id": "q", "user_id": "v", "time": {t}, "language": "Python 3", '
+            '"status": "{status}", "dataset": "school", "code": "print({n})\\n"}}\n')
+    jsonl.write_text("".join(line.format(sid=sid, t=t0 + n, status=status, n=n) for sid, status, n in (
+        ("j1", "WA", 1), ("j2", "RE", 2), ("j2", "AC", 2), ("j3", "AC", 3))))
+    cfg = JudgeConfig(max_acceptance_rate=None, min_judged_submissions=0)
+    pipeline = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    judged = pipeline | JudgeSource(JudgeInputs(codenet=str(root), judge_jsonl=str(jsonl)), cfg)
+    _ = judged["records"] | SplitShards(str(tmp_path / "out"), "data", "train", "default", JUDGE_SCHEMA,
+                                        max_rows=10_000, max_bytes=1 << 20, shards=1, row_group_rows=100)
+    _ = judged["rejects"] | SplitShards(str(tmp_path / "out"), "rejects", "rejects", "rejects", REJECT_SCHEMA,
+                                        key_fn=lambda r: f"{r.stage}\0{r.key}\0{r.detail}", max_rows=10_000,
+                                        max_bytes=1 << 20, shards=1, row_group_rows=100)
+    result = pipeline.run()
+    result.wait_until_finish()
+    records = sorted(read_rows(tmp_path / "out" / "data"), key=lambda r: r["submission_after"])
+    assert [(r["submission_before"], r["submission_after"], r["new_contents"]) for r in records] == [
+        ("j1", "j3", "print(3)\n"), ("s1", "s3", "print(3)\n"), ("s4", "s5", "print(5)\n"),
+        ("s7", "s8", "print(8)\n")]
+    got = sorted((r["stage"], r["key"], r["reason"], r["detail"]) for r in read_rows(tmp_path / "out" / "rejects"))
+    differ = "2 rows with this id differ ({}): none can be trusted"
+    assert got == [
+        ("judge.read", "j2", "duplicate_submission_id", differ.format("judge:school.jsonl #2, judge:school.jsonl #3")),
+        ("judge.read", "j2", "duplicate_submission_id", differ.format("judge:school.jsonl #2, judge:school.jsonl #3")),
+        ("judge.read", "s2", "duplicate_submission_id", differ.format("codenet:p1.csv #2, codenet:p1.csv #3")),
+        ("judge.read", "s2", "duplicate_submission_id", differ.format("codenet:p1.csv #2, codenet:p1.csv #3")),
+        ("judge.read", "s4", "repeated_row", "the same row as codenet:p1.csv #5, which is read; 2 copies"),
+        ("judge.read", "s6", "duplicate_submission_id", differ.format("codenet:p1.csv #8, codenet:p2.csv #1")),
+        ("judge.read", "s6", "duplicate_submission_id", differ.format("codenet:p1.csv #8, codenet:p2.csv #1")),
+        ("judge.read", "s7", "repeated_row", "the same row as codenet:p1.csv #9, which is read; 2 copies"),
+    ]
+    counts = stage_counts(result.metrics())
+    assert_balanced(counts)
+    assert counts["judge.read"] == {"in": 16, "kept": 8, "duplicate_submission_id": 6, "repeated_row": 2}
+    # u1: s1 -> s3 with both copies of s2 gone; u3 is left with nothing (s6's copies), so no pair.
+    assert counts["judge.pair"] == {"in": 8, "kept": 8}
+
+
+def test_special_inputs_are_refused_before_any_read(tmp_path):
+    """A FIFO given as an export would block the first read forever: one sentence instead, from stat."""
+    os.mkfifo(tmp_path / "fifo.json")
+    fifo = str(tmp_path / "fifo.json")
+    code = str(FIXTURES / "atcoder" / "atcoder_code")
+    assert judge_inputs_problem(JudgeInputs(atcoder=fifo, atcoder_code=code)) == (
+        f"the --atcoder file '{fifo}' is a FIFO, not a regular file")
+    assert judge_inputs_problem(JudgeInputs(aoj=fifo)) == f"the --aoj file '{fifo}' is a FIFO, not a regular file"
+    assert judge_inputs_problem(JudgeInputs(judge_jsonl=fifo)) == (
+        f"the --judge-jsonl file '{fifo}' is a FIFO, not a regular file")
+    assert judge_inputs_problem(JudgeInputs(codeforces=str(tmp_path), codeforces_code=code)) == (
+        f"the --codeforces file '{tmp_path}' is a folder, not a regular file")
+    assert judge_inputs_problem(JudgeInputs(codeforces=str(FIXTURES / "codeforces" / "codeforces.json"),
+                                            codeforces_code=fifo)) == (
+        f"the --codeforces-code folder '{fifo}' is a FIFO, not a folder")
+    assert judge_inputs_problem(JudgeInputs(codenet=fifo)) == f"the CodeNet folder '{fifo}' is a FIFO, not a folder"
+    root = tmp_path / "cn"
+    _write_codenet(root, {"p1.csv": []}, {})
+    (root / "metadata" / "problem_list.csv").unlink()
+    os.mkfifo(root / "metadata" / "problem_list.csv")
+    assert judge_inputs_problem(JudgeInputs(codenet=str(root))) == (
+        f"the CodeNet problem list '{root / 'metadata' / 'problem_list.csv'}' is a FIFO, not a regular file")
