@@ -83,6 +83,33 @@ class MemoryCounters:
         return {k[len(prefix):]: v for k, v in sorted(self.counts.items()) if k.startswith(prefix) and v}
 
 
+class LiveTally:
+    """What every stage has counted so far in this process, for the progress line of a run on a
+    terminal. Beam's metrics are only readable once the run has finished; when the workers run in
+    the launching process (the FnApiRunner's default), this tally is live. Counts of retried
+    bundles may be counted twice here; the manifest reads Beam's committed metrics, never this."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = defaultdict(int)
+
+    def add(self, stage: str, kind: str, n: int) -> None:
+        self._counts[(stage, kind)] += n
+
+    def snapshot(self) -> dict[str, dict[str, int]]:
+        """{stage: {"in": n, "kept": n, "rejected": n}} so far."""
+        out: dict[str, dict[str, int]] = {}
+        for (stage, kind), n in list(self._counts.items()):
+            out.setdefault(stage, {IN: 0, KEPT: 0, REJECTED: 0})[kind] = n
+        return out
+
+    def clear(self) -> None:
+        self._counts.clear()
+
+
+REJECTED = "rejected"
+LIVE = LiveTally()
+
+
 class Stage:
     """Counters of one stage. Create it in a DoFn's setup (or lazily); Beam metrics cannot be pickled
     into a closure reliably on every runner."""
@@ -98,9 +125,11 @@ class Stage:
 
     def incoming(self, n: int = 1) -> None:
         self._in.inc(n)
+        LIVE.add(self.stage, IN, n)
 
     def kept(self, n: int = 1) -> None:
         self._kept.inc(n)
+        LIVE.add(self.stage, KEPT, n)
 
     def verdict(self, reason: str | None, *, key: str, repo: str = "",
                 detail: str = "") -> beam.pvalue.TaggedOutput | None:
@@ -131,6 +160,7 @@ class Stage:
         if counter is None:
             counter = self._reasons[reason] = self._counter(f"{self.stage}/{reason}")
         counter.inc()
+        LIVE.add(self.stage, REJECTED, 1)
         return beam.pvalue.TaggedOutput(
             REJECTS, make_reject(self.stage, reason, source=self.source, key=key, repo=repo, detail=detail))
 
@@ -295,15 +325,22 @@ def flow_order(stage: str) -> tuple[int, str, int, str]:
     return (rank, source, FLOW_ORDER.index(step) if step in FLOW_ORDER else len(FLOW_ORDER), step)
 
 
+SUMMARY_REASONS = 3
+
+
 def summary_table(counts: dict[str, dict[str, int]]) -> str:
-    rows = [("stage", "reason", "count")]
+    """One line per stage, in flow order: in, kept, rejected and the reasons that reject the most
+    (every reason is in manifest.json and the report)."""
+    rows = [("stage", IN, KEPT, REJECTED, "top reasons")]
     for stage, c in sorted(counts.items(), key=lambda kv: flow_order(kv[0])):
-        rows.append((stage, IN, str(c.get(IN, 0))))
-        for reason, n in sorted(c.items(), key=lambda kv: (-kv[1], kv[0])):
-            if reason not in (IN, KEPT):
-                rows.append((stage, reason, str(n)))
-        rows.append((stage, KEPT, str(c.get(KEPT, 0))))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}" for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
+        reasons = sorted(((r, n) for r, n in c.items() if r not in (IN, KEPT) and n),
+                         key=lambda kv: (-kv[1], kv[0]))
+        named = ", ".join(f"{r} {n:,}" for r, n in reasons[:SUMMARY_REASONS])
+        if len(reasons) > SUMMARY_REASONS:
+            named += f", {len(reasons) - SUMMARY_REASONS} more"
+        rows.append((stage, f"{c.get(IN, 0):,}", f"{c.get(KEPT, 0):,}", f"{sum(n for _, n in reasons):,}", named))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}".rstrip()
+             for r in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
     return "\n".join(lines)

@@ -88,14 +88,21 @@ def _apply(obj: Any, data: dict[str, Any], prefix: str = "") -> None:
         raise ConfigError(*found)
 
 
-def _yaml_mapping(yaml_text: str) -> dict[str, Any]:
-    """A file that is not a mapping cannot be checked key by key, so it stops the build at once."""
+def _yaml_mapping(yaml_text: str, source: str | None) -> dict[str, Any]:
+    """A file that is not a mapping cannot be checked key by key, so it stops the build at once.
+    A syntax error names the file, the line and the column, which is where the user must look."""
+    name = f"the config file '{source}'" if source else "the config file"
     try:
         loaded = yaml.safe_load(yaml_text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = exc.problem or exc.context or str(exc).splitlines()[0]
+        raise ConfigError(f"{name} is not valid YAML{where}: {what}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"the config file is not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise ConfigError(f"{name} is not valid YAML ({str(exc).splitlines()[0]})") from None
     if loaded is not None and not isinstance(loaded, dict):
-        raise ConfigError("the config file must hold a mapping of keys to values")
+        raise ConfigError(f"{name} must hold a mapping of keys to values")
     return loaded or {}
 
 
@@ -109,13 +116,13 @@ def _nested(dotted: str, value: Any) -> dict[str, Any]:
 
 
 def build_config(preset: str = "strict", yaml_text: str | None = None,
-                 overrides: dict[str, Any] | None = None) -> Config:
+                 overrides: dict[str, Any] | None = None, *, source: str | None = None) -> Config:
     """Layer preset, then YAML, then flag overrides (dotted keys), and validate the result.
 
     Raises one ConfigError listing every problem: the type errors of all layers first, then what
-    validation finds in the values that passed.
+    validation finds in the values that passed. `source` names the YAML file in messages.
     """
-    yaml_data = _yaml_mapping(yaml_text) if yaml_text else {}
+    yaml_data = _yaml_mapping(yaml_text, source) if yaml_text else {}
     preset = yaml_data.pop("preset", preset)
     if not isinstance(preset, str) or preset not in PRESETS:
         raise ConfigError(f"unknown preset '{preset}' (known: {', '.join(sorted(PRESETS))})")

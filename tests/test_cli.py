@@ -98,12 +98,13 @@ def test_list_file_and_beam_flags_pass_through(tmp_path, capsys):
                             "--direct_num_workers=1", "--direct_running_mode=in_memory"])
     assert rc == 0
     printed = capsys.readouterr().out
+    # One line per stage: in, kept, rejected, the reasons.
     assert [l.split() for l in printed.splitlines() if l.startswith("git.commit")] == [
-        ["git.commit", "in", "2"], ["git.commit", "root_commit", "1"], ["git.commit", "kept", "1"]]
+        ["git.commit", "2", "1", "1", "root_commit", "1"]]
     assert "1 samples (train 1) in 1 shard(s), 1 rejects" in printed
     assert (out / "manifest.json").is_file()
-    assert run_pipeline._beam_args(["--runner=DataflowRunner"]) == ["--runner=DataflowRunner"]
-    assert run_pipeline._beam_args([]) == ["--runner=FnApiRunner"]
+    assert run_pipeline.with_default_runner(["--runner=DataflowRunner"]) == ["--runner=DataflowRunner"]
+    assert run_pipeline.with_default_runner([]) == ["--runner=FnApiRunner"]
 
 
 def test_print_sql_prints_the_query_for_the_effective_config_and_exits():

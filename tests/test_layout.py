@@ -12,7 +12,7 @@ import pytest
 
 from tests.paths import ROOT
 
-PRODUCT = ("beam_jobs", "config", "filters", "licenses", "schemas")
+PRODUCT = ("beam_jobs", "cli", "config", "filters", "licenses", "schemas")
 OURS = (*PRODUCT, "tests", "bench", "samples", "run_pipeline")
 # Stage packages: none may import another. Modules at the top of beam_jobs/ (accounting, sorted_runs,
 # parquet_sink) and of beam_jobs/sources/ (commits, repositories) are shared plumbing, not stages.

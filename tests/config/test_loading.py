@@ -51,7 +51,7 @@ def test_a_mistyped_key_keeps_its_earlier_value_so_the_rest_still_validates() ->
 
 
 def test_mistakes_that_stop_loading_at_once() -> None:
-    assert problems_of(yaml_text="a: [")[0].startswith("the config file is not valid YAML (")
+    assert problems_of(yaml_text="a: [")[0].startswith("the config file is not valid YAML at line 1, column 5: ")
     assert problems_of(yaml_text="- a\n- b\n") == ["the config file must hold a mapping of keys to values"]
     assert problems_of(preset="fancy") == ["unknown preset 'fancy' (known: commitpackft, none, strict)"]
     assert problems_of(yaml_text="preset: [strict]\n") == [
