@@ -451,3 +451,20 @@ def test_description_that_is_special_or_escapes_is_none(tmp_path):
     os.symlink(tmp_path / "secret.html", root / "problem_descriptions" / "p2.html")
     (root / "problem_descriptions" / "p3.html").write_text("<p>fine</p>")
     assert [jr.read_codenet_description(str(root), p) for p in ("p1", "p2", "p3")] == [None, None, "<p>fine</p>"]
+
+
+def test_utf16_exports_are_one_malformed_file(tmp_path):
+    line = '{"submission_id": "a", "problem_id": "p", "user_id": "u", "time": 1590969600, "language": "Python 3", ' \
+           '"status": "AC", "code": "x"}\n'
+    (tmp_path / "le.jsonl").write_bytes((line * 2).encode("utf-16-le"))
+    (tmp_path / "bom.jsonl").write_bytes((line * 2).encode("utf-16"))
+    (tmp_path / "be.jsonl").write_bytes((line * 2).encode("utf-16-be"))
+    (tmp_path / "utf8.jsonl").write_bytes(b"\xef\xbb\xbf" + line.encode())
+    for name in ("le", "bom", "be"):
+        got = list(jr.read_judge_jsonl(str(tmp_path / f"{name}.jsonl")))
+        assert [(i.reason, i.key, i.detail) for i in got] == [
+            ("malformed_file", f"judge:{name}.jsonl", f"{name}.jsonl is UTF-16 text; exports are read as UTF-8")]
+    assert outcome(jr.read_judge_jsonl(str(tmp_path / "utf8.jsonl"))) == [("a", AC)]
+    root = write_codenet(tmp_path / "cn", [], {})
+    (root / "metadata" / "p1.csv").write_bytes((HEADER + "\n").encode("utf-16"))
+    assert outcome(jr.read_codenet(str(root))) == [("codenet:p1.csv", "!malformed_file")]

@@ -12,9 +12,9 @@ parsers), `json_stream` reads JSON exports one value at a time, and `loading` re
 a second step, `load_code`, taken only for rows that survive the filters. `iter_with_code` chains
 the two steps for callers that want the reader's whole answer at once.
 
-Reasons (judge.read): bad_row, bad_time, unknown_status, path_escape, bad_header, malformed_file,
-missing_file, special_file. Reasons (judge.code): missing_code, undecodable_code, code_too_large,
-empty_code, path_escape, special_file, unreadable_code.
+Reasons (judge.read): bad_row, bad_time, unknown_status, path_escape, bad_header, malformed_file
+(also a UTF-16 export), missing_file, special_file. Reasons (judge.code): missing_code,
+undecodable_code, code_too_large, empty_code, path_escape, special_file, unreadable_code.
 
 CSV exports are parsed one physical line at a time (`common.csv_rows`): a broken line (an unclosed
 quote, a NUL byte) is one `bad_row` and never swallows the lines after it. Files are asked their

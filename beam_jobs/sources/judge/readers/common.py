@@ -257,14 +257,25 @@ def open_regular(path: str) -> int:
     return fd
 
 
+def _utf16(head: bytes) -> bool:
+    """UTF-16 text, with or without its BOM: ASCII in UTF-16 has a NUL in every other byte, which
+    UTF-8 text never has; read as UTF-8 it would give one garbled row per line, or none."""
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) >= 2 and b"\0" in head[:2])
+
+
 def open_text(path: str, label: str, errors: str, newline: str | None = None) -> TextIO | ReadReject:
     """An export as text (a BOM dropped), or the one reject of a file that cannot be read: missing,
-    or special (a FIFO given as --aoj would otherwise hang the read)."""
+    special (a FIFO given as --aoj would otherwise hang the read), or UTF-16 (`malformed_file`)."""
     try:
         kind = special_kind(path)
         if kind is not None:
             return ReadReject(SPECIAL_FILE, label, f"{os.path.basename(path)} is {kind}, not a regular file")
-        return open(open_regular(path), encoding="utf-8-sig", errors=errors, newline=newline)
+        fd = open_regular(path)
+        if _utf16(os.pread(fd, 2, 0)):
+            os.close(fd)
+            return ReadReject(MALFORMED_FILE, label,
+                              f"{os.path.basename(path)} is UTF-16 text; exports are read as UTF-8")
+        return open(fd, encoding="utf-8-sig", errors=errors, newline=newline)
     except IsADirectoryError as exc:
         return ReadReject(SPECIAL_FILE, label, str(exc))
     except OSError as exc:
