@@ -72,11 +72,29 @@ def commit_record_id(source: str, commit: str, path: str) -> str:
 
 
 def repo_name(spec: str) -> str:
-    """`owner/name` from the last two path parts, as GitHub names repositories."""
-    path = re.sub(r"^[\w.-]+@[\w.-]+:", "", spec)
-    path = re.sub(r"^[a-z]+://[^/]*", "", path)
-    parts = [p for p in path.replace("\\", "/").rstrip("/").split("/") if p]
-    parts = [re.sub(r"(\.git|\.bundle)$", "", p) for p in parts[-2:]]
-    if parts and parts[-1] == "":
-        parts = parts[:-1]
-    return "/".join(parts) or spec
+    """The name a spec gives its repository as text alone, without looking at any file.
+
+    `PATH=owner/name`: the user's name. A URL (https, ssh, scp-like `git@host:owner/name`, file://):
+    its last two path parts, `owner/name`, without `.git`. A bundle: its file name without `.bundle`.
+    `owner/name` itself: unchanged. Any other path: its last part without `.git` (the git source
+    resolves `.` and `..` and reads remotes first: `beam_jobs.sources.repositories.repository_identity`).
+    """
+    text = spec.strip()
+    head, sep, tail = text.rpartition("=")
+    if sep and head and _NAME_RE.match(tail):
+        return tail
+    url = re.match(r"^[a-z][a-z0-9+.-]*://[^/]*(/.*)?$|^[\w.-]+@[\w.-]+:(.*)$", text)
+    if url:
+        path = url.group(1) if url.group(1) is not None else (url.group(2) or "")
+        parts = [re.sub(r"\.git$", "", p) for p in path.split("/") if p][-2:]
+        return "/".join(p for p in parts if p) or text
+    if text.endswith(".bundle"):
+        return re.sub(r"\.bundle$", "", text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]) or text
+    if _NAME_RE.match(re.sub(r"\.git$", "", text)):
+        return re.sub(r"\.git$", "", text)
+    last = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return re.sub(r"\.git$", "", last) or last or text
+
+
+# `owner/name` as GitHub spells it: two parts of letters, digits, `_`, `.` and `-` (never `.` or `..`).
+_NAME_RE = re.compile(r"^(?!\.{1,2}/)[A-Za-z0-9_.-]+/(?!\.{1,2}$)[A-Za-z0-9_.-]+$")
