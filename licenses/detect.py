@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Iterable, Mapping, Protocol, Union
+from typing import Callable, Iterable, Mapping, Protocol, Union
 
 import pygit2
 
@@ -25,6 +25,7 @@ from licenses.keys import NONE, OTHER
 from licenses.mapfile import mapped_license
 from licenses.scancode_detector import ScancodeDetector, scancode_problem
 from licenses.textmatch import TextDetector
+from schemas.reject import RejectError
 
 # LICENSE, LICENCE.md, COPYING.LESSER, UNLICENSE, LICENSE-MIT, ... at the tree root.
 _LICENSE_NAME = re.compile(r"^(?:un)?licen[cs]e(?:s)?(?:[-_. ].*)?$|^copying(?:[-_. ].*)?$", re.IGNORECASE)
@@ -37,6 +38,19 @@ MAX_LICENSE_BYTES = 512 * 1024
 _LINK_MODE = 0o120000
 
 RefOrCommit = Union[str, pygit2.Oid, pygit2.Commit, pygit2.Tree, None]
+# Reads one object by id for the license files: (id, what it is) -> object. The git source hands in
+# its safe reader, which never gives libgit2 a damaged loose object (libgit2 would spin on it).
+ReadObject = Callable[[pygit2.Oid, str], pygit2.Object]
+REASON_UNREADABLE = "license_unreadable"
+
+
+class LicenseFileError(ValueError):
+    """A license file that exists but cannot be read: the repository's license is unknown, which is
+    neither `none` nor `other`. The message names the file and the blob."""
+
+
+def _plain_read(repo: pygit2.Repository) -> ReadObject:
+    return lambda oid, what: repo[oid]
 
 
 class LicenseDetector(Protocol):
@@ -120,42 +134,56 @@ def _root_tree(repo: pygit2.Repository, ref_or_commit: RefOrCommit) -> pygit2.Tr
         raise ValueError(f"'{ref_or_commit or 'HEAD'}' does not name a commit or tree ({exc})") from None
 
 
-def _blob_text(repo: pygit2.Repository, tree: pygit2.Tree, entry: pygit2.Object, hops: int = 0) -> str | None:
+def _read(read: ReadObject, entry: pygit2.Object, name: str) -> pygit2.Object:
+    try:
+        return read(entry.id, f"license file {name}")
+    except (pygit2.GitError, KeyError, ValueError, OSError, RejectError) as exc:
+        why = getattr(exc, "detail", "") or str(exc) or type(exc).__name__
+        raise LicenseFileError(f"the license file {name} (blob {entry.id}) cannot be read: {why}") from None
+
+
+def _blob_text(read: ReadObject, tree: pygit2.Tree, entry: pygit2.Object, hops: int = 0) -> str | None:
     if entry.filemode == _LINK_MODE:
         # A LICENSE symlink to another file of the same tree: follow it, once.
         if hops:
             return None
-        link = repo[entry.id].data.decode("utf-8", "replace").strip().lstrip("./")
+        link = _read(read, entry, entry.name).data.decode("utf-8", "replace").strip().lstrip("./")
         try:
-            return _blob_text(repo, tree, tree[link], hops + 1)
+            return _blob_text(read, tree, tree[link], hops + 1)
         except KeyError:
             return None
-    obj = repo[entry.id]
+    obj = _read(read, entry, entry.name)
     if not isinstance(obj, pygit2.Blob):
         return None
     return obj.data[:MAX_LICENSE_BYTES].decode("utf-8", "replace")
 
 
-def license_file_texts(repo: pygit2.Repository, ref_or_commit: RefOrCommit = None) -> dict[str, str]:
-    """{filename: text} of the license files at the root of a ref, sha, commit or tree (None: HEAD)."""
+def license_file_texts(repo: pygit2.Repository, ref_or_commit: RefOrCommit = None,
+                       read: ReadObject | None = None) -> dict[str, str]:
+    """{filename: text} of the license files at the root of a ref, sha, commit or tree (None: HEAD).
+
+    Raises LicenseFileError when a license file's blob cannot be read.
+    """
     tree = _root_tree(repo, ref_or_commit)
+    reader = read or _plain_read(repo)
     texts: dict[str, str] = {}
     for entry in tree:
         if not is_license_file_name(entry.name) or entry.filemode == pygit2.enums.FileMode.TREE:
             continue
-        text = _blob_text(repo, tree, entry)
+        text = _blob_text(reader, tree, entry)
         if text is not None:
             texts[entry.name] = text
     return texts
 
 
 def detect_repository_license(repo: pygit2.Repository, ref_or_commit: RefOrCommit = None,
-                              detector: LicenseDetector | str = "scancode") -> str:
+                              detector: LicenseDetector | str = "scancode", read: ReadObject | None = None) -> str:
     """The GitHub license key of a repository at a ref (default HEAD): `none` without license files.
 
-    Raises ValueError when `ref_or_commit` names nothing in the repository.
+    Raises ValueError when `ref_or_commit` names nothing in the repository, and its subclass
+    LicenseFileError when a license file cannot be read.
     """
-    return license_from_texts(license_file_texts(repo, ref_or_commit), detector)
+    return license_from_texts(license_file_texts(repo, ref_or_commit, read), detector)
 
 
 def license_ref(repo: pygit2.Repository, refs: list[str]) -> str | None:
@@ -176,13 +204,14 @@ def license_ref(repo: pygit2.Repository, refs: list[str]) -> str | None:
 
 def repository_license(repo: pygit2.Repository, names: Iterable[str], ref_or_commit: RefOrCommit = None,
                        detector: LicenseDetector | str = "scancode",
-                       license_map: Mapping[str, str] | None = None) -> str:
-    """The key the user's map gives any of `names` (specs or owner/name), else the detected one.
+                       license_map: Mapping[str, str] | None = None, read: ReadObject | None = None) -> str:
+    """The key the user's map gives any of `names` (owner/name, URLs or paths), else the detected one.
 
-    A mapped repository is never scanned: the map is the user's word, and it saves the detection.
+    A mapped repository is never scanned (nor its license files read): the map is the user's word,
+    and it saves the detection.
     """
     if license_map:
         mapped = mapped_license(license_map, names)
         if mapped is not None:
             return mapped
-    return detect_repository_license(repo, ref_or_commit, detector)
+    return detect_repository_license(repo, ref_or_commit, detector, read)

@@ -7,9 +7,12 @@ every mistake in it is reported as one sentence naming the file and line, before
 Formats:
 - CSV with a header row naming the columns `repo` and `license` (others are ignored);
 - JSON, either an object `{"owner/name": "mit"}` or a list of `{"repo": ..., "license": ...}`.
-Repositories may be written as `owner/name`, a URL or a path: they are keyed the way the git source
-names repositories (the last two path parts, without `.git`), case-insensitively. Licenses may be
-GitHub keys or SPDX ids ("MIT", "GPL-3.0-or-later"); `none` and `other` are accepted too.
+Repositories may be written as `owner/name` or a clone URL (keyed by its `owner/name`), matched
+case-insensitively against the name the git source gives a repository (the user's, its remote's or
+its folder's: see `repository_identity`); or as a local path (absolute, or starting with `./`, `../`
+or `~`), matched against the repository's real location, so a bare mirror at
+/data/mirrors/requests.git is found by that path whatever its name. Licenses may be GitHub keys or
+SPDX ids ("MIT", "GPL-3.0-or-later"); `none` and `other` are accepted too.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import csv
 import io
 import json
 import os
+import re
 from typing import Any, Iterable, Mapping
 
 from schemas.commit import repo_name
@@ -28,9 +32,21 @@ class LicenseMapError(ConfigError):
     """A license map the user must fix; the message is one sentence naming the file."""
 
 
+_PATH_PREFIXES = ("/", "./", "../", "~", "\\")
+
+
+def is_local_path(text: str) -> bool:
+    """Written as a path, not as a name: absolute, `./`, `../`, `~`, `.`, `..` or a Windows drive."""
+    return text in (".", "..") or text.startswith(_PATH_PREFIXES) or bool(re.match(r"^[A-Za-z]:[\\/]", text))
+
+
 def repo_key(repo: str) -> str:
-    """The map's key for a repository spec or name: `owner/name`, lowercased."""
-    return repo_name(repo.strip()).lower()
+    """The map's key for a repository: `owner/name` lowercased, or `path:` and the real absolute path
+    for a local path (paths are compared as the file system spells them)."""
+    text = repo.strip()
+    if is_local_path(text):
+        return "path:" + os.path.realpath(os.path.expanduser(text))
+    return repo_name(text).lower()
 
 
 def _license_key(value: Any, where: str) -> str:
@@ -113,7 +129,7 @@ def load_license_map(path: str) -> dict[str, str]:
 
 
 def mapped_license(license_map: Mapping[str, str], repos: Iterable[str]) -> str | None:
-    """The mapped key of the first of `repos` (names or specs) that the map lists, or None."""
+    """The mapped key of the first of `repos` (names, URLs or absolute paths) that the map lists, or None."""
     for repo in repos:
         key = license_map.get(repo_key(repo))
         if key is not None:

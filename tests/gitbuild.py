@@ -12,10 +12,15 @@ calls give the same commit shas everywhere.
 - `Tree`: a tree edited path by path that rewrites only the directories on a changed path when it
   is written, so a history of many thousands of commits over thousands of files builds in seconds.
 - Refs, annotated tags, and `bundle()`: a git bundle of every ref.
+- `add_remote(name, url)`: a remote, which names the repository (`owner/name` from its URL).
+- Damage for the fault tests (`tests/faults/`): `pack()` packs every object, `truncate_pack()`,
+  `object_path()` and `damage_loose()` (truncated, zlib garbage, removed, a FIFO), `write_ref()`
+  writes a ref file as given, `shallow_clone()` a clone of depth n.
 """
 from __future__ import annotations
 
 import itertools
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,4 +199,59 @@ class RepoBuilder:
         out.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "-c", "pack.threads=1", "bundle", "create", "--quiet", str(out.resolve()), "--all"],
                        cwd=self.path, check=True, capture_output=True)
+        return out
+
+    # ---------------------------------------------------------------------- helpers for the fault tests
+
+    def add_remote(self, name: str, url: str) -> None:
+        self.repo.remotes.create(name, url)
+
+    @property
+    def git_dir(self) -> Path:
+        return Path(self.repo.path)
+
+    def object_path(self, sha: str) -> Path:
+        return self.git_dir / "objects" / sha[:2] / sha[2:]
+
+    def damage_loose(self, sha: str, how: str) -> None:
+        """Damage one loose object: "truncate" (half its bytes), "garbage" (not zlib), "remove", "fifo"."""
+        path = self.object_path(sha)
+        data = path.read_bytes()
+        path.unlink()
+        if how == "truncate":
+            path.write_bytes(data[: len(data) // 2])
+        elif how == "garbage":
+            path.write_bytes(b"this is not zlib data at all")
+        elif how == "fifo":
+            os.mkfifo(path)
+        elif how != "remove":
+            raise ValueError(f"unknown damage {how!r}")
+
+    def pack(self) -> Path:
+        """Pack every object (git repack -ad, one thread) and drop the loose copies; the pack's path."""
+        subprocess.run(["git", "-c", "pack.threads=1", "repack", "-adq"], cwd=self.git_dir, check=True,
+                       capture_output=True)
+        subprocess.run(["git", "prune-packed"], cwd=self.git_dir, check=True, capture_output=True)
+        return next((self.git_dir / "objects" / "pack").glob("pack-*.pack"))
+
+    def truncate_pack(self, keep: float = 0.5) -> Path:
+        pack = self.pack()
+        data = pack.read_bytes()
+        pack.chmod(0o644)
+        pack.write_bytes(data[: int(len(data) * keep)])
+        return pack
+
+    def write_ref(self, name: Union[str, bytes], content: bytes) -> None:
+        """A ref file written byte for byte (no checks): for odd names and malformed contents."""
+        raw = name.encode() if isinstance(name, str) else name
+        path = os.path.join(os.fsencode(self.git_dir), raw)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(content)
+
+    def shallow_clone(self, out: Path | str, depth: int) -> Path:
+        """A bare clone of depth `depth` (through file://, as git makes shallow clones only over a transport)."""
+        out = Path(out)
+        subprocess.run(["git", "clone", "--quiet", "--bare", "--depth", str(depth), self.path.resolve().as_uri(),
+                        str(out)], check=True, capture_output=True)
         return out

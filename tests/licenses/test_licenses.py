@@ -246,9 +246,12 @@ def test_csv_map_overrides_detection(tmp_path):
     path.write_text("repo,license,note\nAlice/Proj,GPL-3.0-or-later,relicensed\nbob/lib,mit,\n", encoding="utf-8")
     license_map = mapfile.load_license_map(str(path))
     assert license_map == {"alice/proj": "gpl-3.0", "bob/lib": "mit"}
-    spec = str(builder.path)
-    assert detect.repository_license(builder.repo, [spec], "refs/heads/main", "text", license_map) == "gpl-3.0"
-    assert detect.repository_license(builder.repo, [spec], "refs/heads/main", "text", {}) == "mit"
+    names = ["alice/proj", str(builder.path)]  # the git source hands in the name and the location
+    assert detect.repository_license(builder.repo, names, "refs/heads/main", "text", license_map) == "gpl-3.0"
+    assert detect.repository_license(builder.repo, names, "refs/heads/main", "text", {}) == "mit"
+    by_path = {mapfile.repo_key(str(builder.path)): "bsd-3-clause"}
+    assert detect.repository_license(builder.repo, ["proj", str(builder.path)], "refs/heads/main", "text",
+                                     by_path) == "bsd-3-clause"
     assert detect.repository_license(builder.repo, ["carol/other"], "refs/heads/main", "text",
                                      license_map) == "mit"
 
@@ -260,7 +263,10 @@ def test_json_maps_in_both_shapes(tmp_path):
     as_list = tmp_path / "map"
     as_list.write_text(json.dumps([{"repo": "alice/proj", "license": "other"}]))
     assert mapfile.load_license_map(str(as_list)) == {"alice/proj": "other"}
-    assert mapfile.mapped_license({"alice/proj": "mit"}, ["/data/mirrors/alice/proj.git"]) == "mit"
+    # A path is matched as a path (its real location), a name or URL by owner/name.
+    assert mapfile.mapped_license({"alice/proj": "mit"}, ["/data/mirrors/alice/proj.git"]) is None
+    assert mapfile.mapped_license({"path:/data/mirrors/alice/proj.git": "mit"}, ["/data/mirrors/alice/proj.git"]) == "mit"
+    assert mapfile.mapped_license({"alice/proj": "mit"}, ["git@github.com:Alice/proj.git"]) == "mit"
     assert mapfile.mapped_license({"alice/proj": "mit"}, ["bob/lib"]) is None
 
 

@@ -7,6 +7,11 @@ benchmark's single-process measurement, so the core's speed is measured on its o
 Speed comes from three habits: compare trees by id and descend only into subtrees that differ,
 stopping at the third changed file (no patch is ever built), read blobs only for the commits that
 survive, and let libgit2 skip hash verification of the objects it inflates.
+
+Every object is read through an `ObjectReader`, which never hands libgit2 a damaged loose object
+(libgit2 would spin on it forever) and names each unreadable object: a commit whose objects cannot
+be read is `missing_object` or `corrupt_object`, and the boundary commit of a shallow clone (whose
+parent was never fetched) is `shallow_boundary`, not a root commit.
 """
 from __future__ import annotations
 
@@ -18,12 +23,14 @@ from typing import Iterable, Iterator
 import pygit2
 
 from beam_jobs.sources.commits import ContentError, commit_record
-from beam_jobs.sources.repositories import OBJECT_ERRORS, read_blob_text
+from beam_jobs.sources.git.refs import PULL_REF_PREFIX, list_refs
+from beam_jobs.sources.repositories import OBJECT_ERRORS, ObjectError, ObjectReader
 from schemas.commit import LANG_PYTHON, CommitRecord
 from schemas.reject import Reject, make_reject
 
 SOURCE = "git"
 STAGE_REPOSITORY = f"{SOURCE}.repository"
+STAGE_REFS = f"{SOURCE}.refs"
 STAGE_COMMIT = f"{SOURCE}.commit"
 STAGE_CONTENTS = f"{SOURCE}.contents"
 
@@ -36,44 +43,62 @@ MODE_SUBMODULE = 0o160000
 # Report a file that became a symlink (or back) as one typechange delta, not a delete plus an add.
 _DIFF_FLAGS = pygit2.enums.DiffOption.INCLUDE_TYPECHANGE
 
-PULL_REF_PREFIX = "refs/pull/"
-
 
 # ------------------------------------------------------------------------------------------- listing
 
 def select_refs(repo: pygit2.Repository, refs: str, include_pull_refs: bool = False) -> list[str]:
-    """Full ref names to mine, sorted. `refs` is "branches", "head" or an fnmatch pattern."""
-    if refs == "head":
-        try:
-            return [] if repo.head_is_unborn else ["HEAD"]
-        except pygit2.GitError:
-            return []
-    pattern = "refs/heads/*" if refs == "branches" else refs
-    names = []
-    for name in repo.references:
-        if name.startswith(PULL_REF_PREFIX) and not include_pull_refs:
-            continue
-        if fnmatch.fnmatchcase(name, pattern):
-            names.append(name)
-    return sorted(names)
+    """Full ref names to mine that peel to a readable commit, sorted (`refs.list_refs` says why the
+    others are not). `refs` is "branches", "head" or an fnmatch pattern."""
+    return sorted(list_refs(repo, refs, include_pull_refs).tips)
 
 
-def iter_commit_shas(repo: pygit2.Repository, ref_names: Iterable[str]) -> Iterator[str]:
-    """Every commit reachable from the refs, once each. Refs that do not peel to a commit are skipped."""
-    tips = []
-    for name in ref_names:
-        try:
-            target = repo.revparse_single(name).peel(pygit2.Commit)
-        except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError):
-            continue
-        tips.append(target.id)
+def iter_commit_shas(repo: pygit2.Repository, ref_names: Iterable[str],
+                     objects: ObjectReader | None = None) -> Iterator[str]:
+    """Every commit reachable from the refs, once each. Refs that do not peel to a commit are skipped
+    (the source counts them with `refs.list_refs`). Looks the repository over first unless a looked-over
+    reader is given (raises RepositoryError for special files and bad packs)."""
+    objects = objects if objects is not None and objects.damaged is not None else ObjectReader.scanned(repo)
+    listing = list_refs(repo, "*", include_pull_refs=True, objects=objects)
+    head = list_refs(repo, "head", objects=objects).tips
+    tips = [t for t in ({**listing.tips, **head}.get(name) for name in ref_names) if t]
+    yield from walk_commits(repo, tips, objects)
+
+
+def walk_commits(repo: pygit2.Repository, tips: Iterable[str], objects: ObjectReader) -> Iterator[str]:
+    """Every commit reachable from `tips` (commit shas), once each, in no particular order.
+
+    libgit2's walk is fast but stops at the first commit it cannot read, and spins on a damaged loose
+    one. A repository with damaged loose objects, or whose walk fails, is walked here instead: an
+    unreadable commit is listed (so that `mine_commit` rejects it by name) and not gone past. After a
+    failed libgit2 walk the commits it listed are listed again; the shuffle on sha merges them.
+    """
+    tips = sorted(set(tips))
     if not tips:
         return
-    walker = repo.walk(tips[0], pygit2.enums.SortMode.NONE)
-    for tip in tips[1:]:
-        walker.push(tip)
-    for commit in walker:
-        yield str(commit.id)
+    if not objects.damaged:
+        try:
+            walker = repo.walk(tips[0], pygit2.enums.SortMode.NONE)
+            for tip in tips[1:]:
+                walker.push(tip)
+            for commit in walker:
+                yield str(commit.id)
+            return
+        except OBJECT_ERRORS:
+            pass
+    seen: set[str] = set()
+    stack = list(reversed(tips))
+    while stack:
+        sha = stack.pop()
+        if sha in seen:
+            continue
+        seen.add(sha)
+        yield sha
+        try:
+            commit = objects.get(sha, "commit")
+        except ObjectError:
+            continue
+        if isinstance(commit, pygit2.Commit):
+            stack.extend(str(p) for p in reversed(commit.parent_ids) if str(p) not in seen)
 
 
 # ------------------------------------------------------------------------------------ classification
@@ -115,10 +140,14 @@ class _ChangeWalk:
     Classification needs to know only whether there are 0, 1, 2 or more changes.
     """
 
-    def __init__(self, repo: pygit2.Repository, limit: int) -> None:
-        self.repo = repo
+    def __init__(self, objects: ObjectReader, limit: int) -> None:
+        self.objects = objects
         self.limit = limit
         self.changes: list[Change] = []
+
+    def tree(self, entry: pygit2.Object, path: str) -> pygit2.Tree:
+        """A subtree, read safely: a damaged one is an ObjectError naming its path."""
+        return self.objects.get(entry.id, f"tree {path}")  # type: ignore[return-value]
 
     def full(self) -> bool:
         return len(self.changes) >= self.limit
@@ -128,7 +157,7 @@ class _ChangeWalk:
             if self.full():
                 return
             if isinstance(entry, pygit2.Tree):
-                self.leaves(self.repo[entry.id], f"{prefix}{entry.name}/", old_side)
+                self.leaves(self.tree(entry, f"{prefix}{entry.name}/"), f"{prefix}{entry.name}/", old_side)
             else:
                 path = prefix + entry.name
                 self.changes.append((path, entry, None) if old_side else (path, None, entry))
@@ -137,15 +166,15 @@ class _ChangeWalk:
         path = prefix + new.name
         old_is_tree, new_is_tree = isinstance(old, pygit2.Tree), isinstance(new, pygit2.Tree)
         if old_is_tree and new_is_tree:
-            self.trees(self.repo[old.id], self.repo[new.id], path + "/")
+            self.trees(self.tree(old, path + "/"), self.tree(new, path + "/"), path + "/")
             return
         # A file that became a folder (or back) is deletes plus adds, as git reports it.
         if old_is_tree:
-            self.leaves(self.repo[old.id], path + "/", True)
+            self.leaves(self.tree(old, path + "/"), path + "/", True)
         elif new_is_tree:
             self.changes.append((path, old, None))
         if new_is_tree:
-            self.leaves(self.repo[new.id], path + "/", False)
+            self.leaves(self.tree(new, path + "/"), path + "/", False)
         elif old_is_tree:
             self.changes.append((path, None, new))
         else:
@@ -177,7 +206,7 @@ class _ChangeWalk:
             old = old_by_name.pop(new.name, None)
             if old is None:
                 if isinstance(new, pygit2.Tree):
-                    self.leaves(self.repo[new.id], f"{prefix}{new.name}/", False)
+                    self.leaves(self.tree(new, f"{prefix}{new.name}/"), f"{prefix}{new.name}/", False)
                 else:
                     self.changes.append((prefix + new.name, None, new))
             elif old.id != new.id or old.filemode != new.filemode:
@@ -186,16 +215,24 @@ class _ChangeWalk:
             if self.full():
                 return
             if isinstance(old, pygit2.Tree):
-                self.leaves(self.repo[old.id], f"{prefix}{name}/", True)
+                self.leaves(self.tree(old, f"{prefix}{name}/"), f"{prefix}{name}/", True)
             else:
                 self.changes.append((prefix + name, old, None))
 
 
-def _classify_two_changes(repo: pygit2.Repository, parent: pygit2.Commit, commit: pygit2.Commit) -> str:
-    """An add plus a delete may be one rename: libgit2's similarity detection decides."""
-    diff = repo.diff(parent.tree, commit.tree, flags=_DIFF_FLAGS)
+def _classify_two_changes(repo: pygit2.Repository, old_tree: pygit2.Tree, new_tree: pygit2.Tree,
+                          walk: "_ChangeWalk") -> str:
+    """An add plus a delete may be one rename: libgit2's similarity detection decides.
+
+    It reads both blobs, so they are read safely first (libgit2 would spin on a damaged loose one).
+    """
+    diff = repo.diff(old_tree, new_tree, flags=_DIFF_FLAGS)
     statuses = {d.status for d in diff.deltas}
     if statuses == {pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED}:
+        for path, old, new in walk.changes:
+            entry = old if old is not None else new
+            if entry is not None and int(entry.filemode) not in (MODE_SUBMODULE,):
+                walk.objects.get(entry.id, f"blob {path}")
         diff.find_similar()
         if len(diff) == 1:
             return "rename"
@@ -203,23 +240,30 @@ def _classify_two_changes(repo: pygit2.Repository, parent: pygit2.Commit, commit
 
 
 def classify(repo: pygit2.Repository, commit: pygit2.Commit,
-             extensions: tuple[str, ...] = (".py",)) -> Candidate | str:
-    """The candidate, or the reason the commit is not one. Raises pygit2 errors on corrupt objects."""
+             extensions: tuple[str, ...] = (".py",), objects: ObjectReader | None = None) -> Candidate | str:
+    """The candidate, or the reason the commit is not one. Raises ObjectError for an object that
+    cannot be read (the detail names it)."""
+    objects = objects or ObjectReader(repo)
     parent_ids = commit.parent_ids
     if not parent_ids:
-        return "root_commit"
+        # libgit2 shows a shallow clone's boundary commits without parents.
+        return "shallow_boundary" if str(commit.id) in objects.shallow else "root_commit"
     if len(parent_ids) > 1:
         return "merge_commit"
-    parent = repo[parent_ids[0]]
+    parent = objects.get(parent_ids[0], "parent commit")
+    if not isinstance(parent, pygit2.Commit):
+        raise ObjectError("corrupt_object", f"parent {parent.id} is a {parent.type_str}, not a commit")
     if parent.tree_id == commit.tree_id:
         return "no_change"
-    walk = _ChangeWalk(repo, limit=3)
-    walk.trees(parent.tree, commit.tree, "")
+    old_tree = objects.get(parent.tree_id, "tree of the parent commit")
+    new_tree = objects.get(commit.tree_id, "tree of the commit")
+    walk = _ChangeWalk(objects, limit=3)
+    walk.trees(old_tree, new_tree, "")  # type: ignore[arg-type]
     n = len(walk.changes)
     if n == 0:
         return "no_change"
     if n == 2:
-        return _classify_two_changes(repo, parent, commit)
+        return _classify_two_changes(repo, old_tree, new_tree, walk)  # type: ignore[arg-type]
     if n > 2:
         return "multi_file"
     path, old, new = walk.changes[0]
@@ -253,24 +297,30 @@ def utc(seconds: int) -> datetime:
 # ------------------------------------------------------------------------------------- one commit
 
 def mine_commit(repo: pygit2.Repository, sha: str, repos: list[str], license_key: str,
-                extensions: tuple[str, ...] = (".py",)) -> CommitRecord | Reject:
+                extensions: tuple[str, ...] = (".py",), objects: ObjectReader | None = None) -> CommitRecord | Reject:
     """One listed commit -> its CommitRecord, or the reject that says which stage dropped it and why.
 
     The one definition of what a mined commit becomes: the source's DoFn counts its answer (a reject
     of `git.contents` passed `git.commit` first), and the tests and the benchmark call it as it is.
-    Blobs are read only for a commit that is a candidate.
+    Blobs are read only for a commit that is a candidate. `objects` is the repository's looked-over
+    reader (RepoHandle.objects); without one each loose object is checked as it is read.
     """
     label = ",".join(repos)
+    objects = objects or ObjectReader(repo)
     try:
-        commit = repo[sha]
-        found = classify(repo, commit, extensions)
+        commit = objects.get(sha, "commit")
+        if not isinstance(commit, pygit2.Commit):
+            raise ObjectError("corrupt_object", f"{sha} is a {commit.type_str}, not a commit")
+        found = classify(repo, commit, extensions, objects)
+    except ObjectError as exc:
+        return make_reject(STAGE_COMMIT, exc.reason, source=SOURCE, key=sha, repo=label, detail=exc.detail)
     except OBJECT_ERRORS as exc:
         return make_reject(STAGE_COMMIT, "corrupt_object", source=SOURCE, key=sha, repo=label, detail=str(exc))
     if isinstance(found, str):
         return make_reject(STAGE_COMMIT, found, source=SOURCE, key=sha, repo=label)
     try:
-        old = read_blob_text(repo, found.old_blob, "old")
-        new = read_blob_text(repo, found.new_blob, "new")
+        old = objects.blob_text(found.old_blob, "old")
+        new = objects.blob_text(found.new_blob, "new")
         message = decode_message(commit)
         author, committer = commit.author, commit.committer
     except ContentError as exc:

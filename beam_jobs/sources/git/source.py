@@ -21,13 +21,14 @@ from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.commits import filter_and_annotate
 from beam_jobs.sources.git import history as gh
-from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REPOSITORY
-from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, tune_for_mining
+from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REFS, STAGE_REPOSITORY
+from beam_jobs.sources.git.refs import RefListing, list_refs
+from beam_jobs.sources.repositories import (OBJECT_ERRORS, ObjectError, RepoHandle, RepositoryError,
+                                            repository_identity, tune_for_mining)
 from config.git import GitConfig
 from config.licenses import LicenseConfig
 from config.model import Config
-from licenses.detect import get_detector, license_ref, repository_license
-from schemas.commit import repo_name
+from licenses.detect import REASON_UNREADABLE, LicenseFileError, get_detector, repository_license
 from schemas.reject import Reject
 
 STAGE_FILTERS = f"{SOURCE}.filters"
@@ -45,8 +46,10 @@ WALK_SLICE_BYTES = 512 << 10
 class _ListCommits(StageDoFn):
     """(spec) -> (sha, (repo name, spec, license, position in the walk)) for every reachable commit.
 
-    The license is detected here because this is the one place that sees each repository once.
-    Repository failures are rejects.
+    Counts two stages: `git.repository` (one record per spec) and `git.refs` (one per selected ref,
+    keyed by its name: a ref that cannot be mined is rejected there, since the commits only it
+    reaches cannot be listed). The license is detected here because this is the one place that sees
+    each repository once.
     """
 
     def __init__(self, config: GitConfig, licenses: LicenseConfig, license_map: dict[str, str]) -> None:
@@ -58,31 +61,55 @@ class _ListCommits(StageDoFn):
     def setup(self) -> None:
         super().setup()
         tune_for_mining()
+        self._refs_stage = self.stage(name=STAGE_REFS)
         # Created once per worker; the scancode index itself loads on the first repository that the
         # user's map does not cover.
         self._detector = get_detector(self._licenses.detector)
 
-    def _license(self, handle: RepoHandle, refs: list[str]) -> str:
+    def _license(self, handle: RepoHandle, listing: RefListing) -> str:
+        """The repository's license key at its license ref; LicenseFileError when a license file
+        (or the tree holding it) cannot be read."""
+        if listing.license_ref is None:
+            return "none"
+        ref = listing.license_ref
         try:
-            return repository_license(handle.repo, [handle.spec, handle.name], license_ref(handle.repo, refs),
-                                      self._detector, self._license_map)
+            commit = handle.objects.get(listing.tips[ref], f"the tip of {ref}")
+            tree = handle.objects.get(commit.tree_id, f"the root tree of {ref}")  # type: ignore[attr-defined]
+        except ObjectError as exc:
+            raise LicenseFileError(f"the license files cannot be looked for: {exc.detail}") from None
+        names = [handle.name, handle.identity.location]
+        try:
+            return repository_license(handle.repo, names, tree, self._detector, self._license_map,
+                                      read=handle.objects.get)
+        except LicenseFileError:
+            raise
         except (ValueError, pygit2.GitError, KeyError):
             return "other"
 
     def process(self, spec: str) -> Iterator[object]:
         self._stage.incoming()
-        name = repo_name(spec)
+        name = repository_identity(spec).name
         try:
             handle = RepoHandle(spec)
         except RepositoryError as exc:
             yield self._stage.reject(exc.reason, key=spec, repo=name, detail=exc.detail)
             return
         with handle:
-            refs = gh.select_refs(handle.repo, self._config.refs, self._config.include_pull_refs)
-            license_key = self._license(handle, refs) if refs else "none"
+            listing = list_refs(handle.repo, self._config.refs, self._config.include_pull_refs, handle.objects)
+            self._refs_stage.incoming(listing.selected)
+            self._refs_stage.kept(len(listing.tips))
+            for bad in listing.rejects:
+                yield self._refs_stage.reject(bad.reason, key=bad.name, repo=name, detail=bad.detail)
+            try:
+                license_key = self._license(handle, listing)
+            except LicenseFileError as exc:
+                yield self._stage.reject(REASON_UNREADABLE, key=spec, repo=name,
+                                         detail=f"{exc}; its commits were not mined (name its license in "
+                                                "licenses.license_map to mine them anyway)")
+                return
             listed = 0
             try:
-                for sha in gh.iter_commit_shas(handle.repo, refs):
+                for sha in gh.walk_commits(handle.repo, listing.tips.values(), handle.objects):
                     yield sha, (name, spec, license_key, listed)
                     listed += 1
             except OBJECT_ERRORS as exc:
@@ -91,8 +118,14 @@ class _ListCommits(StageDoFn):
                                          detail=f"after {listed} commits: {exc}")
                 return
         if listed == 0:
-            yield self._stage.reject("empty_repository", key=spec, repo=name,
-                                     detail=f"no commits reachable from refs '{self._config.refs}'")
+            if listing.rejects:
+                reasons = sorted({r.reason for r in listing.rejects})
+                yield self._stage.reject("no_readable_ref", key=spec, repo=name,
+                                         detail=f"each of its {listing.selected} selected refs was rejected at "
+                                                f"{STAGE_REFS} ({', '.join(reasons)})")
+            else:
+                yield self._stage.reject("empty_repository", key=spec, repo=name,
+                                         detail=f"no commits reachable from refs '{self._config.refs}'")
             return
         self._stage.kept()
 
@@ -161,7 +194,7 @@ class _MineCommit(StageDoFn):
         key, listed = element
         spec = key.split("\0", 1)[0]
         try:
-            repo = self._cache.get(spec).repo
+            handle = self._cache.get(spec)
         except RepositoryError as exc:
             # Opened once per chunk: a clone that fails now fails for all of the chunk's commits.
             for _, sha, repos, _ in sorted(listed):
@@ -169,7 +202,8 @@ class _MineCommit(StageDoFn):
                 yield self._stage.reject("repository_unavailable", key=sha, repo=",".join(repos), detail=exc.detail)
             return
         for _, sha, repos, license_key in sorted(listed):
-            yield self._count(gh.mine_commit(repo, sha, list(repos), license_key, self._extensions))
+            yield self._count(gh.mine_commit(handle.repo, sha, list(repos), license_key, self._extensions,
+                                             handle.objects))
 
     def _count(self, mined: object) -> object:
         """A record passed both stages; a reject of the contents stage passed the commit stage first."""

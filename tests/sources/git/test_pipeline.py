@@ -51,6 +51,7 @@ def build_funnel_repo(b: RepoBuilder) -> dict[str, str]:
 
 def test_funnel_exact_records_and_reasons(tmp_path, builder):
     c = build_funnel_repo(builder)
+    builder.add_remote("origin", "git@github.com:alice/proj.git")  # names it alice/proj
     out = tmp_path / "out"
     m = run_git([str(builder.path)], out)
 
@@ -133,7 +134,7 @@ def test_fork_is_merged_into_one_record_and_cloned_from_file_url(tmp_path):
                                        [pygit2.Oid(hex=fix)]))
 
     out = tmp_path / "out"
-    m = run_git([str(upstream.path), fork_dir.as_uri()], out, **{"assembly.near_dedup.enabled": False})
+    m = run_git([f"{upstream.path}=alice/proj", fork_dir.as_uri()], out, **{"assembly.near_dedup.enabled": False})
     got = {r["commit"]: r["repos"] for r in records(out)}
     assert got == {fix: ["alice/proj", "bob/proj"], only_fork: ["bob/proj"]}
     assert rejects(out) == {("git.commit", root): "root_commit"}
@@ -167,7 +168,8 @@ def test_empty_unreachable_and_corrupt_inputs_are_rejected_while_the_run_goes_on
         ("git.commit", root): "root_commit",
         ("git.contents", bad): "corrupt_object",
     }
-    assert rows[("git.contents", bad)]["repo"] == "alice/proj"
+    assert rows[("git.contents", bad)]["repo"] == "proj"  # the folder's name: no remote, no name given
+    assert rows[("git.contents", bad)]["detail"] == f"new blob: loose object {blob} is truncated"
     assert rows[("git.contents", bad)]["detail"]
     assert m["counts"]["git.repository"] == {"in": 3, "kept": 1, "empty_repository": 1, "clone_failed": 1}
     assert_balanced(m["counts"])
@@ -183,8 +185,9 @@ def test_bare_repository_and_bundle_inputs(tmp_path, builder):
     subprocess.run(["git", "-C", str(builder.path), "bundle", "create", str(bundle), "--all"],
                    check=True, capture_output=True)
     out = tmp_path / "out"
-    m = run_git([str(bare), str(bundle)], out)
-    assert {r["commit"]: r["repos"] for r in records(out)} == {fix: ["dave/proj", "erin/proj"]}
+    m = run_git([str(bare), f"{bundle}=erin/proj"], out)
+    # The bare clone's origin is a local path, which names nothing: its folder without .git does.
+    assert {r["commit"]: r["repos"] for r in records(out)} == {fix: ["erin/proj", "proj"]}
     assert_balanced(m["counts"])
 
 
@@ -230,4 +233,4 @@ def test_a_chunk_whose_repository_cannot_be_opened_rejects_each_of_its_commits(t
     rejects = [(o.tag, o.value.stage, o.value.reason, o.value.key, o.value.repo) for o in out]
     assert rejects == [("rejects", "git.commit", "repository_unavailable", "a" * 40, "gone/proj"),
                        ("rejects", "git.commit", "repository_unavailable", "b" * 40, "gone/proj,zed/proj")]
-    assert all(o.value.detail == f"{gone} does not exist" for o in out)
+    assert all(o.value.detail == f"the git input '{gone}' does not exist" for o in out)

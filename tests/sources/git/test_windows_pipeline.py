@@ -48,6 +48,7 @@ def build_repo(b: RepoBuilder) -> dict[str, str]:
 def test_a_long_file_gives_its_function_and_far_apart_hunks_are_window_too_large(tmp_path):
     builder = RepoBuilder(tmp_path / "acme" / "inventory")
     c = build_repo(builder)
+    builder.add_remote("origin", "https://github.com/acme/inventory.git")
     out = tmp_path / "out"
     m = run_git([str(builder.path)], out, preset="strict", **OPTIONS)
 
