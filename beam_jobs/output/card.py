@@ -4,9 +4,10 @@ Everything in it comes from the run: the configs and data files from the shards 
 the licenses from the samples' license column, the filtering from the effective config, the funnel
 from the stage counters. Nothing is hand-maintained, so the card cannot drift from the data.
 
-The header declares one Hub config per folder (`default` for data/, one per rendered format, and
-the CommitPackFT export), each with its data files per split, so `datasets.load_dataset(<folder>)`
-and the Hub viewer need no loading script.
+The header declares one Hub config per folder (`default` for data/, one per rendered format, the
+CommitPackFT export, and `rejects`), each with its data files per split, so `datasets.load_dataset(<folder>)`
+and the Hub viewer need no loading script. A folder of source records (`--stop-after sources`) gets
+the same: configs `commits`, `judge` and `rejects`. JSONL files are in no config (`shards.py`).
 """
 from __future__ import annotations
 
@@ -66,23 +67,31 @@ def size_category(rows: int) -> str:
     return "n>100M" if rows > 1_000_000_000 else "100M<n<1B"
 
 
-def _configs(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    files = data_files(entries)
+REJECTS_CONFIG = "rejects"
+
+
+def _split_order(split: str) -> tuple[int, str]:
+    return (SPLITS.index(split) if split in SPLITS else len(SPLITS), split)
+
+
+def _configs(entries: list[dict[str, Any]], default: str = DEFAULT_CONFIG) -> list[dict[str, Any]]:
+    """One Hub config per config of the written files (JSONL aside), `default` first and marked so
+    that `load_dataset(folder)` needs no name; a split's files are `<folder>/<split>-*.<ext>`, as
+    SplitShards names them (the rejects' split is `rejects`, a source's records' its config name)."""
+    files = data_files(e for e in entries if e.get("config") != "jsonl")
     configs = []
-    order = [DEFAULT_CONFIG] + sorted(c for c in files if c != DEFAULT_CONFIG)
+    order = [default] + sorted(c for c in files if c != default)
     for name in order:
         if name not in files:
             continue
         splits = []
-        for split in SPLITS:
-            paths = files[name].get(split)
-            if not paths:
-                continue
+        for split in sorted(files[name], key=_split_order):
+            paths = files[name][split]
             folder = paths[0].rsplit("/", 1)[0]
             ext = paths[0].rsplit(".", 1)[-1]
             splits.append({"split": split, "path": f"{folder}/{split}-*.{ext}"})
         entry: dict[str, Any] = {"config_name": name, "data_files": splits}
-        if name == DEFAULT_CONFIG:
+        if name == default:
             entry["default"] = True
         configs.append(entry)
     return configs
@@ -97,7 +106,7 @@ def card_header(entries: list[dict[str, Any]], stats: dict[str, Any], title: str
         "task_categories": ["text-generation"],
         "tags": ["code", "code-repair", "program-repair", "commits"],
         "size_categories": [size_category(rows)],
-        "configs": _configs([e for e in entries if e.get("config") != "jsonl"]),
+        "configs": _configs(entries),
     }
     return header
 
@@ -160,11 +169,13 @@ def _config_lines(section: Any, prefix: str) -> list[str]:
 
 
 def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts: dict[str, dict[str, int]],
-                config: dict[str, Any], assembly: AssemblyConfig, lsh: tuple[int, int] = (0, 0),
+                config: dict[str, Any], assembly: AssemblyConfig, balance: dict[str, Any] | None = None,
+                lsh: tuple[int, int] = (0, 0),
                 findings: dict[str, int] | None = None,
                 benchmarks: dict[str, dict[str, Any]] | None = None, packages: dict[str, str] | None = None,
                 title: str = "repairpack code-repair corpus") -> str:
-    """The README.md text. `entries`: WriteCorpus manifest entries; `stats`: AssembleCorpus's stats;
+    """The README.md text. `entries`: the manifest's shard entries (the rejects' too: their config);
+    `stats`: AssembleCorpus's stats; `balance`: assembly.splits.split_balance (achieved shares, warnings);
     `counts`: accounting.stage_counts; `config`: the full effective config as a dict; `lsh`: the bands
     and rows near dedup used (the pipeline asks assembly; the card only reports them)."""
     header = card_header(entries, stats, title)
@@ -185,6 +196,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
         "from datasets import load_dataset",
         "ds = load_dataset(\"parquet\", data_dir=\"data\")          # the raw columns, splits by file name",
         "ds = load_dataset(\"<this folder or repo>\", \"default\")    # or any config listed in the header",
+        "rejects = load_dataset(\"<this folder or repo>\", \"rejects\", split=\"rejects\")  # every dropped record",
         "```",
         "",
         "## Contents",
@@ -196,6 +208,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
         if per_source:
             split_rows.append((split, per_source.get("commit", 0), per_source.get("judge", 0), sum(per_source.values())))
     out += [_table(("split", "commit", "judge", "total"), split_rows), ""]
+    out += _balance_lines(balance, assembly)
     configs = header["configs"]
     out += ["Configs: " + ", ".join(f"`{c['config_name']}`" for c in configs) + ".", ""]
     out += ["### Fields (config `default`)", ""]
@@ -271,6 +284,22 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     return "\n".join(out)
 
 
+def _balance_lines(balance: dict[str, Any] | None, assembly: AssemblyConfig) -> list[str]:
+    """The configured fractions beside the achieved ones (of groups and of samples), and a warning
+    for each split that is empty or far from its fraction."""
+    if not balance or not balance.get("groups"):
+        return []
+    rows = [(split, f"{s['fraction']:.1%}", f"{s['groups']:,}", f"{s['group_share']:.1%}", f"{s['samples']:,}",
+             f"{s['sample_share']:.1%}") for split, s in balance.get("splits", {}).items()]
+    out = [f"Splits are drawn by group: {balance['groups']:,} groups (repositories or fork families, and "
+           f"judge problems) with salt `{assembly.splits.salt}`. Configured fractions of the groups, and what "
+           "this corpus got:", "",
+           _table(("split", "configured", "groups", "share of groups", "samples", "share of samples"), rows), ""]
+    for warning in balance.get("warnings", []):
+        out += [f"> **Warning:** {warning}", ""]
+    return out
+
+
 def parse_header(card: str) -> dict[str, Any]:
     """The YAML header of a card (what the Hub reads); raises ValueError when there is none."""
     if not card.startswith("---\n"):
@@ -302,12 +331,20 @@ def render_sources_card(*, entries: list[dict[str, Any]], counts: dict[str, dict
     dedup, decontamination or splits), and the card says how to make one of them."""
     rows: dict[str, int] = {}
     for e in entries:
-        rows[e["config"]] = rows.get(e["config"], 0) + e["rows"]
-    out = ["# repairpack source records", "",
+        if e["config"] not in (REJECTS_CONFIG, "jsonl"):
+            rows[e["config"]] = rows.get(e["config"], 0) + e["rows"]
+    default = next((name for name in _SOURCE_SCHEMAS if name in rows), REJECTS_CONFIG)
+    header = {"pretty_name": "repairpack source records", "language": ["en", "code"],
+              "tags": ["code", "code-repair", "program-repair", "commits"],
+              "size_categories": [size_category(sum(rows.values()))], "configs": _configs(entries, default)}
+    out = ["---", yaml.safe_dump(header, sort_keys=False, allow_unicode=True).rstrip(), "---", "",
+           "# repairpack source records", "",
            "The records of each source after its own stages (mining or reading, and the filters of preset "
            f"`{config.get('preset', '')}`), before assembly: not deduplicated, not decontaminated, no splits. "
            "Build a corpus from them, as often as wanted, with:", "",
            "```", "python run_pipeline.py --from-shards '<this folder>/data/*.parquet' --output corpus", "```", "",
+           "Or read them with `datasets`: `load_dataset(\"<this folder>\", \"commits\")` (or `judge`, or "
+           "`rejects`); each config has one split, named like it.", "",
            _sources_redaction(config), "",
            "## Contents", "",
            _table(("config", "files", "records"),

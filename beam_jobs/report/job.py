@@ -480,9 +480,28 @@ def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_
                        edit_kind_rate=rate, seed=seed, thresholds=thresholds)
 
 
-def write_outputs(stats: ReportStats, corpus_dir: str) -> dict[str, str]:
+_BALANCE_NUMBERS = ("fraction", "groups", "group_share", "samples", "sample_share")
+
+
+def split_balance_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest's `split_balance` when it has the shape the pages read, else None (an older
+    manifest has none; a damaged one must not stop the report)."""
+    value = manifest.get("split_balance")
+    if not isinstance(value, dict) or not _is_int(value.get("groups")):
+        return None
+    splits, warnings = value.get("splits"), value.get("warnings")
+    if not isinstance(splits, dict) or not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        return None
+    for entry in splits.values():
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), (int, float)) and
+                                                  not isinstance(entry.get(k), bool) for k in _BALANCE_NUMBERS):
+            return None
+    return value
+
+
+def write_outputs(stats: ReportStats, corpus_dir: str, balance: dict[str, Any] | None = None) -> dict[str, str]:
     """Write stats.json, the plots, report.md and report.html into the corpus folder; returns
-    {output name: path}."""
+    {output name: path}. `balance`: the manifest's `split_balance`, shown in the pages."""
     from beam_jobs.report.plots import make_plots
     from beam_jobs.report.render import render_html, render_markdown
 
@@ -502,8 +521,8 @@ def write_outputs(stats: ReportStats, corpus_dir: str) -> dict[str, str]:
         written[f"plot:{name}"] = path
     outputs = {
         STATS_JSON: json.dumps(to_json(stats), indent=2, ensure_ascii=False) + "\n",
-        REPORT_MD: render_markdown(stats),
-        REPORT_HTML: render_html(stats, plots),
+        REPORT_MD: render_markdown(stats, balance),
+        REPORT_HTML: render_html(stats, plots, balance),
     }
     for name, text in outputs.items():
         path = f"{root}/{name}"
@@ -533,5 +552,5 @@ def run_report(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEE
     says: the report is still written (it lists the failing checks), so the caller decides what a
     mismatch means. Input the job cannot read raises ReportInputError before anything is written."""
     stats = compute_stats(corpus_dir, beam_args, seed=seed, edit_kind_budget=edit_kind_budget)
-    write_outputs(stats, corpus_dir)
+    write_outputs(stats, corpus_dir, split_balance_of(read_manifest(corpus_dir)))
     return to_json(stats)

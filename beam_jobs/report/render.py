@@ -55,8 +55,9 @@ def _top_table(tops: list[TopList], column: str, what: str) -> Table:
 
 # ------------------------------------------------------------------------------------------ blocks
 
-def blocks(stats: ReportStats) -> list[Block]:
-    """Every section of the report, in reading order."""
+def blocks(stats: ReportStats, balance: dict[str, Any] | None = None) -> list[Block]:
+    """Every section of the report, in reading order. `balance`: the manifest's `split_balance`
+    (configured and achieved split shares, and the warnings), when the build wrote one."""
     c = stats.corpus
     out: list[Block] = [Heading("Corpus statistics report", 1)]
     by_source = stats.size.by_source
@@ -84,6 +85,7 @@ def blocks(stats: ReportStats) -> list[Block]:
                          numeric=[False, True, True]))
 
     out += _size_section(stats)
+    out += _splits_section(balance)
     out += _funnel_section(stats)
     if not c.empty:
         out += _shape_section(stats)
@@ -133,6 +135,22 @@ def _size_section(stats: ReportStats) -> list[Block]:
     if tops:
         out.append(Heading("Top repositories and problems", 3))
         out.append(_top_table(tops, "repository or problem", "groups"))
+    return out
+
+
+def _splits_section(balance: dict[str, Any] | None) -> list[Block]:
+    """Configured against achieved split shares, and a warning per split that is empty or far from
+    its fraction (the same sentences as the card and the console)."""
+    if not balance or not balance.get("groups"):
+        return []
+    out: list[Block] = [Heading("Did each split get its share?", 3)]
+    for warning in balance.get("warnings", []):
+        out.append(Para(warning, "warn"))
+    out.append(Table(["split", "configured", "groups", "share of groups", "samples", "share of samples"],
+                     [[split, pct(s["fraction"]), num(s["groups"]), pct(s["group_share"]), num(s["samples"]),
+                       pct(s["sample_share"])] for split, s in balance.get("splits", {}).items()],
+                     f"Splits are drawn by group ({num(balance['groups'])} groups): the fractions are shares of "
+                     "groups, met only when there are many.", [False, True, True, True, True, True]))
     return out
 
 
@@ -367,9 +385,9 @@ def _md_cell(value: Any) -> str:
     return md_text(str(value))
 
 
-def render_markdown(stats: ReportStats) -> str:
+def render_markdown(stats: ReportStats, balance: dict[str, Any] | None = None) -> str:
     lines: list[str] = []
-    for b in blocks(stats):
+    for b in blocks(stats, balance):
         if isinstance(b, Heading):
             lines += ["#" * b.level + " " + md_inline(b.text), ""]
         elif isinstance(b, Para):
@@ -448,10 +466,10 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def render_html(stats: ReportStats, plots: dict[str, str]) -> str:
+def render_html(stats: ReportStats, plots: dict[str, str], balance: dict[str, Any] | None = None) -> str:
     """One self-contained XHTML-compatible page: every tag closed, so an XML parser reads it too."""
     body: list[str] = []
-    for b in blocks(stats):
+    for b in blocks(stats, balance):
         if isinstance(b, Heading):
             body.append(f"<h{b.level}>{_inline(b.text)}</h{b.level}>")
         elif isinstance(b, Para):

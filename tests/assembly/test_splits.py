@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from beam_jobs.assembly.splits import split_of
+import apache_beam as beam
+from apache_beam.testing.util import assert_that, equal_to
+
+from beam_jobs.assembly.splits import CountSplitGroups, groups_needed, split_balance, split_of
 from config.assembly import SplitsConfig
 from beam_jobs.assembly.samples import from_commit
 from tests.assembly.helpers import assemble, commit_like, config, sample_commits
@@ -109,3 +112,83 @@ def test_families_that_do_not_settle_in_time_are_counted():
 
     assert unconverged(1) > 0
     assert unconverged(10) == 0
+
+
+WHY_1 = ("Splits are drawn by group (a repository or a problem never straddles two splits), so the fractions "
+         "are met only with many groups: a 1.0% split comes within half of its fraction (two standard deviations) "
+         "from about 1,584 groups, and this corpus has {n}.")
+
+
+def test_groups_needed_follows_the_binomial_bound():
+    # 2 sd of the share, sqrt(p (1 - p) / N), within half of p: N >= 16 (1 - p) / p.
+    assert [groups_needed(p) for p in (0.01, 0.1, 0.25, 0.5, 0.98, 0.0, 1.0)] == [1584, 144, 48, 16, 1, 1, 1]
+
+
+def test_split_balance_warns_for_empty_far_and_lopsided_splits():
+    default = SplitsConfig()  # 0.98 / 0.01 / 0.01
+    few = {"train": {"groups": 2, "samples": 7, "largest_group": "alice/proj", "largest_group_samples": 5}}
+    got = split_balance(few, default)
+    assert got["groups"] == 2 and got["samples"] == 7
+    assert got["splits"]["train"] == {"fraction": 0.98, "groups": 2, "group_share": 1.0, "samples": 7,
+                                      "sample_share": 1.0, "expected_groups": 1.96, "largest_group": "alice/proj",
+                                      "largest_group_samples": 5}
+    assert got["splits"]["validation"]["groups"] == 0 and got["splits"]["test"]["expected_groups"] == 0.02
+    assert got["warnings"] == [
+        "split 'validation' is empty: it is configured to get 1.0% of the groups (0.02 of 2 expected), and none "
+        "hashed there. " + WHY_1.format(n=2),
+        "split 'test' is empty: it is configured to get 1.0% of the groups (0.02 of 2 expected), and none "
+        "hashed there. " + WHY_1.format(n=2)]
+
+    halves = SplitsConfig(train=0.5, validation=0.25, test=0.25)
+    # Groups far off: 8 of 10 in train for 50% (the bound is 25%..75%).
+    lopsided = {"train": {"groups": 8, "samples": 8}, "validation": {"groups": 1, "samples": 1},
+                "test": {"groups": 1, "samples": 1}}
+    assert split_balance(lopsided, halves)["warnings"] == [
+        "split 'train' got 8 of 10 groups (80.0%) for a configured 50.0% (5.0 ± 1.6 expected). Splits are drawn "
+        "by group (a repository or a problem never straddles two splits), so the fractions are met only with "
+        "many groups: a 50.0% split comes within half of its fraction (two standard deviations) from about 16 "
+        "groups, and this corpus has 10.",
+        "split 'validation' got 1 of 10 groups (10.0%) for a configured 25.0% (2.5 ± 1.4 expected). Splits are "
+        "drawn by group (a repository or a problem never straddles two splits), so the fractions are met only "
+        "with many groups: a 25.0% split comes within half of its fraction (two standard deviations) from about "
+        "48 groups, and this corpus has 10.",
+        "split 'test' got 1 of 10 groups (10.0%) for a configured 25.0% (2.5 ± 1.4 expected). Splits are "
+        "drawn by group (a repository or a problem never straddles two splits), so the fractions are met only "
+        "with many groups: a 25.0% split comes within half of its fraction (two standard deviations) from about "
+        "48 groups, and this corpus has 10."]
+    # Groups on target, samples not: one big group in test.
+    big = {"train": {"groups": 50, "samples": 50, "largest_group": "a/a", "largest_group_samples": 1},
+           "validation": {"groups": 25, "samples": 25, "largest_group": "b/b", "largest_group_samples": 1},
+           "test": {"groups": 25, "samples": 224, "largest_group": "huge/repo", "largest_group_samples": 200}}
+    assert split_balance(big, halves)["warnings"] == [
+        "split 'train' holds 50 of 299 samples (16.7%) for a configured 50.0% of the groups: its groups are "
+        "balanced, but groups differ in size; the largest, 'huge/repo', has 200 samples, in 'test'.",
+        "split 'validation' holds 25 of 299 samples (8.4%) for a configured 25.0% of the groups: its groups are "
+        "balanced, but groups differ in size; the largest, 'huge/repo', has 200 samples, in 'test'.",
+        "split 'test' holds 224 of 299 samples (74.9%) for a configured 25.0% of the groups: its groups are "
+        "balanced, but groups differ in size; the largest, 'huge/repo', has 200 samples, in 'test'."]
+    # On target (within half of each fraction), and an empty corpus: no warning.
+    even = {"train": {"groups": 60, "samples": 61}, "validation": {"groups": 19, "samples": 19},
+            "test": {"groups": 21, "samples": 21}}
+    assert split_balance(even, halves)["warnings"] == []
+    assert split_balance({}, default)["warnings"] == [] and split_balance({}, default)["groups"] == 0
+    # A split configured at 0 is never "empty".
+    assert split_balance({"train": {"groups": 3, "samples": 3}},
+                         SplitsConfig(train=1.0, validation=0.0, test=0.0))["warnings"] == []
+
+
+def test_groups_per_split_counted_in_a_pipeline_and_balanced_with_many_groups():
+    cfg = config(splits={"train": 0.6, "validation": 0.2, "test": 0.2}, **SPLIT_ONLY)
+    samples = assemble(_many_groups(70), cfg).samples
+    assert len(samples) == 140
+    expected: dict[str, dict] = {}
+    for split in ("train", "validation", "test"):
+        groups = sorted({s.group for s in samples if s.split == split})
+        expected[split] = {"groups": len(groups), "samples": 2 * len(groups), "largest_group": groups[0],
+                           "largest_group_samples": 2}
+    with beam.Pipeline() as p:
+        got = p | beam.Create(samples) | CountSplitGroups()
+        assert_that(got, equal_to([expected]))
+    balance = split_balance(expected, cfg.splits)
+    assert sum(s["groups"] for s in balance["splits"].values()) == 70
+    assert balance["warnings"] == []

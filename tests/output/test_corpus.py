@@ -52,7 +52,8 @@ def test_both_sources_formats_exports_card_and_manifest(tmp_path, capsys):
     header = parse_header((out / "README.md").read_text())
     configs = {c["config_name"]: c["data_files"] for c in header["configs"]}
     assert configs["default"] == [{"split": "train", "path": "data/train-*.parquet"}]
-    assert set(configs) == {"default", "chat", "alpaca", "commitpackft", "commitpackft_export"}
+    assert set(configs) == {"default", "chat", "alpaca", "commitpackft", "commitpackft_export", "rejects"}
+    assert configs["rejects"] == [{"split": "rejects", "path": "rejects/rejects-*.parquet"}]
     assert set(header["license"]) >= {"mit", "apache-2.0", "cdla-permissive-2.0"}
 
 
