@@ -136,7 +136,7 @@ def _root_tree(repo: pygit2.Repository, ref_or_commit: RefOrCommit) -> pygit2.Tr
 
 def _read(read: ReadObject, entry: pygit2.Object, name: str) -> pygit2.Object:
     try:
-        return read(entry.id, f"license file {name}")
+        return read(entry.id, "blob")
     except (pygit2.GitError, KeyError, ValueError, OSError, RejectError) as exc:
         why = getattr(exc, "detail", "") or str(exc) or type(exc).__name__
         raise LicenseFileError(f"the license file {name} (blob {entry.id}) cannot be read: {why}") from None

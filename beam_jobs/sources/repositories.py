@@ -228,7 +228,7 @@ def locate_git_dir(path: str) -> GitDir | str:
         except OSError:
             mode = None
         if mode is not None and special_kind(mode):
-            return f"its .git is {special_kind(mode)}"
+            return f"has {special_kind(mode)} as its .git"
         if mode is not None and stat.S_ISDIR(mode) and _is_git_dir(dot_git):
             return _with_common(dot_git, d)
         if mode is not None and stat.S_ISREG(mode):
@@ -300,7 +300,7 @@ def local_problem(spec: str) -> tuple[str, str] | None:
         return None
     found = locate_git_dir(location)
     if isinstance(found, str):
-        reason = "special_file" if found.startswith("its .git is") else "not_a_repository"
+        reason = "special_file" if found.endswith("as its .git") else "not_a_repository"
         return reason, f"the git input '{location}' {found}"
     return None
 

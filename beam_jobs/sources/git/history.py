@@ -126,7 +126,19 @@ def _entry_reason(old: pygit2.Object, new: pygit2.Object, path: str, extensions:
         return "mode_change_only"
     if not path.endswith(extensions):
         return "not_python"
+    if not path.isprintable() and _undecodable(path):
+        # git allows any bytes in a name; pygit2 shows bytes that are not UTF-8 as surrogates, which
+        # no record can carry (a replaced character would name another file).
+        return "path_not_utf8"
     return None
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+        return False
+    except UnicodeEncodeError:
+        return True
 
 
 Change = tuple[str, "pygit2.Object | None", "pygit2.Object | None"]  # (path, old entry, new entry)

@@ -146,8 +146,8 @@ def _resolve(name: str, refs: dict[str, RawRef], objects: ObjectReader) -> str |
     raw = refs[name]
     while raw.symbolic is not None:
         if raw.symbolic in seen or len(seen) > _MAX_SYMREF_HOPS:
-            return RefReject(shown, "symref_loop", f"{shown} -> {' -> '.join(printable(s) for s in seen[1:])} "
-                                                   f"-> {printable(raw.symbolic)}: the symbolic refs form a loop")
+            chain = " -> ".join(printable(s) for s in [*seen, raw.symbolic])
+            return RefReject(shown, "symref_loop", f"{chain}: the symbolic refs form a loop")
         if raw.symbolic not in refs:
             return RefReject(shown, "dangling_symref", f"{shown} points at {printable(raw.symbolic)}, "
                                                        "which does not exist")

@@ -150,3 +150,48 @@ def test_mine_commit_gives_the_record_or_the_stage_and_reason(builder):
     assert gh.mine_commit(builder.repo, binary_only, ["octo/proj"], "mit") == Reject(
         stage="git.contents", reason="binary_content", source="git", key=binary_only, repo="octo/proj",
         detail="old contents hold a NUL byte")
+
+
+def test_refs_are_read_from_git_files_and_each_unusable_one_has_its_reason(builder):
+    """libgit2 skips a malformed loose ref silently and refuses every ref when packed-refs is damaged;
+    the listing reads the files and gives each selected ref a tip or a reason."""
+    from beam_jobs.sources.git.refs import list_refs
+
+    root = builder.commit(BASE, "Initial commit")
+    fix = builder.commit(FIXED, "Fix addition in add()")
+    builder.write_ref("refs/heads/alias", b"ref: refs/heads/main\n")
+    builder.write_ref("refs/heads/gone", b"ref: refs/heads/nowhere\n")
+    builder.write_ref("refs/heads/bad", b"42\n")
+    builder.write_ref("refs/tags/v1", f"{root}\n".encode())
+    (builder.git_dir / "packed-refs").write_bytes(f"{root} refs/heads/old\n".encode() + b"^" + b"0" * 40 + b"\nnot a line\n")
+    listing = list_refs(builder.repo, "branches")
+    assert listing.tips == {"refs/heads/alias": fix, "refs/heads/main": fix, "refs/heads/old": root}
+    assert [(r.name, r.reason) for r in listing.rejects] == [
+        ("packed-refs line 3", "malformed_ref"), ("refs/heads/bad", "malformed_ref"),
+        ("refs/heads/gone", "dangling_symref")]
+    assert listing.license_ref == "refs/heads/main"  # HEAD's branch
+    assert list_refs(builder.repo, "head").tips == {"HEAD": fix}
+    assert list_refs(builder.repo, "refs/tags/*").tips == {"refs/tags/v1": root}
+    assert gh.select_refs(builder.repo, "branches") == ["refs/heads/alias", "refs/heads/main", "refs/heads/old"]
+    assert sorted(gh.iter_commit_shas(builder.repo, ["refs/heads/old"])) == [root]
+
+
+def test_shallow_boundary_is_not_a_root_commit(tmp_path, builder):
+    shas = [builder.commit({**BASE, "pkg/util.py": f"X = {i}\n"}, f"Set X to {i}") for i in range(3)]
+    clone = pygit2.Repository(str(builder.shallow_clone(tmp_path / "shallow.git", depth=2)))
+    assert gh.mine_commit(clone, shas[1], ["octo/proj"], "mit") == Reject(
+        stage="git.commit", reason="shallow_boundary", source="git", key=shas[1], repo="octo/proj", detail="")
+    assert gh.mine_commit(builder.repo, shas[0], ["octo/proj"], "mit").reason == "root_commit"
+
+
+def test_a_missing_parent_or_tree_is_missing_object_naming_it(builder):
+    root = builder.commit(BASE, "Initial commit")
+    fix = builder.commit(FIXED, "Fix addition in add()")
+    tree = str(builder.repo[root].tree_id)
+    builder.damage_loose(tree, "remove")
+    got = gh.mine_commit(pygit2.Repository(str(builder.path)), fix, ["octo/proj"], "mit")  # no cached copies
+    assert (got.stage, got.reason, got.detail) == (
+        "git.commit", "missing_object", f"tree of the parent commit {tree} is not in the repository")
+    builder.damage_loose(root, "truncate")
+    got = gh.mine_commit(pygit2.Repository(str(builder.path)), fix, ["octo/proj"], "mit")
+    assert (got.reason, got.detail) == ("corrupt_object", f"parent commit: loose object {root} is truncated")
