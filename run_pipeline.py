@@ -204,14 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"repairpack: error: {line}", file=sys.stderr)
         return 2
     from beam_jobs.accounting import summary_table
-    from beam_jobs.pipeline import binding_rules, corpus_line, input_warnings
+    from beam_jobs.pipeline import binding_rules, corpus_line, input_warnings, split_warnings
 
     if not args.quiet:
         print(summary_table(manifest["counts"]) + "\n")
     print(corpus_line(manifest) + f"; manifest: {os.path.join(output, 'manifest.json')}")
     for line in binding_rules(manifest):
         print(line)
-    for warning in input_warnings(inputs, manifest["counts"]):
+    for warning in [*input_warnings(inputs, manifest["counts"]), *split_warnings(manifest)]:
         print(f"repairpack: warning: {warning}", file=sys.stderr)
     from beam_jobs.report.job import REPORT_HTML, remove_outputs, run_report
 

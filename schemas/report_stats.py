@@ -285,11 +285,31 @@ class CorpusInfo:
 
 
 @dataclass
+class SplitShare:
+    split: str = doc("`train`, `validation` or `test`")
+    fraction: float = doc("the configured fraction of the groups (`assembly.splits`)")
+    groups: int = doc("groups (repositories or fork families, judge problems) in the split")
+    group_share: float = doc("groups / all groups")
+    samples: int = doc("samples in the split")
+    sample_share: float = doc("samples / all samples")
+
+
+@dataclass
+class SplitBalance:
+    groups: int = doc("groups in the corpus: what the splits divide (0 when the manifest has no `split_balance`)")
+    splits: list[SplitShare] = doc("configured against achieved, per split")
+    warnings: list[str] = doc(
+        "one sentence per split that is empty, or whose share of groups or of samples differs from its "
+        "fraction by more than half of it, saying why (manifest `split_balance`)")
+
+
+@dataclass
 class ReportStats:
     version: str = doc(f"`{STATS_VERSION}`")
     corpus: CorpusInfo = doc("what was read")
     funnel: Funnel = doc("records at each stage and each drop reason, reconciled with manifest.json")
     size: Size = doc("how big, and from where")
+    splits: SplitBalance = doc("whether each split got its configured share of groups and samples")
     shape: list[Shape] = doc("what the repairs look like, per source and `all`")
     instructions: list[Instructions] = doc("instruction lengths, verbs and languages, per source and `all`")
     judge: Judge = doc("online-judge data (zeros on a commit-only corpus)")

@@ -36,7 +36,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from beam_jobs.report.combiners import (ALL, MergeReports, ReportAccumulator, rank_key, summarise_batch,
                                         summarise_rejects)
 from beam_jobs.report.features import OPTIONAL_SAMPLE_COLUMNS, REJECT_COLUMNS, SAMPLE_COLUMNS
-from beam_jobs.report.summary import TOP_K, Threshold, build_stats, near_thresholds
+from beam_jobs.report.summary import TOP_K, Threshold, build_stats, near_thresholds, split_balance_of
 from schemas.reject import REJECT_SCHEMA
 from schemas.report_stats import FileRow, ReportStats, to_json
 from schemas.sample import SAMPLE_SCHEMA
@@ -478,25 +478,6 @@ def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_
                        clusters=(got.get("n_clusters", 0), clusters),
                        trajectories=judge, files=files,
                        edit_kind_rate=rate, seed=seed, thresholds=thresholds)
-
-
-_BALANCE_NUMBERS = ("fraction", "groups", "group_share", "samples", "sample_share")
-
-
-def split_balance_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
-    """The manifest's `split_balance` when it has the shape the pages read, else None (an older
-    manifest has none; a damaged one must not stop the report)."""
-    value = manifest.get("split_balance")
-    if not isinstance(value, dict) or not _is_int(value.get("groups")):
-        return None
-    splits, warnings = value.get("splits"), value.get("warnings")
-    if not isinstance(splits, dict) or not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-        return None
-    for entry in splits.values():
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), (int, float)) and
-                                                  not isinstance(entry.get(k), bool) for k in _BALANCE_NUMBERS):
-            return None
-    return value
 
 
 def write_outputs(stats: ReportStats, corpus_dir: str, balance: dict[str, Any] | None = None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 from beam_jobs.accounting import IN, KEPT, flow_order
 from beam_jobs.report.combiners import ALL, Dist, ReportAccumulator
 from filters.tags import REASON_PREFIX, ordered
-from schemas.report_stats import (STATS_VERSION, Cluster, CorpusInfo, EditKind, Example, FileRow, Funnel,
+from schemas.report_stats import (STATS_VERSION, SplitBalance, SplitShare, Cluster, CorpusInfo, EditKind, Example, FileRow, Funnel,
                                   FunnelStage, Instructions, Judge, NearThreshold, Python, Quality, ReasonCount,
                                   ReconciliationCheck, ReportStats, RuleFailures, Shape, Size, SizeRow, TagCount, Tags,
                                   TopEntry, TopList, VerdictCell)
@@ -197,6 +197,34 @@ def _dist(acc: ReportAccumulator, metric: str, source: str) -> Any:
     return acc.dist(metric, source).to_schema()
 
 
+_BALANCE_NUMBERS = ("fraction", "groups", "group_share", "samples", "sample_share")
+
+
+def split_balance_of(manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest's `split_balance` when it has the shape the pages read, else None (an older
+    manifest has none; a damaged one must not stop the report)."""
+    value = manifest.get("split_balance")
+    if not isinstance(value, dict) or not isinstance(value.get("groups"), int) or isinstance(value.get("groups"), bool):
+        return None
+    splits, warnings = value.get("splits"), value.get("warnings")
+    if not isinstance(splits, dict) or not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        return None
+    for entry in splits.values():
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), (int, float)) and
+                                                  not isinstance(entry.get(k), bool) for k in _BALANCE_NUMBERS):
+            return None
+    return value
+
+
+def _split_balance(manifest: dict[str, Any]) -> SplitBalance:
+    balance = split_balance_of(manifest) or {"groups": 0, "splits": {}, "warnings": []}
+    return SplitBalance(groups=balance["groups"], warnings=list(balance["warnings"]),
+                        splits=[SplitShare(split=name, fraction=s["fraction"], groups=s["groups"],
+                                           group_share=s["group_share"], samples=s["samples"],
+                                           sample_share=s["sample_share"])
+                                for name, s in balance["splits"].items()])
+
+
 def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups: dict[str, Any],
                 top_words: dict[str, Any], clusters: tuple[int, list[tuple[int, tuple[str, str]]]],
                 trajectories: ReportAccumulator, files: list[FileRow], edit_kind_rate: float, seed: str,
@@ -296,7 +324,8 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
                         manifest_format=str(manifest.get("format", "")),
                         preset=str((manifest.get("config") or {}).get("preset", "")), example_seed=seed)
     tags = _tags(acc, sources, size.by_source, manifest.get("counts", {}) or {})
-    return ReportStats(version=STATS_VERSION, corpus=corpus, funnel=funnel, size=size, shape=shape,
+    return ReportStats(version=STATS_VERSION, corpus=corpus, funnel=funnel, size=size,
+                       splits=_split_balance(manifest), shape=shape,
                        instructions=instructions, judge=judge, python=python, tags=tags, quality=quality,
                        examples=examples, plots={})
 

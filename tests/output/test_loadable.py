@@ -111,6 +111,10 @@ def test_a_corpus_and_a_sources_folder_load_with_datasets(tmp_path, datasets):
     assert "| validation | 1.0% | 0 | 0.0% | 0 | 0.0% |" in card
     assert f"| train | 98.0% | {groups} | 100.0% |" in card
     run_report(str(corpus), BEAM_ARGS)
+    stats = json.loads((corpus / "stats.json").read_text())
+    assert stats["splits"]["warnings"] == warnings and stats["splits"]["groups"] == groups
+    assert [(s["split"], s["groups"]) for s in stats["splits"]["splits"]] == [
+        ("train", groups), ("validation", 0), ("test", 0)]
     report = (corpus / "report.md").read_text()
     assert all(f"> {w}" in report for w in warnings)
     assert "Did each split get its share?" in (corpus / "report.html").read_text()
