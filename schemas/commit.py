@@ -65,9 +65,11 @@ class CommitRecord:
 COMMIT_SCHEMA: pa.Schema = schema_of(CommitRecord)
 
 
-def commit_record_id(source: str, commit: str, path: str) -> str:
-    """Content-derived, so reruns and other runners give every record the same id."""
-    digest = hashlib.sha256(f"{source}\0{commit}\0{path}".encode("utf-8")).hexdigest()
+def commit_record_id(commit: str, path: str) -> str:
+    """Derived from the commit and the file alone, so reruns, other runners and both routes (a
+    repository mined with --git, the same commit read from the GitHub dump) give a record the same
+    id, and dedup picks the same member of a duplicate cluster whichever route brought it."""
+    digest = hashlib.sha256(f"{commit}\0{path}".encode("utf-8")).hexdigest()
     return digest[:24]
 
 

@@ -42,6 +42,39 @@ def decode_source(data: bytes, which: str) -> str:
 
 
 
+def subject_of_message(message: str) -> str:
+    """A commit's subject: the message's first line, stripped; the one rule of every route."""
+    return message.split("\n", 1)[0].strip()
+
+
+# ---- what kind of change a single-file commit is, from its two tree entries (git file modes)
+MODE_TYPE_MASK = 0o170000
+MODE_SYMLINK = 0o120000
+MODE_SUBMODULE = 0o160000
+
+
+def change_reason(old_mode: int, new_mode: int, old_blob: str, new_blob: str, path: str,
+                  extensions: tuple[str, ...]) -> str | None:
+    """Why an in-place change of one path is not a candidate (None: it is one), from the modes and
+    blob ids of its two sides: `type_change` (file <-> symlink), `submodule`, `symlink`,
+    `mode_change_only` (the same blob: a chmod, no edit) or `not_python`.
+
+    The git source decides from its tree entries in this order (history._entry_reason); the dump
+    route decides from the query's `difference` columns with this function, so a commit gets the
+    same reason whichever route brought it."""
+    if (old_mode & MODE_TYPE_MASK) != (new_mode & MODE_TYPE_MASK):
+        return "type_change"
+    if MODE_SUBMODULE in (old_mode, new_mode):
+        return "submodule"
+    if MODE_SYMLINK in (old_mode, new_mode):
+        return "symlink"
+    if old_blob == new_blob:
+        return "mode_change_only"
+    if not path.endswith(extensions):
+        return "not_python"
+    return None
+
+
 class FetchError(RejectError):
     """A candidate whose old or new contents could not be fetched, or must not be paired; `detail`
     never holds a token or other secret."""
@@ -51,10 +84,11 @@ def commit_record(*, source: str, commit: str, parent: str, old_file: str, new_f
                   new_contents: str, message: str, license: str, repos: list[str], author_time: datetime,
                   committer_time: datetime, lang: str = LANG_PYTHON, author_name: str = "",
                   subject: str | None = None) -> CommitRecord:
-    """The one way a source makes a CommitRecord: its id derives from source, commit and path, and
-    its subject, when the source has none of its own, is the message's first line."""
+    """The one way a source makes a CommitRecord: its id derives from the commit and the path (not
+    the route, so --git and --dump give the same id), and its subject, when the source has none of
+    its own, is the message's first line, stripped."""
     return CommitRecord(
-        id=commit_record_id(source, commit, new_file),
+        id=commit_record_id(commit, new_file),
         source=source,
         commit=commit,
         parent=parent,
@@ -62,7 +96,7 @@ def commit_record(*, source: str, commit: str, parent: str, old_file: str, new_f
         new_file=new_file,
         old_contents=old_contents,
         new_contents=new_contents,
-        subject=message.split("\n", 1)[0].strip() if subject is None else subject,
+        subject=subject_of_message(message) if subject is None else subject,
         message=message,
         lang=lang,
         license=license,
@@ -75,13 +109,18 @@ def commit_record(*, source: str, commit: str, parent: str, old_file: str, new_f
 
 def to_commit_record(candidate: CandidateCommit, old_contents: str, new_contents: str, *, source: str,
                      lang: str = LANG_PYTHON) -> CommitRecord:
-    """The fetched candidate as the record the git source makes, so both flow into the same filters."""
+    """The fetched candidate as the record the git source makes, so both flow into the same filters.
+
+    The subject is derived from the message exactly as for a mined commit (`subject_of_message`); the
+    dump's own `subject` column (unstripped, and cut by GitHub's exporter) only stands in for the
+    message when the message is NULL, as in the query's message rules. The author's name is carried,
+    so the bot-author rule judges a dump commit as it judges the same commit mined from git."""
     message = candidate.message or candidate.subject
     return commit_record(
         source=source, commit=candidate.commit, parent=candidate.parent, old_file=candidate.old_path,
         new_file=candidate.new_path, old_contents=old_contents, new_contents=new_contents, message=message,
-        subject=candidate.subject or message.split("\n", 1)[0].strip(), lang=lang,
-        license=candidate.license if candidate.license in VOCABULARY else OTHER, repos=list(candidate.repos),
+        lang=lang, license=candidate.license if candidate.license in VOCABULARY else OTHER,
+        repos=list(candidate.repos), author_name=candidate.author_name,
         author_time=datetime.fromtimestamp(candidate.author_time_sec, tz=timezone.utc),
         committer_time=datetime.fromtimestamp(candidate.committer_time_sec, tz=timezone.utc))
 

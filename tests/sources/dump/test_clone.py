@@ -54,7 +54,8 @@ def candidate(builder: RepoBuilder, commit: str, path: str, repos: list[str], li
         old_sha1=str(parent.tree[path].id), new_sha1=str(c.tree[path].id),
         subject=c.message.split("\n", 1)[0], message=c.message,
         author_time_sec=c.author.time, committer_time_sec=c.committer.time,
-        repos=repos, license=license)
+        repos=repos, license=license, author_name=c.author.name, author_email=c.author.email,
+        old_mode=int(parent.tree[path].filemode), new_mode=int(c.tree[path].filemode))
 
 
 @pytest.fixture
@@ -170,13 +171,13 @@ def clone_counters(metrics: Any) -> dict[str, int]:
 
 def expected_record(c: CandidateCommit, old: str, new: str, license: str) -> dict[str, Any]:
     return {
-        "id": commit_record_id("bigquery", c.commit, c.new_path), "source": "bigquery", "commit": c.commit,
+        "id": commit_record_id(c.commit, c.new_path), "source": "bigquery", "commit": c.commit,
         "parent": c.parent, "old_file": c.old_path, "new_file": c.new_path, "old_contents": old,
         "new_contents": new, "subject": c.subject, "message": c.message, "lang": "Python", "license": license,
         "repos": ["alice/proj", "zed/fork"],
         "author_time": str(datetime.fromtimestamp(c.author_time_sec, tz=timezone.utc)),
         "committer_time": str(datetime.fromtimestamp(c.committer_time_sec, tz=timezone.utc)),
-        "author_name": "", "instruction": "", "message_lang": "", "old_parses": True, "python_major": 3,
+        "author_name": c.author_name, "instruction": "", "message_lang": "", "old_parses": True, "python_major": 3,
         "tags": [], "edit_kinds": [], "tokens": None, "window_old": None, "window_new": None,
     }
 
