@@ -33,6 +33,15 @@ class CandidateCommit:
     repos: list[str] = arrow_field(pa.list_(pa.string()))
     # The GitHub license key (e.g. "mit"), as the `licenses` table gives it; "none" if missing.
     license: str = arrow_field(pa.string())
+    # The author as the commit names them: the bot-author rule reads the name, as it does for a
+    # commit mined from git; the email is kept for provenance ("" when the dump has none).
+    author_name: str = arrow_field(pa.string(), default="")
+    author_email: str = arrow_field(pa.string(), default="")
+    # The git file modes of the two sides (0o100644 regular, 0o100755 executable, 0o120000 symlink,
+    # 0o160000 submodule), as `difference` records them: a chmod (same blob, other mode) or a symlink
+    # is told apart by them before any content is fetched, with the git source's reasons.
+    old_mode: int = arrow_field(pa.int64(), default=0o100644)
+    new_mode: int = arrow_field(pa.int64(), default=0o100644)
 
     @property
     def repo(self) -> str:
@@ -42,6 +51,11 @@ class CandidateCommit:
 
 CANDIDATE_SCHEMA: pa.Schema = schema_of(CandidateCommit)
 CANDIDATE_COLUMNS: tuple[str, ...] = tuple(CANDIDATE_SCHEMA.names)
+
+# Columns that may be NULL in `commits` and so absent from a JSON line (a NULL author, message).
+NULLABLE_COLUMNS: tuple[str, ...] = ("subject", "message", "author_name", "author_email")
+# The file modes git writes in a tree, and the group-writable regular mode old repositories hold.
+GIT_FILE_MODES = frozenset({0o100644, 0o100755, 0o100664, 0o120000, 0o160000})
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -76,6 +90,20 @@ def _seconds(row: Mapping[str, Any], name: str) -> int:
     if not MIN_SECONDS <= seconds <= MAX_SECONDS:
         raise CandidateError("bad_row", f"column '{name}' is {seconds}, outside the years 1 to 9999")
     return seconds
+
+
+def _mode(row: Mapping[str, Any], name: str) -> int:
+    value = row.get(name)
+    problem = f"column '{name}' is {repr(value)[:60]}, not a git file mode"
+    if value is None or isinstance(value, bool):
+        raise CandidateError("bad_row", problem)
+    try:
+        mode = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise CandidateError("bad_row", problem) from None
+    if mode not in GIT_FILE_MODES:
+        raise CandidateError("bad_row", problem)
+    return mode
 
 
 def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
@@ -119,5 +147,9 @@ def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
         committer_time_sec=_seconds(row, "committer_time_sec"),
         repos=repos,
         license=_text(row, "license") or "none",
+        author_name=_text(row, "author_name"),
+        author_email=_text(row, "author_email"),
+        old_mode=_mode(row, "old_mode"),
+        new_mode=_mode(row, "new_mode"),
     )
 

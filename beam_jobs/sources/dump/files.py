@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from typing import Any, Iterable, Iterator, Mapping
 
 import apache_beam as beam
@@ -22,7 +23,7 @@ from apache_beam.io.textio import ReadAllFromText
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_READ
-from schemas.candidate import CANDIDATE_COLUMNS, CandidateError, candidate_from_row
+from schemas.candidate import CANDIDATE_COLUMNS, NULLABLE_COLUMNS, CandidateError, candidate_from_row
 
 
 PARQUET, AVRO, JSON = "parquet", "avro", "json"
@@ -36,7 +37,10 @@ KNOWN = ", ".join(suffix for suffix, _ in EXTENSIONS)
 # JSON writers (BigQuery's export among them, as far as we know) may leave out NULL fields instead of
 # writing null; these query columns may be NULL in `commits`, so in JSON lines their absence means
 # NULL, not a file of another shape. Every other column must be present.
-JSON_NULLABLE = ("subject", "message")
+JSON_NULLABLE = NULLABLE_COLUMNS
+
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                  (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
 def file_format(path: str) -> str | None:
@@ -63,13 +67,34 @@ def match_files(pattern: str) -> list[str]:
     return sorted(m.path for m in results[0].metadata_list)
 
 
+def special_file_problem(path: str) -> str | None:
+    """Why a local path matched by a dump pattern cannot be read as an export, from its stat alone,
+    or None for a regular file (or a remote path, which cannot be special).
+
+    A reader opening a FIFO waits forever for a writer, and a device never ends, so such a file is
+    refused here, without being opened, with one sentence. A whole file is the reader's unit (its rows
+    are what the read stage counts), so refusing the run says more than a reject of a file that
+    holds no row."""
+    if "://" in path:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"the dump file '{path}' cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _SPECIAL_KINDS if test(mode)), "not a regular file")
+    return f"the dump file '{path}' is {kind}, not a regular file; an export is read from regular files only"
+
+
 def plan_reads(patterns: Iterable[str]) -> dict[str, list[str]]:
     """{format: [pattern or path, ...]}: what each format's reader reads. Raises ValueError.
 
     A remote pattern with a known extension is kept as is (matched on the workers, so building the
     graph needs no access to the bucket). Local patterns, and any pattern without a known extension,
     are matched here: their files are split by extension, a file named by two overlapping patterns
-    is read once, and one file of an unknown kind is an error rather than a silently skipped part.
+    is read once, and one file of an unknown kind, or a FIFO, socket or device, is an error rather
+    than a silently skipped part or a reader that never returns.
     """
     plan: dict[str, list[str]] = {}
     for pattern in patterns:
@@ -81,6 +106,9 @@ def plan_reads(patterns: Iterable[str]) -> dict[str, list[str]]:
         if not paths:
             raise ValueError(f"no file matches the dump pattern '{pattern}'")
         for path in paths:
+            special = special_file_problem(path)
+            if special:
+                raise ValueError(special)
             path_fmt = file_format(path)
             if path_fmt is None:
                 raise ValueError(f"the dump file '{path}' is not Parquet, Avro or JSON lines by its name "

@@ -17,6 +17,10 @@ What the query does, the way the CommitPack SQL did:
   every message and the later Python filter never sees a different answer;
 - grouped by commit: forks of one repository share commits, so each commit appears once with the
   sorted, distinct names of all its repositories and one license (the smallest key among them);
+- the author's name and email and the two file modes of the change are carried, not judged here:
+  the pipeline applies the git source's own rules to them (bot authors in the filter stage; a chmod,
+  a symlink or a submodule at the stage `bigquery.commit`), so those commits are counted under the
+  same reasons as on the git route instead of vanishing inside the query;
 - optional sampling by commit sha (see `SAMPLE_HASH_SQL`), a repository list and a row limit.
 
 Arrays are indexed with SAFE_OFFSET only: BigQuery does not promise to evaluate the WHERE clause
@@ -142,6 +146,7 @@ def build_query(config: Any, *, project: str = DEFAULT_PROJECT, dataset: str = D
   -- leaves it, computed once for the message rules.
   SELECT commit, parent, difference, difference_truncated, subject, message, repo_name,
     author.time_sec AS author_time_sec, committer.time_sec AS committer_time_sec,
+    author.name AS author_name, author.email AS author_email,
     {stripped_sql} AS stripped_message
   FROM {table}.commits`
 ),
@@ -164,7 +169,11 @@ candidates AS (
     c.author_time_sec,
     c.committer_time_sec,
     repo,
-    COALESCE(lic.license, 'none') AS license
+    COALESCE(lic.license, 'none') AS license,
+    c.author_name,
+    c.author_email,
+    c.difference[SAFE_OFFSET(0)].old_mode AS old_mode,
+    c.difference[SAFE_OFFSET(0)].new_mode AS new_mode
   FROM stripped_commits AS c
   CROSS JOIN UNNEST(c.repo_name) AS repo
   JOIN python_repos AS py ON py.repo_name = repo
@@ -183,7 +192,11 @@ SELECT
   ANY_VALUE(author_time_sec) AS author_time_sec,
   ANY_VALUE(committer_time_sec) AS committer_time_sec,
   ARRAY_AGG(DISTINCT repo ORDER BY repo) AS repos,
-  MIN(license) AS license
+  MIN(license) AS license,
+  ANY_VALUE(author_name) AS author_name,
+  ANY_VALUE(author_email) AS author_email,
+  ANY_VALUE(old_mode) AS old_mode,
+  ANY_VALUE(new_mode) AS new_mode
 FROM candidates
 GROUP BY commit{tail}
 """

@@ -14,8 +14,18 @@ from beam_jobs.accounting import stage_counts
 from beam_jobs.sources.dump.files import (ReadDump, dump_inputs_problem, file_format, parse_json_line,
                                    plan_reads)
 from schemas.candidate import CandidateError, candidate_from_row
-from tests.fixtures.dump.make_dump_fixtures import (json_line, sample_row, write_avro, write_json_lines,
-                                                    write_parquet)
+from tests.fixtures.dump.make_dump_fixtures import json_line, write_avro, write_json_lines, write_parquet
+from tests.fixtures.dump.make_dump_fixtures import sample_row as fixture_row
+
+
+def sample_row(n: int, **changes: Any) -> dict[str, Any]:
+    """The fixture's valid row with the query's author and mode columns. The modes are written as
+    strings (the fixture writers type columns they do not know as strings, as BigQuery's JSON export
+    writes INT64); the reader reads both."""
+    row = fixture_row(n, author_name=f"Author {n}", author_email=f"a{n}@example.com",
+                      old_mode="33188", new_mode="33261" if n % 2 else "33188")
+    row.update(changes)
+    return row
 from tests.pipeline_helpers import BEAM_ARGS, assert_balanced
 
 
@@ -102,7 +112,8 @@ def test_parse_json_line() -> None:
     assert err.value.reason == "bad_json"
     assert err.value.detail.startswith("not a JSON line: Expecting value")
     # BigQuery leaves NULL columns out of JSON exports; the nullable ones come back as None.
-    assert parse_json_line('{"commit": "a"}') == {"commit": "a", "subject": None, "message": None}
+    assert parse_json_line('{"commit": "a"}') == {"commit": "a", "subject": None, "message": None,
+                                                  "author_name": None, "author_email": None}
     assert parse_json_line("[1, 2]") == [1, 2]
 
 
@@ -191,7 +202,7 @@ def test_read_dump_pattern_without_extension(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     candidates, rejects, counts = run_read([str(tmp_path / "export" / "*")], out)
-    assert [c["commit"] for c in candidates] == sorted(r["commit"] for r in good)
+    assert sorted(c["commit"] for c in candidates) == sorted(r["commit"] for r in good)
     assert rejects == want_rejects
     assert counts["bigquery.read"]["in"] == 15
 
@@ -210,20 +221,69 @@ def test_hostile_rows_are_rejects_not_crashes(tmp_path: Path) -> None:
     path = export / "odd.jsonl"
     lines = [json.dumps(sample_row(1, repos=5)), json.dumps(sample_row(2, repos={"a/b": 1})),
              json.dumps(sample_row(3)).replace('"author_time_sec": 1600000003', '"author_time_sec": 1e400'),
-             json.dumps(sample_row(4, committer_time_sec=10 ** 15)), json.dumps(sample_row(5))]
+             json.dumps(sample_row(4, committer_time_sec=10 ** 15)), json.dumps(sample_row(5)),
+             json.dumps(sample_row(6, old_mode="100644")), json.dumps(sample_row(7, new_mode=None)),
+             json.dumps({k: v for k, v in sample_row(8).items() if k != "new_mode"}),
+             json.dumps({k: v for k, v in sample_row(9).items() if k not in ("author_name", "author_email")})]
     data = "".join(line + "\n" for line in lines).encode("utf-8") + b'{"commit": "\xff\xfe"}\n'
     path.write_bytes(data)
     out = tmp_path / "out"
     out.mkdir()
     # The same file named twice, by two overlapping patterns: read once.
     candidates, rejects, counts = run_read([str(export / "*.jsonl"), str(path)], out)
-    assert [c["commit"] for c in candidates] == [f"{5:040x}"]
+    # A row of an export without the author columns (NULL author): read, with an empty name.
+    assert sorted((c["commit"], c["author_name"]) for c in candidates) == [(f"{5:040x}", "Author 5"), (f"{9:040x}", "")]
     got = sorted((r["key"][-2:], r["reason"], r["detail"].split(" (in ")[0]) for r in rejects)
     assert got == sorted([
         ("01", "bad_row", "column 'repos' must be a list of owner/name, not 5"),
         ("02", "bad_row", "column 'repos' must be a list of owner/name, not {'a/b': 1}"),
         ("03", "bad_row", "column 'author_time_sec' is inf, not a number of seconds"),
         ("04", "bad_row", "column 'committer_time_sec' is 1000000000000000, outside the years 1 to 9999"),
+        # Modes are numbers (33188 is git's 100644); octal digits as a number, or none, are no mode.
+        ("06", "bad_row", "column 'old_mode' is '100644', not a git file mode"),
+        ("07", "bad_row", "column 'new_mode' is None, not a git file mode"),
+        ("08", "missing_column", "row lacks column(s) new_mode"),
         ("nl", "bad_json", "not a JSON line: 'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"),
     ])
-    assert counts == {"bigquery.read": {"in": 6, "kept": 1, "bad_row": 4, "bad_json": 1}}
+    assert counts == {"bigquery.read": {"in": 10, "kept": 2, "bad_row": 6, "bad_json": 1, "missing_column": 1}}
+
+
+def test_special_files_are_refused_before_any_is_opened(tmp_path: Path) -> None:
+    """A FIFO would make a reader (and the CLI's header check) wait forever for a writer; a folder
+    holding one, or a pattern naming one, is refused with one sentence, without opening it."""
+    import os
+    import socket
+
+    export = tmp_path / "export"
+    export.mkdir()
+    write_parquet(export / "a.parquet", [sample_row(1)])
+    os.mkfifo(export / "b.parquet")
+    fifo = str(export / "b.parquet")
+    sentence = f"the dump file '{fifo}' is a FIFO (named pipe), not a regular file; an export is read from regular files only"
+    for patterns in ([str(export)], [str(export / "*")], [str(export / "*.parquet")], [fifo]):
+        assert dump_inputs_problem(patterns) == sentence
+        with pytest.raises(ValueError) as err:
+            ReadDump(patterns)
+        assert str(err.value) == sentence
+    os.remove(fifo)
+    # A FIFO without a known extension is named for what it is, not for its name.
+    os.mkfifo(export / "notes")
+    assert dump_inputs_problem([str(export)]) == (f"the dump file '{export / 'notes'}' is a FIFO (named pipe), "
+                                                  "not a regular file; an export is read from regular files only")
+    os.remove(export / "notes")
+    # A socket, and a symlink to a device: refused by kind too (stat follows the link).
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(export / "c.jsonl"))
+        assert dump_inputs_problem([str(export)]) == (f"the dump file '{export / 'c.jsonl'}' is a socket, not a "
+                                                      "regular file; an export is read from regular files only")
+    os.remove(export / "c.jsonl")
+    os.symlink("/dev/zero", export / "d.jsonl")
+    assert dump_inputs_problem([str(export / "d.jsonl")]) == (
+        f"the dump file '{export / 'd.jsonl'}' is a character device, not a regular file; "
+        "an export is read from regular files only")
+    os.remove(export / "d.jsonl")
+    # A dangling link is no file: the pattern matches nothing, and says so.
+    os.symlink(str(tmp_path / "gone.jsonl"), export / "e.jsonl")
+    assert dump_inputs_problem([str(export / "*.jsonl")]) == f"no file matches the dump pattern '{export / '*.jsonl'}'"
+    os.remove(export / "e.jsonl")
+    assert dump_inputs_problem([str(export)]) is None

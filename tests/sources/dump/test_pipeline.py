@@ -14,7 +14,10 @@ from pathlib import Path
 import pygit2
 import pytest
 
-from schemas.candidate import CandidateCommit
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from schemas.candidate import CANDIDATE_SCHEMA, CandidateCommit
 from tests.fixtures.dump.make_dump_fixtures import write_json_lines, write_parquet
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import assert_balanced, manifest, read_rows, records, rejects
@@ -29,7 +32,14 @@ def _candidate(builder: RepoBuilder, sha: str, path: str, repos: list[str], lice
                            old_sha1=str(parent.tree[path].id), new_sha1=str(c.tree[path].id),
                            subject=c.message.split("\n", 1)[0], message=c.message,
                            author_time_sec=c.author.time, committer_time_sec=c.committer.time,
-                           repos=repos, license=license)
+                           repos=repos, license=license, author_name=c.author.name, author_email=c.author.email,
+                           old_mode=int(parent.tree[path].filemode), new_mode=int(c.tree[path].filemode))
+
+
+def write_export(path: Path, rows: list[dict]) -> Path:
+    """A Parquet export with the query's column types, as BigQuery's EXPORT DATA writes it."""
+    pq.write_table(pa.Table.from_pylist(rows, schema=CANDIDATE_SCHEMA), str(path))
+    return path
 
 
 @pytest.fixture
@@ -52,7 +62,7 @@ def export(tmp_path: Path) -> tuple[Path, dict[str, CandidateCommit]]:
                                       repos=["carol/deleted"])
     rows = [dataclasses.asdict(c) for c in out.values()]
     (tmp_path / "export").mkdir()
-    write_parquet(tmp_path / "export" / "part-0.parquet", rows)
+    write_export(tmp_path / "export" / "part-0.parquet", rows)
     bad = dict(rows[0], commit="not a sha")
     write_json_lines(tmp_path / "export" / "part-1.json", [json.dumps(bad)])
     return served, out
@@ -74,6 +84,7 @@ def test_dump_with_clone_fetch_builds_the_corpus_and_accounts_for_every_row(tmp_
     counts = m["counts"]
     assert_balanced(counts)
     assert counts["bigquery.read"] == {"in": 4, "kept": 3, "bad_sha": 1}
+    assert counts["bigquery.commit"] == {"in": 3, "kept": 3}
     assert counts["bigquery.fetch"] == {"in": 3, "kept": 2, "clone_failed": 1}
     assert counts["bigquery.filters"] == {"in": 2, "kept": 1, "license_not_allowed": 1}
     [row] = records(out)
@@ -200,5 +211,5 @@ def test_a_parquet_file_of_another_shape_stops_before_the_run(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
         f"repairpack: error: the dump file '{path}' lacks the column(s) parent, old_path, new_path, old_sha1, "
-        "new_sha1, subject, message, author_time_sec, committer_time_sec, license; is it an export of the "
-        "repairpack query (see --print-sql)?")
+        "new_sha1, subject, message, author_time_sec, committer_time_sec, license, author_name, author_email, "
+        "old_mode, new_mode; is it an export of the repairpack query (see --print-sql)?")

@@ -90,6 +90,11 @@ COMMITS = {
     # A NULL message with a good subject: the rules judge the subject, as the Python side does.
     "null_message": {**commit("null_message", ["a/mit"]), "message": None,
                      "subject": "Fix the crash of the parser on empty input"},
+    "chmod": commit("chmod", ["a/mit"], differences=[
+        {**diff("run.py", "run.py", "chmod"), "new_mode": 0o100755, "new_sha1": diff("run.py", "run.py", "chmod")["old_sha1"]}]),
+    "symlink": commit("symlink", ["a/mit"], differences=[{**diff("ln.py", "ln.py"), "old_mode": 0o120000,
+                                                           "new_mode": 0o120000}]),
+    "bot": {**commit("bot", ["a/mit"]), "author": {**person(1_600_000_000), "name": "dependabot[bot]"}},
 }
 
 
@@ -135,7 +140,8 @@ def test_the_good_commit_is_kept_with_every_output_column(db):
     row = run(db)["good"]
     c = COMMITS["good"]
     assert list(row) == ["commit", "parent", "old_path", "new_path", "old_sha1", "new_sha1", "subject", "message",
-                         "author_time_sec", "committer_time_sec", "repos", "license"]
+                         "author_time_sec", "committer_time_sec", "repos", "license", "author_name", "author_email",
+                         "old_mode", "new_mode"]
     assert row["parent"] == c["parent"][0]
     assert row["old_path"] == row["new_path"] == "pkg/mod.py"
     assert (row["old_sha1"], row["new_sha1"]) == (c["difference"][0]["old_sha1"], c["difference"][0]["new_sha1"])
@@ -144,6 +150,19 @@ def test_the_good_commit_is_kept_with_every_output_column(db):
     assert (row["author_time_sec"], row["committer_time_sec"]) == (1_600_000_000, 1_600_000_100)
     assert row["repos"] == ["a/mit"]
     assert row["license"] == "mit"
+    # Carried for the rules the pipeline applies as on the git route (bot authors, chmod, symlinks).
+    assert (row["author_name"], row["author_email"]) == ("Ada", "ada@example.com")
+    assert (row["old_mode"], row["new_mode"]) == (0o100644, 0o100644)
+
+
+def test_a_chmod_and_a_symlink_pass_the_query_to_be_counted_by_the_pipeline(db):
+    """The query leaves them in, so the stage bigquery.commit can give them the git source's reasons
+    (mode_change_only, symlink) instead of dropping them where no count sees them."""
+    result = run(db)
+    assert (result["chmod"]["old_mode"], result["chmod"]["new_mode"]) == (0o100644, 0o100755)
+    assert result["chmod"]["old_sha1"] == result["chmod"]["new_sha1"]
+    assert (result["symlink"]["old_mode"], result["symlink"]["new_mode"]) == (0o120000, 0o120000)
+    assert result["bot"]["author_name"] == "dependabot[bot]"
 
 
 def test_every_query_row_is_a_valid_candidate(db):
@@ -160,7 +179,8 @@ def test_every_query_row_is_a_valid_candidate(db):
 
 
 def test_strict_keeps_exactly_the_expected_commits(db):
-    assert kept(run(db)) == {"good", "not_truncated", "fork", "fork_gpl", "six", "other_repo", "null_message"}
+    assert kept(run(db)) == {"good", "not_truncated", "fork", "fork_gpl", "six", "other_repo", "null_message",
+                             "chmod", "symlink", "bot"}
 
 
 def test_null_message_falls_back_to_the_subject_in_sql_and_in_python(db):
@@ -232,7 +252,7 @@ def test_message_rules_switch_off_one_by_one(db):
 
 def test_limit(db):
     everything = run(db)["__order__"]
-    assert len(everything) == 7
+    assert len(everything) == 10
     limited = run(db, limit=2)["__order__"]
     assert limited == sorted(everything)[:2]
 
