@@ -14,7 +14,11 @@ The core is plain Python (no Beam), so that it can be tested and benchmarked aga
 - a thread-safe token bucket that caps requests per second per worker process, retries included,
   because the host counts every request;
 - max_file_bytes enforced while streaming: a huge file is dropped after max_file_bytes + 1 bytes,
-  never read whole.
+  never read whole;
+- a small LRU of verified blobs by sha, shared by the worker's threads (`BlobCache`): a child
+  commit's old file is its parent's new file, so a run over a history asks for the same blob twice
+  about one time in ten; the second ask is served from memory, and two threads asking for one blob
+  at once make one request.
 
 The token comes from the environment at worker setup. It lives only in the pool's default headers:
 it is never logged, never part of an exception or a reject detail (details are scrubbed anyway), and
@@ -30,6 +34,7 @@ import random
 import threading
 import time
 import urllib.parse
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
@@ -155,6 +160,89 @@ class RateLimiter:
         return wait
 
 
+# The blob cache's bounds, per worker process: what the children of recently fetched commits will ask
+# for again, without holding a worker's memory (at most 64 MiB; a blob bigger than the whole budget is
+# not kept).
+CACHE_MAX_BYTES = 64 << 20
+CACHE_MAX_ENTRIES = 4096
+
+
+class _Flight:
+    """One fetch in progress: the threads that ask for the same sha meanwhile wait for its bytes."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.data: bytes | None = None
+
+
+class BlobCache:
+    """Verified blob bytes by git blob sha, least recently used first out, bounded by bytes and by
+    entries; thread-safe. A sha names its bytes, so a blob fetched at one (commit, path) serves every
+    other place the same blob is asked for.
+
+    `get_or_fetch` also joins concurrent asks: while one thread fetches a sha, the others wait for its
+    bytes instead of sending the same request. A failure is never kept: if the first fetch fails, a
+    waiting thread fetches for itself (its URL may work where the other's did not: another commit,
+    another path). `hits` counts asks served without a request (kept or joined), `misses` requests."""
+
+    def __init__(self, max_bytes: int = CACHE_MAX_BYTES, max_entries: int = CACHE_MAX_ENTRIES) -> None:
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._blobs: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._flights: dict[str, _Flight] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def _store(self, sha: str, data: bytes) -> None:
+        if self.max_entries < 1 or len(data) > self.max_bytes or sha in self._blobs:
+            return
+        self._blobs[sha] = data
+        self._bytes += len(data)
+        while self._bytes > self.max_bytes or len(self._blobs) > self.max_entries:
+            _, old = self._blobs.popitem(last=False)
+            self._bytes -= len(old)
+
+    def get_or_fetch(self, sha: str, fetch: Callable[[], bytes]) -> bytes:
+        """The blob `sha` from the cache, from a fetch of it already in flight, or from `fetch()`
+        (which must return bytes verified to hash to `sha`, or raise; its exceptions reach the caller
+        whose fetch raised them)."""
+        with self._lock:
+            data = self._blobs.get(sha)
+            if data is not None:
+                self._blobs.move_to_end(sha)
+                self.hits += 1
+                return data
+            flight = self._flights.get(sha)
+            leader = flight is None
+            if leader:
+                flight = self._flights[sha] = _Flight()
+                self.misses += 1
+        assert flight is not None
+        if not leader:
+            flight.done.wait()
+            with self._lock:
+                if flight.data is not None:
+                    self.hits += 1
+                    return flight.data
+                self.misses += 1
+            return fetch()  # the other fetch failed: this one's URL may still work
+        try:
+            data = fetch()
+            flight.data = data
+            with self._lock:
+                self._store(sha, data)
+            return data
+        finally:
+            with self._lock:
+                del self._flights[sha]
+            flight.done.set()
+
+
 def _scrub(text: str, secret: str) -> str:
     """Defence in depth: whatever a library put in a message, the token never reaches a detail."""
     return text.replace(secret, "<token>") if secret else text
@@ -165,9 +253,12 @@ def _scrub(text: str, secret: str) -> str:
 class RawFetcher:
     """Fetches candidates' files over HTTP for one worker; thread-safe; close() when done."""
 
-    def __init__(self, config: FetchConfig, token: str = "", *, seed: int | None = None) -> None:
+    def __init__(self, config: FetchConfig, token: str = "", *, seed: int | None = None,
+                 cache: BlobCache | None = None, cache_blobs: bool = True) -> None:
         self._config = config
         self._token = token
+        # cache_blobs=False: every ask is its own request (the transport tests see each one).
+        self.cache: BlobCache | None = (cache or BlobCache()) if cache_blobs else None
         headers = {"User-Agent": USER_AGENT}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -293,21 +384,23 @@ class RawFetcher:
             return FetchError(CONNECTION_FAILED, _scrub(f"{where}: {kind}: {exc}", self._token)[:200])
         return FetchError(CONNECTION_FAILED, f"{where}: {kind}")
 
+    def blob(self, repo: str, commit: str, path: str, expected_sha: str, which: str) -> bytes:
+        """`fetch_file` through the worker's blob cache: a blob already fetched is not asked for again."""
+        if self.cache is None:
+            return self.fetch_file(repo, commit, path, expected_sha, which)
+        return self.cache.get_or_fetch(expected_sha,
+                                       lambda: self.fetch_file(repo, commit, path, expected_sha, which))
+
     # ---------------------------------------------------------------------------- candidates
 
     def fetch_candidate(self, candidate: CandidateCommit, source: str = SOURCE) -> FetchOutcome:
         """Both sides of one candidate as a CommitRecord, or the reason it cannot be one."""
         repo, path = candidate.repo, candidate.new_path
         try:
-            if candidate.old_sha1 == candidate.new_sha1:
-                # One blob on both sides (a mode-only change): one request, and it is the same file.
-                data = self.fetch_file(repo, candidate.commit, path, candidate.new_sha1, "new")
-                old = new = decode_source(data, "new")
-            else:
-                old_data = self.fetch_file(repo, candidate.parent, candidate.old_path, candidate.old_sha1, "old")
-                old = decode_source(old_data, "old")
-                new_data = self.fetch_file(repo, candidate.commit, path, candidate.new_sha1, "new")
-                new = decode_source(new_data, "new")
+            # One blob on both sides (a chmod, rejected at bigquery.commit before fetching when the
+            # candidate comes through the source) is one request with the cache: the second ask hits.
+            old = decode_source(self.blob(repo, candidate.parent, candidate.old_path, candidate.old_sha1, "old"), "old")
+            new = decode_source(self.blob(repo, candidate.commit, path, candidate.new_sha1, "new"), "new")
         except RejectError as exc:  # FetchError, or ContentError from decoding
             return FetchOutcome(candidate, reason=exc.reason, detail=_scrub(exc.detail or exc.reason, self._token))
         return FetchOutcome(candidate, record=to_commit_record(candidate, old, new, source=source))

@@ -136,7 +136,7 @@ def test_every_outcome_is_a_record_or_a_named_reason(server: FixtureServer, capl
     candidates = [ok, spaced, flaky_429, flaky_500, same, moved, missing_new, missing_old, changed, binary, latin1,
                   too_large, too_large_chunked, small_chunked, forbidden, down, throttled]
 
-    with RawFetcher(config(server), TOKEN) as fetcher:
+    with RawFetcher(config(server), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch(candidates)
 
     assert summary(outcomes) == [
@@ -175,9 +175,10 @@ def test_every_outcome_is_a_record_or_a_named_reason(server: FixtureServer, capl
     assert server.counts[new(forbidden, "new")] == 1  # a 403 is not retried
     assert server.counts[new(missing_new, "new")] == 1  # nor a 404
     assert server.counts[new(missing_old, "new")] == 0  # the old side failed: the new is not fetched
-    assert server.counts[new(same, "new")] == 1 and server.counts[old(same, "old")] == 0  # one blob, one GET
+    # Without the blob cache each side is its own GET, even one blob on both sides.
+    assert server.counts[new(same, "new")] == 1 and server.counts[old(same, "old")] == 1
     assert server.counts["/alice/renamed/new.py"] == 1
-    assert sum(server.counts.values()) == 38
+    assert sum(server.counts.values()) == 39
     assert set(server.auth) == {AUTH}
 
     # The token went out in headers only: never in an outcome, a detail or a log line.
@@ -188,7 +189,7 @@ def test_every_outcome_is_a_record_or_a_named_reason(server: FixtureServer, capl
 
 def test_retry_after_is_honoured(server: FixtureServer) -> None:
     slow = server.serve_candidate("slow", NEW, NEW, new_route=Route(failures=[(429, {"Retry-After": "1"})]))
-    with RawFetcher(config(server, backoff_base=0.001, backoff_max=5.0), TOKEN) as fetcher:
+    with RawFetcher(config(server, backoff_base=0.001, backoff_max=5.0), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch([slow])
     assert summary(outcomes) == [(slow.commit, "")]
     first, second = server.times[server.url_path(slow, "new")]
@@ -197,7 +198,7 @@ def test_retry_after_is_honoured(server: FixtureServer) -> None:
 
 def test_timeouts_are_retried_then_named(server: FixtureServer) -> None:
     slow = server.serve_candidate("slow", NEW, NEW, new_route=Route(delay=1.0))
-    with RawFetcher(config(server, timeout=0.2, max_retries=1), TOKEN) as fetcher:
+    with RawFetcher(config(server, timeout=0.2, max_retries=1), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch([slow])
     assert summary(outcomes) == [(slow.commit, "timeout")]
     assert outcomes[0].detail == f"new file at {slow.commit[:12]}: timed out (0.2 s) after 2 attempt(s)"
@@ -213,7 +214,7 @@ def test_connection_failures_are_retried_then_named() -> None:
                       backoff_base=0.001, backoff_max=0.01, timeout=2.0, rate_limit=0.0, token_env=TOKEN_ENV)
     with FixtureServer() as unused:
         candidate = unused.serve_candidate("gone", OLD, NEW)
-    with RawFetcher(cfg, TOKEN) as fetcher:
+    with RawFetcher(cfg, TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch([candidate])
     assert summary(outcomes) == [(candidate.commit, "connection_failed")]
     assert outcomes[0].detail.startswith(f"old file at {candidate.parent[:12]}: ")
@@ -224,7 +225,7 @@ def test_connection_failures_are_retried_then_named() -> None:
 
 def test_a_huge_body_is_dropped_without_being_read(server: FixtureServer) -> None:
     endless = server.serve_candidate("endless", NEW, NEW, new_route=Route(endless=True))
-    with RawFetcher(config(server, max_file_bytes=4096), TOKEN) as fetcher:
+    with RawFetcher(config(server, max_file_bytes=4096), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch([endless])
         assert summary(outcomes) == [(endless.commit, "too_large")]
         # The connection was dropped, not returned half-read: the next request still works.
@@ -241,7 +242,7 @@ def test_the_pool_bounds_connections_and_outcomes_keep_input_order(server: Fixtu
     # Earlier candidates answer slower, so responses arrive out of input order.
     candidates = [server.serve_candidate(f"c{i}", NEW, NEW, new_route=Route(delay=0.02 * (12 - i)))
                   for i in range(12)]
-    with RawFetcher(config(server, concurrency=3), TOKEN) as fetcher:
+    with RawFetcher(config(server, concurrency=3), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch(candidates)
     assert [o.candidate for o in outcomes] == candidates
     assert [o.record for o in outcomes] == [record(c, NEW, NEW) for c in candidates]
@@ -250,25 +251,25 @@ def test_the_pool_bounds_connections_and_outcomes_keep_input_order(server: Fixtu
 
 
 def test_the_rate_limit_caps_requests_per_second(server: FixtureServer) -> None:
-    candidates = [server.serve_candidate(f"r{i}", NEW, NEW) for i in range(15)]
+    candidates = [server.serve_candidate(f"r{i}", NEW, NEW) for i in range(8)]
     rate = 20.0
-    with RawFetcher(config(server, concurrency=8, rate_limit=rate), TOKEN) as fetcher:
+    with RawFetcher(config(server, concurrency=8, rate_limit=rate), TOKEN, cache_blobs=False) as fetcher:
         outcomes = fetcher.fetch_batch(candidates)
     assert all(o.reason == "" for o in outcomes)
     times = sorted(t for ts in server.times.values() for t in ts)
-    assert len(times) == 15
-    # Burst 1: fifteen requests at 20/s span at least 14/20 s. A lower bound only.
-    assert times[-1] - times[0] >= (15 - 1) / rate * 0.95
+    assert len(times) == 16
+    # Burst 1: sixteen requests at 20/s span at least 15/20 s. A lower bound only.
+    assert times[-1] - times[0] >= (16 - 1) / rate * 0.95
 
 
 def test_a_redirect_to_another_host_does_not_carry_the_token(server: FixtureServer) -> None:
     with FixtureServer() as elsewhere:
         elsewhere.add("/mirror/new.py", Route(body=NEW))
         away = Route(status=302, headers={"Location": elsewhere.base_url + "/mirror/new.py"})
-        moved = server.serve_candidate("moved", NEW, NEW, new_route=away)
-        with RawFetcher(config(server), TOKEN) as fetcher:
+        moved = server.serve_candidate("moved", OLD, NEW, new_route=away)
+        with RawFetcher(config(server), TOKEN, cache_blobs=False) as fetcher:
             assert summary(fetcher.fetch_batch([moved])) == [(moved.commit, "")]
-        assert server.auth == [AUTH]
+        assert server.auth == [AUTH, AUTH]  # the old file, and the new one's redirect
         assert elsewhere.auth == [None]
 
 
@@ -301,19 +302,22 @@ def test_the_token_comes_from_the_environment_and_stays_out_of_reprs(server: Fix
 def test_fetch_raw_on_the_fnapi_runner(server: FixtureServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     s = server.serve_candidate
+    # Every failing side holds a blob of its own: the worker's blob cache would otherwise serve a
+    # blob another candidate fetched (rightly: a sha names its bytes), and nothing would fail.
+    flaky_old, missing_new, changed_new = OLD + b"# flaky\n", NEW + b"# missing\n", NEW + b"# changed\n"
     ok = s("ok", OLD, NEW)
-    flaky = s("flaky", OLD, NEW, old_route=Route(failures=[(500, {})]))
+    flaky = s("flaky", flaky_old, NEW, old_route=Route(failures=[(500, {})]))
     same = s("same", NEW, NEW)
-    missing = s("missing", OLD, NEW, serve_new=False)
-    changed = s("changed", OLD, NEW, new_route=Route(body=OLD))
+    missing = s("missing", OLD, missing_new, serve_new=False)
+    changed = s("changed", OLD, changed_new, new_route=Route(body=OLD))
     binary = s("binary", OLD, b"\0\1\2")
     too_large = s("too_large", b"#" * 5000, NEW)
     candidates = [ok, flaky, same, missing, changed, binary, too_large]
 
     pipeline = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
     fetched = (pipeline | beam.Create(candidates) | FetchRaw(config(server, concurrency=2)))
-    assert_that(fetched["records"], equal_to([record(ok, OLD, NEW), record(flaky, OLD, NEW), record(same, NEW, NEW)]),
-                label="Records")
+    assert_that(fetched["records"], equal_to([record(ok, OLD, NEW), record(flaky, flaky_old, NEW),
+                                              record(same, NEW, NEW)]), label="Records")
     rejects = fetched["rejects"] | beam.Map(lambda r: (r.stage, r.source, r.key, r.repo, r.reason, TOKEN in r.detail))
     assert_that(rejects, equal_to([
         ("bigquery.fetch", "bigquery", missing.commit, "alice/proj", "missing_file", False),
@@ -358,3 +362,137 @@ def test_dofn_instances_of_one_process_share_one_fetcher():
     assert repr(config) not in _SHARED and _SHARED == {}
     assert acquire_fetcher(config) is not first  # a fresh one after the last release
     release_fetcher(config)
+
+
+# ------------------------------------------------------------------------------------- blob cache
+
+def _history(server: FixtureServer, chain: int, others: int) -> list[CandidateCommit]:
+    """Candidates as a dump holds them: `chain` consecutive commits editing one file (each one's old
+    file is its parent's new file), and `others` single edits of other files, all served raw."""
+    from tests.http_fixture import fake_sha
+
+    def candidate(commit: str, parent: str, path: str, old: bytes, new: bytes) -> CandidateCommit:
+        server.add(f"/alice/proj/{parent}/{path}", Route(body=old))
+        server.add(f"/alice/proj/{commit}/{path}", Route(body=new))
+        return CandidateCommit(commit=commit, parent=parent, old_path=path, new_path=path, old_sha1=blob_sha(old),
+                               new_sha1=blob_sha(new), subject="Fix it", message="Fix it\n",
+                               author_time_sec=1_600_000_000, committer_time_sec=1_600_000_100,
+                               repos=["alice/proj"], license="mit")
+
+    versions = [OLD + b"# version %d\n" % i for i in range(chain + 1)]
+    shas = [fake_sha(f"chain {i}") for i in range(chain + 1)]
+    out = [candidate(shas[i], shas[i - 1], "pkg/chain.py", versions[i - 1], versions[i]) for i in range(1, chain + 1)]
+    out += [candidate(fake_sha(f"other {i}"), fake_sha(f"other parent {i}"), f"pkg/other{i}.py",
+                      OLD + b"# other %d\n" % i, NEW + b"# other %d\n" % i) for i in range(others)]
+    return out
+
+
+def test_the_blob_cache_saves_the_requests_of_a_child_whose_old_file_its_parent_fetched(server: FixtureServer) -> None:
+    """Five consecutive edits of one file and five unrelated edits: 20 asks, 6 + 10 distinct blobs.
+    Without the cache every ask is a request; with it every blob is asked for once (20 % fewer
+    requests here; the issue measured about 10 % on real histories), whatever the threads' timing:
+    a blob in flight is waited for, not asked for again."""
+    candidates = _history(server, chain=5, others=5)
+    with RawFetcher(config(server), TOKEN, cache_blobs=False) as fetcher:
+        plain = fetcher.fetch_batch(candidates)
+    assert all(o.record is not None for o in plain)
+    assert sum(server.counts.values()) == 20
+    assert set(server.counts.values()) == {1, 2}  # the chain's inner versions: asked for twice
+    server.reset_counts()
+
+    with RawFetcher(config(server, concurrency=4), TOKEN) as fetcher:
+        cached = fetcher.fetch_batch(candidates)
+        assert (fetcher.cache.hits, fetcher.cache.misses, len(fetcher.cache)) == (4, 16, 16)
+    assert [o.record for o in cached] == [o.record for o in plain]
+    assert sum(server.counts.values()) == 16
+    assert set(server.counts.values()) == {1}  # every blob fetched once
+
+
+def test_the_blob_cache_is_bounded_and_keeps_no_failure(server: FixtureServer) -> None:
+    from beam_jobs.sources.dump.raw import BlobCache
+
+    cache = BlobCache(max_bytes=10, max_entries=2)
+    assert cache.get_or_fetch("a", lambda: b"aaaa") == b"aaaa"
+    assert cache.get_or_fetch("b", lambda: b"bbbb") == b"bbbb"
+    assert cache.get_or_fetch("a", lambda: pytest.fail("a is kept")) == b"aaaa"  # a is now the most recent
+    assert cache.get_or_fetch("c", lambda: b"cccc") == b"cccc"  # three entries: b (least recent) leaves
+    assert cache.get_or_fetch("big", lambda: b"x" * 11) == b"x" * 11  # over the byte budget: not kept
+    assert list(cache._blobs) == ["a", "c"] and cache._bytes == 8
+    asked: list[str] = []
+    assert cache.get_or_fetch("b", lambda: asked.append("b") or b"bbbb") == b"bbbb"
+    assert asked == ["b"]
+
+    # A failed fetch is not kept; the next ask (another commit's URL) fetches again.
+    from beam_jobs.sources.commits import FetchError
+
+    def fail() -> bytes:
+        raise FetchError("missing_file", "HTTP 404")
+
+    with pytest.raises(FetchError):
+        cache.get_or_fetch("d", fail)
+    assert cache.get_or_fetch("d", lambda: b"dd") == b"dd"
+
+    # Through the fetcher: a candidate whose new file 404s at its commit, and another whose old file is
+    # the same blob at a URL that works, fetched one after the other: the second is not refused.
+    blob = NEW + b"# shared\n"
+    first = server.serve_candidate("first", OLD, blob, serve_new=False)
+    second = server.serve_candidate("second", blob, NEW)
+    with RawFetcher(config(server, concurrency=1), TOKEN) as fetcher:
+        assert summary(fetcher.fetch_batch([first, second])) == [(first.commit, "missing_file"), (second.commit, "")]
+    assert server.counts[server.url_path(first, "new")] == 1 and server.counts[server.url_path(second, "old")] == 1
+
+
+def test_the_blob_cache_joins_an_ask_made_while_the_same_blob_is_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic: the first fetch returns only once the second ask is waiting for it. The cache
+    keeps nothing (max_entries=0), so only joining can spare the second request; and when the first
+    fetch fails, the waiting ask fetches for itself."""
+    import threading
+
+    from beam_jobs.sources.commits import FetchError
+    from beam_jobs.sources.dump import raw
+    from beam_jobs.sources.dump.raw import BlobCache, _Flight
+
+    for first_fails in (False, True):
+        cache = BlobCache(max_entries=0)
+        waiting = threading.Event()
+
+        class Watched(_Flight):
+            def __init__(self) -> None:
+                super().__init__()
+                wait = self.done.wait
+
+                def watched_wait(timeout: float | None = None) -> bool:
+                    waiting.set()
+                    return wait(timeout)
+
+                self.done.wait = watched_wait  # type: ignore[method-assign]
+
+        monkeypatch.setattr(raw, "_Flight", Watched)  # the flight the second ask finds and waits on
+
+        calls: list[str] = []
+        results: list[bytes] = []
+
+        def second() -> None:
+            results.append(cache.get_or_fetch("s", lambda: calls.append("second") or b"from second"))
+
+        def first() -> bytes:
+            calls.append("first")
+            thread = threading.Thread(target=second)
+            threads.append(thread)
+            thread.start()
+            assert waiting.wait(10)
+            if first_fails:
+                raise FetchError("missing_file", "HTTP 404")
+            return b"from first"
+
+        threads: list[threading.Thread] = []
+        try:
+            got = cache.get_or_fetch("s", first)
+        except FetchError:
+            got = None
+        threads[0].join(10)
+        if first_fails:
+            assert (got, results, calls) == (None, [b"from second"], ["first", "second"])
+        else:
+            assert (got, results, calls) == (b"from first", [b"from first"], ["first"])
+            assert (cache.hits, cache.misses, len(cache)) == (1, 1, 0)
