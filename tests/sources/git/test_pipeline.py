@@ -64,7 +64,7 @@ def test_funnel_exact_records_and_reasons(tmp_path, builder):
         assert (r["old_file"], r["new_file"], r["old_contents"], r["new_contents"]) == (path, path, old, new)
         assert (r["subject"], r["message"], r["parent"]) == (subject, subject, parent)
         assert r["repos"] == ["alice/proj"] and r["source"] == "commit" and r["lang"] == "Python"
-        assert r["record_id"] == commit_record_id("git", r["commit"], path)
+        assert r["record_id"] == commit_record_id(r["commit"], path)
         assert r["group"] == "alice/proj" and r["split"] == "train"
         assert r["author_time"].tzinfo is not None
 
