@@ -58,7 +58,19 @@ NULLABLE_COLUMNS: tuple[str, ...] = ("subject", "message", "author_name", "autho
 GIT_FILE_MODES = frozenset({0o100644, 0o100755, 0o100664, 0o120000, 0o160000})
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+# owner/name as GitHub spells it; never "." or "..", which would climb out of a URL or a folder.
+_REPO = re.compile(r"^(?!\.{1,2}/)[A-Za-z0-9_.-]+/(?!\.{1,2}$)[A-Za-z0-9_.-]+$")
+
+
+def _path_problem(path: str) -> str | None:
+    """Why a text cannot be a path in a git tree, or None: git writes no empty, "." or ".." part, no
+    leading or trailing "/", and no NUL, so such a path in an export was not written by git, and
+    fetching it raw could climb out of the repository's URL."""
+    if "\0" in path:
+        return "holds a NUL character"
+    if any(part in ("", ".", "..") for part in path.split("/")):
+        return "has an empty, '.' or '..' part"
+    return None
 
 
 class CandidateError(RejectError, ValueError):
@@ -125,6 +137,9 @@ def candidate_from_row(row: Mapping[str, Any]) -> CandidateCommit:
     old_path, new_path = _text(row, "old_path"), _text(row, "new_path")
     if not old_path or old_path != new_path:
         raise CandidateError("bad_path", f"old_path {old_path!r} and new_path {new_path!r} must be one non-empty path")
+    problem = _path_problem(new_path)
+    if problem:
+        raise CandidateError("bad_path", f"path {new_path[:200]!r} {problem}: git writes no such path")
     raw_repos = row.get("repos")
     if not isinstance(raw_repos, (list, tuple)):
         raise CandidateError("bad_row", f"column 'repos' must be a list of owner/name, not {repr(raw_repos)[:60]}")

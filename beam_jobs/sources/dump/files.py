@@ -132,8 +132,37 @@ def dump_inputs_problem(patterns: list[str]) -> str | None:
                     problem = _header_problem(path, fmt)
                     if problem:
                         return problem
+                elif path.lower().endswith(".gz"):
+                    problem = gzip_problem(path)
+                    if problem:
+                        return problem
     except ValueError as exc:
         return str(exc)
+    return None
+
+
+def gzip_problem(path: str) -> str | None:
+    """Why a local `.gz` JSON lines file is not a whole gzip stream, or None. Read through once (it
+    costs a decompression, no parsing): the text reader fails the whole job, with a traceback, on a
+    file that is not gzip, and silently stops at the cut of a truncated one, so the rows after the cut
+    would be counted nowhere."""
+    import zlib
+
+    try:
+        with open(path, "rb") as f:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while chunk := f.read(1 << 20):
+                inflater.decompress(chunk, 0)
+                while inflater.eof and inflater.unused_data:  # a file of several gzip members
+                    rest = inflater.unused_data
+                    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    inflater.decompress(rest, 0)
+    except zlib.error as exc:
+        return f"the dump file '{path}' is not a readable gzip file ({exc})"
+    except OSError as exc:
+        return f"the dump file '{path}' cannot be read ({exc.strerror or exc})"
+    if not inflater.eof:
+        return f"the dump file '{path}' is a truncated gzip file (it ends inside its compressed data)"
     return None
 
 
