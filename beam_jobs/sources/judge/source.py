@@ -52,6 +52,7 @@ is the number of records.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -143,6 +144,47 @@ def judge_inputs_problem(inputs: JudgeInputs) -> str | None:
     if inputs.judge_jsonl is not None:
         return _kind_problem("--judge-jsonl file", inputs.judge_jsonl, want_folder=False)
     return None
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with os.fdopen(jr.open_regular(path), "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint_file(path: str) -> dict[str, str]:
+    """sha256 of a regular file; for anything else what it is, asked with `stat` and never opened
+    (a FIFO among the inputs would block the manifest forever, a folder would raise)."""
+    try:
+        kind = jr.special_kind(path)
+        return {"sha256": _sha256(path)} if kind is None else {"kind": kind}
+    except OSError as exc:
+        return {"error": exc.strerror or str(exc)}
+
+
+def judge_input_fingerprints(inputs: JudgeInputs) -> dict[str, dict[str, str]]:
+    """What the judge inputs were, for the manifest: a file's sha256, a CodeNet folder's sha256 over
+    its metadata entries (each name with its bytes' digest, or with its kind when it is not a regular
+    file), a folder's path alone. Special files are named, never opened."""
+    out: dict[str, dict[str, str]] = {}
+    for name, path in sorted(inputs.to_dict().items()):
+        if not path:
+            continue
+        metadata = os.path.join(path, "metadata")
+        if os.path.isdir(metadata) and name == "codenet":
+            digest = hashlib.sha256()
+            for entry in sorted(os.listdir(metadata)):
+                mark = _fingerprint_file(os.path.join(metadata, entry))
+                digest.update(entry.encode("utf-8", "surrogateescape") + b"\0"
+                              + (mark.get("sha256") or mark.get("kind") or mark.get("error", "")).encode())
+            out[name] = {"path": path, "metadata_sha256": digest.hexdigest()}
+        elif os.path.isdir(path):
+            out[name] = {"path": path}
+        else:
+            out[name] = {"path": path, **_fingerprint_file(path)}
+    return out
 
 
 # ------------------------------------------------------------------------------------------ reading

@@ -144,8 +144,8 @@ def test_duplicates_decided_per_id_and_rejected_where_counted():
     for key, occs in by_id.items():
         kept[key], found = dup.decide(reversed(occs))
         verdicts.update(found)
-    assert kept == {"codenet\0s200": None, "codenet\0s201": dup.Occurrence(a, 1, dup.fingerprint(s201), "codenet/p03001",
-                                                                          s201.status)}
+    read = dup.Occurrence(a, 1, dup.fingerprint(s201), "codenet/p03001", s201.status)
+    assert kept == {"codenet\0s200": None, "codenet\0s201": read}
     assert {k.replace("\0", "|"): v.reason for k, v in verdicts.items()} == {
         f"{a}|0": "duplicate_submission_id", f"{a}|2": "duplicate_submission_id", f"{b}|1": "duplicate_submission_id",
         f"{b}|0": "repeated_row"}

@@ -12,7 +12,7 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource, judge_inputs_problem
+from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource, judge_input_fingerprints, judge_inputs_problem
 from beam_jobs.output.shards import SplitShards
 from schemas.judge import JUDGE_SCHEMA, judge_record_id
 from config.judge import JudgeConfig
@@ -405,3 +405,27 @@ def test_special_inputs_are_refused_before_any_read(tmp_path):
     os.mkfifo(root / "metadata" / "problem_list.csv")
     assert judge_inputs_problem(JudgeInputs(codenet=str(root))) == (
         f"the CodeNet problem list '{root / 'metadata' / 'problem_list.csv'}' is a FIFO, not a regular file")
+
+
+def test_input_fingerprints_name_special_files_without_opening_them(tmp_path):
+    """For the manifest: a FIFO or a folder among the inputs is named by its kind (opening a FIFO
+    would block); regular files are hashed as before."""
+    import hashlib
+
+    root = tmp_path / "cn"
+    _write_codenet(root, {"p1.csv": []}, {})
+    os.mkfifo(root / "metadata" / "p2.csv")
+    (root / "metadata" / "p3.csv").mkdir()
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    got = judge_input_fingerprints(JudgeInputs(codenet=str(root), judge_jsonl=str(tmp_path / "fifo.jsonl"),
+                                               aoj=str(FIXTURES / "aoj" / "aoj.json")))
+    digest = hashlib.sha256()
+    for name, mark in (("p1.csv", None), ("p2.csv", "a FIFO"), ("p3.csv", "a folder"), ("problem_list.csv", None)):
+        mark = mark or hashlib.sha256((root / "metadata" / name).read_bytes()).hexdigest()
+        digest.update(name.encode() + b"\0" + mark.encode())
+    assert got == {
+        "aoj": {"path": str(FIXTURES / "aoj" / "aoj.json"),
+                "sha256": hashlib.sha256((FIXTURES / "aoj" / "aoj.json").read_bytes()).hexdigest()},
+        "codenet": {"path": str(root), "metadata_sha256": digest.hexdigest()},
+        "judge_jsonl": {"path": str(tmp_path / "fifo.jsonl"), "kind": "a FIFO"},
+    }

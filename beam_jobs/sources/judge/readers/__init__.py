@@ -39,7 +39,7 @@ from beam_jobs.sources.judge.readers.common import (AOJ_STATUS, ATCODER_STATUS, 
                                                     EMPTY_CODE, GENERIC_STATUS, MALFORMED_FILE, MISSING_CODE,
                                                     MISSING_FILE, PATH_ESCAPE, SPECIAL_FILE, UNDECODABLE_CODE,
                                                     UNKNOWN_STATUS, UNREADABLE_CODE, ProblemInfo, ReadReject,
-                                                    safe_relpath, special_kind)
+                                                    open_regular, safe_relpath, special_kind)
 from beam_jobs.sources.judge.readers.jsonl import read_judge_jsonl
 from beam_jobs.sources.judge.readers.loading import iter_with_code, load_code
 
@@ -52,5 +52,5 @@ __all__ = [
     "codenet_problem_csvs",
     "default_aoj_code_dir", "iter_with_code", "load_code", "read_aoj", "read_atcoder", "read_codeforces",
     "read_codenet", "read_codenet_csv", "read_codenet_description", "read_codenet_problem_list",
-    "read_judge_jsonl", "safe_relpath", "special_kind",
+    "open_regular", "read_judge_jsonl", "safe_relpath", "special_kind",
 ]
