@@ -70,7 +70,8 @@ def load_code(sub: Submission, max_bytes: int) -> str | ReadReject:
             if got is not None:
                 break
         else:
-            return ReadReject(MISSING_CODE, key, f"no file {' or '.join(candidates)} in {sub.code_root}")
+            # Relative to the code folder: an absolute path would make the rejects differ per checkout.
+            return ReadReject(MISSING_CODE, key, f"no file {' or '.join(candidates)} in the code folder")
         if isinstance(got, ReadReject):
             return got
         decoded = _decode(got)
