@@ -84,7 +84,7 @@ def test_fix_sequence_counts_repeats_and_missing_code_across_groups(groups):
         ("s100", "s102", ["s100", "s102"])]
     assert missing == [
         reject("judge.code", "missing_code", "s214", "codenet/p03001",
-               f"no file data/p03001/Python/s214.py or data/p03001/Python/s214 in {SAMPLE}"),
+               "no file data/p03001/Python/s214.py or data/p03001/Python/s214 in the code folder"),
         reject("judge.pair", "accepted_first_try", "s215", "codenet/p03001")]
     assert {stage: counters.stage(stage) for stage in SEQUENCE_STAGES} == {
         "judge.sequence": {"in": 5, "kept": 5},
