@@ -19,6 +19,7 @@ RUN apt-get update \
 WORKDIR /opt/repairpack
 COPY pyproject.toml setup.py README.md run_pipeline.py ./
 COPY beam_jobs ./beam_jobs
+COPY cli ./cli
 COPY config ./config
 COPY filters ./filters
 COPY licenses ./licenses

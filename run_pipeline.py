@@ -56,8 +56,12 @@ def _quiet_cloud_logging() -> None:
 
 
 def sample_inputs() -> tuple[list[str], str | None]:
-    """The bundles and the CodeNet folder shipped in samples/: what a run with no inputs builds."""
-    git = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
+    """The bundles and the CodeNet folder shipped in samples/: what a run with no inputs builds.
+
+    A bundle is named `owner/name` from its folder and file (samples/git/alice/textstats.bundle is
+    alice/textstats), as the users' forks and clones would be named by their remotes."""
+    bundles = sorted(glob.glob(str(SAMPLES_GIT / "**" / "*.bundle"), recursive=True))
+    git = [f"{b}={Path(b).parent.name}/{Path(b).stem}" for b in bundles]
     return git, (str(SAMPLES_CODENET) if SAMPLES_CODENET.is_dir() else None)
 
 
@@ -67,17 +71,16 @@ def _holds_sample_build(output: str) -> bool:
     try:
         with open(os.path.join(output, "manifest.json"), encoding="utf-8") as f:
             inputs = json.load(f).get("inputs") or {}
+        git_given = [g.get("location", "") if isinstance(g, dict) else str(g) for g in inputs.get("git") or []]
+        judge = inputs.get("judge") or {}
+        codenet_given = str(judge.get("codenet", "")) if isinstance(judge, dict) else ""
     except (OSError, ValueError, AttributeError):
         return False
 
-    def location(spec: Any) -> str:
-        text = spec.get("path", "") if isinstance(spec, dict) else str(spec)
-        return os.path.realpath(text.rsplit("=", 1)[0] if "=" in os.path.basename(text) else text)
-
     git, codenet = sample_inputs()
-    judge = inputs.get("judge") or {}
-    return (sorted(location(g) for g in inputs.get("git") or []) == sorted(os.path.realpath(g) for g in git)
-            and set(judge) <= {"codenet"} and location(judge.get("codenet", "")) == os.path.realpath(codenet or "")
+    shipped = sorted(os.path.realpath(g.rsplit("=", 1)[0]) for g in git)
+    return (sorted(os.path.realpath(g) for g in git_given) == shipped
+            and set(judge) <= {"codenet"} and os.path.realpath(codenet_given) == os.path.realpath(codenet or "")
             and not inputs.get("dump") and not inputs.get("shards") and not inputs.get("bigquery_table"))
 
 

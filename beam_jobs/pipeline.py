@@ -28,13 +28,13 @@ from beam_jobs.output.card import render_card, render_sources_card
 from beam_jobs.assembly.decontaminate import NeedleSet
 from beam_jobs.assembly.minhash import lsh_bands_rows
 from beam_jobs.sources.dump.files import match_files
-from beam_jobs.sources.repositories import is_bundle, is_clone_url
+from beam_jobs.sources.repositories import is_bundle, is_clone_url, repository_identity, strip_credentials
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.assembly.splits import CountSplitGroups, split_balance
 from beam_jobs.sorted_runs import RunFiles, delete_runs
 from beam_jobs.sources.git.source import MineGitRepos
-from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
+from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource, judge_input_fingerprints
 from licenses.mapfile import load_license_map
 from config import Config, config_to_dict
 from schemas.commit import COMMIT_SCHEMA
@@ -68,9 +68,16 @@ class Inputs:
     bigquery_table: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"git": list(self.git), "judge": {k: v for k, v in self.judge.to_dict().items() if v},
+        return {"git": [_git_input(spec) for spec in self.git], "judge": {k: v for k, v in self.judge.to_dict().items() if v},
                 "shards": list(self.shards), "dump": list(self.dump),
                 "bigquery_table": self.bigquery_table}
+
+
+def _git_input(spec: str) -> dict[str, str]:
+    """A repository as the manifest records it: the spec as given, where it is (an absolute path, or
+    the URL without credentials) and the name its records carry, with what gave that name."""
+    identity = repository_identity(spec)
+    return {"spec": strip_credentials(spec), "location": identity.location, "name": identity.name, "named_by": identity.named_by}
 
 
 def _reject_sort_key(reject: Any) -> str:
@@ -386,30 +393,20 @@ def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
             # Remote exports are named by size only: hashing them would read every file in the driver.
             matched = sorted(FileSystems.match([pattern])[0].metadata_list, key=lambda m: m.path)
             out["dump"][pattern] = {m.path: {"bytes": m.size_in_bytes} for m in matched}
-    for spec in inputs.git:
-        if is_clone_url(spec):
-            out["git"][spec] = {"url": spec}
-        elif is_bundle(spec):
-            out["git"][spec] = {"sha256": _file_digest(spec)}
+    for given in inputs.git:
+        location, spec = repository_identity(given).location, strip_credentials(given)
+        if is_clone_url(location):
+            out["git"][spec] = {"url": location}
+        elif is_bundle(location):
+            out["git"][spec] = {"sha256": _file_digest(location)}
         else:
             try:
-                repo = pygit2.Repository(spec)
+                repo = pygit2.Repository(location)
                 out["git"][spec] = {"refs": {name: str(repo.references[name].target) for name in sorted(repo.references)
                                              if name.startswith(("refs/heads/", "refs/tags/"))}}
-            except (pygit2.GitError, KeyError):
+            except (pygit2.GitError, KeyError, ValueError):
                 out["git"][spec] = {"error": "not readable"}
-    for name, path in sorted(inputs.judge.to_dict().items()):
-        if not path:
-            continue
-        if os.path.isfile(path):
-            out["judge"][name] = {"path": path, "sha256": _file_digest(path)}
-        elif os.path.isdir(os.path.join(path, "metadata")):
-            digest = hashlib.sha256()
-            for csv_name in sorted(os.listdir(os.path.join(path, "metadata"))):
-                digest.update(csv_name.encode() + b"\0" + _file_digest(os.path.join(path, "metadata", csv_name)).encode())
-            out["judge"][name] = {"path": path, "metadata_sha256": digest.hexdigest()}
-        else:
-            out["judge"][name] = {"path": path}
+    out["judge"] = judge_input_fingerprints(inputs.judge)
     return out
 
 

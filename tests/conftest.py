@@ -12,5 +12,5 @@ os.environ.setdefault("NO_GCE_CHECK", "True")
 
 @pytest.fixture
 def builder(tmp_path):
-    """A non-bare repository at <tmp>/alice/proj (repo name "alice/proj")."""
+    """A non-bare repository at <tmp>/alice/proj (repo name "proj": a folder without a remote is named by the folder)."""
     return RepoBuilder(tmp_path / "alice" / "proj")

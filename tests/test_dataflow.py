@@ -86,6 +86,6 @@ def test_dockerfile_base_image_matches_the_installed_beam_and_copies_every_packa
     assert "FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}" in text
     found = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
     packages = [pattern.rstrip("*") for pattern in found["include"]]
-    assert sorted(packages) == ["beam_jobs", "config", "filters", "licenses", "schemas"]
+    assert sorted(packages) == ["beam_jobs", "cli", "config", "filters", "licenses", "schemas"]
     for package in packages:
         assert f"COPY {package} ./{package}" in text, package

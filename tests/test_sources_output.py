@@ -185,7 +185,7 @@ def test_records_written_after_the_sources_are_redacted(tmp_path, builder):
     assert dropped["counts"]["git.secrets"] == {"in": 3, "kept": 2, "contains_key": 1}
     (reject,) = [r for r in read_rows(tmp_path / "drop" / "rejects") if r["stage"] == "git.secrets"]
     assert (reject["reason"], reject["key"], reject["detail"]) == (
-        "contains_key", commit_record_id("git", keyed, "settings.py"), "KEY x2, EMAIL x1")
+        "contains_key", commit_record_id(keyed, "settings.py"), "KEY x2, EMAIL x1")
     assert {r["commit"] for r in read_rows(tmp_path / "drop" / "data")} == {clean, bare}
     assert_balanced(dropped["counts"])
     assert "A record holding a key, an email address or a public IP address is dropped" in \

@@ -20,9 +20,9 @@ from beam_jobs.output.shards import WriteCorpus
 from beam_jobs.assembly.secrets import finding_counts
 from config.assembly import AssemblyConfig
 from schemas.commit import CommitRecord
-from tests.paths import ROOT
+from tests.paths import ROOT, SAMPLE_BUNDLES
 
-BUNDLES = sorted(str(p) for p in (ROOT / "samples" / "git").glob("*/*.bundle"))
+BUNDLES = SAMPLE_BUNDLES
 BEAM_ARGS = ["--runner=FnApiRunner"]
 
 

@@ -10,9 +10,9 @@ import run_pipeline
 from beam_jobs.output.card import parse_header
 from schemas.sample import SAMPLE_SCHEMA
 from tests.pipeline_helpers import assert_balanced
-from tests.paths import ROOT
+from tests.paths import ROOT, SAMPLE_BUNDLES
 
-BUNDLES = sorted(str(p) for p in (ROOT / "samples" / "git").glob("*/*.bundle"))
+BUNDLES = SAMPLE_BUNDLES
 CODENET = str(ROOT / "samples" / "judge" / "codenet")
 
 

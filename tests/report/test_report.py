@@ -21,7 +21,7 @@ from schemas.report_stats import STATS_VERSION, schema_markdown
 from tests.report.helpers import (BEAM_ARGS, HOSTILE_GROUP, HOSTILE_INSTRUCTION, HOSTILE_REASON, fixture_manifest,
                                   fixture_rejects, fixture_samples, hostile_corpus, word_samples, write_corpus,
                                   write_fixture_corpus)
-from tests.paths import ROOT
+from tests.paths import ROOT, SAMPLE_BUNDLES
 
 
 
@@ -524,8 +524,7 @@ def test_a_build_writes_a_report_that_reconciles_with_its_manifest(tmp_path, cap
     import run_pipeline
 
     out = tmp_path / "corpus"
-    bundles = sorted(str(p) for p in (ROOT / "samples" / "git").glob("*/*.bundle"))
-    rc = run_pipeline.main(["--git", *bundles, "--codenet", str(ROOT / "samples" / "judge" / "codenet"),
+    rc = run_pipeline.main(["--git", *SAMPLE_BUNDLES, "--codenet", str(ROOT / "samples" / "judge" / "codenet"),
                             "--output", str(out), "--set", "licenses.detector=text"])
     assert rc == 0
     assert f"report: {out / 'report.html'}" in capsys.readouterr().out
