@@ -46,10 +46,19 @@ def load_config(args: argparse.Namespace):
     return build_config(args.preset or "strict", text, found, source=args.config)
 
 
+class _NoApitoolsWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("apitools not found")
+
+
 def _quiet_cloud_logging() -> None:
     """Beam warns at import when the Google Cloud clients are missing (a plain install, no gcp
     extra); those runs never touch the cloud, so the warnings only alarm."""
-    logging.getLogger().setLevel(logging.WARNING)
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING)
+    # One of them is logged on the root logger itself, where a level cannot single it out.
+    if not any(isinstance(f, _NoApitoolsWarning) for f in root.filters):
+        root.addFilter(_NoApitoolsWarning())
     for name in ("apache_beam.io.gcp", "apache_beam.internal.gcp", "apache_beam.io.filesystems",
                  "apache_beam.runners.interactive", "apitools", "oauth2client", "google.auth"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -71,7 +80,9 @@ def _holds_sample_build(output: str) -> bool:
     try:
         with open(os.path.join(output, "manifest.json"), encoding="utf-8") as f:
             inputs = json.load(f).get("inputs") or {}
-        git_given = [g.get("location", "") if isinstance(g, dict) else str(g) for g in inputs.get("git") or []]
+        # An older manifest listed the specs as given (PATH or PATH=owner/name).
+        git_given = [g.get("location", "") if isinstance(g, dict) else str(g).split("=")[0]
+                     for g in inputs.get("git") or []]
         judge = inputs.get("judge") or {}
         codenet_given = str(judge.get("codenet", "")) if isinstance(judge, dict) else ""
     except (OSError, ValueError, AttributeError):
@@ -134,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _bigquery(config, beam_args, estimate_only=True)
             return 0
         from beam_jobs.sources.repositories import check_local_repository
-        from beam_jobs.sources.judge.source import JudgeInputs, judge_inputs_problem
-        from beam_jobs.pipeline import Inputs, prepare_output, run
+        from beam_jobs.sources.judge.inputs import JudgeInputs, judge_inputs_problem
+        from beam_jobs.output.folder import prepare_output
 
         git = expand_at_files(args.git)
         judge = JudgeInputs(codenet=args.codenet, aoj=args.aoj, aoj_code=args.aoj_code, atcoder=args.atcoder,
@@ -145,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         overwrite = args.overwrite
         dump = list(args.dump)
         if dump:
-            from beam_jobs.sources.dump.files import dump_inputs_problem
+            from beam_jobs.sources.dump.inputs import dump_inputs_problem
 
             problem = dump_inputs_problem(dump)
             if problem:
@@ -196,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.bigquery:
             more, bigquery_table = _bigquery(config, beam_args, estimate_only=False)
             dump += more
+        # Every check is done: only now is Beam imported (over a second, on a quiet machine).
+        from beam_jobs.pipeline import Inputs, run
+
         inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
         beam_args = with_default_runner(beam_args)
         idle = STARTING if runs_in_process(beam_args) else ELSEWHERE

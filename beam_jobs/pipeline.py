@@ -10,7 +10,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,28 +22,26 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import REJECTS, failure_counts, stage_counts
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
-from beam_jobs.output.shards import RUNS_DIR, SplitShards, WriteCorpus, data_files
+from beam_jobs.output.shards import EXPORT_DIR, JSONL_DIR, RUNS_DIR, SplitShards, WriteCorpus, data_files
 from beam_jobs.output.card import render_card, render_sources_card
+from beam_jobs.output.folder import CARD, DATA_DIR, MANIFEST, REJECTS_DIR, is_local, prepare_output, publish
 from beam_jobs.assembly.decontaminate import NeedleSet
 from beam_jobs.assembly.minhash import lsh_bands_rows
-from beam_jobs.sources.dump.files import match_files
+from beam_jobs.sources.dump.inputs import match_files
 from beam_jobs.sources.repositories import is_bundle, is_clone_url, repository_identity, strip_credentials
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.assembly.splits import CountSplitGroups, split_balance
-from beam_jobs.sorted_runs import RunFiles, delete_runs
+from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.git.source import MineGitRepos
-from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource, judge_input_fingerprints
+from beam_jobs.sources.judge.source import JudgeSource
+from beam_jobs.sources.judge.inputs import JudgeInputs, judge_input_fingerprints
 from licenses.mapfile import load_license_map
 from config import Config, config_to_dict
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
 
-DATA_DIR = "data"
-REJECTS_DIR = "rejects"
-MANIFEST = "manifest.json"
-CARD = "README.md"
 SHARD_LIST = "_shards.json"
 # The configs (and file prefixes under data/) of a run that stops after the sources.
 SOURCE_COMMITS = "commits"
@@ -238,140 +235,23 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def _is_local(path: str) -> bool:
-    return "://" not in path
-
-
-STAGING_PREFIX = ".staging-"
-
-
-def repairpack_names() -> frozenset[str]:
-    """Every top-level name a build or its report writes into an output folder (besides the
-    `.staging-*` folders of runs under way or killed): what `--overwrite` replaces. Derived from the
-    writers' own constants, so a new output folder cannot be forgotten here."""
-    from beam_jobs.output.shards import EXPORT_DIR, JSONL_DIR
-    from beam_jobs.report.job import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
-    from schemas.exports import FORMAT_SCHEMAS
-
-    return frozenset({DATA_DIR, REJECTS_DIR, MANIFEST, CARD, JSONL_DIR, EXPORT_DIR, *FORMAT_SCHEMAS,
-                      STATS_JSON, REPORT_MD, REPORT_HTML, PLOTS_DIR})
-
-
-def previous_output(names: list[str], manifest: dict[str, Any] | None, own_staging: str = "") -> list[str]:
-    """The entries among `names` (an output folder's listing) that an earlier repairpack run wrote:
-    repairpack's own names, the top folders of the files its manifest lists (a format an older
-    version wrote) and stale `.staging-*` folders, except `own_staging`. Only names in the listing
-    are returned, so a manifest naming `..` or an absolute path cannot reach outside the folder."""
-    listed: set[str] = set()
-    if isinstance(manifest, dict) and isinstance(manifest.get("shards"), list):
-        listed = {str(e.get("file", "")).split("/", 1)[0] for e in manifest["shards"] if isinstance(e, dict)}
-    known = repairpack_names()
-    return sorted(n for n in names if n != own_staging and n not in (".", "..", "")
-                  and (n in known or n in listed or n.startswith(STAGING_PREFIX)))
-
-
-def _read_previous_manifest(output: str) -> dict[str, Any] | None:
-    """The manifest of the repairpack output in `output`, or None: absent, not JSON, or not ours."""
-    path = f"{output}/{MANIFEST}"
-    try:
-        if not FileSystems.exists(path):
-            return None
-        with FileSystems.open(path) as f:
-            value = json.loads(f.read().decode("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(value, dict) and str(value.get("format", "")).startswith("repairpack-manifest"):
-        return value
-    return None
-
-
-def _listing(output: str) -> list[str]:
-    """The top-level names in an output folder, local or on a FileSystems path (every object below
-    `output/`, by the first component of its relative path)."""
-    if _is_local(output):
-        return sorted(os.listdir(output)) if os.path.isdir(output) else []
-    try:
-        paths = [m.path for r in FileSystems.match([f"{output}/**"]) for m in r.metadata_list]
-    except Exception:  # some file systems raise on a pattern that matches nothing
-        return []
-    return sorted({p[len(output) + 1:].split("/", 1)[0] for p in paths if p.startswith(output + "/")})
-
-
-def prepare_output(output: str, overwrite: bool) -> None:
-    """Refuse to write into a folder the user did not hand over.
-
-    Without `overwrite` the folder must be new or empty. With it, the folder must be empty, or a
-    repairpack output (a manifest.json of ours), or hold only `.staging-*` folders of a killed run:
-    `--overwrite` replaces what repairpack wrote, so it is refused on a folder of other files, which
-    it could not tell from the user's own. Nothing is removed here: the previous output stays
-    intact until the new run publishes (`_publish`)."""
-    output = output.rstrip("/") or output
-    if _is_local(output) and os.path.exists(output) and not os.path.isdir(output):
-        raise FileExistsError(f"the output '{output}' exists and is not a folder")
-    names = _listing(output)
-    if not names:
-        return
-    if not overwrite:
-        raise FileExistsError(f"the output folder '{output}' is not empty; pass --overwrite to replace it")
-    if _read_previous_manifest(output) is not None:
-        return
-    foreign = [n for n in names if not n.startswith(STAGING_PREFIX)]
-    if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise FileExistsError(f"the output folder '{output}' is not a repairpack output (no manifest.json of "
-                              f"repairpack; it holds {shown}), and --overwrite replaces only one: choose an "
-                              "empty or new folder")
-
-
-def _remove_local(path: str) -> None:
-    if os.path.isdir(path) and not os.path.islink(path):
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        os.remove(path)
-
-
-def _publish(staging: str, output: str) -> None:
-    """Replace what earlier runs wrote with the finished run: every entry `previous_output` names
-    goes (stale staging folders included; files repairpack did not write stay), the new entries move
-    in, manifest.json last, so that until this point the folder held the previous run untouched,
-    and a run killed while publishing still leaves a folder marked as repairpack's."""
-    # Run files of a retried bundle are not anyone's to publish.
-    delete_runs(f"{staging}/{RUNS_DIR}")
-    own = staging.rsplit("/", 1)[-1]
-    stale = [n for n in previous_output(_listing(output), _read_previous_manifest(output), own) if n != MANIFEST]
-    if _is_local(output):
-        for name in stale:
-            _remove_local(os.path.join(output, name))
-        names = sorted(os.listdir(staging), key=lambda n: (n == MANIFEST, n))
-        for name in names:
-            target = os.path.join(output, name)
-            if os.path.isdir(target) and not os.path.islink(target):
-                shutil.rmtree(target)  # os.replace puts a file in place atomically, but no folder
-            os.replace(os.path.join(staging, name), target)
-        shutil.rmtree(staging, ignore_errors=True)
-        return
-    objects = [m.path for r in FileSystems.match([f"{output}/**"]) for m in r.metadata_list]
-    doomed = [p for p in objects if p[len(output) + 1:].split("/", 1)[0] in stale]
-    if doomed:
-        FileSystems.delete(doomed)
-    sources = sorted(m.path for r in FileSystems.match([f"{staging}/**"]) for m in r.metadata_list)
-    manifest = f"{staging}/{MANIFEST}"
-    # Two batches: a batch renames in no set order, and the manifest must land last.
-    for batch in ([s for s in sources if s != manifest], [s for s in sources if s == manifest]):
-        targets = [src.replace(staging, output, 1) for src in batch]
-        existing = [t for t in targets if FileSystems.exists(t)]
-        if existing:
-            FileSystems.delete(existing)
-        if batch:
-            FileSystems.rename(batch, targets)
-
-
 def _file_digest(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def repairpack_names() -> frozenset[str]:
+    """Every top-level name a build or its report writes into an output folder (besides the
+    `.staging-*` folders of runs under way or killed): what `--overwrite` replaces. Derived from the
+    writers' own constants, so a new output folder cannot be forgotten here."""
+    from beam_jobs.report.job import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
+    from schemas.exports import FORMAT_SCHEMAS
+
+    return frozenset({DATA_DIR, REJECTS_DIR, MANIFEST, CARD, JSONL_DIR, EXPORT_DIR, *FORMAT_SCHEMAS,
+                      STATS_JSON, REPORT_MD, REPORT_HTML, PLOTS_DIR})
 
 
 def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
@@ -384,9 +264,9 @@ def input_fingerprints(inputs: Inputs) -> dict[str, Any]:
     out: dict[str, Any] = {"git": {}, "judge": {}, "shards": {}, "dump": {}}
     for pattern in inputs.shards:
         files = sorted(m.path for r in FileSystems.match([pattern]) for m in r.metadata_list)
-        out["shards"][pattern] = {f: _file_digest(f) for f in files if _is_local(f)}
+        out["shards"][pattern] = {f: _file_digest(f) for f in files if is_local(f)}
     for pattern in inputs.dump:
-        if _is_local(pattern):
+        if is_local(pattern):
             # A folder stands for its files, as the reader takes it.
             out["dump"][pattern] = {f: _file_digest(f) for f in match_files(pattern)}
         else:
@@ -436,7 +316,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     """Run the whole build and return the manifest it wrote."""
     output = output.rstrip("/") or output
     prepare_output(output, overwrite)
-    if _is_local(output):
+    if is_local(output):
         os.makedirs(output, exist_ok=True)
         output = os.path.abspath(output)
     staging = f"{output}/.staging-{uuid.uuid4().hex[:12]}"
@@ -488,7 +368,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
                            findings=findings, benchmarks=needles.fingerprints, packages=packages)
     with FileSystems.create(f"{staging}/{CARD}") as f:
         f.write(card.encode("utf-8"))
-    _publish(staging, output)
+    publish(staging, output, repairpack_names())
     return manifest
 
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from beam_jobs.sources.commits import ContentError, decode_source
+from beam_jobs.sources.contents import ContentError, decode_source
 from beam_jobs.sources.git import history as gh
 from beam_jobs.sources.repositories import RepoHandle
 

@@ -248,7 +248,8 @@ def beam_child(export: str, out_json: str, beam_args: list[str], overrides: Sequ
     from apache_beam.options.pipeline_options import PipelineOptions
 
     from beam_jobs.accounting import stage_counts
-    from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource
+    from beam_jobs.sources.judge.source import JudgeSource
+    from beam_jobs.sources.judge.inputs import JudgeInputs
     from beam_jobs.output.shards import SplitShards
     from config.assembly import AssemblyOutputConfig
     from schemas.judge import JUDGE_SCHEMA

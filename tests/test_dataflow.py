@@ -7,7 +7,7 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from beam_jobs.sources.judge.source import JudgeInputs
+from beam_jobs.sources.judge.inputs import JudgeInputs
 from beam_jobs.pipeline import Inputs, build
 from config import build_config
 from tests.paths import ROOT

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from beam_jobs.sources.judge.source import JudgeInputs
+from beam_jobs.sources.judge.inputs import JudgeInputs
 from beam_jobs.pipeline import Inputs, corpus_line, run
 from schemas.commit import COMMIT_SCHEMA, commit_record_id
 from config import ConfigError, build_config

@@ -27,21 +27,6 @@ from schemas.commit import LANG_PYTHON, CommitRecord, commit_record_id
 from schemas.reject import RejectError
 
 
-class ContentError(RejectError):
-    """A blob that cannot be a side of a pair (binary, not UTF-8, unreadable)."""
-
-
-def decode_source(data: bytes, which: str) -> str:
-    """Strict UTF-8; a NUL byte marks a binary file. `which` says old or new in the detail."""
-    if b"\0" in data:
-        raise ContentError("binary_content", f"{which} contents hold a NUL byte")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError("not_utf8", f"{which} contents: {exc.reason} at byte {exc.start}") from None
-
-
-
 def subject_of_message(message: str) -> str:
     """A commit's subject: the message's first line, stripped; the one rule of every route."""
     return message.split("\n", 1)[0].strip()

@@ -33,7 +33,7 @@ from typing import Iterator, Mapping
 
 import pygit2
 
-from beam_jobs.sources.commits import decode_source, ContentError
+from beam_jobs.sources.contents import ContentError, decode_source
 from schemas.commit import repo_name
 from schemas.reject import RejectError
 

@@ -20,7 +20,7 @@ from beam_jobs.output.shards import WriteCorpus
 from beam_jobs.assembly.secrets import finding_counts
 from config.assembly import AssemblyConfig
 from schemas.commit import CommitRecord
-from tests.paths import ROOT, SAMPLE_BUNDLES
+from tests.paths import SAMPLE_BUNDLES
 
 BUNDLES = SAMPLE_BUNDLES
 BEAM_ARGS = ["--runner=FnApiRunner"]

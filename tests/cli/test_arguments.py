@@ -36,6 +36,22 @@ def test_a_misspelt_flag_stops_with_a_suggestion_before_beam_is_imported():
 
 
 @pytest.mark.parametrize("argv, message", [
+    (["--git", "/nonexistent/repo"], "the git input '/nonexistent/repo' does not exist"),
+    (["--codenet", "/nonexistent/codenet"], "the CodeNet folder '/nonexistent/codenet' does not exist"),
+    (["--judge-jsonl", "/dev/null"], "the --judge-jsonl file '/dev/null' is a character device, not a regular file"),
+    (["--dump", "/nonexistent/*.parquet"], "no file matches the dump pattern '/nonexistent/*.parquet'"),
+    (["--git", "samples/git/alice/textstats.bundle", "--output", "README.md"],
+     "the output 'README.md' exists and is not a folder"),
+    (["--git", "samples/git/alice/textstats.bundle", "--output", "samples"],
+     "the output folder 'samples' is not empty; pass --overwrite to replace it"),
+])
+def test_path_errors_stop_the_run_before_beam_is_imported(argv, message):
+    """Input and output paths are checked by Beam-free modules, so a wrong path costs no Beam import."""
+    seen = run_in_child(argv)
+    assert seen == {"rc": 2, "out": "", "beam": False, "err": f"repairpack: error: {message}\n"}
+
+
+@pytest.mark.parametrize("argv, message", [
     (["--stop_after", "sources"], "unknown flag --stop_after; did you mean --stop-after?"),
     (["--temp-location=gs://b/t"], "unknown flag --temp-location; did you mean --temp_location?"),
     (["--out", "x"], "unknown flag --out; did you mean --output?"),
@@ -97,8 +113,13 @@ def test_a_run_without_inputs_never_replaces_a_folder_it_did_not_build(tmp_path)
 
 
 def test_what_counts_as_an_earlier_sample_build(tmp_path):
-    git, codenet = run_pipeline.sample_inputs()
-    assert git and codenet
+    from beam_jobs.pipeline import Inputs
+
+    specs, codenet = run_pipeline.sample_inputs()
+    assert specs and codenet
+    # As the manifest records them: each with its location, name and what named it.
+    git = Inputs(git=specs).to_dict()["git"]
+    assert [g["name"] for g in git] == ["alice/textstats", "bob/textstats", "carol/csvkit-lite"]
 
     def holds(inputs: dict) -> bool:
         (tmp_path / "manifest.json").write_text(json.dumps({"inputs": inputs}))
@@ -109,5 +130,20 @@ def test_what_counts_as_an_earlier_sample_build(tmp_path):
     assert not holds({"git": git[:-1], "judge": {"codenet": codenet}})
     assert not holds({"git": git, "judge": {"codenet": codenet, "aoj": "a.json"}})
     assert not holds({"git": git, "judge": {"codenet": codenet}, "dump": ["d/*.parquet"]})
+    # A manifest of an older version, which listed the specs as given.
+    assert holds({"git": specs, "judge": {"codenet": codenet}})
+    assert holds({"git": [s.split("=")[0] for s in specs], "judge": {"codenet": codenet}})
     (tmp_path / "manifest.json").write_text("not json")
     assert not run_pipeline._holds_sample_build(str(tmp_path))
+
+
+def test_the_apitools_warning_of_a_plain_install_is_quiet(caplog):
+    """Beam logs it on the root logger when the Google Cloud clients are missing; nothing else goes."""
+    import logging
+
+    run_pipeline._quiet_cloud_logging()
+    with caplog.at_level(logging.WARNING):
+        logging.warning("apitools not found, and bigquery client libraries are not available despite the "
+                        "import not raising an ImportError.")
+        logging.warning("a warning of the user's own")
+    assert [r.getMessage() for r in caplog.records] == ["a warning of the user's own"]

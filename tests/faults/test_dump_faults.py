@@ -164,6 +164,6 @@ def test_files_no_row_can_come_from_are_refused_before_the_run(tmp_path, capsys)
     assert not (tmp_path / "out").exists()
     # A multi-member gzip file (concatenated streams, as some writers make) is whole.
     (folder / "two.json.gz").write_bytes(gzip.compress(b"\n") + gzip.compress(b"\n"))
-    from beam_jobs.sources.dump.files import dump_inputs_problem
+    from beam_jobs.sources.dump.inputs import dump_inputs_problem
 
     assert dump_inputs_problem([str(folder / "two.json.gz")]) is None

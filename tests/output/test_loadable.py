@@ -14,7 +14,7 @@ import pytest
 from beam_jobs.output.card import parse_header
 from beam_jobs.pipeline import Inputs, run, split_warnings
 from beam_jobs.report.job import run_report
-from beam_jobs.sources.judge.source import JudgeInputs
+from beam_jobs.sources.judge.inputs import JudgeInputs
 from config import build_config
 from tests.gitbuild import RepoBuilder
 from tests.paths import ROOT

@@ -13,7 +13,8 @@ from apache_beam.io.localfilesystem import LocalFileSystem
 
 import run_pipeline
 from beam_jobs import pipeline
-from beam_jobs.pipeline import Inputs, prepare_output, previous_output
+from beam_jobs.output.folder import prepare_output, previous_output
+from beam_jobs.pipeline import Inputs, repairpack_names
 from config import build_config
 from tests.gitbuild import RepoBuilder
 from tests.pipeline_helpers import BEAM_ARGS
@@ -49,10 +50,10 @@ def test_overwrite_replaces_every_earlier_output_and_keeps_foreign_files(tmp_pat
 
     # A run killed after its pipeline, before publishing: its staging folder (mined code) stays
     # behind, and the previous output is untouched.
-    def killed(staging: str, output: str) -> None:
+    def killed(staging: str, output: str, known: frozenset[str]) -> None:
         raise KilledRun(staging)
 
-    monkeypatch.setattr(pipeline, "_publish", killed)
+    monkeypatch.setattr(pipeline, "publish", killed)
     with pytest.raises(KilledRun):
         pipeline.run(Inputs(git=[repo]), build_config("none"), str(out), BEAM_ARGS, overwrite=True)
     monkeypatch.undo()
@@ -118,10 +119,10 @@ def test_previous_output_names_only_what_repairpack_wrote():
     names = ["..", ".git", ".staging-aaaa", ".staging-mine", "README.md", "chat", "commitpackft",
              "commitpackft_export", "data", "jsonl", "manifest.json", "notes.txt", "oldformat", "outside.parquet",
              "rejects", "report.html", "report.md", "report_plots", "stats.json"]
-    assert previous_output(names, manifest, ".staging-mine") == [
+    assert previous_output(names, manifest, repairpack_names(), ".staging-mine") == [
         ".staging-aaaa", "README.md", "chat", "commitpackft", "commitpackft_export", "data", "jsonl",
         "manifest.json", "oldformat", "rejects", "report.html", "report.md", "report_plots", "stats.json"]
-    assert previous_output(["notes.txt", "data"], None) == ["data"]
+    assert previous_output(["notes.txt", "data"], None, repairpack_names()) == ["data"]
 
 
 class FakeBucket(LocalFileSystem):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from beam_jobs.sources.commits import ContentError, decode_source
+from beam_jobs.sources.contents import ContentError, decode_source
 
 @pytest.mark.parametrize("data, reason", [
     (b"x = '\xe9t\xe9'\n", "not_utf8"),

@@ -7,7 +7,7 @@ import pygit2
 import pytest
 
 from beam_jobs.sources import repositories
-from beam_jobs.sources.commits import ContentError
+from beam_jobs.sources.contents import ContentError
 from beam_jobs.sources.repositories import check_local_repository, loose_object_problem, read_blob_text, tune_for_mining
 
 BASE = {"pkg/util.py": "def add(a, b):\n    return a - b\n", "README.md": "# proj\n"}

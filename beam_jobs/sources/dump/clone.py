@@ -17,7 +17,8 @@ import pygit2
 from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.sources.commits import ContentError, FetchError, decode_source, to_commit_record
+from beam_jobs.sources.commits import FetchError, to_commit_record
+from beam_jobs.sources.contents import ContentError, decode_source
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
 from beam_jobs.sources.repositories import OBJECT_ERRORS, RepoHandle, RepositoryError, loose_object_problem
 from config.dump import FetchConfig, redact_credentials

@@ -47,7 +47,8 @@ from urllib3.util.retry import Retry
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
-from beam_jobs.sources.commits import FetchError, decode_source, to_commit_record
+from beam_jobs.sources.commits import FetchError, to_commit_record
+from beam_jobs.sources.contents import decode_source
 from schemas.candidate import CandidateCommit
 from schemas.commit import CommitRecord
 from config.dump import FetchConfig

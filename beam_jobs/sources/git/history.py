@@ -15,15 +15,15 @@ parent was never fetched) is `shallow_boundary`, not a root commit.
 """
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 import pygit2
 
-from beam_jobs.sources.commits import ContentError, commit_record
-from beam_jobs.sources.git.refs import PULL_REF_PREFIX, list_refs
+from beam_jobs.sources.commits import commit_record
+from beam_jobs.sources.contents import ContentError
+from beam_jobs.sources.git.refs import list_refs
 from beam_jobs.sources.repositories import OBJECT_ERRORS, ObjectError, ObjectReader
 from schemas.commit import LANG_PYTHON, CommitRecord
 from schemas.reject import Reject, make_reject

@@ -11,8 +11,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.sources.dump.files import (ReadDump, dump_inputs_problem, file_format, parse_json_line,
-                                   plan_reads)
+from beam_jobs.sources.dump.files import ReadDump, parse_json_line
+from beam_jobs.sources.dump.inputs import dump_inputs_problem, file_format, match_files, plan_reads
 from schemas.candidate import CandidateError, candidate_from_row
 from tests.fixtures.dump.make_dump_fixtures import json_line, write_avro, write_json_lines, write_parquet
 from tests.fixtures.dump.make_dump_fixtures import sample_row as fixture_row
@@ -287,3 +287,24 @@ def test_special_files_are_refused_before_any_is_opened(tmp_path: Path) -> None:
     assert dump_inputs_problem([str(export / "*.jsonl")]) == f"no file matches the dump pattern '{export / '*.jsonl'}'"
     os.remove(export / "e.jsonl")
     assert dump_inputs_problem([str(export)]) is None
+
+
+def test_local_patterns_match_as_beams_filesystems_do(tmp_path):
+    """The CLI matches local dump patterns without Beam; the files must be those FileSystems names."""
+    from apache_beam.io.filesystems import FileSystems
+
+    for rel in ["a.parquet", "b.json", ".hidden.json", "sub/c.parquet", "sub/deep/d.json", "x]y.json",
+                "[br].json", "q1.avro", "q22.avro"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    root = str(tmp_path)
+    for pattern in ["*", "*.json", "**", "**.json", "sub/*", "sub/**", "q?.avro", "q*.avro", "[ab].*",
+                    "[!a]*.json", "[]x]*", "nothing*", "a.parquet", "missing.parquet", "sub", "*/c.parquet"]:
+        full = f"{root}/{pattern}"
+        if "://" not in full and (tmp_path / pattern).is_dir():
+            beam_paths = sorted(m.path for m in FileSystems.match([f"{full}/*"])[0].metadata_list)
+        else:
+            beam_paths = sorted(m.path for m in FileSystems.match([full])[0].metadata_list)
+        assert match_files(full) == beam_paths, pattern
+    assert match_files(f"{root}/*.json") == [f"{root}/.hidden.json", f"{root}/[br].json", f"{root}/b.json",
+                                             f"{root}/x]y.json"]

@@ -12,7 +12,8 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import stage_counts
-from beam_jobs.sources.judge.source import JudgeInputs, JudgeSource, judge_input_fingerprints, judge_inputs_problem
+from beam_jobs.sources.judge.source import JudgeSource
+from beam_jobs.sources.judge.inputs import JudgeInputs, judge_input_fingerprints, judge_inputs_problem
 from beam_jobs.output.shards import SplitShards
 from schemas.judge import JUDGE_SCHEMA, judge_record_id
 from config.judge import JudgeConfig
