@@ -24,15 +24,15 @@ run (its process group; in bubblewrap mode the pid namespace with it) when a lim
 from __future__ import annotations
 
 import functools
+import glob
+import json
 import math
 import os
-import platform
 import selectors
 import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -51,6 +51,7 @@ NOBODY = 65534
 SANDBOX_PROGRAM = "/sandbox/main.py"
 SANDBOX_SCRATCH = "/tmp"
 _READ_CHUNK = 65536
+_NAMESPACE_GRACE_S = 30.0  # the kernel tears a namespace down in milliseconds; this bounds a wedge
 
 # Runs inside the sandbox, in the interpreter that will run the program. argv: program path, the
 # report descriptor, then the limits. The launcher makes itself undumpable (so the program cannot
@@ -121,7 +122,8 @@ class RunResult:
 @dataclass(frozen=True)
 class _Probe:
     problem: str | None
-    uid: int | None                  # identity bwrap runs as (None: this process's own)
+    uid: int | None = None           # identity bwrap runs as (None: this process's own)
+    python: str = ""                 # the interpreter programs run with
 
 
 def _python() -> str:
@@ -130,33 +132,41 @@ def _python() -> str:
     return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
-def _python_binds() -> list[str]:
+def _interpreters() -> list[str]:
+    """Interpreters the sandbox may run programs with, best first: this one, then the system's of
+    the same minor version (when this one sits where `nobody` cannot read, as pyenv's under /root)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    found = [_python()]
+    for path in (f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
+        real = os.path.realpath(path)
+        if os.path.isfile(real) and real not in found:
+            found.append(real)
+    return found
+
+
+def _python_binds(exe: str) -> list[str]:
     """The host folders the interpreter needs, bound read-only at the same paths (the interpreter
-    finds its standard library relative to itself); site-packages are covered by empty read-only
-    folders so no installed package, and no project on an editable install's path, is visible."""
+    finds its standard library relative to itself): the system's libraries, the executable and its
+    prefix's lib folder. Every site-packages or dist-packages under them is covered by an empty
+    read-only folder, so no installed package, and no project on an editable install's path, is
+    visible."""
     args: list[str] = []
+    covered: list[str] = []
     for top in ("/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    exe = _python()
-    paths = sysconfig.get_paths()
-    covered = [a for a in args[2::3]]
-    for path in (exe, sysconfig.get_config_var("LIBDIR") or "", paths["stdlib"], paths["platstdlib"]):
-        real = os.path.realpath(path) if path else ""
-        if real and os.path.exists(real) and not any(real == c or real.startswith(c + "/") for c in covered):
-            args += ["--ro-bind", real, real]
-            covered.append(real)
-    for site_dir in {os.path.realpath(p) for p in (paths["purelib"], paths["platlib"], *_site_dirs())}:
-        if os.path.isdir(site_dir):
-            args += ["--tmpfs", site_dir, "--remount-ro", site_dir]
+            covered.append(top)
+    for path in (exe, os.path.join(os.path.dirname(os.path.dirname(exe)), "lib")):
+        if os.path.exists(path) and not any(path == c or path.startswith(c + "/") for c in covered):
+            args += ["--ro-bind", path, path]
+            covered.append(path)
+    for lib in covered:
+        if os.path.isdir(lib):
+            for site_dir in sorted({*glob.glob(f"{lib}/python3*/site-packages"), *glob.glob(f"{lib}/python3*/dist-packages")}):
+                args += ["--tmpfs", site_dir, "--remount-ro", site_dir]
     return args
-
-
-def _site_dirs() -> list[str]:
-    import site  # noqa: PLC0415 - only for the folder names
-    return [*site.getsitepackages(), site.getusersitepackages()]
 
 
 def _memfd(name: str, data: bytes, readonly: bool = True) -> int:
@@ -186,11 +196,10 @@ def _limit_args(limits: Limits, report_fd: int, nproc: int) -> list[str]:
     return [str(report_fd), str(cpu), str(limits.memory_mib << 20), str(limits.file_bytes), str(nproc), str(limits.open_files)]
 
 
-def _bwrap_argv(limits: Limits, seccomp_fd: int, program_fd: int, report_fd: int) -> list[str]:
-    exe = _python()
+def _bwrap_argv(exe: str, limits: Limits, seccomp_fd: int, program_fd: int, report_fd: int) -> list[str]:
     return ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox",
-            *_python_binds(), "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+            *_python_binds(exe), "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
             "--size", str(limits.scratch_mib << 20), "--tmpfs", SANDBOX_SCRATCH,
             "--ro-bind-data", str(program_fd), SANDBOX_PROGRAM, "--chdir", SANDBOX_SCRATCH,
             "--remount-ro", "/", "--clearenv", "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", SANDBOX_SCRATCH,
@@ -217,16 +226,22 @@ def _identity_kwargs(uid: int | None) -> dict[str, object]:
     return {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
 
 
-def _read_until_done(proc: subprocess.Popen[bytes], limits: Limits, deadline: float) -> tuple[bytes, bytes, bool, bool]:
+def _read_until_done(proc: subprocess.Popen[bytes], limits: Limits, deadline: float,
+                     info_fd: int | None) -> tuple[bytes, bytes, bool, bool, int | None]:
     """Reads both pipes as they fill, never holding more than the caps, until the process has exited
     and both pipes are closed, the wall deadline passes or stdout overflows. A pidfd in the same
     selector sees the exit, so a program that closes its pipes and spins is still timed out.
-    Returns stdout, stderr's tail, output_hit, wall_hit."""
-    out, err = bytearray(), bytearray()
+    bwrap's info descriptor names the host pid of the sandbox's pid 1; a pidfd on it is opened at
+    once, while bwrap (its parent) lives and the pid cannot be reused.
+    Returns stdout, stderr's tail, output_hit, wall_hit and that pidfd (None without bwrap)."""
+    out, err, info = bytearray(), bytearray(), bytearray()
     output_hit = wall_hit = False
+    init_pidfd = None
     pidfd = os.pidfd_open(proc.pid)
     try:
         with selectors.DefaultSelector() as sel:
+            if info_fd is not None:
+                sel.register(info_fd, selectors.EVENT_READ, "info")
             for pipe in (proc.stdout, proc.stderr):
                 assert pipe is not None
                 os.set_blocking(pipe.fileno(), False)
@@ -246,8 +261,14 @@ def _read_until_done(proc: subprocess.Popen[bytes], limits: Limits, deadline: fl
                         chunk = os.read(key.fd, _READ_CHUNK)
                     except BlockingIOError:
                         continue
+                    if key.data == "info":
+                        info += chunk
+                        if (not chunk or b"}" in info) and init_pidfd is None:
+                            init_pidfd = _pidfd_of_init(bytes(info))
                     if not chunk:
                         sel.unregister(key.fd)
+                    elif key.data == "info":
+                        continue
                     elif key.data == "out":
                         out += chunk
                         if len(out) > limits.output_bytes:
@@ -260,7 +281,33 @@ def _read_until_done(proc: subprocess.Popen[bytes], limits: Limits, deadline: fl
                     break
     finally:
         os.close(pidfd)
-    return bytes(out), bytes(err), output_hit, wall_hit
+    return bytes(out), bytes(err), output_hit, wall_hit, init_pidfd
+
+
+def _pidfd_of_init(info: bytes) -> int | None:
+    try:
+        return os.pidfd_open(int(json.loads(info)["child-pid"]))
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
+
+
+def _end_namespace(init_pidfd: int | None) -> None:
+    """Kills the sandbox's pid 1 and waits until it has exited. The kernel kills every other process
+    of the pid namespace before its init finishes exiting, so when this returns, nothing of the run
+    is left, `setsid` or double fork or not. bwrap itself may exit a moment earlier, so its own exit
+    proves nothing."""
+    if init_pidfd is None:
+        return
+    try:
+        signal.pidfd_send_signal(init_pidfd, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        with selectors.DefaultSelector() as sel:
+            sel.register(init_pidfd, selectors.EVENT_READ)
+            sel.select(timeout=_NAMESPACE_GRACE_S)
+    finally:
+        os.close(init_pidfd)
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -273,7 +320,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _execute(argv: list[str], limits: Limits, mode: str, stdin_fd: int, pass_fds: tuple[int, ...],
-             report_fd: int, cwd: str | None, uid: int | None) -> RunResult:
+             report_fd: int, cwd: str | None, uid: int | None, info_fd: int | None = None,
+             close_after_start: int | None = None) -> RunResult:
     """Starts argv in its own session and process group, collects output under the caps and the
     wall clock, kills the group when done (a belt: the program may have left children behind), and
     reads the CPU time and peak memory of every reaped process from wait4's rusage."""
@@ -285,10 +333,16 @@ def _execute(argv: list[str], limits: Limits, mode: str, stdin_fd: int, pass_fds
                                 **_identity_kwargs(uid))  # type: ignore[call-overload]
     except OSError as exc:
         return _failed(mode, f"could not start the sandbox: {exc}")
+    finally:
+        if close_after_start is not None:  # bwrap holds the write end now; EOF comes when it closes it
+            os.close(close_after_start)
+    init_pidfd = None
     try:
-        stdout, stderr, output_hit, wall_hit = _read_until_done(proc, limits, started + limits.wall_limit_s)
+        stdout, stderr, output_hit, wall_hit, init_pidfd = _read_until_done(
+            proc, limits, started + limits.wall_limit_s, info_fd)
     finally:
         _kill(proc)  # the group leader is never reaped before this, so its pid cannot be reused yet
+        _end_namespace(init_pidfd)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         for pipe in (proc.stdout, proc.stderr):
@@ -332,19 +386,36 @@ def _failed(mode: str, detail: str) -> RunResult:
                      output_limit_hit=False, sandbox_error=detail)
 
 
-def _run_bubblewrap(source: bytes, stdin: bytes, limits: Limits, uid: int | None) -> RunResult:
+def _run_bubblewrap(source: bytes, stdin: bytes, limits: Limits, uid: int | None, python: str) -> RunResult:
     try:
         bpf = build_filter()
     except UnsupportedMachine as exc:
         return _failed(BUBBLEWRAP, str(exc))
+    info_read, info_write = os.pipe()
     fds = [_memfd("seccomp", bpf, readonly=False), _memfd("program", source), _memfd("stdin", stdin),
-           os.memfd_create("report", 0)]
+           os.memfd_create("report", 0), info_write, info_read]
     try:
-        argv = _bwrap_argv(limits, seccomp_fd=fds[0], program_fd=fds[1], report_fd=fds[3])
-        return _execute(argv, limits, BUBBLEWRAP, fds[2], (fds[0], fds[1], fds[3]), fds[3], cwd="/", uid=uid)
+        argv = _bwrap_argv(python, limits, seccomp_fd=fds[0], program_fd=fds[1], report_fd=fds[3])
+        argv[1:1] = ["--info-fd", str(info_write)]
+        return _execute(argv, limits, BUBBLEWRAP, fds[2], (fds[0], fds[1], fds[3], info_write), fds[3],
+                        cwd="/", uid=uid, info_fd=info_read, close_after_start=info_write)
     finally:
         for fd in fds:
-            os.close(fd)
+            try:
+                os.close(fd)
+            except OSError:  # the info pipe's write end, closed once bwrap had it
+                pass
+
+
+def _weak_interpreter(uid: int | None) -> str:
+    """The first interpreter that `nobody` can reach (every folder above it searchable by others)."""
+    if uid is None:
+        return _python()
+    for exe in _interpreters():
+        parts = exe.split("/")
+        if all(os.stat("/".join(parts[:i]) or "/").st_mode & 0o001 for i in range(1, len(parts))):
+            return exe
+    return _python()
 
 
 def _run_rlimits_only(source: bytes, stdin: bytes, limits: Limits) -> RunResult:
@@ -358,7 +429,7 @@ def _run_rlimits_only(source: bytes, stdin: bytes, limits: Limits) -> RunResult:
         if uid is not None:
             os.chown(scratch, uid, uid)
         nproc = limits.processes + 1 + _tasks_of(os.geteuid() if uid is None else uid)
-        argv = [_python(), "-I", "-c", LAUNCHER, program, *_limit_args(limits, report_fd, nproc)]
+        argv = [_weak_interpreter(uid), "-I", "-c", LAUNCHER, program, *_limit_args(limits, report_fd, nproc)]
         return _execute(argv, limits, RLIMITS_ONLY, stdin_fd, (report_fd,), report_fd, cwd=scratch, uid=uid)
     finally:
         os.close(stdin_fd)
@@ -382,7 +453,7 @@ def run_program(source: str | bytes, stdin: bytes, limits: Limits = Limits(), mo
     probe = _probe()
     if probe.problem is not None:
         return _failed(BUBBLEWRAP, probe.problem)
-    return _run_bubblewrap(source, stdin, limits, probe.uid)
+    return _run_bubblewrap(source, stdin, limits, probe.uid, probe.python)
 
 
 _PROBE_PROGRAM = b"import os\nprint('ok', os.getpid())\n"
@@ -390,35 +461,41 @@ _PROBE_PROGRAM = b"import os\nprint('ok', os.getpid())\n"
 
 @functools.lru_cache(maxsize=1)
 def _probe() -> _Probe:
-    """Starts the sandbox once on a trivial program, first as `nobody` when this process is root (a
-    host uid that owns nothing), then as this process's own user. Cached: the answer does not change
-    while the process lives, and a worker runs thousands of programs."""
+    """Starts the sandbox once on a trivial program and keeps the first setup that works. When this
+    process is root, bwrap must run as `nobody`: a user namespace mapped to host root is exempt from
+    RLIMIT_NPROC (the kernel never limits root's process count), so a fork bomb would be bounded
+    by nothing but the wall clock. Cached: the answer does not change while the process lives, and a
+    worker runs thousands of programs."""
     if shutil.which("bwrap") is None:
         return _Probe("the sandbox cannot start: bubblewrap (bwrap) is not installed; install the Debian or "
-                      "Ubuntu package 'bubblewrap' (or run with an explicitly named weaker mode, such as "
-                      f"'{RLIMITS_ONLY}')", None)
+                      "Ubuntu package 'bubblewrap' (or choose an explicitly named weaker mode, such as "
+                      f"'{RLIMITS_ONLY}')")
     try:
         build_filter()
     except UnsupportedMachine as exc:
-        return _Probe(f"the sandbox cannot start: {exc}", None)
+        return _Probe(f"the sandbox cannot start: {exc}")
     limits = Limits(time_s=5.0, wall_s=30.0)
-    candidates = [NOBODY, None] if os.geteuid() == 0 else [None]
-    last_error = ""
-    for uid in candidates:
-        result = _run_bubblewrap(_PROBE_PROGRAM, b"", limits, uid)
+    uid = NOBODY if os.geteuid() == 0 else None
+    errors = []
+    for python in _interpreters():
+        result = _run_bubblewrap(_PROBE_PROGRAM, b"", limits, uid, python)
         # pid 3: the program runs under the launcher (2) under bwrap's reaper in a fresh pid namespace.
         if result.exit_code == 0 and result.stdout == b"ok 3\n":
-            return _Probe(None, uid)
+            return _Probe(None, uid, python)
         detail = (result.sandbox_error or result.stderr.decode("utf-8", "replace")).strip().splitlines()
-        last_error = detail[-1] if detail else f"exit status {result.exit_code}"
-    return _Probe(_explain(last_error), None)
+        errors.append(detail[-1] if detail else f"exit status {result.exit_code}")
+    return _Probe(_explain(errors[0], uid))
 
 
-def _explain(bwrap_error: str) -> str:
+def _explain(bwrap_error: str, uid: int | None) -> str:
     """One sentence for the user from bwrap's own message: what is missing and what to do."""
     lowered = bwrap_error.lower()
-    if "can't find source path" in lowered:
-        why = "the Python interpreter's files cannot be bound into it (not readable by the sandbox's user)"
+    if "can't find source path" in lowered and uid == NOBODY:
+        why = ("the Python interpreter cannot be read by the user 'nobody' that the sandbox runs as when "
+               "started by root (install the system's python3 of the same version, or put the interpreter "
+               "where every user can read it)")
+    elif "can't find source path" in lowered:
+        why = "the Python interpreter's files cannot be bound into it"
     elif "namespace" in lowered or "operation not permitted" in lowered or "permission denied" in lowered:
         why = ("user namespaces are not available here (a container runtime's seccomp profile, "
                "kernel.unprivileged_userns_clone=0, user.max_user_namespaces=0 or an AppArmor rule)")
@@ -436,10 +513,7 @@ def sandbox_problem() -> str | None:
 
 
 def sandbox_identity() -> str:
-    """Who bwrap runs as on this machine ('nobody' or 'current user'), for the dataset card."""
+    """Who runs the programs and with which interpreter, for the dataset card: 'nobody' or 'current
+    user', then the interpreter's path."""
     probe = _probe()
-    return "nobody" if probe.uid == NOBODY else "current user"
-
-
-def machine() -> str:
-    return platform.machine()
+    return f"{'nobody' if probe.uid == NOBODY else 'current user'}, {probe.python or 'no interpreter'}"
