@@ -18,6 +18,7 @@ from config.model import Config
 from config.output import STOP_AFTER, OutputConfig
 from config.presets import PRESETS
 from config.validation import validate
+from config.verify import VerifyConfig
 
-__all__ = ["PRESETS", "STOP_AFTER", "Config", "ConfigError", "GitConfig", "OutputConfig", "build_config",
+__all__ = ["PRESETS", "STOP_AFTER", "Config", "ConfigError", "GitConfig", "OutputConfig", "VerifyConfig", "build_config",
            "config_to_dict", "config_to_yaml", "validate"]
