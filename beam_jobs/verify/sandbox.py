@@ -391,20 +391,25 @@ def _run_bubblewrap(source: bytes, stdin: bytes, limits: Limits, uid: int | None
         bpf = build_filter()
     except UnsupportedMachine as exc:
         return _failed(BUBBLEWRAP, str(exc))
+    # Each descriptor is closed exactly once: a second close could hit another thread's descriptor
+    # that reused the number. The info pipe's write end is closed by _execute once bwrap holds it.
     info_read, info_write = os.pipe()
     fds = [_memfd("seccomp", bpf, readonly=False), _memfd("program", source), _memfd("stdin", stdin),
-           os.memfd_create("report", 0), info_write, info_read]
+           os.memfd_create("report", 0), info_read]
     try:
-        argv = _bwrap_argv(python, limits, seccomp_fd=fds[0], program_fd=fds[1], report_fd=fds[3])
+        argv = [*_bwrap_argv(python, limits, seccomp_fd=fds[0], program_fd=fds[1], report_fd=fds[3])]
         argv[1:1] = ["--info-fd", str(info_write)]
+    except BaseException:
+        os.close(info_write)
+        for fd in fds:
+            os.close(fd)
+        raise
+    try:
         return _execute(argv, limits, BUBBLEWRAP, fds[2], (fds[0], fds[1], fds[3], info_write), fds[3],
                         cwd="/", uid=uid, info_fd=info_read, close_after_start=info_write)
     finally:
         for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:  # the info pipe's write end, closed once bwrap had it
-                pass
+            os.close(fd)
 
 
 def _weak_interpreter(uid: int | None) -> str:
