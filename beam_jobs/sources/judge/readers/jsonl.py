@@ -14,6 +14,11 @@ ignored.
     optional  dataset         names the export (default "judge"); picks the license from config
               problem_name, origin, original_language   strings
               cpu_time_ms, memory_kb, code_size          non-negative integers
+              tests           the problem's tests, for verification: a list of
+                              {"input": str, "output": str} in the order they run. Read by
+                              `beam_jobs/sources/judge/testcases.py` (`inline_tests`, which documents
+                              the checks and the precedence of a tests folder over it), not by
+                              this reader
 """
 from __future__ import annotations
 
