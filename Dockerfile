@@ -11,9 +11,10 @@ ARG PYTHON_VERSION=3.11
 ARG BEAM_VERSION=2.77.0
 FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}
 
-# git: the clone fetcher and bundle inputs shell out to it for bundles.
+# git: the clone fetcher and bundle inputs shell out to it for bundles. bubblewrap: the sandbox
+# that runs judge submissions when judge.verify is on (docs/sandbox.md).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git \
+    && apt-get install -y --no-install-recommends git bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/repairpack

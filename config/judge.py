@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from config.checks import not_one_of, template_problems, too_small
+from config.verify import VerifyConfig, problems as verify_problems
 
 PAIRINGS = ("last-failure", "each-step", "all-failures")
 
@@ -55,6 +56,9 @@ class JudgeConfig:
     instruction_template: str = "Fix this solution to {problem}: it gets {verdict}."
     # Used instead when there is a description: {instruction} is the line above.
     description_template: str = "{instruction}\n\nProblem statement:\n{description}"
+    # Running submissions against the problem's tests in the sandbox (beam_jobs/verify): off,
+    # annotate (record the executed verdicts) or require (keep only pairs the tests confirm).
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
 
 
 # Per-preset overrides of the `judge` section. `none` keeps every Python fix sequence: the problem
@@ -83,4 +87,5 @@ def problems(cfg: JudgeConfig) -> list[str]:
             found.append(f"config key 'judge.licenses.{dataset}' must be a non-empty license key")
     found += template_problems("judge.instruction_template", cfg.instruction_template, INSTRUCTION_FIELDS)
     found += template_problems("judge.description_template", cfg.description_template, DESCRIPTION_FIELDS)
+    found += verify_problems(cfg.verify, "judge.verify")
     return found
