@@ -18,31 +18,16 @@ import gzip
 import json
 import os
 from collections import Counter
-from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-import run_pipeline
 from schemas.candidate import CANDIDATE_SCHEMA, CandidateCommit
+from tests.faults.helpers import ARGS, rows, run
 from tests.gitbuild import EXECUTABLE, SYMLINK, RepoBuilder
 
-ARGS = ["--preset", "none", "--no-report", "--set", "licenses.detector=text",
-        "--set", "assembly.near_dedup.enabled=false", "--set", "assembly.decontamination.enabled=false"]
 DUMP_STAGES = ("bigquery.read", "bigquery.commit", "bigquery.fetch")
 REPO = "alice/proj"
-
-
-def run(capsys, args: list[str]) -> tuple[int, str]:
-    code = run_pipeline.main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
-def rows(folder: Path) -> list[dict]:
-    files = sorted(str(p) for p in folder.glob("*.parquet"))
-    return ds.dataset(files, format="parquet").to_table().to_pylist() if files else []
 
 
 def candidate(b: RepoBuilder, sha: str, path: str, **changes: object) -> CandidateCommit:

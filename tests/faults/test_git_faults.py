@@ -24,15 +24,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pygit2
-import pytest
 
-import run_pipeline
+from tests.faults.helpers import ARGS, rows, run
 from tests.gitbuild import Person, RepoBuilder
 
-ARGS = ["--preset", "none", "--no-report", "--set", "licenses.detector=text",
-        "--set", "assembly.near_dedup.enabled=false", "--set", "assembly.decontamination.enabled=false"]
 REPOSITORY, REFS, COMMIT, CONTENTS = "git.repository", "git.refs", "git.commit", "git.contents"
 GIT_STAGES = (REPOSITORY, REFS, COMMIT, CONTENTS)
 MIT = ("MIT License\n\nCopyright (c) 2020 Ada\n\nPermission is hereby granted, free of charge, to any person "
@@ -307,17 +303,6 @@ def odd_repo(root: Path, exp: Expected) -> str:
 
 
 # ------------------------------------------------------------------------------------------- helpers
-
-def run(capsys, args: list[str]) -> tuple[int, str]:
-    code = run_pipeline.main(args)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
-
-
-def rows(folder: Path) -> list[dict]:
-    files = sorted(str(p) for p in folder.glob("*.parquet"))
-    return ds.dataset(files, format="parquet").to_table().to_pylist() if files else []
-
 
 # --------------------------------------------------------------------------------------------- tests
 
