@@ -115,6 +115,16 @@ def test_flink_session_cluster(services, tmp_path):
     assert len(pids) == 1 + flink.TASKMANAGERS
 
 
+def test_fnapi_multi_processing_builds_the_fnapi_corpus(fnapi_build, matrix_inputs, tmp_path):
+    """The FnApiRunner with two SDK worker processes (`--direct_running_mode=multi_processing`, as the
+    README suggests for both cores): each stage's input is partitioned over the two workers, whose
+    counters come back to the launcher over the Fn API."""
+    output = tmp_path / "corpus"
+    build(matrix_inputs, output, ["--runner=FnApiRunner", "--direct_running_mode=multi_processing",
+                                  "--direct_num_workers=2"])
+    assert_same_corpus(fnapi_build, output)
+
+
 @pytest.mark.parametrize("runner", ["local_job_service", "prism", "flink"])
 def test_runner_builds_the_fnapi_corpus(runner, services, tmp_path, request):
     if runner == "flink":
