@@ -40,11 +40,21 @@ def build(inputs: list[str], output: Path, beam_args: list[str]) -> None:
     assert code == 0, f"run_pipeline.main exited with {code} for {beam_args}"
 
 
+def report(output: Path, beam_args: list[str]) -> None:
+    """The statistics report of a built corpus (`run_pipeline.py report DIR`), a second Beam job on
+    the same runner; it exits non-zero when the report does not reconcile with the manifest."""
+    from run_pipeline import main
+
+    code = main(["report", str(output), "--quiet", *beam_args])
+    assert code == 0, f"run_pipeline.py report exited with {code} for {beam_args}"
+
+
 @pytest.fixture(scope="session")
 def fnapi_build(matrix_inputs, tmp_path_factory) -> Path:
-    """The reference: the same inputs built by the in-process FnApiRunner."""
+    """The reference: the same inputs built by the in-process FnApiRunner, and its report."""
     output = tmp_path_factory.mktemp("fnapi") / "corpus"
     build(matrix_inputs, output, ["--runner=FnApiRunner"])
+    report(output, ["--runner=FnApiRunner"])
     return output
 
 

@@ -1,6 +1,7 @@
 """The runner matrix: the corpus built on other Beam runners, through the command line's entry, is
 byte for byte the FnApiRunner's build of the same inputs (the shipped samples and a generated
-repository of a few thousand commits), with the same counts.
+repository of a few thousand commits), with the same counts; so is its statistics report, run on the
+same runner.
 
 Each runner gets its Python work from an external worker pool (`worker_pool_main`), which starts
 every SDK worker as its own process: records, side inputs, tagged outputs and counters cross process
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.runners import flink
-from tests.runners.conftest import build
+from tests.runners.conftest import build, report
 from tests.runners.services import REPO_ROOT, Services, free_port, prism_binary, python_env
 
 
@@ -86,6 +87,18 @@ def assert_same_corpus(reference: Path, built: Path) -> None:
     assert (built / "README.md").read_bytes() == (reference / "README.md").read_bytes()
 
 
+# The statistics report's files (report.html embeds the plots; report_plots/ holds them as SVG).
+REPORT_FILES = ("stats.json", "report.md", "report.html")
+
+
+def assert_same_report(reference: Path, built: Path) -> None:
+    files = [*REPORT_FILES, *(str(p.relative_to(reference)) for p in sorted((reference / "report_plots").iterdir()))]
+    assert sorted(p.name for p in (built / "report_plots").iterdir()) == \
+        sorted(p.name for p in (reference / "report_plots").iterdir())
+    differing = [f for f in files if (reference / f).read_bytes() != (built / f).read_bytes()]
+    assert not differing, f"the report differs from the FnApiRunner's: {differing}"
+
+
 def workers_started(pool_log: Path) -> int:
     return pool_log.read_text(encoding="utf-8", errors="replace").count("Starting worker with command")
 
@@ -120,9 +133,11 @@ def test_fnapi_multi_processing_builds_the_fnapi_corpus(fnapi_build, matrix_inpu
     README suggests for both cores): each stage's input is partitioned over the two workers, whose
     counters come back to the launcher over the Fn API."""
     output = tmp_path / "corpus"
-    build(matrix_inputs, output, ["--runner=FnApiRunner", "--direct_running_mode=multi_processing",
-                                  "--direct_num_workers=2"])
+    beam_args = ["--runner=FnApiRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    build(matrix_inputs, output, beam_args)
     assert_same_corpus(fnapi_build, output)
+    report(output, beam_args)
+    assert_same_report(fnapi_build, output)
 
 
 @pytest.mark.parametrize("runner", ["local_job_service", "prism", "flink"])
@@ -142,13 +157,15 @@ def test_runner_builds_the_fnapi_corpus(runner, services, tmp_path, request):
         job_port = flink.start_job_server(services, jar, cluster.master)
         extra = [f"--parallelism={flink.TASKMANAGERS}"]
     output = tmp_path / "corpus"
+    beam_args = ["--runner=PortableRunner", f"--job_endpoint=127.0.0.1:{job_port}",
+                 "--environment_type=EXTERNAL", f"--environment_config=127.0.0.1:{pool_port}", *extra]
     try:
-        build(matrix_inputs, output, ["--runner=PortableRunner", f"--job_endpoint=127.0.0.1:{job_port}",
-                                      "--environment_type=EXTERNAL", f"--environment_config=127.0.0.1:{pool_port}",
-                                      *extra])
+        build(matrix_inputs, output, beam_args)
+        assert_same_corpus(fnapi_build, output)
+        report(output, beam_args)
     except BaseException:
         print(services.logs_text(), file=sys.stderr)
         raise
     # The Python work ran in the pool's worker processes, not in this one.
     assert workers_started(pool_log) >= 1
-    assert_same_corpus(fnapi_build, output)
+    assert_same_report(fnapi_build, output)
