@@ -7,6 +7,8 @@ Each runner gets its Python work from an external worker pool (`worker_pool_main
 every SDK worker as its own process: records, side inputs, tagged outputs and counters cross process
 boundaries through the Fn API, as on a cluster. The runners:
 
+- `fnapi_multi_processing`: the FnApiRunner with two SDK worker subprocesses, each stage's input
+  partitioned over them (no worker pool: the runner starts its own).
 - `local_job_service`: Beam's Python job service (`local_job_service_main`) behind the PortableRunner:
   the portable job API, artifact staging, and metrics that come back through the job service.
 - `flink`: Apache Flink, a session cluster of one JobManager and two TaskManagers (separate JVMs on
@@ -28,7 +30,6 @@ import pytest
 from tests.runners import flink
 from tests.runners.conftest import build, report
 from tests.runners.services import REPO_ROOT, Services, free_port, prism_binary, python_env
-
 
 
 def start_worker_pool(services: Services) -> tuple[int, Path]:
