@@ -151,7 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         git = expand_at_files(args.git)
         judge = JudgeInputs(codenet=args.codenet, aoj=args.aoj, aoj_code=args.aoj_code, atcoder=args.atcoder,
                             atcoder_code=args.atcoder_code, codeforces=args.codeforces,
-                            codeforces_code=args.codeforces_code, judge_jsonl=args.judge_jsonl)
+                            codeforces_code=args.codeforces_code, judge_jsonl=args.judge_jsonl,
+                            tests=args.judge_tests)
         output = args.output
         overwrite = args.overwrite
         dump = list(args.dump)
@@ -194,6 +195,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = judge_inputs_problem(judge)
         if problem:
             raise UsageError(problem)
+        if judge.any() and config.judge.verify.mode != "off":
+            # judge.verify runs submissions: refuse now, with the probe's sentence, if the sandbox
+            # cannot start here and no weaker mode is named (each worker probes again in setup).
+            from beam_jobs.verify.policy import SandboxRefused, choose_mode
+
+            try:
+                choose_mode(config.judge.verify)
+            except SandboxRefused as exc:
+                raise UsageError(str(exc)) from None
         if git:
             from licenses.detect import detector_problem
 

@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     judge.add_argument("--codeforces", metavar="FILE", help="Codeforces API submission objects (JSON)")
     judge.add_argument("--codeforces-code", metavar="DIR", help="code folder for --codeforces, keyed by id")
     judge.add_argument("--judge-jsonl", metavar="FILE", help="generic JSONL of an in-house judge")
+    judge.add_argument("--judge-tests", metavar="DIR",
+                       help="the problems' tests for judge.verify: DIR/<problem_id>/<name>.in with <name>.out, "
+                            "or CodeNet's input.txt with output.txt")
     bq = parser.add_argument_group("the GitHub dump on BigQuery")
     bq.add_argument("--bigquery", action="store_true",
                     help="select candidate commits from bigquery-public-data.github_repos (dry run, cost check, "

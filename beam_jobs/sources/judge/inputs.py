@@ -26,6 +26,9 @@ class JudgeInputs:
     codeforces: str | None = None
     codeforces_code: str | None = None
     judge_jsonl: str | None = None
+    # The problems' tests (`testcases.py`), read only when judge.verify runs; not an export itself,
+    # so `any()` ignores it.
+    tests: str | None = None
 
     def any(self) -> bool:
         return any((self.codenet, self.aoj, self.atcoder, self.codeforces, self.judge_jsonl))
@@ -80,7 +83,11 @@ def judge_inputs_problem(inputs: JudgeInputs) -> str | None:
         if problem:
             return problem
     if inputs.judge_jsonl is not None:
-        return _kind_problem("--judge-jsonl file", inputs.judge_jsonl, want_folder=False)
+        problem = _kind_problem("--judge-jsonl file", inputs.judge_jsonl, want_folder=False)
+        if problem:
+            return problem
+    if inputs.tests is not None:
+        return _kind_problem("--judge-tests folder", inputs.tests, want_folder=True)
     return None
 
 
