@@ -34,7 +34,7 @@ from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.assembly.splits import CountSplitGroups, split_balance
 from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.git.source import MineGitRepos
-from beam_jobs.sources.judge.source import JudgeSource
+from beam_jobs.sources.judge.source import VERIFY_NAMESPACE, JudgeSource
 from beam_jobs.sources.judge.inputs import JudgeInputs, judge_input_fingerprints
 from licenses.mapfile import load_license_map
 from config import Config, config_to_dict
@@ -328,6 +328,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     counts = stage_counts(result.metrics())
     failures = failure_counts(result.metrics())
     findings = finding_counts(result.metrics())
+    verification = verify_counts(result.metrics())
     entries = _read_json(f"{staging}/{SHARD_LIST}")
     sources_only = config.output.stop_after == "sources"
     stats = {} if sources_only else _read_json(f"{staging}/{STATS}")
@@ -349,6 +350,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
         "also_failed": failures["also_failed"],
         "only_failed": failures["only_failed"],
         "secrets_findings": findings,
+        **({"verification": verification} if verification else {}),
         "rows": _rows_by_config(entries),
         "stats": stats,
         "split_balance": balance,
@@ -370,6 +372,17 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
         f.write(card.encode("utf-8"))
     publish(staging, output, repairpack_names())
     return manifest
+
+
+def verify_counts(metrics_result: Any) -> dict[str, int]:
+    """{"test_runs": n}: how many times judge.verify ran a program on a test (source.VERIFY_NAMESPACE);
+    empty when nothing was verified, so a run with judge.verify off has no such key in its manifest."""
+    query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(VERIFY_NAMESPACE))
+    out: dict[str, int] = {}
+    for result in query["counters"]:
+        value = result.committed if result.committed is not None else result.attempted
+        out[result.key.metric.name] = out.get(result.key.metric.name, 0) + int(value or 0)
+    return dict(sorted(out.items()))
 
 
 def split_warnings(manifest: dict[str, Any]) -> list[str]:

@@ -65,6 +65,15 @@ class JudgeRecord(CommitRecord):
     original_code_after: str = arrow_field(pa.large_string(), default="")
     code_tokenizes_before: bool = arrow_field(pa.bool_(), default=True)
     code_tokenizes_after: bool = arrow_field(pa.bool_(), default=True)
+    # judge.verify (beam_jobs/sources/judge/verification.py): null when it is off. Whether the before
+    # program fails a test and the after program passes them all; each side's worst executed verdict
+    # ("pass", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit",
+    # "sandbox_error"); the tests each side ran; the problem statement's text (null without one).
+    verified: bool | None = arrow_field(pa.bool_(), nullable=True, default=None)
+    exec_before: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    exec_after: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    tests_run: int | None = arrow_field(pa.int32(), nullable=True, default=None)
+    problem_statement: str | None = arrow_field(pa.large_string(), nullable=True, default=None)
 
 
 JUDGE_SCHEMA: pa.Schema = schema_of(JudgeRecord)

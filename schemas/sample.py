@@ -79,6 +79,12 @@ class RepairSample:
     step_after: int | None = arrow_field(pa.int32(), nullable=True, default=None)
     verdict_sequence: list[str] | None = arrow_field(pa.list_(pa.string()), nullable=True, default=None)
     submission_sequence: list[str] | None = arrow_field(pa.list_(pa.string()), nullable=True, default=None)
+    # ---- judge verification (schemas/judge.py): null on commit rows and when judge.verify is off
+    verified: bool | None = arrow_field(pa.bool_(), nullable=True, default=None)
+    exec_before: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    exec_after: str | None = arrow_field(pa.string(), nullable=True, default=None)
+    tests_run: int | None = arrow_field(pa.int32(), nullable=True, default=None)
+    problem_statement: str | None = arrow_field(pa.large_string(), nullable=True, default=None)
 
 
 SAMPLE_SCHEMA: pa.Schema = schema_of(RepairSample)

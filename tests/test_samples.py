@@ -111,9 +111,9 @@ def test_no_argument_run_mines_the_samples_into_out(tmp_path):
 # covers the schema and every row, in file order.
 # The data shard's bytes are pinned too, under the pyarrow that wrote it (Parquet's created_by names
 # the writer); the rejects' bytes are not, since one reject names the input folder.
-PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "4d9e484b4d380786f1388fd12fce86c53382b70af55b3a4f366d356cbaedcc6e",
+PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "fde9211dd1eb5f6ae453d261a20ca9157c54a2c27a47c02752155f753b0be90e",
                   "rejects/rejects-00000-of-00001.parquet": "688b05c880e43d5adb151a0449e4a58fde660f2d3d41b31b54763d2c22ce9ff5"}
-PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "af1966ef94a9cd724966fbdbbbf1c31ea376d2a988b4f529b368b3fc35260959"})
+PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "0db209a58357cbc50e76ec01b29f212749ff856ecc9b8dd03285a3c7f72920b4"})
 
 
 def _content_digest(path: Path) -> str:

@@ -101,6 +101,11 @@ def from_judge(record: Any) -> RepairSample:
         step_after=getattr(record, "step_after", None),
         verdict_sequence=list(getattr(record, "verdict_sequence", None) or []) or None,
         submission_sequence=list(getattr(record, "submission_sequence", None) or []) or None,
+        verified=getattr(record, "verified", None),
+        exec_before=getattr(record, "exec_before", None),
+        exec_after=getattr(record, "exec_after", None),
+        tests_run=getattr(record, "tests_run", None),
+        problem_statement=getattr(record, "problem_statement", None),
     )
     return with_diff(sample)
 

@@ -67,8 +67,15 @@ from beam_jobs.sources.judge.core import (SOURCE, STAGE_LANGUAGE, STAGE_METADATA
                                           problem_of)
 from beam_jobs.sources.judge.inputs import JudgeInputs
 from beam_jobs.sources.judge.duplicates import Occurrence, Verdict, decide, input_label, occurrences
+from beam_jobs.sources.judge.testcases import TestCase
+from beam_jobs.sources.judge.verification import (OFF, STAGE_TESTS, STAGE_VERIFY, ProblemLoader, count_tests,
+                                                  jsonl_inline_tests, verify_group)
+from beam_jobs.verify.compare import verdict
+from beam_jobs.verify.policy import choose_mode, limits_for
+from beam_jobs.verify.sandbox import run_program
 from config.judge import JudgeConfig
 from filters.judge import judged_accepted, problem_reason
+from schemas.judge import JudgeRecord
 from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
 
@@ -206,22 +213,93 @@ class _Select(StageDoFn):
             yield _route(out)
 
 
+# ------------------------------------------------------------------------------------ verification
+
+VERIFY_NAMESPACE = "repairpack.verify"  # `test_runs`: programs run on a test, for the manifest
+PROBLEMS = "problems"  # the tagged output of the pairing DoFns: (dataset, problem id) of each group paired
+
+
+class _Verifier:
+    """judge.verify inside a pairing DoFn (`verification.verify_group`), built in the DoFn's `setup`:
+    the sandbox mode is chosen there, on the worker (`choose_mode` raises SandboxRefused with one
+    sentence when bubblewrap cannot start and no weaker mode is named), and each worker keeps its own
+    small LRU of problems' tests."""
+
+    def __init__(self, cfg: JudgeConfig, stage: Any, tests_dir: str | None, codenet_root: str | None) -> None:
+        self._cfg = cfg.verify
+        self._mode = choose_mode(cfg.verify)
+        self._limits = limits_for(cfg.verify, None)
+        self._stage = stage
+        self._loader = ProblemLoader(tests_dir, codenet_root)
+        self._runs = beam.metrics.Metrics.counter(VERIFY_NAMESPACE, "test_runs")
+
+    def _run(self, code: str, case: TestCase) -> str:
+        self._runs.inc()
+        result = run_program(code, case.input.encode("utf-8"), self._limits, self._mode)
+        return verdict(result, case.output.encode("utf-8"), self._cfg.float_tolerance)
+
+    def __call__(self, outputs: Iterable[JudgeRecord | Reject], inline: dict[str, Any] | None) -> Iterator[Any]:
+        """A group's records verified, routed; then the group's problem on the PROBLEMS output."""
+        self._loader.inline = inline or {}
+        problems: list[tuple[str, str]] = []
+
+        def noted(items: Iterable[JudgeRecord | Reject]) -> Iterator[JudgeRecord | Reject]:
+            for item in items:
+                if isinstance(item, JudgeRecord) and not problems:
+                    problems.append((item.dataset, item.problem_id))
+                yield item
+
+        yield from map(_route, verify_group(noted(outputs), self._loader.for_record, self._run, self._cfg.mode,
+                                            self._stage))
+        for problem in problems:
+            yield beam.pvalue.TaggedOutput(PROBLEMS, problem)
+
+
+class _CountTests(StageDoFn):
+    """(dataset, problem id), once per problem with pairs -> judge.tests counted (its unit a test) and
+    the unusable tests as rejects. Here, after a Distinct, and not where the tests are loaded: a
+    problem's tests are loaded by every worker that verifies one of its groups."""
+
+    def __init__(self, tests_dir: str | None, codenet_root: str | None) -> None:
+        super().__init__(STAGE_TESTS, SOURCE)
+        self._tests_dir = tests_dir
+        self._codenet_root = codenet_root
+
+    def setup(self) -> None:
+        super().setup()
+        self._loader = ProblemLoader(self._tests_dir, self._codenet_root, size=1)
+
+    def process(self, problem: tuple[str, str], inline: dict[str, Any]) -> Iterator[Any]:
+        self._loader.inline = inline
+        dataset, problem_id = problem
+        tests = self._loader(dataset, problem_id).tests
+        for reject in count_tests(tests, self._stage, problem_key(dataset, problem_id)):
+            yield beam.pvalue.TaggedOutput(REJECTS, reject)
+
+
 # ---------------------------------------------------------------------------------------- sequences
 
 class _FixSequences(StageDoFn):
     """(group key, the submissions of one user to one problem) -> JudgeRecords, after the grouping."""
 
-    def __init__(self, cfg: JudgeConfig) -> None:
+    def __init__(self, cfg: JudgeConfig, tests_dir: str | None = None, codenet_root: str | None = None) -> None:
         super().__init__(STAGE_SEQUENCE, SOURCE)
         self._cfg = cfg
+        self._tests_dir = tests_dir
+        self._codenet_root = codenet_root
 
     def setup(self) -> None:
         super().setup()
+        # Before `_stages` is replaced below: `StageDoFn.stage` keeps its counters under that name.
+        self._verify = (None if self._cfg.verify.mode == OFF else
+                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._codenet_root))
         self._stages = SequenceStages.of(lambda name: self.stage(name=name))
 
-    def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str]) -> Iterator[Any]:
+    def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str],
+                inline: dict[str, Any] | None = None) -> Iterator[Any]:
         _, group = element
-        yield from map(_route, fix_sequence(iter(group), self._cfg, descriptions, self._stages))
+        records = fix_sequence(iter(group), self._cfg, descriptions, self._stages)
+        yield from map(_route, records) if self._verify is None else self._verify(records, inline)
 
 
 SHARED = "shared"  # the tagged output of `_CodenetProblem` for rows that must take the shuffled path
@@ -238,15 +316,18 @@ class _CodenetProblem(StageDoFn):
     in sorted key order.
     """
 
-    def __init__(self, root: str, cfg: JudgeConfig) -> None:
+    def __init__(self, root: str, cfg: JudgeConfig, tests_dir: str | None = None) -> None:
         super().__init__(STAGE_READ, SOURCE)
         self._root = root
         self._cfg = cfg
+        self._tests_dir = tests_dir
 
     def setup(self) -> None:
         super().setup()
         # The same selection, stages and order as the shuffled path's `_Select`.
         self._select = Selection(self._cfg, lambda name: self.stage(name=name))
+        self._verify = (None if self._cfg.verify.mode == OFF else
+                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._root))
         self._stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
@@ -267,7 +348,8 @@ class _CodenetProblem(StageDoFn):
                 yield _route(item)
         for group in sorted(groups):
             subs = groups.pop(group)
-            yield from map(_route, fix_sequence(subs, self._cfg, descriptions, self._stages))
+            records = fix_sequence(subs, self._cfg, descriptions, self._stages)
+            yield from map(_route, records) if self._verify is None else self._verify(records, None)
 
 
 # --------------------------------------------------------------------------------------- the source
@@ -292,6 +374,11 @@ class JudgeSource(beam.PTransform):
         cfg = self._cfg
         inputs = self._inputs
         subs, rejects, descriptions = [], [], []
+        # judge.verify: off leaves the graph as it was; otherwise the tests folder, the JSONL's inline
+        # tests (a small side input: one `tests` value per problem) and the problems verified.
+        verify = cfg.verify.mode != OFF
+        tests_dir = os.path.abspath(inputs.tests) if inputs.tests else None
+        verified_problems: list[beam.PCollection] = []
         codenet_csvs = codenet_problems = None
         codenet_root = ""
 
@@ -349,6 +436,12 @@ class JudgeSource(beam.PTransform):
             subs.append(read.subs | f"Spread{label}" >> beam.Reshuffle())
             rejects.append(read[REJECTS])
 
+        inline_side = None
+        if verify:
+            inline = (p | "InlineTestsFile" >> beam.Create([os.path.abspath(inputs.judge_jsonl)] if inputs.judge_jsonl
+                                                           else [])
+                      | "InlineTests" >> beam.FlatMap(jsonl_inline_tests))
+            inline_side = beam.pvalue.AsDict(inline)
         tallies = decided.tallies | "CountPerProblem" >> beam.CombinePerKey(_sum_tallies)
         problem_verdicts = tallies | "JudgeProblems" >> beam.Map(
             lambda kv, c: (kv[0], problem_reason(kv[1][0], kv[1][1], c) or ""), cfg)
@@ -360,22 +453,33 @@ class JudgeSource(beam.PTransform):
                                | "SharedProblems" >> beam.Map(lambda kv: (kv[0], True)))
             read = (codenet_csvs
                     | "ReadCodenet" >> beam.ParDo(
-                        _CodenetProblem(codenet_root, cfg), beam.pvalue.AsDict(codenet_problems),
+                        _CodenetProblem(codenet_root, cfg, tests_dir), beam.pvalue.AsDict(codenet_problems),
                         beam.pvalue.AsDict(problem_verdicts), beam.pvalue.AsDict(shared_problems),
                         beam.pvalue.AsDict(description_side), duplicates)
-                    .with_outputs(REJECTS, SHARED, main="records"))
+                    .with_outputs(REJECTS, SHARED, PROBLEMS, main="records"))
             local_records.append(read.records)
             subs.append(read[SHARED])
             rejects.append(read[REJECTS])
+            verified_problems.append(read[PROBLEMS])
         all_subs = tuple(subs) | "AllSubmissions" >> beam.Flatten()
         selected = (all_subs
                     | "SelectSubmissions" >> beam.ParDo(_Select(cfg), beam.pvalue.AsDict(problem_verdicts))
                     .with_outputs(REJECTS, main="kept"))
+        fix = _FixSequences(cfg, tests_dir, codenet_root or None)
         sequences = (selected.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (group_key(s), s))
                      | "GroupSequences" >> self._runs.group("sequences")
-                     | "FixSequences" >> beam.ParDo(_FixSequences(cfg), beam.pvalue.AsDict(description_side))
-                     .with_outputs(REJECTS, main="records"))
+                     | "FixSequences" >> (beam.ParDo(fix, beam.pvalue.AsDict(description_side)) if not verify else
+                                          beam.ParDo(fix, beam.pvalue.AsDict(description_side), inline_side))
+                     .with_outputs(REJECTS, PROBLEMS, main="records"))
+        if verify:
+            verified_problems.append(sequences[PROBLEMS])
+            # judge.tests: each problem that has pairs once, whichever workers loaded its tests.
+            counted = (tuple(verified_problems) | "VerifiedProblems" >> beam.Flatten()
+                       | "DistinctProblems" >> beam.Distinct()
+                       | "CountTests" >> beam.ParDo(_CountTests(tests_dir, codenet_root or None), inline_side)
+                       .with_outputs(REJECTS, main="none"))
+            rejects.append(counted[REJECTS])
         # A runner that materialises a Flatten (the FnApiRunner buffers it whole between stages) would
         # hold every record and reject of the export there: both go on as separate parts, and the
         # writers spill each part where it is made (pipeline.build).
