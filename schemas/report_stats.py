@@ -184,6 +184,12 @@ class Judge:
     problem_acceptance_rate: Distribution = doc(
         "per problem: accepted / judged verdicts over the corpus's trajectories of it (the judge.problem "
         "stage saw every submission; this is what the kept users needed)")
+    executed: list[VerdictCell] = doc(
+        "judge.verify: samples per (judge's verdict before, executed verdict of the before program), over the "
+        "samples that were executed, largest first; `after` holds the executed verdict (pass, wrong_answer, "
+        "runtime_error, timeout, memory_limit, output_limit, sandbox_error)", default_factory=list)
+    verified: int = doc("judge samples whose before fails a test and whose after passes them all", default=0)
+    with_statement: int = doc("judge samples with a `problem_statement`", default=0)
 
 
 @dataclass

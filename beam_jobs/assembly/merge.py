@@ -79,7 +79,10 @@ class ReadRecordShards(beam.PTransform):
 def _stat_keys(sample: Any) -> list[tuple[str, str, str]]:
     return [("splits", sample.split, sample.source), ("licenses", sample.license, ""),
             ("sources", sample.source, ""), ("langs", sample.lang, ""),
-            *(("tags", tag, sample.source) for tag in sample.tags or ())]
+            *(("tags", tag, sample.source) for tag in sample.tags or ()),
+            # judge.verify, for the card: verified judge samples and those with a problem statement.
+            *((("judge", "verified", ""),) if sample.verified else ()),
+            *((("judge", "statement", ""),) if sample.problem_statement is not None else ())]
 
 
 def _fold_stats(counted: list[tuple[tuple[str, str, str], int]]) -> dict[str, Any]:
@@ -89,6 +92,8 @@ def _fold_stats(counted: list[tuple[tuple[str, str, str], int]]) -> dict[str, An
     for (kind, a, b), n in sorted(counted):
         if kind in ("splits", "tags"):
             out[kind].setdefault(a, {})[b] = n
+        elif kind == "judge":  # only when judge.verify ran: a corpus without it has no such key
+            out.setdefault(kind, {})[a] = n
         else:
             out[kind][a] = n
     return out

@@ -18,6 +18,7 @@ import yaml
 
 from beam_jobs.output.shards import DEFAULT_CONFIG, data_files
 from config.assembly import SPLITS, AssemblyConfig
+from beam_jobs.verify.sandbox import BUBBLEWRAP, sandbox_identity, sandbox_problem
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.sample import SAMPLE_SCHEMA
@@ -234,6 +235,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
         if section in config and isinstance(config[section], dict):
             out += _config_lines(config[section], f"{section}.")
     out += [""]
+    out += _verification_lines(config, sources.get("judge", 0), stats.get("judge", {}))
     nd = assembly.near_dedup
     bands, rows = lsh if nd.enabled else (0, 0)
     out += ["### Assembly", ""]
@@ -282,6 +284,30 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
     if packages:
         out += ["## Versions", "", ", ".join(f"{k} {v}" for k, v in sorted(packages.items())), ""]
     return "\n".join(out)
+
+
+def _verification_lines(config: dict[str, Any], judge_samples: int, counted: dict[str, int]) -> list[str]:
+    """judge.verify on the card: the mode, the sandbox that ran the programs (bubblewrap, or the weaker
+    mode the user named, which a reader must know), how many judge samples are verified and how many
+    carry a problem statement. Nothing for a corpus without judge samples."""
+    if not judge_samples:
+        return []
+    verify = ((config.get("judge") or {}).get("verify") or {}) if isinstance(config.get("judge"), dict) else {}
+    mode = str(verify.get("mode", "off"))
+    out = ["### Verification of judge pairs", ""]
+    if mode in ("off", "False"):
+        return out + ["- `judge.verify.mode`: `off`: the judge's labels are trusted; no submission was run.", ""]
+    sandbox = BUBBLEWRAP if sandbox_problem() is None else str(verify.get("weak_sandbox") or "none")
+    weaker = "" if sandbox == BUBBLEWRAP else " (a weaker mode, named by the user: no namespaces, no seccomp filter)"
+    kept = "only pairs the tests confirm are kept" if mode == "require" else "every pair kept, with its verdicts"
+    # The workers choose the mode by the same rule (verify.policy.choose_mode); the identity is this
+    # machine's, which on a managed runner is the image the workers run.
+    out += [f"- `judge.verify.mode`: `{mode}` ({kept}).",
+            f"- Sandbox: `{sandbox}`{weaker}; programs ran as {sandbox_identity()}.",
+            f"- Verified judge samples (`verified`): {counted.get('verified', 0)} of {judge_samples}.",
+            f"- Judge samples with a problem statement (`problem_statement`): {counted.get('statement', 0)} of "
+            f"{judge_samples}.", ""]
+    return out
 
 
 def _balance_lines(balance: dict[str, Any] | None, assembly: AssemblyConfig) -> list[str]:

@@ -257,6 +257,28 @@ def group_counts(columns: dict[str, Any], weights: dict[str, Any] | None = None)
     return out
 
 
+def _true_count(mask: Any) -> int:
+    return int(pc.sum(pc.cast(pc.fill_null(mask, False), pa.int64())).as_py() or 0)
+
+
+def _verification_counts(acc: ReportAccumulator, judge: pa.Table) -> None:
+    """judge.verify in the report: samples per (judge label before, executed verdict before) over the
+    samples that were executed, the verified samples and those with a problem statement. Null
+    columns (judge.verify off, or a corpus built before it) count nothing."""
+    names = judge.column_names
+    if "exec_before" in names:
+        executed = pc.is_valid(judge.column("exec_before"))
+        if _true_count(executed):
+            ran = judge.filter(executed)
+            for (label, run), rows, _ in group_counts({"label": _filled(ran, "verdict_before"),
+                                                       "run": _filled(ran, "exec_before")}):
+                acc.counts[("executed", label, run)] += rows
+    if "verified" in names:
+        acc.counts[("verified",)] += _true_count(judge.column("verified"))
+    if "problem_statement" in names:
+        acc.counts[("statement",)] += _true_count(pc.is_valid(judge.column("problem_statement")))
+
+
 def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
                     thresholds: Iterable[Any] = ()) -> BatchSummary:
     """Fold one batch of samples: vectorised features into histograms and sketches, Arrow group-by
@@ -339,6 +361,7 @@ def summarise_batch(table: pa.Table, *, seed: str, edit_kind_rate: float,
         for (before, after), rows, _ in group_counts({"before": _filled(judge, "verdict_before"),
                                                       "after": _filled(judge, "verdict_after")}):
             acc.counts[("verdict", before, after)] += rows
+        _verification_counts(acc, judge)
         lengths, attempts, accepted = trajectory_columns(judge.column("verdict_sequence"))
         pairing = np.asarray(_filled(judge, "pairing").to_pylist(), dtype=object)
         single = np.isin(pairing, list(ONE_PAIR_PER_TRAJECTORY))

@@ -40,7 +40,9 @@ SAMPLE_COLUMNS = ("id", "source", "split", "license", "group", "instruction", "o
                   "dataset", "problem_id", "user_id", "pairing", "verdict_before", "verdict_after", "verdict_sequence")
 # Read when every data file has them (a corpus built before issue 14 has neither): the per-sample tags,
 # and the edit kinds the filter stage computed, which spare the report a parse of both versions.
-OPTIONAL_SAMPLE_COLUMNS = ("tags", "edit_kinds")
+# The judge.verify columns likewise (a corpus built before issue 16 has none): the label against the
+# executed verdict, the verified samples and those with a statement.
+OPTIONAL_SAMPLE_COLUMNS = ("tags", "edit_kinds", "exec_before", "verified", "problem_statement")
 REJECT_COLUMNS = ("stage", "reason", "source", "detail")
 ACCEPTED = "AC"
 

@@ -237,7 +237,22 @@ def _judge_section(stats: ReportStats) -> list[Block]:
         "(accepted / judged verdicts).", DIST_NUMERIC))
     if "attempts" in stats.plots:
         out.append(Plot("attempts", "Histogram of failed attempts before the accepted one"))
+    if j.executed:
+        out.append(Heading("Judge label against executed verdict", 3))
+        out.append(Para(f"{num(j.verified)} judge samples verified (the before program fails a test, the after "
+                        f"program passes them all); {num(j.with_statement)} carry a problem statement."))
+        labels = sorted({c.before for c in j.executed})
+        runs = [v for v in EXEC_ORDER if any(c.after == v for c in j.executed)]
+        cells = {(c.before, c.after): c.count for c in j.executed}
+        out.append(Table(["judge label before", *runs],
+                         [[label, *(num(cells.get((label, run), 0)) for run in runs)] for label in labels],
+                         "Samples per judge label of the failing submission (rows) and the verdict its program "
+                         "got when run on the problem's tests (columns).", numeric=[False, *(True for _ in runs)]))
     return out
+
+
+# The executed verdicts in the matrix's column order (beam_jobs/verify/compare.py's VERDICTS).
+EXEC_ORDER = ("pass", "wrong_answer", "runtime_error", "timeout", "memory_limit", "output_limit", "sandbox_error")
 
 
 def _python_section(stats: ReportStats) -> list[Block]:

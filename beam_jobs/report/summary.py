@@ -267,7 +267,11 @@ def build_stats(*, manifest: dict[str, Any], acc: ReportAccumulator, top_groups:
         sequence_length=_dist(trajectories, "sequence_length", ALL),
         attempts_before_accepted=_dist(trajectories, "attempts_before_accepted", ALL),
         problems=trajectories.counts.get(("problems",), 0),
-        problem_acceptance_rate=_dist(trajectories, "problem_acceptance_rate", ALL))
+        problem_acceptance_rate=_dist(trajectories, "problem_acceptance_rate", ALL),
+        executed=[VerdictCell(label, run, n) for label, run, n in sorted(
+            ((k[1], k[2], n) for k, n in acc.counts.items() if k[0] == "executed"), key=lambda c: (-c[2], c[0], c[1]))],
+        verified=acc.counts.get(("verified",), 0),
+        with_statement=acc.counts.get(("statement",), 0))
 
     not_parsing = {s: acc.counts.get(("old_parses", s, "False"), 0) for s in sources}
     analysed = {s: acc.counts.get(("edit_analysed", s), 0) for s in sources}

@@ -45,7 +45,7 @@ SUBMISSIONS = [
     # u5: inline tests of "rev": a real fix.
     ("s10", "rev", "u5", "WA", ECHO), ("s11", "rev", "u5", "AC", REVERSE),
     # u6: a problem with no tests anywhere.
-    ("s12", "none", "u6", "WA", ECHO), ("s13", "none", "u6", "AC", REVERSE),
+    ("s12", "none", "u6", "WA", "print(input().strip())\n"), ("s13", "none", "u6", "AC", "print(input().strip()[::-1])\n"),
 ]
 REV_TESTS = [{"input": "abc\n", "output": "cba\n"}, {"input": "xy\n", "output": "yx\n"}]
 # `off` is quoted: YAML 1.1 reads a bare off as False.
@@ -208,3 +208,30 @@ def test_inline_tests_first_row_per_problem(tmp_path: Path) -> None:
         json.dumps({"problem_id": "q"}),
     ]) + "\n")
     assert list(jsonl_inline_tests(str(path))) == [("judge/p", [{"input": "1", "output": "1"}]), ("x/7", [])]
+
+
+@needs_sandbox
+def test_the_corpus_card_and_report_show_the_verification(tmp_path: Path) -> None:
+    """A whole build (assembly, card, report) under annotate: the label-against-executed matrix in
+    stats.json and report.md, and the card's mode, sandbox and verified count. Near dedup is off: the
+    generated programs are short and alike, and this test counts exact samples."""
+    export, tests = _export(tmp_path)
+    out = tmp_path / "corpus"
+    rc = run_pipeline.main(["--judge-jsonl", str(export), "--judge-tests", str(tests), "--output", str(out),
+                            "--preset", "none", "--runner=FnApiRunner", "--set", "judge.verify.mode=annotate",
+                            "--set", "judge.pairing=all-failures", "--set", "judge.verify.default_time_limit_s=0.5",
+                            "--set", "judge.verify.time_factor=1", "--set", "assembly.near_dedup.enabled=false"])
+    assert rc == 0
+    rows = [r for path in sorted(out.glob("data/*.parquet")) for r in pq.read_table(path).to_pylist()]
+    assert sorted((r["submission_before"], r["exec_before"], r["verified"]) for r in rows) == sorted(
+        (pair[0], b, reason is None) for pair, (b, _, _, reason) in EXPECTED.items())
+    judge = json.loads((out / "stats.json").read_text())["judge"]
+    assert {(c["before"], c["after"]): c["count"] for c in judge["executed"]} == {
+        ("WA", "wrong_answer"): 3, ("WA", "pass"): 1, ("RE", "runtime_error"): 1, ("TLE", "timeout"): 1}
+    assert (judge["verified"], judge["with_statement"]) == (4, 0)
+    assert "| judge label before | pass | wrong_answer | runtime_error | timeout |" in (out / "report.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "- `judge.verify.mode`: `annotate` (every pair kept, with its verdicts)." in card
+    assert "- Sandbox: `bubblewrap`;" in card
+    assert "- Verified judge samples (`verified`): 4 of 7." in card
+    assert "- Judge samples with a problem statement (`problem_statement`): 0 of 7." in card
