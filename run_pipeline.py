@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 from cli.arguments import (DEFAULT_OUTPUT, UsageError, build_parser, expand_at_files, overrides, parse,
                            report_parser, version_line, with_default_runner)
+from cli.cloud_names import cloud_names_problem, is_dry_run
 from cli.progress import ELSEWHERE, STARTING, ProgressLine, runs_in_process
 
 HERE = Path(__file__).resolve().parent
@@ -116,6 +117,33 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
         raise UsageError(str(exc)) from None
 
 
+def _inputs(git: list[str], judge: Any, args: argparse.Namespace, dump: list[str]) -> Any:
+    """The run's inputs (Beam is imported here, after every check)."""
+    from beam_jobs.pipeline import Inputs
+
+    return Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump)
+
+
+def _dry_run(inputs: Any, config: Any, output: str, beam_args: list[str]) -> str:
+    """Build the whole graph and hand it to the runner with Beam's --dry_run: the Dataflow runner
+    translates and checks it (every DoFn and its config pickled, every transform known) and submits
+    nothing; nothing is read, fetched or written, so there are no counts and no manifest."""
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    from beam_jobs.pipeline import build
+
+    options = PipelineOptions(beam_args)
+    pipeline = beam.Pipeline(options=options)
+    build(pipeline, inputs, config, f"{output.rstrip('/')}/.staging-dry-run")
+    transforms = len(pipeline.to_runner_api().components.transforms)
+    result = pipeline.run()
+    state = getattr(result, "state", "DONE")
+    runner = options.view_as(StandardOptions).runner or "the default runner"
+    return (f"dry run: {transforms} transforms built and translated for {runner} ({state}); "
+            f"nothing was submitted, read or written, so there are no counts and no output in {output}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from config import ConfigError, config_to_yaml
 
@@ -128,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.version:
             print(version_line())
             return 0
+        problem = cloud_names_problem(argv)
+        if problem:
+            raise UsageError(problem)
         config = load_config(args)
         if args.print_config:
             sys.stdout.write(config_to_yaml(config))
@@ -211,6 +242,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem:
                 raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
+        if is_dry_run(beam_args):
+            if args.bigquery:
+                raise UsageError("a dry run cannot run the BigQuery query; give its export with --dump PATTERN")
+            print(_dry_run(_inputs(git, judge, args, dump), config, output, with_default_runner(beam_args)))
+            return 0
         prepare_output(output, overwrite)
         # Last: it may bill a query, so every mistake that can be caught for free is caught first.
         bigquery_table = None
