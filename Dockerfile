@@ -18,7 +18,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/repairpack
-COPY pyproject.toml setup.py README.md run_pipeline.py ./
+COPY pyproject.toml setup.py README.md run_pipeline.py constraints.txt ./
 COPY beam_jobs ./beam_jobs
 COPY cli ./cli
 COPY config ./config
@@ -27,7 +27,7 @@ COPY licenses ./licenses
 COPY schemas ./schemas
 # The licenses extra brings scancode (the default detector), the tokens extra the tokenizer of the
 # token budgets; the gcp extra is already in the base image.
-RUN pip install --no-cache-dir ".[licenses,tokens]" \
+RUN pip install --no-cache-dir -c constraints.txt ".[licenses,tokens]" \
     && python -c "import pygit2, pyarrow, rensa, langdetect, beam_jobs.pipeline; print('repairpack worker ok')"
 
 # The base image's entry point (/opt/apache/beam/boot) stays: Dataflow starts the SDK harness with it.
