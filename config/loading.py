@@ -56,6 +56,10 @@ def _check_value(path: str, value: Any, tp: Any) -> Any:
         if not isinstance(value, dict):
             raise _mistyped(path, value, "a mapping")
         return dict(value)
+    if tp is str and isinstance(value, bool):
+        # YAML 1.1 reads a bare off/on (and no/yes) as a boolean; a text key given one means the word
+        # (judge.verify.mode: off), and the key's own check says whether the word is allowed.
+        return "on" if value else "off"
     if tp in _SCALARS:
         accepts, what = _SCALARS[tp]
         if not accepts(value):

@@ -85,3 +85,12 @@ def test_check_value_names_the_key_and_the_type(value: object, tp: object, messa
     with pytest.raises(ConfigError) as raised:
         _check_value("k", value, tp)
     assert str(raised.value) == message
+
+
+def test_a_bare_off_in_yaml_is_the_word_off_for_a_text_key():
+    """YAML 1.1 reads `mode: off` as false; the key takes words, so it means the word."""
+    assert build_config(yaml_text="judge:\n  verify:\n    mode: off\n").judge.verify.mode == "off"
+    assert build_config("strict", overrides={"judge.verify.mode": False}).judge.verify.mode == "off"
+    with pytest.raises(ConfigError) as caught:
+        build_config("strict", overrides={"judge.verify.mode": True})
+    assert caught.value.problems == ["config key 'judge.verify.mode' must be one of off, annotate, require, not 'on'"]
