@@ -23,6 +23,10 @@ class OutputConfig:
     # filters) and write their records (data/commits-*.parquet, data/judge-*.parquet), to be
     # assembled later, as often as wanted, with --from-shards.
     stop_after: str = "corpus"
+    # Besides the pairs, one row per (user, problem) fix history, every attempt up to the first
+    # Accepted with its code, verdicts and diff: the config `trajectories` (trajectories/<split>-*.parquet,
+    # or data/trajectories-*.parquet when the run stops after the sources).
+    trajectories: bool = False
 
     @property
     def sort_buffer_bytes(self) -> int:
