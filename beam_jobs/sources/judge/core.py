@@ -15,12 +15,14 @@ from beam_jobs.accounting import Stage
 from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge import readers as jr
 from beam_jobs.sources.judge.duplicates import Verdict, location
+from beam_jobs.sources.judge.trajectories import build_trajectory
 from config.judge import JudgeConfig
 from filters.judge import LANG_DISPLAY, language_filter, status_filter
 from filters.tags import analyse
 from schemas.judge import SOURCE_JUDGE, JudgeRecord, judge_record_id
 from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
+from schemas.trajectory import Trajectory
 
 SOURCE = SOURCE_JUDGE
 STAGE_METADATA = "judge.metadata"
@@ -131,9 +133,11 @@ class SequenceStages(NamedTuple):
 
 
 def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: Mapping[str, str],
-                 stages: SequenceStages) -> Iterator[JudgeRecord | Reject]:
+                 stages: SequenceStages, trajectories: bool = False) -> Iterator[JudgeRecord | Reject | Trajectory]:
     """One (user, problem) group -> JudgeRecords and Rejects, counting four stages. The group's code
-    is read here, one file at a time, and only for submissions up to the first Accepted."""
+    is read here, one file at a time, and only for submissions up to the first Accepted. With
+    `trajectories`, a group that gave pairs ends with its Trajectory (`trajectories.py`), after its
+    records, so a verifier that passes it through has run every pair of the group by then."""
     seq = jp.sort_sequence(subs)
     repo = problem_of(seq[0])
     stages.sequence.incoming(len(seq))
@@ -174,6 +178,8 @@ def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: Map
     description = descriptions.get(repo, "") if cfg.include_description else ""
     for pair in pairs:
         yield _record(steps, pair, verdicts, ids, description, cfg)
+    if trajectories:
+        yield build_trajectory(steps, descriptions.get(repo), cfg)
 
 
 def _record(steps: list[jp.Step], pair: jp.Pair, verdicts: list[str], ids: list[str], description: str,

@@ -48,7 +48,9 @@ holds per stage; the unit is a submission everywhere except `judge.metadata` (ro
 problem_list.csv). At `judge.read` a file that cannot be opened or parsed counts as one row, and
 the rejected copies of a repeated id are counted there (`duplicate_submission_id`, `repeated_row`). At
 `judge.pair`, kept counts the submissions that are a side of at least one pair; the number of pairs
-is the number of records.
+is the number of records. With `output.trajectories`, both pairing DoFns also put each paired group's
+`schemas.trajectory.Trajectory` on the TRAJECTORIES output (built from the steps already in memory,
+after judge.verify when it runs, so attempts carry their executed verdicts).
 """
 from __future__ import annotations
 
@@ -68,6 +70,7 @@ from beam_jobs.sources.judge.core import (SOURCE, STAGE_LANGUAGE, STAGE_METADATA
 from beam_jobs.sources.judge.inputs import JudgeInputs
 from beam_jobs.sources.judge.duplicates import Occurrence, Verdict, decide, input_label, occurrences
 from beam_jobs.sources.judge.testcases import TestCase
+from beam_jobs.sources.judge.trajectories import with_execution
 from beam_jobs.sources.judge.verification import (OFF, STAGE_TESTS, STAGE_VERIFY, ProblemLoader, count_tests,
                                                   jsonl_inline_tests, verify_group)
 from beam_jobs.verify.compare import verdict
@@ -78,15 +81,24 @@ from filters.judge import judged_accepted, problem_reason
 from schemas.judge import JudgeRecord
 from schemas.reject import Reject
 from schemas.submission import Submission, problem_key
+from schemas.trajectory import Trajectory
 
 DUPLICATE_PROBLEM = "duplicate_problem"
 
 
 # ------------------------------------------------------------------------------------------ reading
 
+TRAJECTORIES = "trajectories"  # the tagged output of the pairing DoFns: a Trajectory per group with pairs
+
+
 def _route(out: Any) -> Any:
-    """What the core returns, routed: a Reject to the rejects output, anything else on."""
-    return beam.pvalue.TaggedOutput(REJECTS, out) if isinstance(out, Reject) else out
+    """What the core returns, routed: a Reject to the rejects output, a Trajectory to its own, anything
+    else on."""
+    if isinstance(out, Reject):
+        return beam.pvalue.TaggedOutput(REJECTS, out)
+    if isinstance(out, Trajectory):
+        return beam.pvalue.TaggedOutput(TRAJECTORIES, out)
+    return out
 
 
 # The reader of each dataset name, for the tasks of the ids pass (a task names its reader by dataset,
@@ -238,10 +250,17 @@ class _Verifier:
         result = run_program(code, case.input.encode("utf-8"), self._limits, self._mode)
         return verdict(result, case.output.encode("utf-8"), self._cfg.float_tolerance)
 
-    def __call__(self, outputs: Iterable[JudgeRecord | Reject], inline: dict[str, Any] | None) -> Iterator[Any]:
-        """A group's records verified, routed; then the group's problem on the PROBLEMS output."""
+    def __call__(self, outputs: Iterable[Any], inline: dict[str, Any] | None) -> Iterator[Any]:
+        """A group's records verified, routed; its trajectory with the executed verdicts; then the
+        group's problem on the PROBLEMS output."""
         self._loader.inline = inline or {}
         problems: list[tuple[str, str]] = []
+        seen: dict[str, str] = {}
+
+        def executed(item: Any) -> Any:
+            if not isinstance(item, Trajectory):
+                return item
+            return with_execution(item, seen, self._loader(item.dataset, item.problem_id).statement)
 
         def noted(items: Iterable[JudgeRecord | Reject]) -> Iterator[JudgeRecord | Reject]:
             for item in items:
@@ -249,8 +268,8 @@ class _Verifier:
                     problems.append((item.dataset, item.problem_id))
                 yield item
 
-        yield from map(_route, verify_group(noted(outputs), self._loader.for_record, self._run, self._cfg.mode,
-                                            self._stage))
+        yield from (_route(executed(item)) for item in verify_group(
+            noted(outputs), self._loader.for_record, self._run, self._cfg.mode, self._stage, seen))
         for problem in problems:
             yield beam.pvalue.TaggedOutput(PROBLEMS, problem)
 
@@ -282,11 +301,13 @@ class _CountTests(StageDoFn):
 class _FixSequences(StageDoFn):
     """(group key, the submissions of one user to one problem) -> JudgeRecords, after the grouping."""
 
-    def __init__(self, cfg: JudgeConfig, tests_dir: str | None = None, codenet_root: str | None = None) -> None:
+    def __init__(self, cfg: JudgeConfig, tests_dir: str | None = None, codenet_root: str | None = None,
+                 trajectories: bool = False) -> None:
         super().__init__(STAGE_SEQUENCE, SOURCE)
         self._cfg = cfg
         self._tests_dir = tests_dir
         self._codenet_root = codenet_root
+        self._trajectories = trajectories
 
     def setup(self) -> None:
         super().setup()
@@ -298,7 +319,7 @@ class _FixSequences(StageDoFn):
     def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str],
                 inline: dict[str, Any] | None = None) -> Iterator[Any]:
         _, group = element
-        records = fix_sequence(iter(group), self._cfg, descriptions, self._stages)
+        records = fix_sequence(iter(group), self._cfg, descriptions, self._stages, self._trajectories)
         yield from map(_route, records) if self._verify is None else self._verify(records, inline)
 
 
@@ -316,11 +337,12 @@ class _CodenetProblem(StageDoFn):
     in sorted key order.
     """
 
-    def __init__(self, root: str, cfg: JudgeConfig, tests_dir: str | None = None) -> None:
+    def __init__(self, root: str, cfg: JudgeConfig, tests_dir: str | None = None, trajectories: bool = False) -> None:
         super().__init__(STAGE_READ, SOURCE)
         self._root = root
         self._cfg = cfg
         self._tests_dir = tests_dir
+        self._trajectories = trajectories
 
     def setup(self) -> None:
         super().setup()
@@ -348,7 +370,7 @@ class _CodenetProblem(StageDoFn):
                 yield _route(item)
         for group in sorted(groups):
             subs = groups.pop(group)
-            records = fix_sequence(subs, self._cfg, descriptions, self._stages)
+            records = fix_sequence(subs, self._cfg, descriptions, self._stages, self._trajectories)
             yield from map(_route, records) if self._verify is None else self._verify(records, None)
 
 
@@ -360,12 +382,16 @@ def _judge_config(config: Any) -> JudgeConfig:
 
 
 class JudgeSource(beam.PTransform):
-    """PBegin -> {"records": tuple of PCollection[JudgeRecord], "rejects": tuple of PCollection[Reject]}."""
+    """PBegin -> {"records": tuple of PCollection[JudgeRecord], "rejects": tuple of PCollection[Reject],
+    "trajectories": tuple of PCollection[Trajectory]} (the trajectories empty unless asked for, the
+    pipeline's `output.trajectories`)."""
 
-    def __init__(self, inputs: JudgeInputs, config: Any, runs: RunFiles | None = None) -> None:
+    def __init__(self, inputs: JudgeInputs, config: Any, runs: RunFiles | None = None,
+                 trajectories: bool = False) -> None:
         super().__init__()
         self._inputs = inputs
         self._cfg = _judge_config(config)
+        self._trajectories = trajectories
         # Where (user, problem) groups of the other formats wait, as sorted runs (SpillGroupByKey).
         self._runs = runs or RunFiles.local()
 
@@ -420,7 +446,7 @@ class JudgeSource(beam.PTransform):
         tasks += [(dataset, args) for _, _, dataset, args in single_files]
         if not tasks:
             empty = p | "NoJudgeInputs" >> beam.Create([])
-            return {"records": (empty,), "rejects": (p | "NoJudgeRejects" >> beam.Create([]),)}
+            return {"records": (empty,), "rejects": (p | "NoJudgeRejects" >> beam.Create([]),), "trajectories": ()}
         decided = (p | "IdInputs" >> beam.Create(tasks)
                    | "IdTasks" >> beam.FlatMap(_read_tasks)
                    | "SpreadIdTasks" >> beam.Reshuffle()
@@ -447,17 +473,19 @@ class JudgeSource(beam.PTransform):
             lambda kv, c: (kv[0], problem_reason(kv[1][0], kv[1][1], c) or ""), cfg)
         description_side = (tuple(descriptions) | "AllDescriptions" >> beam.Flatten() if descriptions
                             else p | "NoDescriptions" >> beam.Create([]))
-        local_records = []
+        local_records, trajectories = [], []
         if codenet_csvs is not None:
             shared_problems = (tallies | "InSeveralFiles" >> beam.Filter(lambda kv: len(kv[1][2]) > 1)
                                | "SharedProblems" >> beam.Map(lambda kv: (kv[0], True)))
             read = (codenet_csvs
                     | "ReadCodenet" >> beam.ParDo(
-                        _CodenetProblem(codenet_root, cfg, tests_dir), beam.pvalue.AsDict(codenet_problems),
+                        _CodenetProblem(codenet_root, cfg, tests_dir, self._trajectories),
+                        beam.pvalue.AsDict(codenet_problems),
                         beam.pvalue.AsDict(problem_verdicts), beam.pvalue.AsDict(shared_problems),
                         beam.pvalue.AsDict(description_side), duplicates)
-                    .with_outputs(REJECTS, SHARED, PROBLEMS, main="records"))
+                    .with_outputs(REJECTS, SHARED, PROBLEMS, TRAJECTORIES, main="records"))
             local_records.append(read.records)
+            trajectories.append(read[TRAJECTORIES])
             subs.append(read[SHARED])
             rejects.append(read[REJECTS])
             verified_problems.append(read[PROBLEMS])
@@ -465,13 +493,14 @@ class JudgeSource(beam.PTransform):
         selected = (all_subs
                     | "SelectSubmissions" >> beam.ParDo(_Select(cfg), beam.pvalue.AsDict(problem_verdicts))
                     .with_outputs(REJECTS, main="kept"))
-        fix = _FixSequences(cfg, tests_dir, codenet_root or None)
+        fix = _FixSequences(cfg, tests_dir, codenet_root or None, self._trajectories)
         sequences = (selected.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (group_key(s), s))
                      | "GroupSequences" >> self._runs.group("sequences")
                      | "FixSequences" >> (beam.ParDo(fix, beam.pvalue.AsDict(description_side)) if not verify else
                                           beam.ParDo(fix, beam.pvalue.AsDict(description_side), inline_side))
-                     .with_outputs(REJECTS, PROBLEMS, main="records"))
+                     .with_outputs(REJECTS, PROBLEMS, TRAJECTORIES, main="records"))
+        trajectories.append(sequences[TRAJECTORIES])
         if verify:
             verified_problems.append(sequences[PROBLEMS])
             # judge.tests: each problem that has pairs once, whichever workers loaded its tests.
@@ -484,6 +513,7 @@ class JudgeSource(beam.PTransform):
         # hold every record and reject of the export there: both go on as separate parts, and the
         # writers spill each part where it is made (pipeline.build).
         all_rejects = tuple(rejects) + (selected[REJECTS], sequences[REJECTS])
-        return {"records": tuple(local_records) + (sequences.records,), "rejects": all_rejects}
+        return {"records": tuple(local_records) + (sequences.records,), "rejects": all_rejects,
+                "trajectories": tuple(trajectories) if self._trajectories else ()}
 
 

@@ -93,12 +93,14 @@ def reason_of(tests_run: int, exec_before: str, exec_after: str) -> str | None:
     return None
 
 
-def verify_group(records: Iterable[JudgeRecord | Reject], problem_of: Callable[[JudgeRecord], Problem],
-                 run: RunTest, mode: str, stage: Stage) -> Iterator[JudgeRecord | Reject]:
-    """One group's output of `fix_sequence`, verified: rejects of earlier stages pass through,
-    each record is counted in at judge.verify and comes out annotated (kept) or, under `require`
-    when unverified, as a reject. Runs are memoised per submission id for the group."""
-    seen: dict[str, str] = {}
+def verify_group(records: Iterable[Any], problem_of: Callable[[JudgeRecord], Problem],
+                 run: RunTest, mode: str, stage: Stage, seen: dict[str, str] | None = None) -> Iterator[Any]:
+    """One group's output of `fix_sequence`, verified: rejects of earlier stages (and the group's
+    trajectory) pass through, each record is counted in at judge.verify and comes out annotated
+    (kept) or, under `require` when unverified, as a reject. Runs are memoised per submission id for
+    the group, in `seen` when given: the executed verdict of each program run, which the trajectory's
+    attempts carry."""
+    seen = {} if seen is None else seen
 
     def executed(submission: str, code: str, cases: tuple[TestCase, ...]) -> str:
         if submission not in seen:
