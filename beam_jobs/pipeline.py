@@ -22,7 +22,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import REJECTS, failure_counts, stage_counts
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
-from beam_jobs.output.shards import EXPORT_DIR, JSONL_DIR, RUNS_DIR, SplitShards, WriteCorpus, data_files
+from beam_jobs.output.shards import (EXPORT_DIR, JSONL_DIR, RUNS_DIR, TRAJECTORIES_CONFIG, TRAJECTORIES_DIR,
+                                     SplitShards, WriteCorpus, data_files)
 from beam_jobs.output.card import render_card, render_sources_card
 from beam_jobs.output.folder import CARD, DATA_DIR, MANIFEST, REJECTS_DIR, is_local, prepare_output, publish
 from beam_jobs.assembly.decontaminate import NeedleSet
@@ -32,15 +33,18 @@ from beam_jobs.sources.repositories import is_bundle, is_clone_url, repository_i
 from beam_jobs.parquet_sink import pack_value, unpack_value
 from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.assembly.splits import CountSplitGroups, split_balance
+from beam_jobs.assembly.trajectories import FinishTrajectories, trajectory_split
 from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.git.source import MineGitRepos
 from beam_jobs.sources.judge.source import VERIFY_NAMESPACE, JudgeSource
 from beam_jobs.sources.judge.inputs import JudgeInputs, judge_input_fingerprints
 from licenses.mapfile import load_license_map
 from config import Config, config_to_dict
+from config.assembly import SPLITS
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.reject import REJECT_SCHEMA
+from schemas.trajectory import TRAJECTORY_SCHEMA
 
 SHARD_LIST = "_shards.json"
 # The configs (and file prefixes under data/) of a run that stops after the sources.
@@ -97,6 +101,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
                          "take them")
     commit_sets: list[beam.PCollection] = []  # CommitRecords: git and the GitHub dump
     judge_sets: list[beam.PCollection] = []  # JudgeRecords
+    trajectory_sets: list[beam.PCollection] = []  # Trajectories (output.trajectories)
     shard_sets: list[beam.PCollection] = []  # records or samples of an earlier run
     reject_sets = []
     out = config.output
@@ -117,8 +122,10 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
         commit_sets.append(dump["records"])
         reject_sets.extend(dump["rejects"])
     if inputs.judge.any():
-        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config, runs=runs("judge"))
+        judge = pipeline | "Judge" >> JudgeSource(inputs.judge, config, runs=runs("judge"),
+                                                  trajectories=out.trajectories)
         judge_sets.extend(judge["records"])
+        trajectory_sets.extend(judge["trajectories"])
         reject_sets.extend(judge["rejects"])
     for i, pattern in enumerate(inputs.shards):
         shard_sets.append(pipeline | f"FromShards[{i}]" >> ReadRecordShards(pattern))
@@ -134,8 +141,37 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     else:
         entries, needles = _assemble(pipeline, commit_sets + judge_sets + shard_sets, reject_sets, config, staging,
                                      runs("assembly"))
+    if trajectory_sets:
+        entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
+            "WithTrajectories" >> beam.Flatten()
     _write_rejects(pipeline, reject_sets, config, staging, entries)
     return needles
+
+
+def _write_trajectories(parts: list[beam.PCollection], reject_sets: list[beam.PCollection], config: Config,
+                        staging: str) -> beam.PCollection:
+    """The judge trajectories (output.trajectories), redacted as the pairs are (`_redacted`'s rule), as
+    the config `trajectories`: per split, by the pairs' own split function of the same group, under
+    trajectories/; a run that stops after the sources has no splits and writes
+    data/trajectories-*.parquet. No Flatten of the parts (each spills where it is made), and no
+    shuffle: the shards sort by id, so reruns give the same bytes."""
+    cfg, out, secrets = config.assembly.output, config.output, config.assembly.secrets
+    redact = secrets if config.assembly.enabled and secrets.mode != "off" else None
+    finished = [part | f"FinishTrajectories[{i}]" >> FinishTrajectories(redact) for i, part in enumerate(parts)]
+    reject_sets.extend(f[REJECTS] for f in finished)
+
+    def shards(folder: str, split: str) -> SplitShards:
+        return SplitShards(staging, folder, split, TRAJECTORIES_CONFIG, TRAJECTORY_SCHEMA, max_rows=cfg.max_shard_rows,
+                           max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=out.compression,
+                           row_group_rows=out.row_group_rows, sort_buffer_bytes=out.sort_buffer_bytes)
+
+    if out.stop_after == "sources":
+        return tuple(f.kept for f in finished) | shards(DATA_DIR, TRAJECTORIES_CONFIG)
+    splits = config.assembly.splits
+    by_split = [f.kept | f"TrajectorySplits[{i}]" >> beam.Partition(
+        lambda t, n: SPLITS.index(trajectory_split(t, splits)), len(SPLITS)) for i, f in enumerate(finished)]
+    written = [tuple(parts[i] for parts in by_split) | shards(TRAJECTORIES_DIR, split) for i, split in enumerate(SPLITS)]
+    return tuple(written) | "TrajectoryEntries" >> beam.Flatten()
 
 
 def _redacted(name: str, parts: list[beam.PCollection], config: Config,
@@ -250,7 +286,7 @@ def repairpack_names() -> frozenset[str]:
     from beam_jobs.report.job import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
     from schemas.exports import FORMAT_SCHEMAS
 
-    return frozenset({DATA_DIR, REJECTS_DIR, MANIFEST, CARD, JSONL_DIR, EXPORT_DIR, *FORMAT_SCHEMAS,
+    return frozenset({DATA_DIR, REJECTS_DIR, MANIFEST, CARD, JSONL_DIR, EXPORT_DIR, TRAJECTORIES_DIR, *FORMAT_SCHEMAS,
                       STATS_JSON, REPORT_MD, REPORT_HTML, PLOTS_DIR})
 
 

@@ -16,12 +16,13 @@ from typing import Any, Iterable
 
 import yaml
 
-from beam_jobs.output.shards import DEFAULT_CONFIG, data_files
+from beam_jobs.output.shards import DEFAULT_CONFIG, TRAJECTORIES_CONFIG, data_files
 from config.assembly import SPLITS, AssemblyConfig
 from beam_jobs.verify.sandbox import BUBBLEWRAP, sandbox_identity, sandbox_problem
 from schemas.commit import COMMIT_SCHEMA
 from schemas.judge import JUDGE_SCHEMA
 from schemas.sample import SAMPLE_SCHEMA
+from schemas.trajectory import TRAJECTORY_SCHEMA
 
 # License identifiers the Hub accepts in a card's `license` field that can occur here; any other key
 # is listed as "other" in the header and named in the body.
@@ -218,6 +219,7 @@ def render_card(*, entries: list[dict[str, Any]], stats: dict[str, Any], counts:
             "(`dataset` ... `submission_sequence`) are null on commit rows. `group` is the repository (its fork "
             "family's smallest name) or `dataset/problem`; no group is in two splits.", ""]
     out += _tags_lines(stats.get("tags", {}), counts, config)
+    out += trajectory_lines(entries)
 
     out += ["## Licenses", ""]
     lic = stats.get("licenses", {})
@@ -334,7 +336,28 @@ def parse_header(card: str) -> dict[str, Any]:
     return yaml.safe_load(card[4:end])
 
 
-_SOURCE_SCHEMAS = {"commits": COMMIT_SCHEMA, "judge": JUDGE_SCHEMA}
+_SOURCE_SCHEMAS = {"commits": COMMIT_SCHEMA, "judge": JUDGE_SCHEMA, TRAJECTORIES_CONFIG: TRAJECTORY_SCHEMA}
+
+
+def trajectory_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """The `trajectories` config on the card, when the run wrote it (output.trajectories): what a row
+    is, how many per split, and its fields. Nothing otherwise."""
+    rows: dict[str, int] = {}
+    for e in entries:
+        if e.get("config") == TRAJECTORIES_CONFIG:
+            rows[e["split"]] = rows.get(e["split"], 0) + e["rows"]
+    if not rows:
+        return []
+    counted = ", ".join(f"{split} {n}" for split, n in sorted(rows.items(), key=lambda kv: _split_order(kv[0])))
+    return ["### Fix trajectories (config `trajectories`)", "",
+            "One row per (dataset, problem, user) whose submissions gave at least one judge pair: `attempts` lists "
+            "them in time order up to and including the first Accepted (repeats of the same code dropped, as "
+            "for the pairs, whose `submission_sequence` it matches), each with its code as the pairs carry "
+            "it, the judge's `verdict`, the executed verdict (`exec_verdict`, null unless `judge.verify` ran it) "
+            "and the unified `diff` from the attempt before (empty for the first). `group` is the pairs' group, "
+            "so a trajectory is in the split of its pairs; a trajectory is kept when assembly drops one of its "
+            f"pairs as a duplicate. Rows: {counted}.", "",
+            _table(("field", "type"), ((f.name, str(f.type)) for f in TRAJECTORY_SCHEMA)), ""]
 
 
 def redaction_sentence(mode: str, row: str) -> str:

@@ -5,6 +5,8 @@
     commitpackft_export/train-00000-of-00012.parquet   optional, CommitPackFT's exact columns
     jsonl/train-00000-of-00012.jsonl          optional, the raw columns as JSON lines (and
     jsonl/commitpackft_export/...jsonl        the export, when both are on); not a Hub config
+    trajectories/train-00000-of-00001.parquet optional, judge fix trajectories (config "trajectories",
+                                              written by pipeline.build through SplitShards)
 
 Every Hub config is Parquet: `datasets` picks one builder for a whole folder, so a JSONL config next
 to Parquet ones fails to load (tried with datasets 5.2.0). JSONL lives apart, outside the configs.
@@ -39,6 +41,9 @@ JSONL_DIR = "jsonl"
 EXPORT_DIR = "commitpackft_export"
 DEFAULT_CONFIG = "default"
 EXPORT_CONFIG = "commitpackft_export"
+# Judge fix trajectories (output.trajectories): their own config and folder, splits like the samples'.
+TRAJECTORIES_DIR = "trajectories"
+TRAJECTORIES_CONFIG = "trajectories"
 # Where writers spill their sorted runs, under the output's staging folder; gone before publishing.
 RUNS_DIR = "_runs"
 
