@@ -107,13 +107,15 @@ def test_no_argument_run_mines_the_samples_into_out(tmp_path):
 # added the tags, edit_kinds, tokens and window columns, then filled tags, edit_kinds and tokens; issue 15
 # dropped the route's name from commit record ids, so the 12 commit samples' id and record_id and one
 # exact_duplicate reject's key changed, and two judge rejects' details name the file and line without
-# the checkout's path; every other value of every row is as before.) The digest
+# the checkout's path; every other value of every row is as before; issue 16 added verified, exec_before,
+# exec_after, tests_run (null unless judge.verify runs) and problem_statement, the statement of the 10
+# judge samples whose problem has one.) The digest
 # covers the schema and every row, in file order.
 # The data shard's bytes are pinned too, under the pyarrow that wrote it (Parquet's created_by names
 # the writer); the rejects' bytes are not, since one reject names the input folder.
-PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "fde9211dd1eb5f6ae453d261a20ca9157c54a2c27a47c02752155f753b0be90e",
+PINNED_CONTENT = {"data/train-00000-of-00001.parquet": "f9cf03570bf6f99614972fb0ea6b274b77f2de959d442539f225a353113c2ab9",
                   "rejects/rejects-00000-of-00001.parquet": "688b05c880e43d5adb151a0449e4a58fde660f2d3d41b31b54763d2c22ce9ff5"}
-PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "0db209a58357cbc50e76ec01b29f212749ff856ecc9b8dd03285a3c7f72920b4"})
+PINNED_BYTES = ("25.0.1", {"data/train-00000-of-00001.parquet": "26d8d2741e7555a037303201fa4b77783009f8b95aacbcf9ebf3f5e170cee744"})
 
 
 def _content_digest(path: Path) -> str:

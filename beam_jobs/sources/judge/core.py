@@ -9,6 +9,8 @@ counts an item in, then kept or rejected, at the one place it decides.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from beam_jobs.accounting import Stage
@@ -176,8 +178,10 @@ def fix_sequence(subs: Iterable[Submission], cfg: JudgeConfig, descriptions: Map
     verdicts = [s.sub.status for s in steps]
     ids = [s.sub.submission_id for s in steps]
     description = descriptions.get(repo, "") if cfg.include_description else ""
+    # The statement as data, whole, whether or not the instruction carries (a cut of) it.
+    statement = descriptions.get(repo) or None
     for pair in pairs:
-        yield _record(steps, pair, verdicts, ids, description, cfg)
+        yield replace(_record(steps, pair, verdicts, ids, description, cfg), problem_statement=statement)
     if trajectories:
         yield build_trajectory(steps, descriptions.get(repo), cfg)
 
