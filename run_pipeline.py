@@ -117,11 +117,12 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
         raise UsageError(str(exc)) from None
 
 
-def _inputs(git: list[str], judge: Any, args: argparse.Namespace, dump: list[str]) -> Any:
+def _inputs(git: list[str], judge: Any, args: argparse.Namespace, dump: list[str],
+            bigquery_table: str | None = None) -> Any:
     """The run's inputs (Beam is imported here, after every check)."""
     from beam_jobs.pipeline import Inputs
 
-    return Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump)
+    return Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
 
 
 def _dry_run(inputs: Any, config: Any, output: str, beam_args: list[str]) -> str:
@@ -254,9 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             more, bigquery_table = _bigquery(config, beam_args, estimate_only=False)
             dump += more
         # Every check is done: only now is Beam imported (over a second, on a quiet machine).
-        from beam_jobs.pipeline import Inputs, run
+        from beam_jobs.pipeline import run
 
-        inputs = Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
+        inputs = _inputs(git, judge, args, dump, bigquery_table)
         beam_args = with_default_runner(beam_args)
         idle = STARTING if runs_in_process(beam_args) else ELSEWHERE
         with ProgressLine("building", enabled=not args.quiet, idle=idle):
