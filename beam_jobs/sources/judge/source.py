@@ -311,15 +311,14 @@ class _FixSequences(StageDoFn):
 
     def setup(self) -> None:
         super().setup()
-        # Before `_stages` is replaced below: `StageDoFn.stage` keeps its counters under that name.
         self._verify = (None if self._cfg.verify.mode == OFF else
                         _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._codenet_root))
-        self._stages = SequenceStages.of(lambda name: self.stage(name=name))
+        self._sequence_stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str],
                 inline: dict[str, Any] | None = None) -> Iterator[Any]:
         _, group = element
-        records = fix_sequence(iter(group), self._cfg, descriptions, self._stages, self._trajectories)
+        records = fix_sequence(iter(group), self._cfg, descriptions, self._sequence_stages, self._trajectories)
         yield from map(_route, records) if self._verify is None else self._verify(records, inline)
 
 
@@ -350,7 +349,7 @@ class _CodenetProblem(StageDoFn):
         self._select = Selection(self._cfg, lambda name: self.stage(name=name))
         self._verify = (None if self._cfg.verify.mode == OFF else
                         _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._root))
-        self._stages = SequenceStages.of(lambda name: self.stage(name=name))
+        self._sequence_stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
                 shared: dict[str, bool], descriptions: dict[str, str], duplicates: dict[str, Verdict]
@@ -370,7 +369,7 @@ class _CodenetProblem(StageDoFn):
                 yield _route(item)
         for group in sorted(groups):
             subs = groups.pop(group)
-            records = fix_sequence(subs, self._cfg, descriptions, self._stages, self._trajectories)
+            records = fix_sequence(subs, self._cfg, descriptions, self._sequence_stages, self._trajectories)
             yield from map(_route, records) if self._verify is None else self._verify(records, None)
 
 
