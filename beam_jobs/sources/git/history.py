@@ -232,6 +232,15 @@ class _ChangeWalk:
                 self.changes.append((prefix + name, old, None))
 
 
+def _add_and_delete(changes: list[Change]) -> bool:
+    """One change adds a path and the other deletes one: the only pair libgit2 may call a rename.
+
+    Two edits (or an edit and an add) are two files changed whatever the similarity, so asking
+    libgit2, which builds a whole tree-to-tree diff, would cost without changing the answer."""
+    return {old is None for _, old, _ in changes} == {True, False} and all(
+        (old is None) != (new is None) for _, old, new in changes)
+
+
 def _classify_two_changes(repo: pygit2.Repository, old_tree: pygit2.Tree, new_tree: pygit2.Tree,
                           walk: "_ChangeWalk") -> str:
     """An add plus a delete may be one rename: libgit2's similarity detection decides.
@@ -275,6 +284,8 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
     if n == 0:
         return "no_change"
     if n == 2:
+        if not _add_and_delete(walk.changes):
+            return "multi_file"  # no rename can join two edits, or an edit and an add
         return _classify_two_changes(repo, old_tree, new_tree, walk)  # type: ignore[arg-type]
     if n > 2:
         return "multi_file"

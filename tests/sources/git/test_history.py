@@ -44,6 +44,34 @@ def test_non_candidates_have_their_own_reason(builder, after, reason):
     assert classify(builder, sha) == reason
 
 
+def _libgit2_says(repo: pygit2.Repository, sha: str) -> str:
+    """The answer of asking libgit2 on every two-change commit (the rule before issue 18)."""
+    commit = repo[sha]
+    diff = repo.diff(repo[commit.parent_ids[0]].tree, commit.tree, flags=pygit2.enums.DiffOption.INCLUDE_TYPECHANGE)
+    if {d.status for d in diff.deltas} == {pygit2.enums.DeltaStatus.ADDED, pygit2.enums.DeltaStatus.DELETED}:
+        diff.find_similar()
+        if len(diff) == 1:
+            return "rename"
+    return "multi_file"
+
+
+@pytest.mark.parametrize("after, reason", [
+    ({**FIXED, "README.md": "# proj 2\n"}, "multi_file"),                              # two edits
+    ({**FIXED, "pkg/new.py": "x = 1\n"}, "multi_file"),                               # an edit and an add
+    ({"pkg/util.py": FIXED["pkg/util.py"]}, "multi_file"),                             # an edit and a delete
+    ({"pkg/helpers.py": BASE["pkg/util.py"], "README.md": "# proj\n"}, "rename"),      # add + delete, similar
+    ({"pkg/other.py": "import os\n" * 9, "README.md": "# proj\n"}, "multi_file"),     # add + delete, unlike
+    ({"pkg/util.py/__init__.py": BASE["pkg/util.py"], "README.md": "# proj\n"}, "rename"),  # file to folder
+    ({**BASE, "pkg/util.py": (pygit2.enums.FileMode.LINK, "x"), "README.md": "# p\n"}, "multi_file"),  # type change
+])
+def test_two_changes_are_classified_as_libgit2_would(builder, after, reason):
+    """libgit2 is asked only about an add plus a delete; every other pair is multi_file without it,
+    and the answer is the one asking libgit2 about every pair gives."""
+    builder.commit(BASE, "Initial commit")
+    sha = builder.commit(after, "Change two things")
+    assert classify(builder, sha) == reason == _libgit2_says(builder.repo, sha)
+
+
 def test_executable_python_file_with_new_content_is_a_candidate(builder):
     builder.commit({**BASE, "run.py": (pygit2.enums.FileMode.BLOB_EXECUTABLE, "print(1)\n")}, "Initial commit")
     sha = builder.commit({**BASE, "run.py": (pygit2.enums.FileMode.BLOB_EXECUTABLE, "print(2)\n")}, "Print two")
