@@ -12,7 +12,7 @@ a path with a space is not quoted, but its header ends in a tab, as git's does.
 """
 from __future__ import annotations
 
-import difflib
+import cydifflib
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -94,7 +94,7 @@ def unified_diff(old: str, new: str, old_file: str = "", new_file: str = "", con
     a, b = split_lines(old), split_lines(new)
     # autojunk off: its "popular line" heuristic treats blank lines in long files as junk and gives
     # needlessly scattered hunks.
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = cydifflib.SequenceMatcher(None, a, b, autojunk=False)
     out: list[str] = []
     added = removed = hunks = 0
     for group in matcher.get_grouped_opcodes(context):
