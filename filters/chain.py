@@ -192,6 +192,16 @@ def record_tags(record: CommitRecord) -> list[str]:
     return tags.tags_of(record.old_file, record.new_file, record.old_contents, record.new_contents)
 
 
+def check_parse(record: CommitRecord, rules: Any) -> str | None:
+    """python.check_parse; a record it keeps is analysed at once (tags.analyse, memoised), while the
+    new version's tree is still the parser's last (filters/python.py `_parse`): the tag filter,
+    `annotate` and the window stage then read the analysis instead of parsing both versions again."""
+    reason = python.check_parse(record, rules)
+    if reason is None:
+        tags.analyse(record.old_contents, record.new_contents)
+    return reason
+
+
 def check_tags(record: CommitRecord, rules: TagRules) -> str | None:
     """`tag_<tag>` for the first tag of the record listed in `filters.drop_tags`, None otherwise."""
     found = record_tags(record)
@@ -245,7 +255,7 @@ def build_commit_filters(cfg: FilterConfig, rules: CompiledRules | None = None) 
         ("path", p.checks_paths, python.check_paths, p),
         ("content", c.active, content.check_content, c),
         ("python_text", p.checks_text, python.check_text, p),
-        ("python_parse", p.checks_parse, python.check_parse, p),
+        ("python_parse", p.checks_parse, check_parse, p),
         ("language", lang.detect_language, language.check_language, (m, lang)),
         ("tags", bool(t.drop), check_tags, t),
     )

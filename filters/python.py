@@ -126,11 +126,24 @@ _PARSE_FILENAME = "<repairpack-filter>"
 warnings.filterwarnings("ignore", module=re.escape(_PARSE_FILENAME))
 
 
+# The last source parsed and its tree. The filter chain's parse check and the analysis right after it
+# (filters/tags.py `analyse`) ask for the same string back to back, and a tree costs as much to build
+# again as the whole rest of the analysis; one slot holds one tree (a few MB at most), never a batch.
+# Replaced as one tuple, so threads sharing the module never see a source with another's tree.
+_LAST_PARSE: tuple[str | None, ast.Module | None] = (None, None)
+
+
 def _parse(source: str) -> ast.Module | None:
+    global _LAST_PARSE
+    last_source, last_tree = _LAST_PARSE
+    if last_source is source:
+        return last_tree
     try:
-        return ast.parse(source, filename=_PARSE_FILENAME)
+        tree = ast.parse(source, filename=_PARSE_FILENAME)
     except _PARSE_ERRORS:
-        return None
+        tree = None
+    _LAST_PARSE = (source, tree)
+    return tree
 
 
 @lru_cache(maxsize=512)

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import tokenize
-from dataclasses import dataclass
-from functools import lru_cache
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from filters.edits import compare, parse_versions
+from filters.python import PYTHON3
+from filters.units import Units, units_of
 
 TEST_FILE = "test_file"
 DOCS_ONLY = "docs_only"
@@ -102,14 +105,50 @@ class Analysis:
     edit_kinds: tuple[str, ...]   # sorted
     python_major: int
     old_parses: bool
+    # The definition units of (old, new) when both parse as Python 3 as they are (filters/units.py):
+    # what the window stage cuts along, read off the trees parsed here. Not part of the answer's value.
+    units: tuple[Units, Units] | None = field(default=None, compare=False, repr=False)
 
 
-@lru_cache(maxsize=1024)
+# Memoised on the two strings: the parse check, the tag-drop filter, `annotate` and the window stage
+# all ask about the same record, and the first three sit a language batch apart (512 records).
+# An OrderedDict rather than lru_cache, so that the window stage can ask without computing (`analysed`).
+_MEMO_SIZE = 1024
+_MEMO: OrderedDict[tuple[str, str], Analysis] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
+def analysed(old: str, new: str) -> Analysis | None:
+    """The memoised analysis of the pair, or None when it has not been made (or was evicted)."""
+    with _MEMO_LOCK:
+        return _MEMO.get((old, new))
+
+
 def analyse(old: str, new: str) -> Analysis:
     """Content tags, edit kinds, python_major and old_parses of one pair, each version parsed once.
 
     Memoised on the two strings (1,024 pairs: a batch of the filter chain and the records the
-    annotation step sees after it)."""
+    annotation step sees after it). Answers do not depend on the memo."""
+    key = (old, new)
+    with _MEMO_LOCK:
+        found = _MEMO.get(key)
+        if found is not None:
+            _MEMO.move_to_end(key)
+            return found
+    result = _analyse(old, new)
+    with _MEMO_LOCK:
+        _MEMO[key] = result
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return result
+
+
+def clear_memo() -> None:
+    with _MEMO_LOCK:
+        _MEMO.clear()
+
+
+def _analyse(old: str, new: str) -> Analysis:
     versions = parse_versions(old, new)
     found: list[str] = []
     if not versions.old_parses:
@@ -126,8 +165,18 @@ def analyse(old: str, new: str) -> Analysis:
         found.append(DOCS_ONLY)
     elif result.same_but_versions:
         found.append(VERSION_BUMP)
+    units = None
+    if versions.major == PYTHON3 and versions.old_tree is not None and versions.new_tree is not None:
+        units = (units_of(versions.old_tree, _line_count(old)), units_of(versions.new_tree, _line_count(new)))
     return Analysis(tags=tuple(ordered(found)), edit_kinds=tuple(sorted(result.edit_kinds)),
-                    python_major=versions.major, old_parses=versions.old_parses)
+                    python_major=versions.major, old_parses=versions.old_parses, units=units)
+
+
+def _line_count(text: str) -> int:
+    """len(filters.content.split_lines(text)), without making the list."""
+    if not text:
+        return 0
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
 def tags_of(old_file: str, new_file: str, old: str, new: str) -> list[str]:

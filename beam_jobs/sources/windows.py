@@ -31,13 +31,15 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import difflib
+import cydifflib
 import re
 import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 from filters.content import split_lines
+from filters.tags import analysed
+from filters.units import Units, units_of
 from schemas.commit import LANG_PYTHON, CommitRecord
 
 WINDOW_TOO_LARGE = "window_too_large"
@@ -46,6 +48,8 @@ REASONS: tuple[str, ...] = (WINDOW_TOO_LARGE,)
 DEFINITIONS = "definitions"
 LINES = "lines"
 
+# window_of's `units` when the caller's parse found a side that does not parse: no definitions to cut.
+NO_UNITS: tuple = ()
 # fits(old, new): whether a pair of texts is within the sample budget (old + new).
 Fits = Callable[[str, str], bool]
 
@@ -55,7 +59,6 @@ _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 _PARSE_FILENAME = "<repairpack-window>"
 warnings.filterwarnings("ignore", module=re.escape(_PARSE_FILENAME))
 _LONE_CR = re.compile(r"\r(?!\n)")
-_MEMBERS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 @dataclass(frozen=True)
@@ -113,12 +116,16 @@ def hunks(old_lines: list[str], new_lines: list[str]) -> list[Hunk]:
         return []
     if not a or not b:
         return [(top, n_old - bottom, top, n_new - bottom)]
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = cydifflib.SequenceMatcher(None, a, b, autojunk=False)
     return [(top + i1, top + i2, top + j1, top + j2)
             for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
 
 
 # ------------------------------------------------------------------------------------- definitions
+
+def _has_lone_cr(text: str) -> bool:
+    return "\r" in text and _LONE_CR.search(text) is not None
+
 
 def parse(text: str) -> ast.Module | None:
     """The module, or None when it does not parse (or holds a lone "\\r", see the module docstring)."""
@@ -128,57 +135,6 @@ def parse(text: str) -> ast.Module | None:
         return ast.parse(text, filename=_PARSE_FILENAME)
     except _PARSE_ERRORS:
         return None
-
-
-def _first_line(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", None)
-    return min([node.lineno, *(d.lineno for d in decorators)]) if decorators else node.lineno
-
-
-@dataclass
-class Units:
-    """One file's units: `spans[u]` = (first, end) 0-based half-open lines of unit u, and `owner[i]`
-    = the innermost unit line i belongs to, -1 for blank or comment lines between units."""
-    owner: list[int]
-    spans: list[tuple[int, int]]
-
-    def reach(self, lo: int, hi: int) -> tuple[int, int] | None:
-        """The span of the units hunk lines [lo, hi) touch; for an insertion (lo == hi), the unit both
-        neighbouring lines belong to. None when it touches no unit."""
-        owner = self.owner
-        if lo == hi:
-            found = {owner[lo]} if 0 < lo < len(owner) and owner[lo - 1] == owner[lo] != -1 else set()
-        else:
-            found = set(owner[lo:hi])
-            found.discard(-1)
-        if not found:
-            return None
-        return min(self.spans[u][0] for u in found), max(self.spans[u][1] for u in found)
-
-
-def units_of(tree: ast.Module, n_lines: int) -> Units:
-    owner = [-1] * n_lines
-    spans: list[tuple[int, int]] = []
-
-    def unit(first: int, last: int) -> int:
-        spans.append((first - 1, last))
-        return len(spans) - 1
-
-    def mark(first: int, last: int, u: int) -> None:
-        owner[first - 1:last] = [u] * (last - first + 1)
-
-    for stmt in tree.body:
-        first, last = _first_line(stmt), stmt.end_lineno or stmt.lineno
-        if isinstance(stmt, ast.ClassDef):
-            cls = unit(first, last)
-            # the header: decorators, the class line(s), up to the first statement of the body
-            mark(first, max(stmt.lineno, _first_line(stmt.body[0]) - 1), cls)
-            for member in stmt.body:
-                m_first, m_last = _first_line(member), member.end_lineno or member.lineno
-                mark(m_first, m_last, unit(m_first, m_last) if isinstance(member, _MEMBERS) else cls)
-        else:
-            mark(first, last, unit(first, last))
-    return Units(owner, spans)
 
 
 # ---------------------------------------------------------------------------------------- windows
@@ -213,11 +169,15 @@ def line_window(old_lines: list[str], new_lines: list[str], changed: list[Hunk],
     return _window(old_lines, new_lines, a, b, LINES)
 
 
-def window_of(old: str, new: str, fits: Fits, context_lines: int = 3, python: bool = True) -> Window | TooLarge | None:
+def window_of(old: str, new: str, fits: Fits, context_lines: int = 3, python: bool = True,
+              units: tuple[Units, Units] | None = None) -> Window | TooLarge | None:
     """None when the whole pair fits (the sample stays whole); else the window to keep, or TooLarge.
 
     The budget is checked first, so a pair that fits costs one call of `fits`; each side is split,
-    diffed and parsed (Python only) at most once, and only for a pair over the budget."""
+    diffed and parsed (Python only) at most once, and only for a pair over the budget. `units`: the
+    two sides' units when the caller has them from its own parse of exactly these texts (the filter
+    stage's analysis), which spares both parses; NO_UNITS when that parse found a side that does not
+    parse as Python 3."""
     if fits(old, new):
         return None
     old_lines, new_lines = split_lines(old), split_lines(new)
@@ -226,11 +186,15 @@ def window_of(old: str, new: str, fits: Fits, context_lines: int = 3, python: bo
         return TooLarge("over the budget with no changed line to cut a window around")
     tried: list[Window] = []
     if python:
-        old_tree = parse(old)
-        new_tree = parse(new) if old_tree is not None else None
-        if old_tree is not None and new_tree is not None:
-            window = definition_window(old_lines, new_lines, changed, units_of(old_tree, len(old_lines)),
-                                       units_of(new_tree, len(new_lines)), context_lines)
+        if units is None or _has_lone_cr(old) or _has_lone_cr(new):
+            old_tree = parse(old)
+            new_tree = parse(new) if old_tree is not None else None
+            if old_tree is not None and new_tree is not None:
+                units = (units_of(old_tree, len(old_lines)), units_of(new_tree, len(new_lines)))
+            else:
+                units = None
+        if units:
+            window = definition_window(old_lines, new_lines, changed, units[0], units[1], context_lines)
             if fits(window.old_text, window.new_text):
                 return window
             tried.append(window)
@@ -251,7 +215,10 @@ def window_record(record: CommitRecord, fits: Fits, context_lines: int) -> Commi
 
     `tokens`, when a record already has it, counted the whole files: a windowed record carries None,
     for the sample's own count to be made from its contents."""
-    found = window_of(record.old_contents, record.new_contents, fits, context_lines, record.lang == LANG_PYTHON)
+    old, new = record.old_contents, record.new_contents
+    analysis = analysed(old, new)  # the filter stage's, when it is still memoised: no parse here then
+    units = None if analysis is None else analysis.units or NO_UNITS
+    found = window_of(old, new, fits, context_lines, record.lang == LANG_PYTHON, units)
     if found is None or isinstance(found, TooLarge):
         return record if found is None else found
     return dataclasses.replace(record, old_contents=found.old_text, new_contents=found.new_text,

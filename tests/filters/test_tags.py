@@ -188,7 +188,7 @@ def test_each_version_is_parsed_once(monkeypatch) -> None:
     calls: list[str] = []
     real = edits._parse
     monkeypatch.setattr(edits, "_parse", lambda source: calls.append(source) or real(source))
-    tags.analyse.cache_clear()
+    tags.clear_memo()
     record = make_record(new_contents=FIX + "\n# one more line\n")
     annotated = annotate(record, CompiledRules(FilterConfig()))
     chain = build_commit_filters(FilterConfig())

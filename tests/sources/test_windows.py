@@ -9,6 +9,7 @@ import random
 import pytest
 
 from beam_jobs.sources import windows
+from filters import tags
 from beam_jobs.sources.commits import PairBudget, chain_config, pair_budget
 from beam_jobs.sources.windows import DEFINITIONS, LINES, TooLarge, Window, splice, window_of, window_record
 from filters.content import split_lines
@@ -362,6 +363,36 @@ def test_the_splice_invariant_on_generated_changes(seed):
             assert fits(found.old_text, found.new_text)
         else:
             assert isinstance(found, TooLarge)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_filter_stages_units_give_the_same_window_without_a_parse(seed, monkeypatch):
+    """window_record with the pair's analysis memoised (as the filter stage leaves it) returns what a
+    cold window_of returns, and parses nothing itself."""
+    rng = random.Random(seed)
+    old = variants(MODULE if seed % 2 else MODULE * 3, rng)
+    new = random_edit(rng, old)
+    if seed % 7 == 0:
+        new = new.replace("def ", "def (", 1)  # a side that does not parse: NO_UNITS
+    if new == old:
+        return
+    fits, context = under(rng.randint(40, 600)), rng.randint(0, 4)
+    cold = window_of(old, new, fits, context)
+    tags.clear_memo()
+    tags.analyse(old, new)
+    parsed: list[str] = []
+    real = windows.parse
+    monkeypatch.setattr(windows, "parse", lambda text: parsed.append(text) or real(text))
+    warm = window_record(commit_record(old_contents=old, new_contents=new), fits, context)
+    if isinstance(cold, TooLarge):
+        assert warm == cold
+    elif cold is None:
+        assert (warm.old_contents, warm.new_contents, warm.window_old) == (old, new, None)
+    else:
+        assert (warm.old_contents, warm.new_contents, warm.window_old, warm.window_new) == \
+            (cold.old_text, cold.new_text, cold.window_old, cold.window_new)
+    lone_cr = "\r" in old.replace("\r\n", "") or "\r" in new.replace("\r\n", "")
+    assert parsed == [] or lone_cr
 
 
 @pytest.mark.parametrize("seed", range(60))
