@@ -71,12 +71,14 @@ def check_content(record: CommitRecord, rules: ContentRules) -> str | None:
     if rules.check_extension and not has_extension(record.new_file, rules.extensions):
         return "wrong_extension"
     if rules.use_tokens:
-        size, low, high = tokens.pair_tokens(old, new), rules.pair_min_tokens, rules.pair_max_tokens
+        # Compared without counting a side whose length decides (tokens.pair_tokens_within).
+        verdict = tokens.pair_tokens_within(old, new, rules.pair_min_tokens, rules.pair_max_tokens)
     else:
         size, low, high = len(old) + len(new), rules.pair_min_chars, rules.pair_max_chars
-    if low is not None and size < low:
+        verdict = -1 if low is not None and size < low else 1 if high is not None and size > high else 0
+    if verdict < 0:
         return "pair_too_small"
-    if high is not None and size > high:
+    if verdict > 0:
         return "pair_too_large"
     if rules.pair_max_lines is not None and line_count(old) + line_count(new) > rules.pair_max_lines:
         return "pair_too_many_lines"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import threading
 from importlib import resources
 from typing import Any
 
@@ -59,10 +60,78 @@ def count_tokens(text: str) -> int:
     return sum(len(encoding.encode_ordinary(text[i:i + _PIECE_CHARS])) for i in range(0, len(text), _PIECE_CHARS))
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1)
+def _longest_token_bytes() -> int:
+    """The longest token of the vocabulary, in bytes: a text of b bytes has at least b / this tokens."""
+    encoding = _encoding()
+    return max(len(token) for token in encoding._mergeable_ranks)
+
+
+def _utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def _side_bounds(text: str, longest: int) -> tuple[int, int]:
+    """(fewest, most) tokens `count_tokens(text)` can return, from its length alone: every token is
+    one of the vocabulary's byte strings (encode_ordinary makes no special tokens), so it holds at
+    least 1 byte and at most `longest`; pieces do not change that."""
+    size = _utf8_bytes(text)
+    return -(-size // longest), size
+
+
+def pair_tokens_within(old: str, new: str, low: int | None, high: int | None) -> int:
+    """-1 when old + new has fewer than `low` tokens, 1 when more than `high`, 0 when within:
+    exactly what comparing `pair_tokens(old, new)` with the bounds says, without counting a side
+    whose length already decides. A file of 80 KB has over 1,000 tokens whatever it holds, so the
+    budgets of whole files mostly need no tokenizer at all. Requires `available()`."""
+    memo = _pair_memo(old, new)
+    if memo is not None:
+        return _verdict(memo, memo, low, high)
+    longest = _longest_token_bytes()
+    old_bounds, new_bounds = _side_bounds(old, longest), _side_bounds(new, longest)
+    verdict = _verdict(old_bounds[0] + new_bounds[0], old_bounds[1] + new_bounds[1], low, high)
+    if verdict is not None:
+        return verdict
+    counted_old = count_tokens(old)
+    verdict = _verdict(counted_old + new_bounds[0], counted_old + new_bounds[1], low, high)
+    if verdict is not None:
+        return verdict
+    total = pair_tokens(old, new)
+    return _verdict(total, total, low, high)  # type: ignore[return-value]
+
+
+def _verdict(fewest: int, most: int, low: int | None, high: int | None) -> int | None:
+    """The verdict every count in [fewest, most] shares, or None when they differ."""
+    if low is not None and most < low:
+        return -1
+    if high is not None and fewest > high:
+        return 1
+    if (low is None or fewest >= low) and (high is None or most <= high):
+        return 0
+    return None
+
+
+def _pair_memo(old: str, new: str) -> int | None:
+    """pair_tokens' answer if it has one memoised (lru_cache has no lookup without computing)."""
+    return _PAIR_COUNTS.get((old, new))
+
+
+_PAIR_COUNTS: dict[tuple[str, str], int] = {}
+_PAIR_COUNTS_SIZE = 1024
+_PAIR_LOCK = threading.Lock()
+
+
 def pair_tokens(old: str, new: str) -> int:
     """Tokens of old + new, as the budgets count them. Cached: the content filter, the window stage
     and the sample's diff ask about the same two strings, whose hashes Python keeps. The memo holds
     its keys, so it is no larger than what waits between those steps (a language batch of 512
     records, then the records annotated after it)."""
-    return count_tokens(old) + count_tokens(new)
+    key = (old, new)
+    found = _PAIR_COUNTS.get(key)
+    if found is None:
+        found = count_tokens(old) + count_tokens(new)
+        with _PAIR_LOCK:  # Beam runs DoFns on several threads of a process
+            if len(_PAIR_COUNTS) >= _PAIR_COUNTS_SIZE:
+                _PAIR_COUNTS.pop(next(iter(_PAIR_COUNTS)))  # the oldest entry (dicts keep insertion order)
+            _PAIR_COUNTS[key] = found
+    return found

@@ -146,7 +146,7 @@ class PairBudget:
             return False
         if self.max_chars is not None and len(old) + len(new) > self.max_chars:
             return False
-        return self.max_tokens is None or tokens.pair_tokens(old, new) <= self.max_tokens
+        return self.max_tokens is None or tokens.pair_tokens_within(old, new, None, self.max_tokens) == 0
 
 
 def pair_budget(cfg: FilterConfig) -> Fits:

@@ -62,3 +62,32 @@ def test_without_the_tokenizer_the_character_budget_stands_in(monkeypatch: pytes
     rules = content.compile_content_rules(FilterConfig())
     assert not rules.use_tokens
     assert content.check_content(make_record(old_contents="x = 1\n", new_contents="x = 2\n"), rules) == "pair_too_small"
+
+
+def test_the_budget_verdict_is_the_counts_without_always_counting():
+    """pair_tokens_within says what comparing the exact count says, for every bound around it, and
+    does not run the tokenizer when the lengths alone decide."""
+    import random
+
+    if not tokens.available():
+        pytest.skip("the tokens extra is not installed")
+    rng = random.Random(7)
+    texts = ["", "x", "é" * 40, " " * 500, CODE, CODE * 40, "\n".join(f"value_{i} = {i}" for i in range(3000))]
+    for old in texts:
+        for new in texts:
+            count = tokens.pair_tokens(old, new)
+            tokens._PAIR_COUNTS.clear()
+            for low, high in [(None, None), (count, count), (count + 1, None), (None, count - 1),
+                              (rng.randint(0, 3000), rng.randint(0, 3000)), (50, 2048), (0, 10 ** 9)]:
+                expected = -1 if low is not None and count < low else 1 if high is not None and count > high else 0
+                assert tokens.pair_tokens_within(old, new, low, high) == expected, (len(old), len(new), low, high)
+    huge = "name = 'value'\n" * 20_000  # 300 KB: over 2,048 tokens by its length alone
+    tokens._PAIR_COUNTS.clear()
+    calls: list[int] = []
+    real = tokens.count_tokens
+    try:
+        tokens.count_tokens = lambda text: calls.append(len(text)) or real(text)  # type: ignore[assignment]
+        assert tokens.pair_tokens_within(huge, huge, 50, 2048) == 1 and calls == []
+        assert tokens.pair_tokens_within(huge, huge, 50, None) == 0 and calls == []
+    finally:
+        tokens.count_tokens = real  # type: ignore[assignment]
