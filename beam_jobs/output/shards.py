@@ -114,7 +114,7 @@ class SplitShards(beam.PTransform):
     def run_dir(self) -> str:
         return f"{self._root}/{RUNS_DIR}/{self._folder}/{self._split}"
 
-    def _pack(self, record: Any) -> tuple[int, bytes]:
+    def _pack(self, record: Any, _part: int = 0) -> tuple[int, bytes]:
         names = tuple(self._schema.names)
         if self._keyed:
             return pack_row(record[0], to_row(record[1]), names)
@@ -125,8 +125,7 @@ class SplitShards(beam.PTransform):
         parts = records if isinstance(records, (tuple, list)) else (records,)
         if not parts:
             raise ValueError("SplitShards needs at least one input PCollection")
-        packed = [part | f"ToRows[{i}]" >> beam.Map(self._pack) for i, part in enumerate(parts)]
-        run_list = beam.pvalue.AsList(spilled(packed, self.run_dir, self._sort_buffer_bytes))
+        run_list = beam.pvalue.AsList(spilled(list(parts), self.run_dir, self._sort_buffer_bytes, self._pack))
         max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
 
         def count_of(runs: list[Run]) -> int:
