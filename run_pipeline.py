@@ -117,6 +117,14 @@ def _bigquery(config: Any, beam_args: list[str], *, estimate_only: bool) -> tupl
         raise UsageError(str(exc)) from None
 
 
+def _import_beam(beam_args: list[str], paths: list[str], *, bigquery: bool = False) -> None:
+    """Import Beam for this run: without the IOs and file systems it cannot use when it runs in this
+    process on local files (beam_jobs/runtime.py), which saves most of a second."""
+    from beam_jobs.runtime import import_beam, lean_import_fits
+
+    import_beam(lean=lean_import_fits(beam_args, paths, bigquery=bigquery))
+
+
 def _inputs(git: list[str], judge: Any, args: argparse.Namespace, dump: list[str],
             bigquery_table: str | None = None) -> Any:
     """The run's inputs (Beam is imported here, after every check)."""
@@ -125,18 +133,20 @@ def _inputs(git: list[str], judge: Any, args: argparse.Namespace, dump: list[str
     return Inputs(git=git, judge=judge, shards=list(args.from_shards), dump=dump, bigquery_table=bigquery_table)
 
 
-def _dry_run(inputs: Any, config: Any, output: str, beam_args: list[str]) -> str:
+def _dry_run(inputs: Any, config: Any, output: str, beam_args: list[str], *, report: bool = False) -> str:
     """Build the whole graph and hand it to the runner with Beam's --dry_run: the Dataflow runner
     translates and checks it (every DoFn and its config pickled, every transform known) and submits
     nothing; nothing is read, fetched or written, so there are no counts and no manifest."""
     import apache_beam as beam
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+    from apache_beam.options.pipeline_options import StandardOptions
 
     from beam_jobs.pipeline import build
 
-    options = PipelineOptions(beam_args)
+    from beam_jobs.runtime import pipeline_options
+
+    options = pipeline_options(beam_args)
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, inputs, config, f"{output.rstrip('/')}/.staging-dry-run")
+    build(pipeline, inputs, config, f"{output.rstrip('/')}/.staging-dry-run", report=report)
     transforms = len(pipeline.to_runner_api().components.transforms)
     result = pipeline.run()
     state = getattr(result, "state", "DONE")
@@ -243,10 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if problem:
                 raise UsageError(problem)
         output = output or DEFAULT_OUTPUT
+        beam_paths = [output, *dump, *args.from_shards]
         if is_dry_run(beam_args):
             if args.bigquery:
                 raise UsageError("a dry run cannot run the BigQuery query; give its export with --dump PATTERN")
-            print(_dry_run(_inputs(git, judge, args, dump), config, output, with_default_runner(beam_args)))
+            _import_beam(with_default_runner(beam_args), beam_paths)
+            print(_dry_run(_inputs(git, judge, args, dump), config, output, with_default_runner(beam_args),
+                           report=not args.no_report))
             return 0
         prepare_output(output, overwrite)
         # Last: it may bill a query, so every mistake that can be caught for free is caught first.
@@ -255,13 +268,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             more, bigquery_table = _bigquery(config, beam_args, estimate_only=False)
             dump += more
         # Every check is done: only now is Beam imported (over a second, on a quiet machine).
-        from beam_jobs.pipeline import run
+        _import_beam(with_default_runner(beam_args), beam_paths, bigquery=args.bigquery)
+        from beam_jobs.pipeline import run_build
 
         inputs = _inputs(git, judge, args, dump, bigquery_table)
         beam_args = with_default_runner(beam_args)
         idle = STARTING if runs_in_process(beam_args) else ELSEWHERE
+        # The report's combine graph runs in the build's own pipeline (one start-up, not two).
+        report = not args.no_report and config.output.stop_after != "sources"
         with ProgressLine("building", enabled=not args.quiet, idle=idle):
-            manifest = run(inputs, config, output, beam_args, overwrite=overwrite)
+            manifest, report_results = run_build(inputs, config, output, beam_args, overwrite=overwrite,
+                                                 report=report)
     except (UsageError, ConfigError, FileExistsError) as exc:
         # A ConfigError holds every problem found, one sentence a line: each line gets the prefix.
         for line in str(exc).splitlines():
@@ -277,19 +294,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     for warning in [*input_warnings(inputs, manifest["counts"]), *split_warnings(manifest)]:
         print(f"repairpack: warning: {warning}", file=sys.stderr)
-    from beam_jobs.report.job import REPORT_HTML, remove_outputs, run_report
+    from beam_jobs.report.job import REPORT_HTML, remove_outputs
 
-    if args.no_report or config.output.stop_after == "sources":
+    if report_results is None:
         # A report of the replaced corpus would describe other data; source records get theirs once
         # assembled into a corpus.
         remove_outputs(output)
     else:
-        # After publishing: the report reads the finished folder, exactly as `report <dir>` would.
-        from beam_jobs.report.job import ReportInputError
+        # After publishing: the pages are made from the published folder's manifest and shard
+        # footers, and the results the build's pipeline combined, exactly as `report <dir>` makes them.
+        from beam_jobs.report.job import ReportInputError, finish_report
 
         try:
-            with ProgressLine("report", enabled=not args.quiet, idle="reading the corpus"):
-                stats = run_report(output, beam_args)
+            stats = finish_report(output, report_results)
         except ReportInputError as exc:
             print(f"repairpack: error: the corpus was built, but its report failed: {exc}", file=sys.stderr)
             return 1
@@ -309,6 +326,7 @@ def report_main(argv: Sequence[str]) -> int:
     except UsageError as exc:
         print(f"repairpack: error: {exc}", file=sys.stderr)
         return 2
+    _import_beam(with_default_runner(beam_args), [args.corpus])
     from beam_jobs.report.job import REPORT_HTML, ReportInputError, run_report
 
     try:

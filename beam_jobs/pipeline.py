@@ -18,7 +18,6 @@ from typing import Any
 import apache_beam as beam
 import pygit2
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.accounting import REJECTS, failure_counts, stage_counts
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
@@ -31,6 +30,7 @@ from beam_jobs.assembly.minhash import lsh_bands_rows
 from beam_jobs.sources.dump.inputs import match_files
 from beam_jobs.sources.repositories import is_bundle, is_clone_url, repository_identity, strip_credentials
 from beam_jobs.parquet_sink import pack_value, unpack_value
+from beam_jobs.runtime import pipeline_options
 from beam_jobs.assembly.secrets import RedactRecords, finding_counts
 from beam_jobs.assembly.splits import CountSplitGroups, split_balance
 from beam_jobs.assembly.trajectories import FinishTrajectories, trajectory_split
@@ -94,8 +94,10 @@ def _sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["file"])
 
 
-def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str) -> NeedleSet:
-    """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used."""
+def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str, *, report: bool = False) -> NeedleSet:
+    """Add every stage to `pipeline`; outputs land under `staging`. Returns the benchmark needles used.
+    `report`: the statistics report's combine graph too, over the shards once written (a corpus
+    only; its results go to `staging`/REPORT_RESULTS for `run_build`)."""
     if config.output.stop_after == "sources" and inputs.shards:
         raise ValueError("shards of an earlier run feed assembly; a run that stops after the sources cannot "
                          "take them")
@@ -144,7 +146,13 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str)
     if trajectory_sets:
         entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
             "WithTrajectories" >> beam.Flatten()
-    _write_rejects(pipeline, reject_sets, config, staging, entries)
+    shard_list = _write_rejects(pipeline, reject_sets, config, staging, entries)
+    if report and out.stop_after != "sources":
+        from beam_jobs.report.job import REPORT_RESULTS, ReportOfShards
+
+        # The config as manifest.json records it: the report reads its thresholds from there.
+        recorded = json.loads(json.dumps(config_to_dict(config), default=str))
+        shard_list | "Report" >> ReportOfShards(staging, f"{staging}/{REPORT_RESULTS}", recorded)
     return needles
 
 
@@ -242,8 +250,9 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
 
 
 def _write_rejects(pipeline: beam.Pipeline, reject_sets: list[beam.PCollection], config: Config, staging: str,
-                   entries: beam.PCollection) -> None:
-    """The rejects of every stage as shards, then the list of every shard written."""
+                   entries: beam.PCollection) -> beam.PCollection:
+    """The rejects of every stage as shards, then the list of every shard written (returned: one
+    element, once every shard is written)."""
     out, cfg = config.output, config.assembly.output
     # Rejects stay one PCollection per stage, never Flattened: the FnApiRunner holds a Flatten's
     # input whole in memory, and a run rejects most of what it reads (nine in ten submissions of a
@@ -256,9 +265,10 @@ def _write_rejects(pipeline: beam.Pipeline, reject_sets: list[beam.PCollection],
                                     max_bytes=cfg.max_shard_bytes, shards=None,
                                     compression=out.compression, row_group_rows=10_000,
                                     sort_buffer_bytes=out.sort_buffer_bytes))
-    ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
-     | "ListShards" >> beam.combiners.ToList()
-     | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}")))
+    shard_list = ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
+                  | "ListShards" >> beam.combiners.ToList())
+    shard_list | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}"))
+    return shard_list
 
 
 def package_versions() -> dict[str, str]:
@@ -350,15 +360,23 @@ def _read_json(path: str) -> Any:
 
 def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, overwrite: bool = False) -> dict[str, Any]:
     """Run the whole build and return the manifest it wrote."""
+    return run_build(inputs, config, output, beam_args, overwrite=overwrite)[0]
+
+
+def run_build(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, overwrite: bool = False,
+              report: bool = False) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Run the whole build: (the manifest it wrote, and with `report` the statistics report's
+    combined results, computed in the same pipeline, for `report.job.finish_report` on the published
+    folder; None without `report` or for a run that stops after the sources)."""
     output = output.rstrip("/") or output
     prepare_output(output, overwrite)
     if is_local(output):
         os.makedirs(output, exist_ok=True)
         output = os.path.abspath(output)
     staging = f"{output}/.staging-{uuid.uuid4().hex[:12]}"
-    options = PipelineOptions(beam_args)
-    pipeline = beam.Pipeline(options=options)
-    needles = build(pipeline, inputs, config, staging)
+    pipeline = beam.Pipeline(options=pipeline_options(beam_args))
+    report = report and config.output.stop_after != "sources"
+    needles = build(pipeline, inputs, config, staging, report=report)
     result = pipeline.run()
     result.wait_until_finish()
     counts = stage_counts(result.metrics())
@@ -370,6 +388,11 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     stats = {} if sources_only else _read_json(f"{staging}/{STATS}")
     # Splits are of groups: whether each split got its share, and a warning when it did not.
     balance = {} if sources_only else split_balance(_read_json(f"{staging}/{SPLIT_GROUPS}"), config.assembly.splits)
+    report_results = None
+    if report:
+        from beam_jobs.report.job import REPORT_RESULTS, read_results
+
+        report_results = read_results(f"{staging}/{REPORT_RESULTS}")
     corpus = [e for e in entries if e["config"] != "rejects"]
     config_dict = config_to_dict(config)
     packages = package_versions()
@@ -407,7 +430,7 @@ def run(inputs: Inputs, config: Config, output: str, beam_args: list[str], *, ov
     with FileSystems.create(f"{staging}/{CARD}") as f:
         f.write(card.encode("utf-8"))
     publish(staging, output, repairpack_names())
-    return manifest
+    return manifest, report_results
 
 
 def verify_counts(metrics_result: Any) -> dict[str, int]:

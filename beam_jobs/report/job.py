@@ -1,17 +1,11 @@
 """The statistics report job: read a finished corpus folder, combine, write stats.json, report.md,
-report.html and the plots into it.
+report.html and the plots into it; or, inside the build that writes the corpus, the same combine over
+the shards it has just written (`ReportOfShards`), the pages made once the folder is published.
 
-    data/*.parquet ─► Arrow batches ─► summarise_batch ─┬─► partial accumulators ──► MergeReports ─┐
-                                                        ├─► (source, group) counts ─► top-k per source ┤
-                                                        ├─► (source | all, first word) ─► top-k each ─┤
-                                                        └─► trajectories ─► dedup ─► lengths, per problem ┤
-    rejects/*.parquet ─► Arrow batches ─► summarise_rejects ─► partials; (stage, kept id) ─► clusters ┘
-                                                                            one small dict ─► driver
-
-Every step is a combine (sums, fixed-bin histograms, a mergeable sketch, Top.PerKey), so nothing is
-collected whole and the job runs unchanged on Dataflow. Features are computed on whole Arrow batches
-(report_features), which keeps the job within a few times the cost of reading the shards. The driver
-then builds ReportStats (report_summary) and renders the pages (report_render).
+The combine graph is graph.py's: every step a combine (sums, fixed-bin histograms, a mergeable sketch,
+top k), so nothing is collected whole and the job runs unchanged on Dataflow. Features are computed on
+whole Arrow batches (report_features), which keeps the job within a few times the cost of reading the
+shards. The driver then builds ReportStats (report_summary) and renders the pages (report_render).
 """
 from __future__ import annotations
 
@@ -20,23 +14,18 @@ import os
 import pickle
 import shutil
 import uuid
-from typing import Any, Iterable, Iterator
-
-from collections import Counter
+from typing import Any, Iterable
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.timestamp import MIN_TIMESTAMP
-from apache_beam.utils.windowed_value import WindowedValue
 
-from beam_jobs.report.combiners import (ALL, MergeReports, ReportAccumulator, rank_key, summarise_batch,
-                                        summarise_rejects)
+from beam_jobs.report.combiners import ReportAccumulator
 from beam_jobs.report.features import OPTIONAL_SAMPLE_COLUMNS, REJECT_COLUMNS, SAMPLE_COLUMNS
-from beam_jobs.report.summary import TOP_K, Threshold, build_stats, near_thresholds, split_balance_of
+from beam_jobs.report.graph import report_graph
+from beam_jobs.report.summary import Threshold, build_stats, near_thresholds, split_balance_of
+from beam_jobs.runtime import pipeline_options
 from schemas.reject import REJECT_SCHEMA
 from schemas.report_stats import FileRow, ReportStats, to_json
 from schemas.sample import SAMPLE_SCHEMA
@@ -205,245 +194,86 @@ def corpus_files(corpus_dir: str) -> tuple[list[str], list[str], list[FileRow], 
 
 # --------------------------------------------------------------------------------------- the graph
 
-GROUPS, WORDS, PROBLEMS, TRAJECTORIES, CLUSTERS = "groups", "words", "problems", "trajectories", "clusters"
-# Rows folded at once: Arrow and numpy calls cost the same for 1,000 rows or 20,000.
-BATCH_ROWS = 20_000
-# Keyed counts held per bundle before they are emitted: bounds the memory of a bundle that sees a
-# whole large corpus (the FnApiRunner's bundles can be that big).
-MAX_KEYS = 200_000
-
-
-def _global(value: Any) -> WindowedValue:
-    return WindowedValue(value, MIN_TIMESTAMP, [GlobalWindow()])
-
-
-class _SummariseSamples(beam.DoFn):
-    """Arrow batches in; per bundle, one partial accumulator and the keyed counts pre-summed (the
-    combiner lifting Beam does for CombinePerKey, done across batches, so a million samples make
-    thousands of keyed elements, not millions)."""
-
-    def __init__(self, seed: str, rate: float, thresholds: list[Threshold]) -> None:
-        self._seed, self._rate, self._thresholds = seed, rate, thresholds
-
-    def start_bundle(self) -> None:
-        self._tables: list[Any] = []
-        self._rows = 0
-        self._acc = ReportAccumulator()
-        self._groups: Counter = Counter()
-        self._words: Counter = Counter()
-        self._accepted: Counter = Counter()
-        self._judged: Counter = Counter()
-        self._trajectories: list[Any] = []
-
-    def process(self, table: Any) -> Iterator[Any]:
-        self._tables.append(table)
-        self._rows += table.num_rows
-        if self._rows >= BATCH_ROWS:
-            self._fold()
-        if len(self._groups) + len(self._words) + len(self._accepted) + len(self._trajectories) > MAX_KEYS:
-            yield from self._emit(windowed=False)
-
-    def _fold(self) -> None:
-        if not self._tables:
-            return
-        import pyarrow as pa
-
-        table = pa.concat_tables(self._tables) if len(self._tables) > 1 else self._tables[0]
-        self._tables, self._rows = [], 0
-        summary = summarise_batch(table, seed=self._seed, edit_kind_rate=self._rate, thresholds=self._thresholds)
-        self._acc.merge(summary.partial)
-        self._groups.update(summary.groups)
-        self._words.update(summary.words)
-        self._accepted.update(summary.problems)
-        self._judged.update(summary.judged)
-        self._trajectories += summary.trajectories
-
-    def _emit(self, windowed: bool) -> Iterator[Any]:
-        wrap = _global if windowed else (lambda v: v)
-        yield from (beam.pvalue.TaggedOutput(GROUPS, wrap(kv)) for kv in sorted(self._groups.items()))
-        yield from (beam.pvalue.TaggedOutput(WORDS, wrap(kv)) for kv in sorted(self._words.items()))
-        yield from (beam.pvalue.TaggedOutput(PROBLEMS, wrap((p, (self._accepted[p], self._judged[p]))))
-                    for p in sorted(self._judged))
-        yield from (beam.pvalue.TaggedOutput(TRAJECTORIES, wrap(t)) for t in self._trajectories)
-        self._groups, self._words, self._accepted, self._judged = Counter(), Counter(), Counter(), Counter()
-        self._trajectories = []
-
-    def finish_bundle(self) -> Iterator[Any]:
-        self._fold()
-        yield _global(self._acc)
-        yield from self._emit(windowed=True)
-
-
-class _SummariseRejects(beam.DoFn):
-    def start_bundle(self) -> None:
-        self._acc = ReportAccumulator()
-        self._clusters: Counter = Counter()
-
-    def process(self, table: Any) -> Iterator[Any]:
-        partial, clusters = summarise_rejects(table)
-        self._acc.merge(partial)
-        self._clusters.update(clusters)
-        if len(self._clusters) > MAX_KEYS:
-            yield from (beam.pvalue.TaggedOutput(CLUSTERS, kv) for kv in sorted(self._clusters.items()))
-            self._clusters = Counter()
-
-    def finish_bundle(self) -> Iterator[Any]:
-        yield _global(self._acc)
-        yield from (beam.pvalue.TaggedOutput(CLUSTERS, _global(kv)) for kv in sorted(self._clusters.items()))
-
-
-def _by_source(item: tuple[tuple[str, str], int]) -> tuple[str, tuple[int, str]]:
-    (source, name), n = item
-    return source, (n, name)
-
-
-class _CountAndSum(beam.CombineFn):
-    """(distinct names, samples) per source."""
-
-    def create_accumulator(self) -> tuple[int, int]:
-        return 0, 0
-
-    def add_input(self, acc: tuple[int, int], entry: tuple[int, str]) -> tuple[int, int]:
-        return acc[0] + 1, acc[1] + entry[0]
-
-    def merge_accumulators(self, accs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-        accs = list(accs)
-        return sum(a[0] for a in accs), sum(a[1] for a in accs)
-
-    def extract_output(self, acc: tuple[int, int]) -> tuple[int, int]:
-        return acc
-
-
-def _join_top(element: tuple[str, dict[str, list[Any]]]) -> tuple[str, tuple[int, int, list[tuple[int, str]]]]:
-    source, joined = element
-    distinct, total = (joined["counts"] or [(0, 0)])[0]
-    return source, (distinct, total, list((joined["top"] or [[]])[0]))
-
-
-class TopPerSource(beam.PTransform):
-    """((source, name), n) pre-counted per batch -> one dict {source: (distinct, total, top k)}."""
-
-    def expand(self, counted: beam.PCollection) -> beam.PCollection:
-        summed = (counted | "Sum" >> beam.CombinePerKey(sum) | "BySource" >> beam.Map(_by_source))
-        top = summed | "Top" >> beam.combiners.Top.PerKey(TOP_K, key=rank_key)
-        counts = summed | "Counts" >> beam.CombinePerKey(_CountAndSum())
-        return ({"top": top, "counts": counts} | "Join" >> beam.CoGroupByKey()
-                | "Fold" >> beam.Map(_join_top) | "Dict" >> beam.combiners.ToDict())
-
-
-class FoldValues(beam.CombineFn):
-    """("dist", metric, value) and ("count", name) elements into one ReportAccumulator; values are
-    buffered and folded a few thousand at a time, so memory stays bounded and numpy does the work."""
-
-    FLUSH = 4096
-
-    def create_accumulator(self) -> tuple[ReportAccumulator, dict[str, list[float]]]:
-        return ReportAccumulator(), {}
-
-    def _flush(self, acc: tuple[ReportAccumulator, dict[str, list[float]]], metric: str) -> None:
-        import numpy as np
-
-        values = acc[1].pop(metric, [])
-        if values:
-            acc[0].dist(metric, ALL).add(np.asarray(values))
-
-    def add_input(self, acc: Any, element: tuple) -> Any:
-        if element[0] == "count":
-            acc[0].counts[(element[1],)] += 1
-        else:
-            buf = acc[1].setdefault(element[1], [])
-            buf.append(element[2])
-            if len(buf) >= self.FLUSH:
-                self._flush(acc, element[1])
-        return acc
-
-    def merge_accumulators(self, accs: Iterable[Any]) -> Any:
-        out = self.create_accumulator()
-        for acc in accs:
-            for metric in list(acc[1]):
-                self._flush(acc, metric)
-            out[0].merge(acc[0])
-        return out
-
-    def extract_output(self, acc: Any) -> ReportAccumulator:
-        for metric in list(acc[1]):
-            self._flush(acc, metric)
-        return acc[0]
-
-
-def _trajectory_values(item: tuple[str, tuple[str, int, int, int]]) -> list[tuple]:
-    _, (_, length, attempts, _) = item
-    return [("count", "trajectories"), ("dist", "sequence_length", length),
-            ("dist", "attempts_before_accepted", attempts)]
-
-
-def _problem_values(item: tuple[str, tuple[int, int]]) -> list[tuple]:
-    _, (accepted, judged) = item
-    return [("count", "problems"), ("dist", "problem_acceptance_rate", accepted / judged if judged else 0.0)]
-
-
-def _sum_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    a = b = 0
-    for x, y in pairs:
-        a, b = a + x, b + y
-    return a, b
-
-
-class _Count(beam.CombineFn):
-    def create_accumulator(self) -> int:
-        return 0
-
-    def add_input(self, acc: int, _: Any) -> int:
-        return acc + 1
-
-    def merge_accumulators(self, accs: Iterable[int]) -> int:
-        return sum(accs)
-
-    def extract_output(self, acc: int) -> int:
-        return acc
-
-
 def build_report(pipeline: beam.Pipeline, data_files: list[str], reject_files: list[str], *, seed: str,
                  rate: float, thresholds: list[Threshold], optional: Iterable[str] = ()) -> beam.PCollection:
     """Add the report graph; returns a PCollection of one dict with every combined result. `optional`:
     the OPTIONAL_SAMPLE_COLUMNS every data file has, read too."""
-    columns = [*SAMPLE_COLUMNS, *optional]
-    samples = (pipeline
-               | "DataFiles" >> beam.Create(data_files)
-               | "ReadData" >> beam.io.ReadAllFromParquetBatched(columns=columns)
-               | "Summarise" >> beam.ParDo(_SummariseSamples(seed, rate, thresholds)).with_outputs(
-                   GROUPS, WORDS, PROBLEMS, TRAJECTORIES, main="partial"))
-    rejects = (pipeline
-               | "RejectFiles" >> beam.Create(reject_files)
-               | "ReadRejects" >> beam.io.ReadAllFromParquetBatched(columns=list(REJECT_COLUMNS))
-               | "SummariseRejects" >> beam.ParDo(_SummariseRejects()).with_outputs(CLUSTERS, main="partial"))
-    merged = ((samples.partial, rejects.partial) | "Partials" >> beam.Flatten()
-              | "Merge" >> beam.CombineGlobally(MergeReports()))
-    groups = samples[GROUPS] | "TopGroups" >> TopPerSource()
-    words = samples[WORDS] | "TopWords" >> TopPerSource()
-    # Pairings with several pairs per (user, problem): one element per trajectory, deduplicated by
-    # key (empty under the default last-failure pairing, whose trajectories the batches count).
-    traj = samples[TRAJECTORIES] | "OnePerTrajectory" >> beam.CombinePerKey(min)
-    more_problems = traj | "TrajectoryProblems" >> beam.Map(lambda kv: (kv[1][0], (kv[1][3], kv[1][1])))
-    rates = ((samples[PROBLEMS], more_problems) | "AllProblems" >> beam.Flatten()
-             | "SumProblem" >> beam.CombinePerKey(_sum_pairs)
-             | "ProblemValues" >> beam.FlatMap(_problem_values))
-    judge = ((traj | "TrajectoryValues" >> beam.FlatMap(_trajectory_values), rates)
-             | "JudgeValues" >> beam.Flatten()
-             | "FoldJudge" >> beam.CombineGlobally(FoldValues()))
-    clusters = rejects[CLUSTERS] | "SumClusters" >> beam.CombinePerKey(sum)
-    n_clusters = clusters | "CountClusters" >> beam.CombineGlobally(_Count())
-    largest = (clusters
-               | "ClusterEntries" >> beam.Map(lambda kv: (kv[1], f"{kv[0][0]}\0{kv[0][1]}"))
-               | "TopClusters" >> beam.combiners.Top.Of(TOP_K, key=rank_key))
-    labelled = [merged | "L0" >> beam.Map(lambda v: ("acc", v)),
-                groups | "L1" >> beam.Map(lambda v: ("groups", v)),
-                words | "L2" >> beam.Map(lambda v: ("words", v)),
-                judge | "L3" >> beam.Map(lambda v: ("judge", v)),
-                n_clusters | "L4" >> beam.Map(lambda v: ("n_clusters", v)),
-                largest | "L5" >> beam.Map(lambda v: ("clusters", v))]
-    return tuple(labelled) | "AllResults" >> beam.Flatten() | "ResultDict" >> beam.combiners.ToDict()
+    return report_graph(pipeline | "DataFiles" >> beam.Create(data_files),
+                        pipeline | "RejectFiles" >> beam.Create(reject_files),
+                        seed=seed, rate=rate, thresholds=thresholds, optional=optional)
 
+
+def edit_kind_rate(samples: int, budget: int = EDIT_KIND_BUDGET) -> float:
+    """The share of samples analysed for edit kinds: all up to `budget`, a seeded-hash sample above."""
+    return 1.0 if samples <= budget else budget / samples
+
+
+# ------------------------------------------------------------------------------- inside a build
+
+# The report graph's results inside a build's staging folder, read (and deleted) before publishing.
+REPORT_RESULTS = "_report.pkl"
+
+
+def _directly_under(file: str, folder: str) -> bool:
+    """Whether a shard entry's file is a Parquet file directly under `folder`, as `corpus_files`
+    matches them in the finished folder (`<folder>/*.parquet`)."""
+    rest = file[len(folder) + 1:]
+    return file.startswith(f"{folder}/") and rest.endswith(".parquet") and "/" not in rest
+
+
+def _shard_paths(entries: list[dict[str, Any]], root: str, folder: str) -> list[str]:
+    return sorted(f"{root}/{e['file']}" for e in entries if _directly_under(e["file"], folder))
+
+
+def _rate_of(entries: list[dict[str, Any]], budget: int) -> float:
+    return edit_kind_rate(sum(e["rows"] for e in entries if _directly_under(e["file"], "data")), budget)
+
+
+class ReportOfShards(beam.PTransform):
+    """The report's combine graph inside the build that writes the corpus, so that a build and its
+    report start one pipeline, not two. Input: the build's list of shard entries (one element, made
+    once every shard is written); it reads the data and reject shards under `root` (the staging
+    folder) as `compute_stats` reads them in the finished folder, and pickles the combined results
+    to `result_path`. The driver turns them into the pages once the folder is published
+    (`finish_report`): the same stats.json, report.md and report.html as `report <dir>` writes.
+
+    `config`: the build's config as manifest.json records it (the report's thresholds come from it)."""
+
+    def __init__(self, root: str, result_path: str, config: dict[str, Any], *, seed: str = DEFAULT_SEED,
+                 edit_kind_budget: int = EDIT_KIND_BUDGET) -> None:
+        super().__init__()
+        self._root = root.rstrip("/")
+        self._result_path = result_path
+        self._thresholds = near_thresholds(config)
+        self._seed = seed
+        self._budget = edit_kind_budget
+
+    def expand(self, shard_list: beam.PCollection) -> beam.PCollection:
+        root = self._root
+        data = shard_list | "DataFiles" >> beam.FlatMap(_shard_paths, root, "data")
+        rejects = shard_list | "RejectFiles" >> beam.FlatMap(_shard_paths, root, "rejects")
+        rate = shard_list | "EditKindRate" >> beam.Map(_rate_of, self._budget)
+        # The build writes every data shard with the whole sample schema.
+        optional = [c for c in OPTIONAL_SAMPLE_COLUMNS if SAMPLE_SCHEMA.get_field_index(c) >= 0]
+        results = report_graph(data, rejects, seed=self._seed, rate=beam.pvalue.AsSingleton(rate),
+                               thresholds=self._thresholds, optional=optional)
+        return results | "WriteResults" >> beam.Map(_write_pickle, path=self._result_path)
+
+
+def finish_report(corpus_dir: str, results: dict[str, Any], *, seed: str = DEFAULT_SEED,
+                  edit_kind_budget: int = EDIT_KIND_BUDGET) -> dict[str, Any]:
+    """The report of a build that ran `ReportOfShards`, from its `results` (`read_results`), written
+    into the published folder as `run_report` writes it; returns stats.json's content."""
+    manifest = read_manifest(corpus_dir)
+    _, _, files, _ = corpus_files(corpus_dir)
+    rate = edit_kind_rate(sum(f.rows for f in files if f.split != "rejects"), edit_kind_budget)
+    stats = stats_from_results(manifest, results, files, rate=rate, seed=seed,
+                               thresholds=near_thresholds(manifest.get("config") or {}))
+    write_outputs(stats, corpus_dir, split_balance_of(manifest))
+    return to_json(stats)
+
+
+# --------------------------------------------------------------------------------- the standalone job
 
 def _write_pickle(value: Any, path: str) -> None:
     with FileSystems.create(path) as f:
@@ -456,20 +286,31 @@ def compute_stats(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_
     manifest = read_manifest(corpus_dir)
     data_files, reject_files, files, optional = corpus_files(corpus_dir)
     samples = sum(f.rows for f in files if f.split != "rejects")
-    rate = 1.0 if samples <= edit_kind_budget else edit_kind_budget / samples
+    rate = edit_kind_rate(samples, edit_kind_budget)
     thresholds = near_thresholds(manifest.get("config") or {})
     result_path = f"{corpus_dir.rstrip('/')}/.report-{uuid.uuid4().hex[:12]}.pkl"
-    pipeline = beam.Pipeline(options=PipelineOptions(beam_args))
+    pipeline = beam.Pipeline(options=pipeline_options(beam_args))
     results = build_report(pipeline, data_files, reject_files, seed=seed, rate=rate, thresholds=thresholds,
                            optional=optional)
     results | "WriteResults" >> beam.Map(_write_pickle, path=result_path)
     pipeline.run().wait_until_finish()
+    return stats_from_results(manifest, read_results(result_path), files, rate=rate, seed=seed,
+                              thresholds=thresholds)
+
+
+def read_results(path: str) -> dict[str, Any]:
+    """The report graph's combined results, from the pickle its last step wrote (deleted here)."""
     try:
-        with FileSystems.open(result_path) as f:
-            got = pickle.loads(f.read())
+        with FileSystems.open(path) as f:
+            return pickle.loads(f.read())
     finally:
-        if FileSystems.exists(result_path):
-            FileSystems.delete([result_path])
+        if FileSystems.exists(path):
+            FileSystems.delete([path])
+
+
+def stats_from_results(manifest: dict[str, Any], got: dict[str, Any], files: list[FileRow], *, rate: float,
+                       seed: str, thresholds: list[Threshold]) -> ReportStats:
+    """ReportStats from the report graph's combined results and what the driver read itself."""
     clusters = [(n, tuple(key.split("\0", 1))) for n, key in got.get("clusters", [])]
     acc = got.get("acc") or ReportAccumulator()
     judge = (got.get("judge") or ReportAccumulator()).merge(acc)

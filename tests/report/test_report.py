@@ -650,8 +650,8 @@ def test_report_job_translates_for_dataflow(monkeypatch):
                            rate=0.5, thresholds=near_thresholds({"filters": {"pair_min_chars": 175}}))
     _ = results | beam.Map(lambda r: r)
     names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
-    for expected in ("ReadData", "Summarise", "Merge", "TopGroups/Top", "OnePerTrajectory", "FoldJudge",
-                     "SumClusters", "ResultDict"):
+    for expected in ("ReadData", "Summarise", "ReadRejects", "SummariseRejects", "SumKeyed", "SumProblem",
+                     "Combine"):
         assert expected in names, expected
     assert pipeline.run().state == "DONE"
 
