@@ -34,7 +34,7 @@ import ipaddress
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from config.assembly import SecretsConfig
 
@@ -294,12 +294,31 @@ def ends_an_escape(text: str, at: int) -> bool:
     return "\\" in text[lookback:at] and any(e.end() == at for e in _ESCAPE.finditer(text, lookback, at))
 
 
+def _email_matches(text: str) -> Iterator[re.Match]:
+    """The matches of `_EMAIL.finditer(text)`, looked for only around each "@" (the pattern would
+    try its lookbehind and local part at every character of the text).
+
+    A match holds one "@" and no newline, and starts at most 64 characters before its "@". Let `at`
+    be the first "@" from `pos` (where the previous match ended): a match starting before `at`
+    holds it, so starts on its line and at most 64 characters before it. Searching from there to
+    the line's end (where the pattern's lookahead sees what it sees at a newline) finds the next
+    match when it starts on that line; when nothing is found, none starts before the line's end."""
+    pos, at = 0, text.find("@")
+    while at >= 0:
+        line_end = text.find("\n", at)
+        line_end = len(text) if line_end < 0 else line_end
+        m = _EMAIL.search(text, max(pos, at - 64, text.rfind("\n", 0, at) + 1), line_end)
+        if m is None:
+            pos = line_end
+        else:
+            yield m
+            pos = m.end()
+        at = text.find("@", pos)
+
+
 def find_emails(text: str) -> set[str]:
     found: set[str] = set()
-    if "@" not in text:
-        # Most code has no "@" at all; the regex would still try its lookbehind at every position.
-        return found
-    for m in _EMAIL.finditer(text):
+    for m in _email_matches(text):
         local, domain = m.group(1), m.group(2)
         tld = domain.rsplit(".", 1)[-1].lower()
         if tld in FILE_SUFFIXES or not (len(tld) == 2 or tld in GENERIC_TLDS):
@@ -337,17 +356,35 @@ def _publishable_ip(value: str) -> bool:
     return (not addr.is_global) or addr.is_multicast or str(addr) in PUBLIC_RESOLVERS or value in PUBLIC_RESOLVERS
 
 
+# What every match holds, so the lines worth a look: a dot and a digit (an IPv4 address's octets
+# start with a digit), two colons with up to four hex digits between them (an IPv6 address's
+# `(?:[0-9A-Fa-f]{0,4}:){2,7}`). Both start with a literal, which Python's re finds fast.
+_IPV4_LINES = re.compile(r"\.\d")
+_IPV6_LINES = re.compile(r":[0-9A-Fa-f]{0,4}:")
+
+
+def _lines_with(gate: re.Pattern, text: str) -> Iterator[str]:
+    """The lines of the text that hold a match of `gate` (a pattern that matches no newline)."""
+    pos = 0
+    while (m := gate.search(text, pos)) is not None:
+        end = text.find("\n", m.end())
+        yield text[text.rfind("\n", 0, m.start()) + 1:len(text) if end < 0 else end]
+        if end < 0:
+            return
+        pos = end + 1
+
+
 def find_ips(text: str) -> set[str]:
     found = set()
-    for line in text.split("\n"):
-        if "." in line:
-            for m in _IPV4.finditer(line):
-                value = m.group(0)
-                if _publishable_ip(value):
-                    continue
-                if all(len(p) == 1 for p in value.split(".")) and not _IP_CONTEXT.search(line):
-                    continue  # 1.2.3.4 is a version number more often than an address
-                found.add(value)
+    for line in _lines_with(_IPV4_LINES, text):
+        for m in _IPV4.finditer(line):
+            value = m.group(0)
+            if _publishable_ip(value):
+                continue
+            if all(len(p) == 1 for p in value.split(".")) and not _IP_CONTEXT.search(line):
+                continue  # 1.2.3.4 is a version number more often than an address
+            found.add(value)
+    for line in _lines_with(_IPV6_LINES, text):
         if "::" in line or line.count(":") >= 5:
             for m in _IPV6.finditer(line):
                 value = m.group(0)
