@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from filters.python import PYTHON2, PYTHON3, UNPARSED, _parse, python2_form
+from filters.units import first_line
 
 # --------------------------------------------------------------------------------------- parsing
 
@@ -127,31 +128,88 @@ def _docstring_of(node: ast.AST) -> ast.AST | None:
     return None
 
 
+@dataclass(frozen=True)
+class StatementHashes:
+    """What hash_tree found under one module-level statement: enough to stand for an equal statement
+    of the other version without walking it."""
+    hash: int
+    alt: tuple[int, int] | None   # (without docstrings, versions masked), when they differ from `hash`
+    hashes: tuple[int, ...]       # every node's hash in the statement, itself included
+    docs: bool                    # holds a docstring
+    versions: bool                # holds a version value
+
+
+# A module-level statement's text and where on its lines it starts and ends: two statements with equal
+# keys are the same tokens, so the same subtree (positions aside).
+StatementKey = tuple[int, int | None, str]
+
+
 @dataclass
 class TreeInfo:
-    """Per node (by id): (hash, children). Plus the root's docstring-blind and version-masked hashes."""
+    """Per node (by id): (hash, children). Plus the root's docstring-blind and version-masked hashes.
+    A module-level statement taken from the other version (`hash_tree`'s `reuse`) has no children
+    here: its hash is in the other tree, so no walk ever descends into it; its nodes' hashes are in
+    `reused`."""
     nodes: dict[int, tuple[int, list[ast.AST]]]
     root: int
     root_without_docs: int
     root_versions_masked: int
     has_docstrings: bool
     has_version_slots: bool
+    statements: dict[StatementKey, StatementHashes] = field(default_factory=dict)
+    reused: list[int] = field(default_factory=list)
 
     def hashes(self) -> set[int]:
-        return {h for h, _ in self.nodes.values()}
+        found = {h for h, _ in self.nodes.values()}
+        found.update(self.reused)
+        return found
 
 
-def hash_tree(tree: ast.AST) -> TreeInfo:
+def statement_keys(tree: ast.Module, source: str) -> dict[int, StatementKey] | None:
+    """The key of each module-level statement of `tree` and of each statement of a module-level
+    class's body, by id, for a tree parsed from exactly `source`; None when a statement's text might
+    not decide its tree: a carriage return (line numbers count it) or the one __future__ import that
+    changes the grammar."""
+    if "\r" in source or "barry_as_FLUFL" in source:
+        return None
+    lines = source.split("\n")
+    keys: dict[int, StatementKey] = {}
+
+    def key(stmt: ast.stmt) -> None:
+        first, last = first_line(stmt), stmt.end_lineno or stmt.lineno
+        keys[id(stmt)] = (stmt.col_offset, stmt.end_col_offset, "\n".join(lines[first - 1:last]))
+
+    for stmt in tree.body:
+        key(stmt)
+        if isinstance(stmt, ast.ClassDef):
+            for member in stmt.body:
+                key(member)
+    return keys
+
+
+def hash_tree(tree: ast.AST, keys: dict[int, StatementKey] | None = None,
+              reuse: dict[StatementKey, StatementHashes] | None = None) -> TreeInfo:
     """Every node's structural hash (positions ignored: equal subtrees hash equal), in one walk that
     also gives the root's hash without docstrings and with version values masked. Those two are
     computed only for nodes above a docstring or a version value (`alt`); elsewhere they are the
-    node's own hash. A node's type fixes its fields and their order, so field names are not hashed."""
+    node's own hash. A node's type fixes its fields and their order, so field names are not hashed.
+
+    With `keys` (statement_keys of a module) the hashes of each module-level statement and class member
+    are recorded under its key, and one whose key is in `reuse` (the other version's) is not walked:
+    most of a commit's file is unchanged, so the second tree costs only its changed statements.
+    """
     nodes: dict[int, tuple[int, list[ast.AST]]] = {}
     alt: dict[int, tuple[int, int]] = {}  # id(node) -> (without docstrings, versions masked), where they differ
-    found = {"docs": False, "versions": False}
+    found = {"docs": 0, "versions": 0}
+    order: list[int] = []  # every hash, in the order the walk makes them
+    statements: dict[StatementKey, StatementHashes] = {}
+    reused: list[int] = []
+    done: set[int] = set()  # ids of module-level statements hashed before the root's walk
     AST = ast.AST
 
     def visit(node: ast.AST) -> int:
+        if done and id(node) in done:
+            return nodes[id(node)][0]
         full: list[Any] = [type(node).__name__]
         kids: list[ast.AST] = []
         marked = False  # a child has hashes of its own without docstrings or with versions masked
@@ -175,13 +233,14 @@ def hash_tree(tree: ast.AST) -> TreeInfo:
                 full.append(repr(value))
         h = hash(tuple(full))
         nodes[id(node)] = (h, kids)
+        order.append(h)
         kind = type(node)
         doc = _docstring_of(node) if kind in _DOC_TYPES else None
         slot = _version_slot(node) if kind in _SLOT_TYPES else None
         if doc is None and slot is None and not marked:
             return h
-        found["docs"] = found["docs"] or doc is not None
-        found["versions"] = found["versions"] or slot is not None
+        found["docs"] += doc is not None
+        found["versions"] += slot is not None
         nodoc: list[Any] = [full[0]]
         masked: list[Any] = [full[0]]
         for position, name in enumerate(node._fields, 1):
@@ -205,9 +264,35 @@ def hash_tree(tree: ast.AST) -> TreeInfo:
         alt[id(node)] = (hash(tuple(nodoc)), hash(tuple(masked)))
         return h
 
+    def statement(stmt: ast.stmt, module_level: bool) -> None:
+        """Hash one keyed statement (a module-level class's members first), or take it from `reuse`."""
+        key = keys[id(stmt)]  # type: ignore[index]
+        known = reuse.get(key) if reuse else None
+        if known is not None:
+            nodes[id(stmt)] = (known.hash, [])
+            if known.alt is not None:
+                alt[id(stmt)] = known.alt
+            reused.extend(known.hashes)
+            found["docs"] += known.docs
+            found["versions"] += known.versions
+        else:
+            start, docs, versions = len(order), found["docs"], found["versions"]
+            if module_level and isinstance(stmt, ast.ClassDef):
+                for member in stmt.body:
+                    statement(member, False)
+            h = visit(stmt)
+            known = StatementHashes(h, alt.get(id(stmt)), tuple(order[start:]), found["docs"] > docs,
+                                    found["versions"] > versions)
+        statements.setdefault(key, known)
+        done.add(id(stmt))
+
+    if keys is not None and isinstance(tree, ast.Module):
+        for stmt in tree.body:
+            statement(stmt, True)
     root = visit(tree)
     root_nodoc, root_masked = alt.get(id(tree), (root, root))
-    return TreeInfo(nodes, root, root_nodoc, root_masked, found["docs"], found["versions"])
+    return TreeInfo(nodes, root, root_nodoc, root_masked, found["docs"] > 0, found["versions"] > 0,
+                    statements, reused)
 
 
 def _canonical(node: Any, drop_docs: bool, mask_versions: bool) -> Any:
@@ -244,13 +329,22 @@ class Comparison:
 UNPARSED_COMPARISON = Comparison(False, False, False, False, frozenset())
 
 
-def compare(versions: Versions) -> Comparison:
-    """One hash walk per tree; an exact check only where the hashes say equal."""
+def compare(versions: Versions, reuse_statements: bool = True) -> Comparison:
+    """One hash walk per tree; an exact check only where the hashes say equal. The new tree's walk
+    skips the module-level statements the old version has word for word (`hash_tree`'s reuse), when
+    both trees are parsed from the texts themselves (Python 3; a Python 2 tree is of a rewrite)."""
     old_tree, new_tree = versions.old_tree, versions.new_tree
     if old_tree is None or new_tree is None:
         return UNPARSED_COMPARISON
     try:
-        old_info, new_info = hash_tree(old_tree), hash_tree(new_tree)
+        old_keys = new_keys = None
+        if reuse_statements and versions.major == PYTHON3:
+            old_keys = statement_keys(old_tree, versions.old)
+            new_keys = statement_keys(new_tree, versions.new) if old_keys is not None else None
+        if new_keys is None:
+            old_keys = None
+        old_info = hash_tree(old_tree, old_keys)
+        new_info = hash_tree(new_tree, new_keys, old_info.statements)
         if old_info.root == new_info.root and ast.dump(old_tree) == ast.dump(new_tree):
             return Comparison(True, True, False, False, frozenset())
         docs = (old_info.has_docstrings or new_info.has_docstrings) \

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 from beam_jobs.assembly.diff import changed_lines, file_header, quote_path, unified_diff
+from tests.realcode import edited, real_sources
 
 # (name as bytes on disk, the header git writes for its old side)
 PATHS = [
@@ -87,54 +88,15 @@ def test_quote_path_on_its_own():
 
 # ------------------------------------------------------------------- the compiled SequenceMatcher
 
-def _real_sources(limit: int) -> list[str]:
-    """Python files of installed packages (code nobody here wrote), in a fixed order."""
-    import difflib
-    import email
-    import json as json_module
-
-    roots = [Path(m.__file__).parent for m in (difflib, email, json_module)]
-    import apache_beam
-    roots.append(Path(apache_beam.__file__).parent / "transforms")
-    files = sorted(p for root in roots for p in root.rglob("*.py"))
-    return [p.read_text(encoding="utf-8", errors="replace") for p in files[:limit]]
-
-
-def _edited(text: str, seed: int) -> str:
-    """Real lines moved, dropped, doubled and rewritten: the ambiguous alignments a matcher must
-    break ties on exactly as difflib does."""
-    import random
-
-    rng = random.Random(seed)
-    lines = text.splitlines(keepends=True)
-    for _ in range(rng.randint(1, 6)):
-        if not lines:
-            break
-        at = rng.randrange(len(lines))
-        op = rng.randrange(4)
-        if op == 0:
-            del lines[at:at + rng.randint(1, 5)]
-        elif op == 1:
-            lines[at:at] = lines[max(0, at - 8):at]
-        elif op == 2:
-            lines[at] = lines[at].replace("self", "this").replace("    ", "\t", 1)
-        else:
-            block = lines[at:at + rng.randint(1, 10)]
-            del lines[at:at + len(block)]
-            to = rng.randrange(len(lines) + 1)
-            lines[to:to] = block
-    return "".join(lines)
-
-
 def test_diffs_are_difflibs_byte_for_byte_on_real_code(monkeypatch):
     """cydifflib is difflib's algorithm compiled: every sample's diff must stay what difflib made."""
     import difflib
 
     from beam_jobs.assembly import diff as diff_module
 
-    sources = _real_sources(300)
+    sources = real_sources(300)
     assert len(sources) >= 200
-    pairs = [(old, _edited(old, i)) for i, old in enumerate(sources)]
+    pairs = [(old, edited(old, i)) for i, old in enumerate(sources)]
     fast = [unified_diff(old, new, "a.py", "a.py") for old, new in pairs]
     monkeypatch.setattr(diff_module, "cydifflib", difflib)
     slow = [unified_diff(old, new, "a.py", "a.py") for old, new in pairs]

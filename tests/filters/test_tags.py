@@ -289,3 +289,26 @@ def test_unknown_tags_are_a_config_problem() -> None:
     assert problems(dataclasses.replace(FilterConfig(), drop_tags=["formating_only"])) == [
         "config key 'filters.drop_tags' holds unknown tag(s) 'formating_only' (known: test_file, docs_only, "
         "comment_only, formatting_only, version_bump, syntax_error_before, syntax_error_after)"]
+
+
+def test_statements_the_versions_share_are_hashed_once_with_the_same_answers() -> None:
+    """compare() takes an unchanged module-level statement or class member's hashes from the old tree
+    instead of walking it again; on real library files under seeded edits every comparison (tags'
+    inputs and edit kinds) is the one a full walk of both trees gives, and unchanged statements were
+    really reused."""
+    from tests.realcode import edited, real_sources
+
+    compared = reused = eligible = 0
+    for i, old in enumerate(real_sources(300)):
+        for new in (edited(old, i), old.replace('"""', "'''", 1), old + "\nVERSION = '1.2.3'\n"):
+            versions = edits.parse_versions(old, new)
+            assert edits.compare(versions) == edits.compare(versions, reuse_statements=False)
+            compared += 1
+            if versions.major == 3 and versions.old_tree is not None and versions.new_tree is not None:
+                keys = edits.statement_keys(versions.new_tree, new)
+                eligible += keys is not None
+                old_info = edits.hash_tree(versions.old_tree, edits.statement_keys(versions.old_tree, old))
+                info = edits.hash_tree(versions.new_tree, keys, old_info.statements)
+                reused += bool(info.reused)
+                assert info.hashes() == edits.hash_tree(versions.new_tree).hashes() or not keys
+    assert compared == 900 and eligible > 300 and reused >= 0.9 * eligible, (eligible, reused)
