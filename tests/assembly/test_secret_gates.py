@@ -1,7 +1,9 @@
-"""Issue 18, secrets scanning at scale: emails and IP addresses are found without splitting a text
-into lines. The findings must be exactly those of the code before, kept here as the reference (a
+"""Issue 18, secrets scanning at scale: each detect-secrets plugin runs only on the lines its gate lets
+through, and emails and IP addresses are found without splitting a text into lines. The findings
+must be exactly those of the scan before, kept here as the reference (every plugin on every line, a
 regex per line), on real code nobody here wrote (the installed packages' .py files), with
-real-looking secrets of every kind planted in some of it, and on texts dense with the edge cases."""
+real-looking secrets of every kind planted in some of it; and the gates' derivations and the entropy
+floor are checked at their edges."""
 from __future__ import annotations
 
 import base64
@@ -9,6 +11,7 @@ import importlib.util
 import json
 import math
 import random
+import re
 import string
 from pathlib import Path
 
@@ -18,6 +21,40 @@ from beam_jobs.assembly import secret_finders as finders
 from config.assembly import SecretsConfig
 
 # ----------------------------------------------------------------------- the scan before, verbatim
+
+
+def reference_scan(scanner: finders.KeyScanner, text: str) -> dict[str, bool]:
+    """KeyScanner.scan before issue 18: every plugin on every line that _MAYBE_SECRET lets through."""
+    found: dict[str, bool] = {}
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if len(line) > 4000 or not finders._MAYBE_SECRET.search(line):
+            continue
+        for plugin in scanner._keys:
+            for secret in plugin.analyze_line(filename="sample.py", line=line, line_number=number + 1):
+                value = secret.secret_value or ""
+                name = plugin.__class__.__name__
+                if name == "PrivateKeyDetector":
+                    found.update(dict.fromkeys(finders._pem_values(lines, number), True))
+                    continue
+                if name == "BasicAuthDetector":
+                    if finders._password_like(value) and not finders._heuristic_false_positive(value, line, plugin):
+                        found.setdefault(value, False)
+                    continue
+                value = finders._expand(line, value)
+                if len(value) >= 8 and not finders._heuristic_false_positive(value, line, plugin):
+                    found[value] = True
+        for plugin in scanner._entropy:
+            for secret in plugin.analyze_line(filename="sample.py", line=line, line_number=number + 1):
+                value = secret.secret_value or ""
+                at = line.find(value)
+                if at <= 0 or not finders.ASSIGNED_VALUE.search(line[:at - 1]):
+                    continue
+                if (not finders._mixed(value) or finders._looks_like_hash_or_path(value, line)
+                        or finders._heuristic_false_positive(value, line, plugin)):
+                    continue
+                found[value] = True
+    return found
 
 
 def reference_find_emails(text: str) -> set[str]:
@@ -191,6 +228,34 @@ def test_the_corpus_is_real_code_of_some_size(corpus):
     assert sum(1 for _, _, keys, *_ in corpus if keys) >= 30
 
 
+def test_keys_are_found_as_before_on_real_code(corpus):
+    scanner = finders.KeyScanner(SecretsConfig())
+    assert scanner._gated  # every plugin gated: the fast path is what is compared
+    differ, missed, positives = [], [], 0
+    for label, text, planted, _, _ in corpus:
+        found = scanner.scan(text)
+        if found != reference_scan(scanner, text):
+            differ.append(label)
+        positives += bool(found)
+        # A planted value is a finding, or inside one (a plugin may report a key with its prefix).
+        missed += [label for value, anywhere in planted.items()
+                   if not any(value in v and found[v] == anywhere for v in found)]
+    assert differ == [] and missed == []
+    assert positives >= sum(1 for _, _, planted, *_ in corpus if planted)
+
+
+def test_other_entropy_limits_find_as_before(corpus):
+    """Lower limits (shorter floors: 8 and 4 characters) let far more strings through the gate."""
+    scanner = finders.KeyScanner(SecretsConfig(base64_limit=3.0, hex_limit=2.0))
+    differ, positives = [], 0
+    for label, text, *_ in corpus[::4]:
+        found = scanner.scan(text)
+        positives += len(found)
+        if found != reference_scan(scanner, text):
+            differ.append(label)
+    assert differ == [] and positives > 100
+
+
 def test_emails_and_ips_are_found_as_before_on_real_code(corpus):
     differ = []
     for label, text, _, emails, ips in corpus:
@@ -199,6 +264,114 @@ def test_emails_and_ips_are_found_as_before_on_real_code(corpus):
             differ.append(label)
         assert emails <= found_emails and ips <= found_ips, label
     assert differ == []
+
+
+# ------------------------------------------------------------------------------------- the edges
+
+UNICODE_EDGES = [
+    'ibm_cloud_paſſword = "' + "a1B2c3D4e5" * 4 + "xY9z" + '"',             # ſ: IGNORECASE's s
+    'api_\u212aey = "' + "a1B2c3D4e5" * 4 + "xY9z" + '"',                 # Kelvin sign: IGNORECASE's k
+    'İ\nibm_cloud_iam_api_key = "' + "a1B2c3D4e5" * 4 + "xY9z" + '"',      # lower() lengthens the text
+    "ı = 1\nsoftlayer_api_key = '" + "a1b2c3d4" * 8 + "'",
+]
+EDGE_TEXTS = UNICODE_EDGES + [
+    "",
+    "\n\n",
+    'token = "ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tV9wX1yZ3bC5"',                 # no newline at all
+    'x = 1\r\nAWS = "AKIAQ7ZX3M4KJ2PL9VWE"\r\n',                          # CRLF
+    'k = "' + "AKIAQ7ZX3M4KJ2PL9VWE" * 250 + '"',                        # a line over 4000 characters
+    'art = "x"\nAKC' + "a1" * 10 + "\nnext",                              # AKC at a line's start, its end a newline
+    'a = 1 AKCabcdefghij12\n',
+    'glpat-abcdefghij0123456789\n',                                       # (?!\w) at a line's end
+    "pw = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5'\n",
+    'KEY = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEAx7Yj1nP8mN2qR5tV8wZ3bC6dF9gH2jK5'
+    '\\n-----END RSA PRIVATE KEY-----"',
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB\n",
+    'url = "https://user:s3cr3tPass9@host.acme.io"; other = "ftp://anon:x@h"',
+    "s = 'deadbeef1'\nt = 'deadbee1'\nu = \"0123456789abcdefABCDEF\"",
+    'd = {"secret": "' + "".join(sorted(string.ascii_letters + string.digits))[::3] + '"}',
+]
+
+
+@pytest.mark.parametrize("text", EDGE_TEXTS)
+def test_edges_are_found_as_before(text):
+    scanner = finders.KeyScanner(SecretsConfig())
+    assert scanner.scan(text) == reference_scan(scanner, text)
+
+
+def test_the_unicode_edges_find_something():
+    scanner = finders.KeyScanner(SecretsConfig())
+    assert all(scanner.scan(text) for text in UNICODE_EDGES)
+
+
+def test_an_ungated_plugin_is_run_on_every_line(monkeypatch):
+    """A pattern whose derivation does not check out (a detect-secrets upgrade, say) costs speed only."""
+    monkeypatch.setitem(finders._GATES, "AWSKeyDetector", ("nothing like it", finders._Needs("aws")))
+    scanner = finders.KeyScanner(SecretsConfig())
+    assert not scanner._gated
+    for text in EDGE_TEXTS:
+        assert scanner.scan(text) == reference_scan(scanner, text)
+
+
+def test_gate_derivations_are_checked():
+    aws = re.compile(r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?x", re.IGNORECASE)
+    literals = finders._needed(aws, "(?:key|pwd|pw|password|pass|token)")[0]
+    assert literals == ["key", "pwd", "pw", "password", "pass", "token"]
+    assert finders._needed(re.compile("a|(?:key)"), "(?:key)") is None          # not on every path
+    assert finders._needed(re.compile("(?:key)?x"), "(?:key)") is None          # optional
+    assert finders._needed(re.compile("(?:a(?:key))"), "(?:key)") is None       # inside a group
+    assert finders._needed(re.compile("(?:secret[-_]?key)x"), "(?:secret[-_]?key)")[0] == ["secret"]
+    assert finders._needed(re.compile(r"ab\.cd?x"), r"ab\.cd") is None          # its last letter is optional
+    assert finders._leading_literals(r"ab\.cd?") == ["ab.c"]                    # the quantified d is not needed
+    assert finders._rest_after(re.compile(r"(?:\s|^)AKC\d+"), r"(?:\s|^)") == r"AKC\d+"
+    assert finders._rest_after(re.compile("a|bc"), "a|b") is None               # not a concatenation's items
+    assert finders._rest_after(re.compile("ab{2}"), "ab") is None               # the rest starts with a quantifier
+    assert finders._rest_after(re.compile(r"(a)(b)\2"), "(a)") is None          # a backreference
+    assert finders._rest_after(re.compile("ab", re.I), "a") == "(?i:b)"
+    assert finders._whole_items(r"(?:\s|=)[^]a-z|]\d") and not finders._whole_items("a|b")
+    assert not finders._whole_items("(a") and not finders._whole_items("a\\")
+    for safe in (r"x(?!\w)", r"x(?![a-z0-9])", r"(?:\s|$)", r"^x", r"(?<=\W)x"):
+        assert not finders._LINE_UNSAFE.search(safe), safe
+    for unsafe in (r"x\Z", r"\Ax", r"x(?!\s)", r"(?<!a)x", r"x(?![^a])", r"x(?!.)", r"x(?![\n])"):
+        assert finders._LINE_UNSAFE.search(unsafe), unsafe
+
+
+def test_what_ignorecase_takes_for_ascii_that_lower_does_not_give():
+    """The ground of `_lowered`: over every code point, the only characters IGNORECASE matches to a
+    character of the literal gates whose lower() is not that character are İ, ı and ſ."""
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    odd = set()
+    for a in string.ascii_lowercase + string.digits + "._/:-":
+        odd |= {c for c in re.findall("(?i)" + re.escape(a), everything) if c.lower() != a}
+    assert odd == {"İ", "ı", "ſ"}
+
+
+@pytest.mark.parametrize("limit", [x / 8 for x in range(0, 65)] + [math.log2(n) for n in range(1, 70)])
+def test_no_string_shorter_than_the_floor_can_pass_the_limit(limit):
+    """The proof of `entropy_floor`, at its edge: the highest entropy a string of n characters can
+    have (n distinct characters) is at most the limit for n = floor - 1, for both plugins; the
+    floor is tight (n = floor passes) wherever 2**limit is no whole number and the charset is big enough."""
+    keys, entropy = finders._plugins(SecretsConfig())
+    floor = finders.entropy_floor(limit)
+    for plugin in entropy:
+        # letters first: no all-digit string, which the hex plugin marks down
+        charset = "".join(sorted(plugin.charset, key=lambda c: not c.isalpha()))
+        if floor - 1 >= 1:
+            assert plugin.calculate_shannon_entropy(charset[:min(floor - 1, len(charset))]) <= limit
+        if floor <= len(charset) and abs(2 ** limit - round(2 ** limit)) > 1e-6:
+            assert plugin.calculate_shannon_entropy(charset[:floor]) > limit
+
+
+def test_the_entropy_gate_lets_through_the_floor_and_not_one_less():
+    scanner = finders.KeyScanner(SecretsConfig())
+    gate = next(g for p, g, _ in scanner._checks if type(p).__name__ == "Base64HighEntropyString")
+    assert finders.entropy_floor(4.5) == 23 and finders.entropy_floor(3.0) == 8
+    distinct = "a1B2c3D4e5F6g7H8i9J0kLmNoP"
+    assert not gate.search(f'x = "{distinct[:22]}"') and gate.search(f'x = "{distinct[:23]}"')
+    assert not gate.search(f'x = "{"ab" * 20}"')          # no digit: not ours to keep
+    for n, kept in ((22, False), (23, True)):
+        text = f'api_secret = "{distinct[:n]}"'
+        assert (distinct[:n] in scanner.scan(text)) is kept and scanner.scan(text) == reference_scan(scanner, text)
 
 
 def _fuzz(rng: random.Random, pieces: list[str]) -> str:
