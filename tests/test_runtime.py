@@ -53,7 +53,14 @@ def test_a_local_run_imports_none_of_beams_cloud_clients(tmp_path):
     assert seen == {"rc": 0, "loaded": []}
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["rows"]["default"] == {"train": 1}
-    assert (tmp_path / "out" / "stats.json").is_file()
+    # The same files, byte for byte, as a run in this process, where Beam was imported whole.
+    import run_pipeline
+
+    assert run_pipeline.main([*argv[:3], str(tmp_path / "whole"), *argv[4:]]) == 0
+    whole = json.loads((tmp_path / "whole" / "manifest.json").read_text())
+    assert manifest["shards"] == whole["shards"]
+    for name in ("stats.json", "report.md"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes()
 
 
 def test_what_a_lean_import_leaves_out_still_imports_on_use():
@@ -103,3 +110,19 @@ def test_kept_views_read_and_write_the_options_as_new_views_do():
     assert "_views" not in vars(unpickled) or not vars(unpickled)["_views"]
     assert unpickled.view_as(DirectOptions).direct_num_workers == 2
     assert unpickled.view_as(StandardOptions).runner == "DirectRunner"
+
+
+def test_a_lean_import_reads_each_functions_arguments_once_with_the_same_answers():
+    seen = _child(
+        "import json\nfrom beam_jobs.runtime import import_beam\nimport_beam(lean=True)\n"
+        "import apache_beam as beam\nfrom apache_beam.transforms import core\n"
+        "memo = core.get_function_args_defaults\noriginal = memo.original\n"
+        "class Fn(beam.DoFn):\n"
+        "    def process(self, element, side=None, window=beam.DoFn.WindowParam):\n        yield element\n"
+        "def plain(a, b=2, *rest, c=3, **kw):\n    return a\n"
+        "callables = [Fn().process, Fn().process, plain, lambda x, y=1: x, len, str.upper, Fn().setup]\n"
+        "same = [memo(f) == original(f) for f in callables for _ in range(2)]\n"
+        "args, defaults = memo(plain)\nargs.append('mutated')\n"
+        "print(json.dumps({'memoized': bool(getattr(memo, 'memoized', False)), 'same': all(same),\n"
+        "                  'fresh': memo(plain)[0] == ['a', 'b']}))\n")
+    assert seen == {"memoized": True, "same": True, "fresh": True}
