@@ -141,8 +141,10 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str,
         entries = _write_source_records(pipeline, commit_sets, judge_sets, reject_sets, config, staging)
         needles = NeedleSet([], {})
     else:
+        # Records mined in this run were redacted as they left their source (`_redacted`): assembly
+        # scans samples again only when shards of an earlier run come in too.
         entries, needles = _assemble(pipeline, commit_sets + judge_sets + shard_sets, reject_sets, config, staging,
-                                     runs("assembly"))
+                                     runs("assembly"), rescan=bool(shard_sets))
     if trajectory_sets:
         entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
             "WithTrajectories" >> beam.Flatten()
@@ -215,7 +217,7 @@ def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PColle
 
 
 def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reject_sets: list[beam.PCollection],
-              config: Config, staging: str, runs: RunFiles) -> tuple[beam.PCollection, NeedleSet]:
+              config: Config, staging: str, runs: RunFiles, rescan: bool = True) -> tuple[beam.PCollection, NeedleSet]:
     """Every record through assembly into the corpus; the stats for the card. Adds the assembly
     rejects to `reject_sets`."""
     out = config.output
@@ -229,7 +231,7 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
                    | "UnpackRecords" >> beam.Map(unpack_value))
     assembly = config.assembly
     if assembly.enabled:
-        assembler = AssembleCorpus(config, runs=runs)
+        assembler = AssembleCorpus(config, runs=runs, rescan=rescan)
         needles = assembler.needle_set
     else:
         # Assembly off: every record becomes a sample and gets its split; nothing is dropped.

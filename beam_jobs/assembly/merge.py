@@ -15,6 +15,7 @@ The transform writes nothing: `output.shards.WriteCorpus` writes the split shard
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import apache_beam as beam
@@ -108,9 +109,14 @@ class AssembleCorpus(beam.PTransform):
     run starts; `needle_set.fingerprints` belongs in the manifest.
     """
 
-    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: RunFiles | None = None) -> None:
+    def __init__(self, config: Any, needles: NeedleSet | None = None, runs: RunFiles | None = None,
+                 rescan: bool = True) -> None:
         super().__init__()
         self.cfg = assembly_config(config)
+        # False when every record was redacted as it left its source in this run (pipeline._redacted),
+        # with this same config: scanning the samples again would find only what that scan left in
+        # place on purpose, so the secrets stage then counts them through without a scan.
+        self._rescan = rescan
         # Where samples wait between stages, as sorted run files (sorted_runs): the build pipeline
         # names a folder under the output's staging folder, which every worker can reach.
         self._runs = runs or RunFiles.local()
@@ -135,7 +141,8 @@ class AssembleCorpus(beam.PTransform):
             out = samples | "Decontaminate" >> Decontaminate(cfg.decontamination, self.needle_set)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if cfg.secrets.mode != "off":
-            out = samples | "Secrets" >> ScrubSecrets(cfg.secrets)
+            secrets = cfg.secrets if self._rescan else replace(cfg.secrets, keys=False, emails=False, ip_addresses=False)
+            out = samples | "Secrets" >> ScrubSecrets(secrets)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if families is not None:
             samples = samples | "GroupForks" >> GroupForks(families)
