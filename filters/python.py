@@ -3,7 +3,7 @@
 Split by cost so the chain can run the cheap part early:
 - `check_paths` reads only the path (vendored code, generated-file names);
 - `check_text` scans the text once (minified lines, generated-file headers, share of changed lines);
-- `check_parse` runs `ast` and comes last, after language detection.
+- `check_parse` runs `ast`, the costliest rule, after every string rule (filters/chain.py orders the chain).
 
 Parsing uses the running interpreter's grammar. All workers of one run must use the same Python
 minor version, or a file using newer syntax (3.12 f-strings, `type` aliases) parses on one worker and
