@@ -170,7 +170,7 @@ def _write_trajectories(parts: list[beam.PCollection], reject_sets: list[beam.PC
     finished = [part | f"FinishTrajectories[{i}]" >> FinishTrajectories(redact) for i, part in enumerate(parts)]
     reject_sets.extend(f[REJECTS] for f in finished)
 
-    def shards(folder: str, split: str) -> SplitShards:
+    def shards(folder: str, split: str | tuple[str, ...]) -> SplitShards:
         return SplitShards(staging, folder, split, TRAJECTORIES_CONFIG, TRAJECTORY_SCHEMA, max_rows=cfg.max_shard_rows,
                            max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=out.compression,
                            row_group_rows=out.row_group_rows, sort_buffer_bytes=out.sort_buffer_bytes)
@@ -180,8 +180,8 @@ def _write_trajectories(parts: list[beam.PCollection], reject_sets: list[beam.PC
     splits = config.assembly.splits
     by_split = [f.kept | f"TrajectorySplits[{i}]" >> beam.Partition(
         lambda t, n: SPLITS.index(trajectory_split(t, splits)), len(SPLITS)) for i, f in enumerate(finished)]
-    written = [tuple(parts[i] for parts in by_split) | shards(TRAJECTORIES_DIR, split) for i, split in enumerate(SPLITS)]
-    return tuple(written) | "TrajectoryEntries" >> beam.Flatten()
+    return ({split: tuple(parts[i] for parts in by_split) for i, split in enumerate(SPLITS)}
+            | shards(TRAJECTORIES_DIR, SPLITS))
 
 
 def _redacted(name: str, parts: list[beam.PCollection], config: Config,

@@ -26,7 +26,8 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
     inputs = Inputs(git=["https://github.com/octo/hello.git"], judge=JudgeInputs(codenet=str(CODENET)),
                     dump=["gs://demo-bucket/export/candidates-*.parquet"],
                     bigquery_table="demo-project.scratch.candidates_0123")
-    build(pipeline, inputs, build_config("strict", overrides={"fetch.mode": fetch}), "gs://demo-bucket/out/.staging-test")
+    build(pipeline, inputs, build_config("strict", overrides={"fetch.mode": fetch}), "gs://demo-bucket/out/.staging-test",
+          report=True)
     names = {t.unique_name for t in pipeline.to_runner_api().components.transforms.values()}
     for expected in ("MineGit/ListCommits", "MineGit/GroupForks", "MineGit/MineCommits",
                      "MineGit/Filter[git.filters]", "MineGit/Annotate",
@@ -34,7 +35,9 @@ def test_dataflow_dry_run_builds_every_stage(monkeypatch, fetch):
                      "GithubDump/Fetch", "GithubDump/Filter[bigquery.filters]", "GithubDump/Annotate",
                      "Judge/ReadCodenet", "Judge/SelectSubmissions", "Judge/GroupSequences", "Judge/FixSequences",
                      "Assemble/ExactDedup", "Assemble/NearDedup", "Assemble/Decontaminate", "Assemble/Secrets",
-                     "Assemble/ForkFamilies", "Assemble/GroupForks", "Assemble/Split", "WriteCorpus/Data[train]", "Shards[rejects/rejects]/Write", "WriteShardList"):
+                     "Assemble/ForkFamilies", "Assemble/GroupForks", "Assemble/Split", "WriteCorpus/Data/Write",
+                     "Shards[rejects/rejects]/Write", "WriteShardList", "Report/ReadData", "Report/Combine",
+                     "Report/WriteResults"):
         assert expected in names, expected
     result = pipeline.run()
     assert result.state == "DONE"

@@ -29,7 +29,7 @@ import pyarrow as pa
 from apache_beam.io.filesystems import FileSystems
 
 from beam_jobs.parquet_sink import HashingWriter, pack_row, unpack_row, write_parquet
-from beam_jobs.sorted_runs import SORT_BUFFER_BYTES, Run, delete_runs, merge_runs, merge_tasks, shard_bounds, spilled
+from beam_jobs.sorted_runs import SORT_BUFFER_BYTES, Run, SpillRuns, delete_runs, merge_runs, shard_bounds
 from beam_jobs.output.formats import render, to_commitpackft
 from schemas.exports import COMMITPACKFT_EXPORT_SCHEMA, FORMAT_SCHEMAS
 from schemas.arrow import to_row
@@ -81,20 +81,24 @@ def write_jsonl(path: str, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 class SplitShards(beam.PTransform):
     """PCollection[record dataclass with an `id`] (or, with keyed=True, of (sort key, record); or a
-    tuple of such PCollections) -> PCollection[manifest entry] for the shards of one split.
+    tuple of such PCollections) -> PCollection[manifest entry] for the shards of one split; or, with
+    a tuple of split names, {split: such input} -> the entries of every split's shards.
 
     Entries: {"file": "<folder>/<split>-00000-of-0000N.<ext>", "config", "split", "rows", "bytes", "sha256"}.
 
     Rows never wait in a shuffle (`sorted_runs`): each input is spilled to sorted runs in the stage
     that made it, so a tuple of inputs is written without a Flatten, which the FnApiRunner would hold
-    in memory. `key_fn` gives the sort key of a record (default: its id).
+    in memory. `key_fn` gives the sort key of a record (default: its id). Several splits share one
+    set of merge tasks, one writer step and one clean-up (each transform costs pipeline construction
+    and runner set-up); each split's runs, shards and files are what it would get alone.
     """
 
-    def __init__(self, root: str, folder: str, split: str, config_name: str, schema: pa.Schema, *,
+    def __init__(self, root: str, folder: str, split: str | tuple[str, ...], config_name: str, schema: pa.Schema, *,
                  fmt: str = "parquet", max_rows: int, max_bytes: int, shards: int | None,
                  compression: str = "zstd", row_group_rows: int = 1000, keyed: bool = False,
                  key_fn: Callable[[Any], str] | None = None, sort_buffer_bytes: int = SORT_BUFFER_BYTES) -> None:
-        super().__init__(label=f"Shards[{folder}/{split}]")
+        named = split if isinstance(split, str) else "*"
+        super().__init__(label=f"Shards[{folder}/{named}]")
         self._keyed = keyed
         self._key_fn = key_fn
         self._root = root.rstrip("/")
@@ -112,7 +116,11 @@ class SplitShards(beam.PTransform):
 
     @property
     def run_dir(self) -> str:
-        return f"{self._root}/{RUNS_DIR}/{self._folder}/{self._split}"
+        """Where the runs of a one-split writer go (of several splits: the folder of theirs)."""
+        return self._run_dir(self._split) if isinstance(self._split, str) else f"{self._root}/{RUNS_DIR}/{self._folder}"
+
+    def _run_dir(self, split: str) -> str:
+        return f"{self._root}/{RUNS_DIR}/{self._folder}/{split}"
 
     def _pack(self, record: Any, _part: int = 0) -> tuple[int, bytes]:
         names = tuple(self._schema.names)
@@ -121,49 +129,81 @@ class SplitShards(beam.PTransform):
         key = self._key_fn(record) if self._key_fn is not None else record.id
         return pack_row(key, to_row(record), names)
 
-    def expand(self, records: beam.PCollection | tuple[beam.PCollection, ...]) -> beam.PCollection:
-        parts = records if isinstance(records, (tuple, list)) else (records,)
-        if not parts:
-            raise ValueError("SplitShards needs at least one input PCollection")
-        run_list = beam.pvalue.AsList(spilled(list(parts), self.run_dir, self._sort_buffer_bytes, self._pack))
-        max_rows, max_bytes, fixed = self._max_rows, self._max_bytes, self._shards
+    def _count(self, runs: list[Run]) -> int:
+        return shard_count(sum(r.rows for r in runs), sum(r.size for r in runs),
+                           max_rows=self._max_rows, max_bytes=self._max_bytes, fixed=self._shards)
 
-        def count_of(runs: list[Run]) -> int:
-            return shard_count(sum(r.rows for r in runs), sum(r.size for r in runs),
-                               max_rows=max_rows, max_bytes=max_bytes, fixed=fixed)
+    def _runs_of(self, split: str, runs: list[Run]) -> list[Run]:
+        prefix = self._run_dir(split) + "/"
+        return [r for r in runs if r.path.startswith(prefix)]
 
-        pipeline = parts[0].pipeline
-        written = merge_tasks(pipeline, run_list, count_of) | "Write" >> beam.Map(self._write, runs=run_list)
+    def _tasks(self, _: bytes, runs: list[Run]) -> Iterator[tuple[str, tuple[str, int, int]]]:
+        """(key, (split, index, count)) for every shard of every split."""
+        for split in self._splits():
+            count = self._count(self._runs_of(split, runs))
+            yield from ((f"{split}/{i}", (split, i, count)) for i in range(count))
+
+    def _splits(self) -> tuple[str, ...]:
+        return (self._split,) if isinstance(self._split, str) else tuple(self._split)
+
+    def expand(self, records: Any) -> beam.PCollection:
+        single = isinstance(self._split, str)
+        by_split = {self._split: records} if single else dict(records)
+        if set(by_split) != set(self._splits()):
+            raise ValueError(f"SplitShards of {self._splits()} was given inputs for {sorted(by_split)}")
+        runs = []
+        for split in self._splits():
+            given = by_split[split]
+            parts = list(given) if isinstance(given, (tuple, list)) else [given]
+            if not parts:
+                raise ValueError("SplitShards needs at least one input PCollection")
+            name = "" if single else f"{split}/"
+            runs += [part | f"Spill[{name}{i}]" >> beam.ParDo(SpillRuns(
+                f"{self._run_dir(split)}/{i}", self._sort_buffer_bytes, self._pack, (i,))) for i, part in enumerate(parts)]
+        run_list = beam.pvalue.AsList((tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0])
+        pipeline = runs[0].pipeline
+        written = (pipeline
+                   | "Start" >> beam.Impulse()
+                   | "Tasks" >> beam.FlatMap(self._tasks, run_list)
+                   | "SpreadTasks" >> beam.GroupByKey()
+                   | "Task" >> beam.FlatMap(_task)
+                   | "Write" >> beam.Map(self._write, runs=run_list))
         return (pipeline
                 | "Finish" >> beam.Impulse()
                 | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, beam.pvalue.AsList(written),
-                                               self.run_dir, f"{self._root}/{RUNS_DIR}"))
+                                               [self._run_dir(s) for s in self._splits()], f"{self._root}/{RUNS_DIR}"))
 
-    def _relative(self, index: int, n: int) -> str:
+    def _relative(self, split: str, index: int, n: int) -> str:
         ext = "parquet" if self._fmt == "parquet" else "jsonl"
-        return f"{self._folder}/{shard_file(self._split, index, n, ext)}"
+        return f"{self._folder}/{shard_file(split, index, n, ext)}"
 
-    def _write_rows(self, index: int, n: int, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        relative = self._relative(index, n)
+    def _write_rows(self, split: str, index: int, n: int, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        relative = self._relative(split, index, n)
         path = f"{self._root}/{relative}"
         if self._fmt == "parquet":
             entry = write_parquet(path, self._schema, rows, compression=self._compression,
                                   row_group_rows=self._row_group_rows)
         else:
             entry = write_jsonl(path, rows)
-        return {"file": relative, "config": self._config, "split": self._split, "rows": entry["rows"],
+        return {"file": relative, "config": self._config, "split": split, "rows": entry["rows"],
                 "bytes": entry["bytes"], "sha256": entry["sha256"]}
 
-    def _write(self, task: tuple[int, int], runs: list[Run]) -> dict[str, Any]:
-        index, n = task
+    def _write(self, task: tuple[str, int, int], runs: list[Run]) -> dict[str, Any]:
+        split, index, n = task
         names = tuple(self._schema.names)
         lo, hi = shard_bounds(index, n)
-        return self._write_rows(index, n, (unpack_row(p, names) for p in merge_runs(runs, lo, hi)))
+        rows = (unpack_row(p, names) for p in merge_runs(self._runs_of(split, runs), lo, hi))
+        return self._write_rows(split, index, n, rows)
 
 
-def _after_deleting_runs(_: bytes, entries: list[dict[str, Any]], run_dir: str, top: str) -> Iterator[dict[str, Any]]:
+def _task(keyed: tuple[str, Iterable[Any]]) -> Iterator[Any]:
+    yield from keyed[1]
+
+
+def _after_deleting_runs(_: bytes, entries: list[dict[str, Any]], run_dirs: list[str], top: str) -> Iterator[dict[str, Any]]:
     """The shards' entries, let through once every shard is written and the runs are gone."""
-    delete_runs(run_dir, top)
+    for run_dir in run_dirs:
+        delete_runs(run_dir, top)
     yield from entries
 
 
@@ -185,32 +225,32 @@ class WriteCorpus(beam.PTransform):
         self._row_group_rows = row_group_rows
         self._sort_buffer_bytes = sort_buffer_bytes
 
-    def _shards(self, folder: str, split: str, config_name: str, schema: pa.Schema, fmt: str = "parquet",
+    def _shards(self, folder: str, config_name: str, schema: pa.Schema, fmt: str = "parquet",
                 keyed: bool = False) -> SplitShards:
         cfg = self._cfg
-        return SplitShards(self._root, folder, split, config_name, schema, fmt=fmt, max_rows=cfg.max_shard_rows,
+        return SplitShards(self._root, folder, SPLITS, config_name, schema, fmt=fmt, max_rows=cfg.max_shard_rows,
                            max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=self._compression,
                            row_group_rows=self._row_group_rows, keyed=keyed,
                            sort_buffer_bytes=self._sort_buffer_bytes)
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
         cfg = self._cfg
-        entries = []
-        for split, part in partition_by_split(samples).items():
-            entries.append(part | f"Data[{split}]" >> self._shards(DATA_DIR, split, DEFAULT_CONFIG, SAMPLE_SCHEMA))
+        parts = partition_by_split(samples)
+        # One writer per folder, for every split at once.
+        entries = [parts | "Data" >> self._shards(DATA_DIR, DEFAULT_CONFIG, SAMPLE_SCHEMA)]
+        if cfg.jsonl:
+            entries.append(parts | "Jsonl" >> self._shards(JSONL_DIR, "jsonl", SAMPLE_SCHEMA, "jsonl"))
+        if cfg.commitpackft_export:
+            export = {split: part | f"ToCommitPackFT[{split}]" >> beam.Map(_to_export) for split, part in parts.items()}
+            entries.append(export | "Export" >> self._shards(EXPORT_DIR, EXPORT_CONFIG, COMMITPACKFT_EXPORT_SCHEMA,
+                                                             keyed=True))
             if cfg.jsonl:
-                entries.append(part | f"Jsonl[{split}]" >> self._shards(JSONL_DIR, split, "jsonl", SAMPLE_SCHEMA, "jsonl"))
-            if cfg.commitpackft_export:
-                export = part | f"ToCommitPackFT[{split}]" >> beam.Map(_to_export)
-                entries.append(export | f"Export[{split}]" >> self._shards(
-                    EXPORT_DIR, split, EXPORT_CONFIG, COMMITPACKFT_EXPORT_SCHEMA, keyed=True))
-                if cfg.jsonl:
-                    entries.append(export | f"ExportJsonl[{split}]" >> self._shards(
-                        f"{JSONL_DIR}/{EXPORT_DIR}", split, "jsonl", COMMITPACKFT_EXPORT_SCHEMA, "jsonl", keyed=True))
-            for fmt in cfg.formats:
-                rendered = part | f"Render[{fmt}/{split}]" >> beam.Map(render, fmt, cfg)
-                entries.append(rendered | f"Format[{fmt}/{split}]" >> self._shards(fmt, split, fmt, FORMAT_SCHEMAS[fmt]))
-        return tuple(entries) | "AllEntries" >> beam.Flatten()
+                entries.append(export | "ExportJsonl" >> self._shards(
+                    f"{JSONL_DIR}/{EXPORT_DIR}", "jsonl", COMMITPACKFT_EXPORT_SCHEMA, "jsonl", keyed=True))
+        for fmt in cfg.formats:
+            rendered = {split: part | f"Render[{fmt}/{split}]" >> beam.Map(render, fmt, cfg) for split, part in parts.items()}
+            entries.append(rendered | f"Format[{fmt}]" >> self._shards(fmt, fmt, FORMAT_SCHEMAS[fmt]))
+        return (tuple(entries) | "AllEntries" >> beam.Flatten()) if len(entries) > 1 else entries[0]
 
 
 def data_files(entries: Iterable[dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
