@@ -49,7 +49,8 @@ from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import REJECTS, StageDoFn
 from beam_jobs.assembly.samples import with_diff
-from beam_jobs.assembly.secret_finders import (ASSIGNED_VALUE, EMAIL, IP_ADDRESS, KEY, KINDS, Finding, Scrubber,
+from beam_jobs.assembly.secret_keys import ASSIGNED_VALUE
+from beam_jobs.assembly.secret_finders import (EMAIL, IP_ADDRESS, KEY, KINDS, Finding, Scrubber,
                                                ends_an_escape, in_url_userinfo)
 from config.assembly import SecretsConfig
 from filters import tokens as bpe

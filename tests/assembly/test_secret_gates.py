@@ -18,40 +18,41 @@ from pathlib import Path
 import pytest
 
 from beam_jobs.assembly import secret_finders as finders
+from beam_jobs.assembly import secret_keys
 from config.assembly import SecretsConfig
 
 # ----------------------------------------------------------------------- the scan before, verbatim
 
 
-def reference_scan(scanner: finders.KeyScanner, text: str) -> dict[str, bool]:
+def reference_scan(scanner: secret_keys.KeyScanner, text: str) -> dict[str, bool]:
     """KeyScanner.scan before issue 18: every plugin on every line that _MAYBE_SECRET lets through."""
     found: dict[str, bool] = {}
     lines = text.split("\n")
     for number, line in enumerate(lines):
-        if len(line) > 4000 or not finders._MAYBE_SECRET.search(line):
+        if len(line) > 4000 or not secret_keys._MAYBE_SECRET.search(line):
             continue
         for plugin in scanner._keys:
             for secret in plugin.analyze_line(filename="sample.py", line=line, line_number=number + 1):
                 value = secret.secret_value or ""
                 name = plugin.__class__.__name__
                 if name == "PrivateKeyDetector":
-                    found.update(dict.fromkeys(finders._pem_values(lines, number), True))
+                    found.update(dict.fromkeys(secret_keys._pem_values(lines, number), True))
                     continue
                 if name == "BasicAuthDetector":
-                    if finders._password_like(value) and not finders._heuristic_false_positive(value, line, plugin):
+                    if secret_keys._password_like(value) and not secret_keys._heuristic_false_positive(value, line, plugin):
                         found.setdefault(value, False)
                     continue
-                value = finders._expand(line, value)
-                if len(value) >= 8 and not finders._heuristic_false_positive(value, line, plugin):
+                value = secret_keys._expand(line, value)
+                if len(value) >= 8 and not secret_keys._heuristic_false_positive(value, line, plugin):
                     found[value] = True
         for plugin in scanner._entropy:
             for secret in plugin.analyze_line(filename="sample.py", line=line, line_number=number + 1):
                 value = secret.secret_value or ""
                 at = line.find(value)
-                if at <= 0 or not finders.ASSIGNED_VALUE.search(line[:at - 1]):
+                if at <= 0 or not secret_keys.ASSIGNED_VALUE.search(line[:at - 1]):
                     continue
-                if (not finders._mixed(value) or finders._looks_like_hash_or_path(value, line)
-                        or finders._heuristic_false_positive(value, line, plugin)):
+                if (not secret_keys._mixed(value) or secret_keys._looks_like_hash_or_path(value, line)
+                        or secret_keys._heuristic_false_positive(value, line, plugin)):
                     continue
                 found[value] = True
     return found
@@ -137,12 +138,12 @@ def _plants(rng: random.Random) -> tuple[list[list[str]], dict[str, bool], set[s
     def pick(chars: str, n: int) -> str:
         while True:
             value = "".join(rng.choice(chars) for _ in range(n))
-            if finders._mixed(value) and not finders._heuristic_false_positive(value, "", None):
+            if secret_keys._mixed(value) and not secret_keys._heuristic_false_positive(value, "", None):
                 return value
     alnum, lower, upper = (string.ascii_letters + string.digits, string.ascii_lowercase + string.digits,
                            string.ascii_uppercase + string.digits)
     hexdigits, token = "0123456789abcdef", alnum + "-_"
-    base64_entropy = finders._plugins(SecretsConfig())[1][0]
+    base64_entropy = secret_keys._plugins(SecretsConfig())[1][0]
     secret_b64 = next(v for v in iter(lambda: pick(alnum + "+/", 40), None)
                       if base64_entropy.calculate_shannon_entropy(v) > 4.5)
     keys = {
@@ -229,7 +230,7 @@ def test_the_corpus_is_real_code_of_some_size(corpus):
 
 
 def test_keys_are_found_as_before_on_real_code(corpus):
-    scanner = finders.KeyScanner(SecretsConfig())
+    scanner = secret_keys.KeyScanner(SecretsConfig())
     assert scanner._gated  # every plugin gated: the fast path is what is compared
     differ, missed, positives = [], [], 0
     for label, text, planted, _, _ in corpus:
@@ -246,7 +247,7 @@ def test_keys_are_found_as_before_on_real_code(corpus):
 
 def test_other_entropy_limits_find_as_before(corpus):
     """Lower limits (shorter floors: 8 and 4 characters) let far more strings through the gate."""
-    scanner = finders.KeyScanner(SecretsConfig(base64_limit=3.0, hex_limit=2.0))
+    scanner = secret_keys.KeyScanner(SecretsConfig(base64_limit=3.0, hex_limit=2.0))
     differ, positives = [], 0
     for label, text, *_ in corpus[::4]:
         found = scanner.scan(text)
@@ -295,19 +296,19 @@ EDGE_TEXTS = UNICODE_EDGES + [
 
 @pytest.mark.parametrize("text", EDGE_TEXTS)
 def test_edges_are_found_as_before(text):
-    scanner = finders.KeyScanner(SecretsConfig())
+    scanner = secret_keys.KeyScanner(SecretsConfig())
     assert scanner.scan(text) == reference_scan(scanner, text)
 
 
 def test_the_unicode_edges_find_something():
-    scanner = finders.KeyScanner(SecretsConfig())
+    scanner = secret_keys.KeyScanner(SecretsConfig())
     assert all(scanner.scan(text) for text in UNICODE_EDGES)
 
 
 def test_an_ungated_plugin_is_run_on_every_line(monkeypatch):
     """A pattern whose derivation does not check out (a detect-secrets upgrade, say) costs speed only."""
-    monkeypatch.setitem(finders._GATES, "AWSKeyDetector", ("nothing like it", finders._Needs("aws")))
-    scanner = finders.KeyScanner(SecretsConfig())
+    monkeypatch.setitem(secret_keys._GATES, "AWSKeyDetector", ("nothing like it", secret_keys._Needs("aws")))
+    scanner = secret_keys.KeyScanner(SecretsConfig())
     assert not scanner._gated
     for text in EDGE_TEXTS:
         assert scanner.scan(text) == reference_scan(scanner, text)
@@ -315,25 +316,25 @@ def test_an_ungated_plugin_is_run_on_every_line(monkeypatch):
 
 def test_gate_derivations_are_checked():
     aws = re.compile(r"aws.{0,20}?(?:key|pwd|pw|password|pass|token).{0,20}?x", re.IGNORECASE)
-    literals = finders._needed(aws, "(?:key|pwd|pw|password|pass|token)")[0]
+    literals = secret_keys._needed(aws, "(?:key|pwd|pw|password|pass|token)")[0]
     assert literals == ["key", "pwd", "pw", "password", "pass", "token"]
-    assert finders._needed(re.compile("a|(?:key)"), "(?:key)") is None          # not on every path
-    assert finders._needed(re.compile("(?:key)?x"), "(?:key)") is None          # optional
-    assert finders._needed(re.compile("(?:a(?:key))"), "(?:key)") is None       # inside a group
-    assert finders._needed(re.compile("(?:secret[-_]?key)x"), "(?:secret[-_]?key)")[0] == ["secret"]
-    assert finders._needed(re.compile(r"ab\.cd?x"), r"ab\.cd") is None          # its last letter is optional
-    assert finders._leading_literals(r"ab\.cd?") == ["ab.c"]                    # the quantified d is not needed
-    assert finders._rest_after(re.compile(r"(?:\s|^)AKC\d+"), r"(?:\s|^)") == r"AKC\d+"
-    assert finders._rest_after(re.compile("a|bc"), "a|b") is None               # not a concatenation's items
-    assert finders._rest_after(re.compile("ab{2}"), "ab") is None               # the rest starts with a quantifier
-    assert finders._rest_after(re.compile(r"(a)(b)\2"), "(a)") is None          # a backreference
-    assert finders._rest_after(re.compile("ab", re.I), "a") == "(?i:b)"
-    assert finders._whole_items(r"(?:\s|=)[^]a-z|]\d") and not finders._whole_items("a|b")
-    assert not finders._whole_items("(a") and not finders._whole_items("a\\")
+    assert secret_keys._needed(re.compile("a|(?:key)"), "(?:key)") is None          # not on every path
+    assert secret_keys._needed(re.compile("(?:key)?x"), "(?:key)") is None          # optional
+    assert secret_keys._needed(re.compile("(?:a(?:key))"), "(?:key)") is None       # inside a group
+    assert secret_keys._needed(re.compile("(?:secret[-_]?key)x"), "(?:secret[-_]?key)")[0] == ["secret"]
+    assert secret_keys._needed(re.compile(r"ab\.cd?x"), r"ab\.cd") is None          # its last letter is optional
+    assert secret_keys._leading_literals(r"ab\.cd?") == ["ab.c"]                    # the quantified d is not needed
+    assert secret_keys._rest_after(re.compile(r"(?:\s|^)AKC\d+"), r"(?:\s|^)") == r"AKC\d+"
+    assert secret_keys._rest_after(re.compile("a|bc"), "a|b") is None               # not a concatenation's items
+    assert secret_keys._rest_after(re.compile("ab{2}"), "ab") is None               # the rest starts with a quantifier
+    assert secret_keys._rest_after(re.compile(r"(a)(b)\2"), "(a)") is None          # a backreference
+    assert secret_keys._rest_after(re.compile("ab", re.I), "a") == "(?i:b)"
+    assert secret_keys._whole_items(r"(?:\s|=)[^]a-z|]\d") and not secret_keys._whole_items("a|b")
+    assert not secret_keys._whole_items("(a") and not secret_keys._whole_items("a\\")
     for safe in (r"x(?!\w)", r"x(?![a-z0-9])", r"(?:\s|$)", r"^x", r"(?<=\W)x"):
-        assert not finders._LINE_UNSAFE.search(safe), safe
+        assert not secret_keys._LINE_UNSAFE.search(safe), safe
     for unsafe in (r"x\Z", r"\Ax", r"x(?!\s)", r"(?<!a)x", r"x(?![^a])", r"x(?!.)", r"x(?![\n])"):
-        assert finders._LINE_UNSAFE.search(unsafe), unsafe
+        assert secret_keys._LINE_UNSAFE.search(unsafe), unsafe
 
 
 def test_what_ignorecase_takes_for_ascii_that_lower_does_not_give():
@@ -351,8 +352,8 @@ def test_no_string_shorter_than_the_floor_can_pass_the_limit(limit):
     """The proof of `entropy_floor`, at its edge: the highest entropy a string of n characters can
     have (n distinct characters) is at most the limit for n = floor - 1, for both plugins; the
     floor is tight (n = floor passes) wherever 2**limit is no whole number and the charset is big enough."""
-    keys, entropy = finders._plugins(SecretsConfig())
-    floor = finders.entropy_floor(limit)
+    keys, entropy = secret_keys._plugins(SecretsConfig())
+    floor = secret_keys.entropy_floor(limit)
     for plugin in entropy:
         # letters first: no all-digit string, which the hex plugin marks down
         charset = "".join(sorted(plugin.charset, key=lambda c: not c.isalpha()))
@@ -363,9 +364,9 @@ def test_no_string_shorter_than_the_floor_can_pass_the_limit(limit):
 
 
 def test_the_entropy_gate_lets_through_the_floor_and_not_one_less():
-    scanner = finders.KeyScanner(SecretsConfig())
+    scanner = secret_keys.KeyScanner(SecretsConfig())
     gate = next(g for p, g, _ in scanner._checks if type(p).__name__ == "Base64HighEntropyString")
-    assert finders.entropy_floor(4.5) == 23 and finders.entropy_floor(3.0) == 8
+    assert secret_keys.entropy_floor(4.5) == 23 and secret_keys.entropy_floor(3.0) == 8
     distinct = "a1B2c3D4e5F6g7H8i9J0kLmNoP"
     assert not gate.search(f'x = "{distinct[:22]}"') and gate.search(f'x = "{distinct[:23]}"')
     assert not gate.search(f'x = "{"ab" * 20}"')          # no digit: not ours to keep
