@@ -35,6 +35,10 @@ tree: py-spy's own CPU is left out, but the sampling still slows the target a li
     python bench/whole_cli.py --repo ipython.git --only none --set licenses.detector=text --cli-arg=--jsonl
 
 Nothing here asserts on timings.
+
+Why this file is long: the three measurements, the process-tree accounting they share and the
+folding of py-spy stacks into stages are one benchmark, read together; the folding table sits at the
+top so that a new stage is one line.
 """
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ import tokenize
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from filters.content import line_count
 from filters.edits import compare, parse_versions
 from filters.python import PYTHON3
 from filters.units import Units, units_of
@@ -167,16 +168,9 @@ def _analyse(old: str, new: str) -> Analysis:
         found.append(VERSION_BUMP)
     units = None
     if versions.major == PYTHON3 and versions.old_tree is not None and versions.new_tree is not None:
-        units = (units_of(versions.old_tree, _line_count(old)), units_of(versions.new_tree, _line_count(new)))
+        units = (units_of(versions.old_tree, line_count(old)), units_of(versions.new_tree, line_count(new)))
     return Analysis(tags=tuple(ordered(found)), edit_kinds=tuple(sorted(result.edit_kinds)),
                     python_major=versions.major, old_parses=versions.old_parses, units=units)
-
-
-def _line_count(text: str) -> int:
-    """len(filters.content.split_lines(text)), without making the list."""
-    if not text:
-        return 0
-    return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
 def tags_of(old_file: str, new_file: str, old: str, new: str) -> list[str]:

@@ -84,7 +84,7 @@ def pair_tokens_within(old: str, new: str, low: int | None, high: int | None) ->
     exactly what comparing `pair_tokens(old, new)` with the bounds says, without counting a side
     whose length already decides. A file of 80 KB has over 1,000 tokens whatever it holds, so the
     budgets of whole files mostly need no tokenizer at all. Requires `available()`."""
-    memo = _pair_memo(old, new)
+    memo = _PAIR_COUNTS.get((old, new))  # counted already (pair_tokens): no bounds needed
     if memo is not None:
         return _verdict(memo, memo, low, high)
     longest = _longest_token_bytes()
@@ -109,11 +109,6 @@ def _verdict(fewest: int, most: int, low: int | None, high: int | None) -> int |
     if (low is None or fewest >= low) and (high is None or most <= high):
         return 0
     return None
-
-
-def _pair_memo(old: str, new: str) -> int | None:
-    """pair_tokens' answer if it has one memoised (lru_cache has no lookup without computing)."""
-    return _PAIR_COUNTS.get((old, new))
 
 
 _PAIR_COUNTS: dict[tuple[str, str], int] = {}

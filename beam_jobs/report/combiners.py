@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-import apache_beam as beam
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -194,27 +193,6 @@ class ReportAccumulator:
             self.add_examples(source, candidates)
         return self
 
-
-class MergeReports(beam.CombineFn):
-    """Partial accumulators in, one accumulator out: the global combine of the report job."""
-
-    def create_accumulator(self) -> ReportAccumulator:
-        return ReportAccumulator()
-
-    def add_input(self, acc: ReportAccumulator, partial: ReportAccumulator) -> ReportAccumulator:
-        return acc.merge(partial)
-
-    def merge_accumulators(self, accs: Iterable[ReportAccumulator]) -> ReportAccumulator:
-        out = ReportAccumulator()
-        for acc in accs:
-            out.merge(acc)
-        return out
-
-    def extract_output(self, acc: ReportAccumulator) -> ReportAccumulator:
-        return acc
-
-
-# ------------------------------------------------------------------------------- folding a batch
 
 @dataclass
 class BatchSummary:
