@@ -185,8 +185,31 @@ def replace_findings(text: str, findings: list[Finding], *, python: bool = False
     first where two overlap), and the values replaced. `python`: the text is Python code, so
     addresses and URL passwords are replaced only inside string literals and comments (when it
     tokenizes)."""
+    new, used, _ = _replace(text, findings, python)
+    return new, used
+
+
+# What a replaced value must not hold for the replacement to be syntax-neutral: an escape's
+# backslash, a quote, an f-string brace, a line end.
+_SYNTAX_CHARS = re.compile(r"[\\'\"{}\r\n]")
+# The longest escape that a value could start inside of, besides \N{...} (whose braces a value
+# cannot hold): \U and eight hex digits.
+_LONGEST_ESCAPE = 10
+
+
+def _replace(text: str, findings: list[Finding], python: bool) -> tuple[str, set[str], bool]:
+    """replace_findings, plus whether the replacements provably keep Python code's syntax.
+
+    They do when the code tokenized and each replaced value lies inside one string literal or
+    comment, holds no backslash, quote, brace or line end, and starts no closer than an escape's
+    length after a backslash: replacing such a run by a placeholder (`<EMAIL>`, which holds none of
+    those either) changes no token's kind or extent and no escape, so the code parses after exactly
+    when it parsed before, and `redact` need not parse both versions to find out. ast.parse was
+    the largest part of redaction on real repositories, whose file headers carry the authors'
+    addresses. Anything else is checked by parsing.
+    """
     if not findings or not text:
-        return text, set()
+        return text, set(), True
     regions = literal_regions(text) if python else None
     spans: list[tuple[int, int, Finding]] = []
     for finding in findings:
@@ -197,19 +220,31 @@ def replace_findings(text: str, findings: list[Finding], *, python: bool = False
                 spans.append((at, at + len(value), finding))
             at = text.find(value, at + 1)
     if not spans:
-        return text, set()
+        return text, set(), True
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0]), s[2].value))
     out: list[str] = []
     used: set[str] = set()
+    safe = regions is not None
     pos = 0
     for start, end, finding in spans:
         if start < pos:
             continue  # overlaps a longer or earlier replacement
         out += [text[pos:start], PLACEHOLDERS[finding.kind]]
         used.add(finding.value)
+        if safe:
+            safe = _keeps_syntax(text, start, end, regions)
         pos = end
     out.append(text[pos:])
-    return "".join(out), used
+    return "".join(out), used, safe
+
+
+def _keeps_syntax(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    i = bisect.bisect_right(regions, (start, float("inf"))) - 1
+    if i < 0 or not (regions[i][0] <= start and end <= regions[i][1]):
+        return False
+    if _SYNTAX_CHARS.search(text, start, end) is not None:
+        return False
+    return "\\" not in text[max(0, start - _LONGEST_ESCAPE):start]
 
 
 def redact_text(text: str, findings: list[Finding], *, python: bool = False) -> str:
@@ -269,11 +304,14 @@ def redact(scrubber: Scrubber, item: Any, mode: str = "redact") -> Redaction:
     python = _is_python(item)
     changes: dict[str, str] = {}
     used: set[str] = set()
+    unsure: set[str] = set()  # code fields whose replacements might change the syntax (_replace)
     for name, text in texts.items():
-        new, replaced = replace_findings(text, findings, python=python and name in CODE_FIELDS)
+        new, replaced, safe = _replace(text, findings, python and name in CODE_FIELDS)
         if replaced:
             changes[name] = new
             used |= replaced
+            if not safe:
+                unsure.add(name)
     counts = count_kinds(f for f in findings if f.value in used)
     if not counts:
         return Redaction(item, {})
@@ -281,7 +319,7 @@ def redact(scrubber: Scrubber, item: Any, mode: str = "redact") -> Redaction:
     if mode == "drop":
         first = next(k for k in KINDS if k in counts)
         return Redaction(item, counts, DROP_REASONS[first], detail)
-    broken = [n for n in changes if python and n in CODE_FIELDS and parses(texts[n]) and not parses(changes[n])]
+    broken = [n for n in changes if python and n in unsure and parses(texts[n]) and not parses(changes[n])]
     if broken:
         return Redaction(item, counts, BREAKS_SYNTAX, f"{detail}; would not parse: {', '.join(broken)}")
     if hasattr(item, "tags"):

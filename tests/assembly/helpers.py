@@ -133,16 +133,21 @@ def assemble(records: list[Any], cfg: AssemblyConfig, out: Path | None = None) -
     run = pipeline.run()
     run.wait_until_finish()
     import pickle
+    import shutil
 
     def load(name: str) -> list[Any]:
         path = collected / name
         return pickle.loads(path.read_bytes()) if path.exists() else []
 
-    stats = load("stats.pkl")
-    return Assembled(samples=sorted(load("samples.pkl"), key=lambda s: s.id),
-                     rejects=sorted(load("rejects.pkl"), key=lambda r: (r.stage, r.key)),
+    try:
+        stats = load("stats.pkl")
+        loaded = {name: load(name) for name in ("samples.pkl", "rejects.pkl", "entries.pkl")}
+    finally:
+        shutil.rmtree(collected, ignore_errors=True)
+    return Assembled(samples=sorted(loaded["samples.pkl"], key=lambda s: s.id),
+                     rejects=sorted(loaded["rejects.pkl"], key=lambda r: (r.stage, r.key)),
                      counts=stage_counts(run.metrics()), findings=finding_counts(run.metrics()),
-                     stats=stats[0] if stats else {}, entries=sorted(load("entries.pkl"), key=lambda e: e["file"]))
+                     stats=stats[0] if stats else {}, entries=sorted(loaded["entries.pkl"], key=lambda e: e["file"]))
 
 
 def _dump(pcoll: beam.PCollection, path: Path, label: str) -> None:
