@@ -447,6 +447,16 @@ def _detect_blocks(rows: list[Any], detector: Any) -> list[list[float] | None]:
     return [None if failed else values for failed, values in zip(batch.failed, batch.langprob.tolist())]
 
 BATCH = 512  # messages sampled in lock-step at most: bounds a batch's memory (about 12 KB a message)
+# The batch path's self-check (`_batch_supported`) costs about 0.4 CPU-s once per process, what some
+# 500 messages cost detected alone: a process detects its first messages alone, and checks (then
+# batches) only once more than this many have come. A small run never pays for the check.
+SELF_CHECK_AFTER = 256
+_alone_before_check = 0
+
+
+def _count_alone(n: int) -> None:
+    global _alone_before_check
+    _alone_before_check += n
 
 
 def detect_many(texts: Iterable[str]) -> list[Detection]:
@@ -465,7 +475,12 @@ def detect_many(texts: Iterable[str]) -> list[Detection]:
             todo.append(text)
         else:
             answers[text] = found
-    if todo and not _batch_supported():
+    if todo and _BATCH_OK is None and _alone_before_check + len(todo) <= SELF_CHECK_AFTER:
+        _count_alone(len(todo))
+        alone = True
+    else:
+        alone = bool(todo) and not _batch_supported()
+    if alone:
         for text in todo:
             answers[text] = detect(text)
         todo = []

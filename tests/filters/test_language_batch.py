@@ -75,6 +75,13 @@ def generated_texts(count: int = 360, seed: int = 11) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+@pytest.fixture(autouse=True)
+def batch_from_the_first_message(monkeypatch):
+    """These tests are about the batch path: a process's first messages would otherwise go alone
+    (SELF_CHECK_AFTER), and which path a test took would depend on the tests before it."""
+    monkeypatch.setattr(lockstep, "SELF_CHECK_AFTER", 0)
+
+
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     return generated_texts()
@@ -300,6 +307,26 @@ def test_without_batch_support_every_text_goes_alone(monkeypatch, texts, referen
     sample = texts[:30]
     loop.detect.cache_clear()
     assert lockstep.detect_many(sample) == [reference[t] for t in sample]
+
+
+def test_a_small_run_detects_alone_and_never_pays_for_the_self_check(monkeypatch, texts, reference):
+    monkeypatch.setattr(lockstep, "SELF_CHECK_AFTER", 40)
+    monkeypatch.setattr(lockstep, "_alone_before_check", 0)
+    monkeypatch.setattr(lockstep, "_BATCH_OK", None)
+    checks: list[int] = []
+    check = lockstep._batch_supported
+    monkeypatch.setattr(lockstep, "_batch_supported", lambda: checks.append(1) or check())
+    blocks = lockstep._detect_blocks
+    batched: list[int] = []
+    monkeypatch.setattr(lockstep, "_detect_blocks", lambda rows, d: batched.append(len(rows)) or blocks(rows, d))
+    loop.detect.cache_clear()
+    assert lockstep.detect_many(texts[:30]) == [reference[t] for t in texts[:30]]
+    assert checks == [] and batched == []
+    # 30 + 20 > 40: the process checks the batch path once, and batches from then on.
+    assert lockstep.detect_many(texts[30:50]) == [reference[t] for t in texts[30:50]]
+    assert lockstep.detect_many(texts[50:55]) == [reference[t] for t in texts[50:55]]
+    assert len(checks) == 2 and batched and sum(batched) <= 25
+    assert lockstep._BATCH_OK is True
 
 
 def test_a_message_the_batch_gives_up_on_is_asked_alone(monkeypatch, texts, reference):
