@@ -15,14 +15,18 @@ computation.
 - `edit_kinds`: the AST node types the change touches (the report's definition, unchanged).
 
 Hashes are Python's `hash` of tuples, which varies between processes (string hashing is salted):
-they are only compared within one call, never stored.
+they are compared within one process only, never stored outside it. Within a process, the hashes of
+the module-level statements a commit leaves unchanged are remembered (`_SEEN`, bounded): the next
+commit to the same file finds most of its old version's statements there instead of walking them.
 """
 from __future__ import annotations
 
 import ast
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from filters.python import PYTHON2, PYTHON3, UNPARSED, _parse, python2_form
 from filters.units import first_line
@@ -142,6 +146,58 @@ class StatementHashes:
 # A module-level statement's text and where on its lines it starts and ends: two statements with equal
 # keys are the same tokens, so the same subtree (positions aside).
 StatementKey = tuple[int, int | None, str]
+
+
+class StatementMemo:
+    """The StatementHashes of recently seen statements, by key, least recently used out first;
+    bounded by the node hashes held (about 40 bytes each).
+
+    A commit's old version is, nearly always, the new version of the file's previous commit, and most
+    of its statements are unchanged since: their hashes are the ones that commit's walk made. Only
+    statements unchanged within the current commit are taken from here (`compare`), so that a walk
+    never stops at a statement the other version lacks. Answers do not depend on the memo: a key
+    decides a statement's tokens, hence its subtree, hence its hashes within this process."""
+
+    def __init__(self, max_hashes: int) -> None:
+        self.max_hashes = max_hashes
+        self._held = 0
+        self._items: OrderedDict[StatementKey, StatementHashes] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def found(self, keys: Iterable[StatementKey]) -> dict[StatementKey, StatementHashes]:
+        out: dict[StatementKey, StatementHashes] = {}
+        with self._lock:
+            for key in keys:
+                known = self._items.get(key)
+                if known is not None:
+                    self._items.move_to_end(key)
+                    out[key] = known
+            self.hits += len(out)
+        return out
+
+    def remember(self, statements: dict[StatementKey, StatementHashes]) -> None:
+        with self._lock:
+            for key, known in statements.items():
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    continue
+                self._items[key] = known
+                self._held += len(known.hashes)
+            while self._held > self.max_hashes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._held -= len(dropped.hashes)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._held = 0
+            self.hits = 0
+
+
+# About 20 MB: the statements of some 150 typical files, enough to span the commits between two
+# changes of a busy file in a walk of a real history.
+_SEEN = StatementMemo(500_000)
 
 
 @dataclass
@@ -276,13 +332,14 @@ def hash_tree(tree: ast.AST, keys: dict[int, StatementKey] | None = None,
             found["docs"] += known.docs
             found["versions"] += known.versions
         else:
-            start, docs, versions = len(order), found["docs"], found["versions"]
+            start, taken, docs, versions = len(order), len(reused), found["docs"], found["versions"]
             if module_level and isinstance(stmt, ast.ClassDef):
                 for member in stmt.body:
                     statement(member, False)
             h = visit(stmt)
-            known = StatementHashes(h, alt.get(id(stmt)), tuple(order[start:]), found["docs"] > docs,
-                                    found["versions"] > versions)
+            # Its nodes' hashes: those walked now and those of members taken from `reuse`.
+            known = StatementHashes(h, alt.get(id(stmt)), tuple(order[start:]) + tuple(reused[taken:]),
+                                    found["docs"] > docs, found["versions"] > versions)
         statements.setdefault(key, known)
         done.add(id(stmt))
 
@@ -331,8 +388,9 @@ UNPARSED_COMPARISON = Comparison(False, False, False, False, frozenset())
 
 def compare(versions: Versions, reuse_statements: bool = True) -> Comparison:
     """One hash walk per tree; an exact check only where the hashes say equal. The new tree's walk
-    skips the module-level statements the old version has word for word (`hash_tree`'s reuse), when
-    both trees are parsed from the texts themselves (Python 3; a Python 2 tree is of a rewrite)."""
+    skips the module-level statements the old version has word for word (`hash_tree`'s reuse), and
+    the old tree's walk skips those of them an earlier comparison in this process hashed (`_SEEN`),
+    when both trees are parsed from the texts themselves (Python 3; a Python 2 tree is of a rewrite)."""
     old_tree, new_tree = versions.old_tree, versions.new_tree
     if old_tree is None or new_tree is None:
         return UNPARSED_COMPARISON
@@ -343,8 +401,12 @@ def compare(versions: Versions, reuse_statements: bool = True) -> Comparison:
             new_keys = statement_keys(new_tree, versions.new) if old_keys is not None else None
         if new_keys is None:
             old_keys = None
-        old_info = hash_tree(old_tree, old_keys)
+        # Statements unchanged in this commit whose hashes an earlier comparison made (StatementMemo).
+        seen = _SEEN.found(set(old_keys.values()) & set(new_keys.values())) if new_keys else None
+        old_info = hash_tree(old_tree, old_keys, seen)
         new_info = hash_tree(new_tree, new_keys, old_info.statements)
+        if new_keys:
+            _SEEN.remember(new_info.statements)
         if old_info.root == new_info.root and ast.dump(old_tree) == ast.dump(new_tree):
             return Comparison(True, True, False, False, frozenset())
         docs = (old_info.has_docstrings or new_info.has_docstrings) \

@@ -312,3 +312,52 @@ def test_statements_the_versions_share_are_hashed_once_with_the_same_answers() -
                 reused += bool(info.reused)
                 assert info.hashes() == edits.hash_tree(versions.new_tree).hashes() or not keys
     assert compared == 900 and eligible > 300 and reused >= 0.9 * eligible, (eligible, reused)
+
+
+def test_a_files_history_reuses_the_statements_earlier_commits_hashed() -> None:
+    """Each real file edited five times in a row, compared commit by commit as a history walk meets
+    them: the old version's unchanged statements come from the memo of the commit before (StatementMemo),
+    and every comparison is the one full walks of both trees give."""
+    from tests.realcode import edited, real_sources
+
+    import ast
+
+    def parses(text: str) -> bool:
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError):
+            return False
+        return True
+
+    def next_version(text: str, seed: int) -> str:
+        """A seeded edit that still parses (most random line edits do not), else one appended line."""
+        for attempt in range(30):
+            candidate = edited(text, 1000 * seed + attempt)
+            if parses(candidate):
+                return candidate
+        return text + f"\nEDIT_{seed} = {seed}\n"
+
+    edits._SEEN.clear()
+    compared = 0
+    for i, source in enumerate(s for s in real_sources(80) if parses(s)):
+        if i == 60:
+            break
+        versions_seen = [source]
+        for step in range(5):
+            versions_seen.append(next_version(versions_seen[-1], 100 * i + step))
+        for old, new in zip(versions_seen, versions_seen[1:]):
+            versions = edits.parse_versions(old, new)
+            assert edits.compare(versions) == edits.compare(versions, reuse_statements=False)
+            compared += 1
+    assert compared == 300 and edits._SEEN.hits > 5_000, edits._SEEN.hits
+    edits._SEEN.clear()
+
+
+def test_the_statement_memo_is_bounded_by_the_hashes_it_holds() -> None:
+    memo = edits.StatementMemo(max_hashes=10)
+    stmt = lambda n: edits.StatementHashes(n, None, tuple(range(4)), False, False)  # noqa: E731
+    memo.remember({(0, 1, "a"): stmt(1), (0, 1, "b"): stmt(2)})
+    assert memo.found([(0, 1, "a")]) == {(0, 1, "a"): stmt(1)}
+    memo.remember({(0, 1, "c"): stmt(3)})  # 12 hashes > 10: the least recently used ("b") goes
+    assert memo.found([(0, 1, "a"), (0, 1, "b"), (0, 1, "c")]) == {(0, 1, "a"): stmt(1), (0, 1, "c"): stmt(3)}
+    assert memo._held == 8 and memo.hits == 3
