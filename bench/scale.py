@@ -18,6 +18,7 @@ the row before, and records read, kept and rejected, and records/s since the row
     python bench/scale.py                                   # 1,000,000 commits, default and none
     python bench/scale.py --commits 100000 --preset default --json scale.json
     python bench/scale.py --commits 200000 --preset none+report
+    python bench/scale.py --first 100000 --preset none      # the first 100,000 of the million
 
 Generating writes every object loose before packing (about 5.5 objects and 4 KiB each per commit): when
 /dev/shm cannot hold them (a million commits needs about 22 GB and 5.5 million inodes), they are
@@ -34,6 +35,7 @@ import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,6 +93,23 @@ def generate(commits: int, seed: int, cache_dir: Path, extra_files: int, log: Ca
         # The generator picks its scratch folder in this one function; the cache folder is its fallback.
         git_history_gen._scratch_dir = lambda cache: cache  # type: ignore[assignment]
     return git_history_gen.generate_repository(commits, seed, cache_dir, extra_files=extra_files, log=log)
+
+
+def first_commits(repo: Path, n: int) -> Path:
+    """A bare clone of `repo` whose only branch is its default branch's N-th commit from the root, so
+    that the CLI walks exactly the first N commits; objects are hard-linked, made once."""
+    target = repo.with_name(f"{repo.name.removesuffix('.git')}-first{n}.git")
+    if target.is_dir():
+        return target
+    listed = subprocess.run(["git", "-C", str(repo), "rev-list", "--reverse", "HEAD"], check=True,
+                            capture_output=True, text=True).stdout.split()
+    if n > len(listed):
+        raise SystemExit(f"scale.py: error: --first {n:,} is more than the history's {len(listed):,} commits")
+    branch = f"first{n}"
+    subprocess.run(["git", "-C", str(repo), "update-ref", f"refs/heads/{branch}", listed[n - 1]], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", "--single-branch", "--branch", branch, str(repo), str(target)],
+                   check=True)
+    return target
 
 
 def cli_command(project: Path, repo: str, output: str, preset: str, sets: Sequence[str],
@@ -205,6 +224,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scale.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=DEFAULT_COMMITS, metavar="N",
                         help=f"commits in the generated history (default {DEFAULT_COMMITS:,})")
+    parser.add_argument("--first", type=int, default=None, metavar="N",
+                        help="run on the first N commits of the generated history only (a clone of it cut at "
+                             "its N-th commit from the root, made once beside it): a shorter run without "
+                             "generating another history")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     parser.add_argument("--extra-files", type=int, default=0, metavar="N",
                         help="files no commit touches, added to the generated tree (default 0)")
@@ -246,13 +269,16 @@ def main(argv: Sequence[str] | None = None) -> int:
           + (f"generated in {generation:.1f} s" if generation is not None else "from the cache") + f": {repo}")
     if args.generate_only:
         return 0
+    if args.first:
+        repo = first_commits(Path(repo), args.first)
+        print(f"run on its first {args.first:,} commits: {repo}")
     presets = args.preset or list(DEFAULT_PRESETS)
     state = _project_state(project)
     print(f"project {project} (commit {state['commit'] or '?'}{', uncommitted changes' if state['dirty'] else ''})")
     print(f"load average at start {', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     results = []
     for preset in presets:
-        results.append(measure(preset, project, str(repo), args.commits, args.overrides, args.cli_arg, args.interval,
+        results.append(measure(preset, project, str(repo), args.first or args.commits, args.overrides, args.cli_arg, args.interval,
                                args.echo))
         print(format_result(results[-1]))
         print()
