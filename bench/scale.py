@@ -109,6 +109,8 @@ def first_commits(repo: Path, n: int) -> Path:
     subprocess.run(["git", "-C", str(repo), "update-ref", f"refs/heads/{branch}", listed[n - 1]], check=True)
     subprocess.run(["git", "clone", "-q", "--bare", "--single-branch", "--branch", branch, str(repo), str(target)],
                    check=True)
+    # The CLI mines every branch: the cached history keeps only its own.
+    subprocess.run(["git", "-C", str(repo), "update-ref", "-d", f"refs/heads/{branch}"], check=True)
     return target
 
 

@@ -232,16 +232,14 @@ def _replace(text: str, findings: list[Finding], python: bool) -> tuple[str, set
         out += [text[pos:start], PLACEHOLDERS[finding.kind]]
         used.add(finding.value)
         if safe:
-            safe = _keeps_syntax(text, start, end, regions)
+            safe = _keeps_syntax(text, start, end)
         pos = end
     out.append(text[pos:])
     return "".join(out), used, safe
 
 
-def _keeps_syntax(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> bool:
-    i = bisect.bisect_right(regions, (start, float("inf"))) - 1
-    if i < 0 or not (regions[i][0] <= start and end <= regions[i][1]):
-        return False
+def _keeps_syntax(text: str, start: int, end: int) -> bool:
+    """For a span `_replaceable` placed inside one literal or comment (the text tokenized)."""
     if _SYNTAX_CHARS.search(text, start, end) is not None:
         return False
     return "\\" not in text[max(0, start - _LONGEST_ESCAPE):start]
