@@ -104,12 +104,23 @@ def _mixed(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
+def is_character_set(value: str) -> bool:
+    """Distinct characters in at most three rising runs, such as the alphabet a program draws from
+    ("abcdefghijklmopqrstuvwxyz0123456789" in ipython's tests, whose missing "n" defeats
+    detect-secrets' `is_sequential_string`; letters, capitals and digits make three runs): a charset,
+    not a key. 16 random distinct characters fall in three rising runs or fewer with odds of about
+    two in a million (Eulerian numbers), and real keys are longer."""
+    if len(value) < 16 or len(set(value)) != len(value):
+        return False
+    return sum(1 for a, b in zip(value, value[1:]) if b < a) <= 2
+
+
 def _heuristic_false_positive(value: str, line: str, plugin: Any) -> bool:
     from detect_secrets.filters import heuristic
 
     return (heuristic.is_potential_uuid(value) or heuristic.is_likely_id_string(value, line, plugin)
             or heuristic.is_templated_secret(value) or heuristic.is_sequential_string(value)
-            or heuristic.is_not_alphanumeric_string(value))
+            or heuristic.is_not_alphanumeric_string(value) or is_character_set(value))
 
 
 # What wraps a PEM body line in code: quotes, "\\n" escapes, concatenation, commas, parentheses.

@@ -375,3 +375,12 @@ def test_the_token_count_follows_the_redacted_contents(scrubber):
                          tokens=bpe.pair_tokens(SETTINGS, code))
     got = s.redact(scrubber, record).item
     assert got.tokens == bpe.pair_tokens(got.old_contents, got.new_contents) != record.tokens
+
+
+def test_an_alphabet_a_program_draws_from_is_no_key(scrubber):
+    """Seen in ipython's history: a test's file-name alphabet (with a letter missing, so detect-secrets'
+    sequential-string heuristic misses it) was replaced as a key; a real key beside it still is."""
+    code = 'filename_chars = "abcdefghijklmopqrstuvwxyz0123456789"\ntoken = "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8"\n'
+    assert scrubber.find([code]) == [finders.Finding("KEY", "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8")]
+    assert s.redact(scrubber, commit_like(sample_commits()[0], old_contents=code, new_contents=code, tags=[])
+                    ).item.new_contents == 'filename_chars = "abcdefghijklmopqrstuvwxyz0123456789"\ntoken = "<KEY>"\n'
