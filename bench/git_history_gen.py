@@ -6,6 +6,11 @@ static filler), commits of every kind the mining core sorts out in about the pro
 projects (single-file Python edits, multi-file changes, adds, deletes, renames, mode changes, latin-1
 bytes, empty commits), and messages that are mostly clear and sometimes poor. The same seed gives the
 same commits.
+
+`py1_share` sets the share of single-file Python edits (the candidates) among non-merge commits; the
+other kinds keep their proportions. The default mix is 72 % candidates, which keeps git_mining.py's
+figures comparable over time; real histories have fewer (ipython: 32 % of its 28,687 commits), and
+the million-commit simulation asks for about 20 %.
 """
 from __future__ import annotations
 
@@ -234,8 +239,13 @@ class _Generator:
     KINDS = (("py1", 0.72), ("multi", 0.09), ("other1", 0.08), ("add", 0.025), ("delete", 0.015),
              ("rename", 0.02), ("mode", 0.006), ("latin1", 0.004), ("empty", 0.004), ("py_other", 0.036))
 
-    def __init__(self, git: RepoBuilder, seed: int, extra_files: int = 0) -> None:
+    def __init__(self, git: RepoBuilder, seed: int, extra_files: int = 0, py1_share: float | None = None,
+                 checkpoint: Callable[[int], None] | None = None) -> None:
         self.git = git
+        self.kinds, self.weights = _kind_weights(py1_share)
+        # Called with the number of commits written so far after each commit (the writer packs there).
+        self.checkpoint = checkpoint
+        self.written = 0
         self.rng = random.Random(seed)
         self.extra_files = extra_files
         self.serial = 0
@@ -273,6 +283,9 @@ class _Generator:
         author = self.rng.choice(self.authors)
         parents = parents if parents is not None else ([branch.tip] if branch.tip is not None else [])
         branch.tip = self.git.write_commit(branch.tree.write(), message, author, parents, when=when)
+        self.written += 1
+        if self.checkpoint is not None:
+            self.checkpoint(self.written)
         return branch.tip
 
     def _edit(self, branch: _Branch, path: str) -> None:
@@ -288,7 +301,7 @@ class _Generator:
         rng = self.rng
         py = [p for p in branch.files if p.endswith(".py") and allowed(p)]
         other = [p for p in branch.files if not p.endswith(".py") and allowed(p)]
-        kind = rng.choices([k for k, _ in self.KINDS], weights=[w for _, w in self.KINDS])[0]
+        kind = rng.choices(self.kinds, weights=self.weights)[0]
         if kind == "other1" and not other:
             kind = "py1"
         if kind == "py_other" and not other:
@@ -412,6 +425,46 @@ class _Generator:
         return refs
 
 
+def _kind_weights(py1_share: float | None) -> tuple[list[str], list[float]]:
+    kinds = [k for k, _ in _Generator.KINDS]
+    weights = [w for _, w in _Generator.KINDS]
+    if py1_share is None:
+        return kinds, weights
+    if not 0 < py1_share < 1:
+        raise ValueError(f"py1_share must be between 0 and 1, not {py1_share}")
+    rest = sum(w for k, w in _Generator.KINDS if k != "py1")
+    return kinds, [py1_share if k == "py1" else w * (1 - py1_share) / rest for k, w in _Generator.KINDS]
+
+
+def repository_name(commits: int, seed: int, extra_files: int = 0, py1_share: float | None = None) -> str:
+    """The cache entry's name: every parameter that changes the history, and the generator's version."""
+    share = "" if py1_share is None else f"-p{py1_share:g}"
+    return f"synthetic-g{GENERATOR_VERSION}-c{commits}-s{seed}-x{extra_files}{share}.git"
+
+
+def _loose_objects(objects: Path) -> list[str]:
+    return [d.name + f.name for d in objects.iterdir() if re.fullmatch(r"[0-9a-f]{2}", d.name)
+            for f in d.iterdir()]
+
+
+def _drop_loose(objects: Path) -> None:
+    for loose in objects.iterdir():  # all packed now; faster than `git prune-packed`
+        if re.fullmatch(r"[0-9a-f]{2}", loose.name):
+            shutil.rmtree(loose)
+
+
+def pack_loose(repo: Path) -> None:
+    """Pack every loose object (reachable or not: no ref points at the history until it is done) and
+    delete them. Writing a million commits loose needs 22 GB and 5.5 million inodes; packing every
+    100,000 commits keeps the scratch folder to about 2 GB, so it fits in tmpfs."""
+    objects = repo / "objects"
+    listed = _loose_objects(objects)
+    if listed:
+        subprocess.run(["git", "-C", str(repo), "pack-objects", "-q", str(objects / "pack" / "pack")],
+                       input="\n".join(listed) + "\n", text=True, check=True, stdout=subprocess.DEVNULL)
+        _drop_loose(objects)
+
+
 def _scratch_dir(cache_dir: Path) -> Path:
     """Where the loose objects are written: tmpfs when there is one, since 200,000 small files are
     slow to create and delete on a disk; the packed result is then copied into the cache."""
@@ -422,6 +475,7 @@ def _scratch_dir(cache_dir: Path) -> Path:
 
 
 def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files: int = 0,
+                        py1_share: float | None = None, pack_every: int = 100_000,
                         regenerate: bool = False, log: Callable[[str], None] = print) -> Path:
     """A bare repository of exactly `commits` commits, packed like a clone, cached by its parameters.
 
@@ -431,7 +485,7 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
     half-built cache entry.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
-    target = cache_dir / f"synthetic-g{GENERATOR_VERSION}-c{commits}-s{seed}-x{extra_files}.git"
+    target = cache_dir / repository_name(commits, seed, extra_files, py1_share)
     if target.is_dir() and not regenerate:
         return target
     if target.exists():
@@ -441,15 +495,19 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
     try:
         started = time.perf_counter()
         git = RepoBuilder(work, bare=True, start=1_500_000_000)
-        for name, sha in _Generator(git, seed, extra_files).run(commits).items():
+
+        def checkpoint(written: int) -> None:
+            if written % pack_every == 0 and written < commits:
+                pack_loose(work)
+                log(f"  {written:,} commits written, packed so far ({time.perf_counter() - started:.0f} s)")
+
+        for name, sha in _Generator(git, seed, extra_files, py1_share, checkpoint).run(commits).items():
             git.set_ref(name, sha)
         del git
         written = time.perf_counter()
         subprocess.run(["git", "-C", str(work), "-c", "repack.writeBitmaps=false", "repack", "-a", "-d", "-q"],
                        check=True)
-        for loose in (work / "objects").iterdir():  # all packed now; faster than `git prune-packed`
-            if re.fullmatch(r"[0-9a-f]{2}", loose.name):
-                shutil.rmtree(loose)
+        _drop_loose(work / "objects")
         shutil.rmtree(staged)
         shutil.copytree(work, staged)
         os.replace(staged, target)

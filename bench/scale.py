@@ -52,6 +52,9 @@ from bench.whole_cli import _project_state, manifest_counts, run_tree  # noqa: E
 
 DEFAULT_COMMITS = 1_000_000
 DEFAULT_PRESETS = ("default", "none")
+# The issue's million commits hold about 200,000 candidates (single-file Python edits).
+DEFAULT_CANDIDATE_SHARE = 0.2
+PACK_EVERY = 100_000
 # Loose objects the generator writes per commit, and what each costs in a tmpfs (one page).
 OBJECTS_PER_COMMIT = 5.5
 BYTES_PER_LOOSE_OBJECT = 4096
@@ -84,15 +87,18 @@ def scratch_fits(commits: int, folder: str = "/dev/shm") -> bool:
     return st.f_bavail * st.f_frsize > 1.2 * objects * BYTES_PER_LOOSE_OBJECT and st.f_favail > 1.2 * objects
 
 
-def generate(commits: int, seed: int, cache_dir: Path, extra_files: int, log: Callable[[str], None] = print) -> Path:
+def generate(commits: int, seed: int, cache_dir: Path, extra_files: int, share: float | None,
+             log: Callable[[str], None] = print) -> Path:
     """The generated repository, from the cache when an earlier run made it."""
-    target = cache_dir / f"synthetic-g{git_history_gen.GENERATOR_VERSION}-c{commits}-s{seed}-x{extra_files}.git"
-    if not target.is_dir() and not scratch_fits(commits):
+    target = cache_dir / git_history_gen.repository_name(commits, seed, extra_files, share)
+    # The generator packs every PACK_EVERY commits: the scratch folder holds that many loose at most.
+    if not target.is_dir() and not scratch_fits(min(commits, PACK_EVERY)):
         log(f"/dev/shm cannot hold the loose objects of {commits:,} commits: they are written under {cache_dir}")
         cache_dir.mkdir(parents=True, exist_ok=True)
         # The generator picks its scratch folder in this one function; the cache folder is its fallback.
         git_history_gen._scratch_dir = lambda cache: cache  # type: ignore[assignment]
-    return git_history_gen.generate_repository(commits, seed, cache_dir, extra_files=extra_files, log=log)
+    return git_history_gen.generate_repository(commits, seed, cache_dir, extra_files=extra_files, py1_share=share,
+                                               pack_every=PACK_EVERY, log=log)
 
 
 def first_commits(repo: Path, n: int) -> Path:
@@ -231,6 +237,9 @@ def _parser() -> argparse.ArgumentParser:
                              "its N-th commit from the root, made once beside it): a shorter run without "
                              "generating another history")
     parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--candidate-share", type=float, default=DEFAULT_CANDIDATE_SHARE, metavar="F",
+                        help="share of single-file Python edits among the generated non-merge commits "
+                             f"(default {DEFAULT_CANDIDATE_SHARE}; the generator's own mix, 0.72, with 0)")
     parser.add_argument("--extra-files", type=int, default=0, metavar="N",
                         help="files no commit touches, added to the generated tree (default 0)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
@@ -262,10 +271,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scale.py: error: {project} has no run_pipeline.py", file=sys.stderr)
         return 2
     cache = args.cache_dir or default_cache_dir()
-    target = cache / f"synthetic-g{git_history_gen.GENERATOR_VERSION}-c{args.commits}-s{args.seed}-x{args.extra_files}.git"
-    cached = target.is_dir()
+    share = args.candidate_share or None
+    if share is not None and not 0 < share < 1:
+        print("scale.py: error: --candidate-share must be between 0 and 1 (0: the generator's own mix)", file=sys.stderr)
+        return 2
+    cached = (cache / git_history_gen.repository_name(args.commits, args.seed, args.extra_files, share)).is_dir()
     started = time.perf_counter()
-    repo = generate(args.commits, args.seed, cache, args.extra_files)
+    repo = generate(args.commits, args.seed, cache, args.extra_files, share)
     generation = None if cached else time.perf_counter() - started
     print(f"history: {args.commits:,} commits, "
           + (f"generated in {generation:.1f} s" if generation is not None else "from the cache") + f": {repo}")
@@ -288,6 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"commits": args.commits, "seed": args.seed, "extra_files": args.extra_files,
+                       "candidate_share": share,
                        "generation_s": generation, "project": str(project), "project_state": state, "cpus": os.cpu_count(),
                        "results": results}, f, indent=2)
         print(f"figures written to {args.json}")

@@ -1,0 +1,60 @@
+"""bench/git_history_gen.py: packing while writing leaves the same history, and the candidate share
+moves the mix of commit kinds."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pygit2
+import pytest
+
+from bench import git_history_gen as gen
+
+
+def _refs(repo: Path) -> dict[str, str]:
+    r = pygit2.Repository(str(repo))
+    return {name: str(r.references[name].target) for name in r.references if name.startswith("refs/heads/")}
+
+
+def _single_py_edits(repo: Path) -> int:
+    """Non-merge commits that modify exactly one .py file and nothing else: the miner's candidates."""
+    r = pygit2.Repository(str(repo))
+    count = 0
+    for commit in r.walk(r.references["refs/heads/main"].target):
+        if len(commit.parents) != 1:
+            continue
+        deltas = list(r.diff(commit.parents[0], commit).deltas)
+        if len(deltas) == 1 and deltas[0].status == pygit2.enums.DeltaStatus.MODIFIED \
+                and deltas[0].new_file.path.endswith(".py"):
+            count += 1
+    return count
+
+
+def test_packing_every_100_commits_writes_the_same_history(tmp_path):
+    once = gen.generate_repository(300, 3, tmp_path / "once", log=lambda _: None)
+    logged: list[str] = []
+    packed = gen.generate_repository(300, 3, tmp_path / "packed", pack_every=100, log=logged.append)
+    assert _refs(packed) == _refs(once) and len(_refs(once)) >= 2
+    assert sum("packed so far" in line for line in logged) == 2  # at 100 and 200, not at the end
+    assert not [d for d in (packed / "objects").iterdir() if len(d.name) == 2]  # nothing left loose
+    assert len(list((packed / "objects" / "pack").glob("*.pack"))) == 1  # consolidated at the end
+    subprocess.run(["git", "-C", str(packed), "fsck", "--no-progress", "--connectivity-only"], check=True,
+                   capture_output=True)
+
+
+def test_the_candidate_share_sets_the_mix(tmp_path):
+    kinds, weights = gen._kind_weights(0.2)
+    assert dict(zip(kinds, weights))["py1"] == 0.2 and sum(weights) == pytest.approx(1.0)
+    # the other kinds keep their proportions
+    default = dict(gen._Generator.KINDS)
+    shared = dict(zip(kinds, weights))
+    assert shared["multi"] / shared["other1"] == pytest.approx(default["multi"] / default["other1"])
+    assert gen._kind_weights(None)[1] == [w for _, w in gen._Generator.KINDS]
+    with pytest.raises(ValueError):
+        gen._kind_weights(1.0)
+    default_repo = gen.generate_repository(400, 5, tmp_path, log=lambda _: None)
+    fewer = gen.generate_repository(400, 5, tmp_path, py1_share=0.2, log=lambda _: None)
+    assert fewer.name == gen.repository_name(400, 5, 0, 0.2) != default_repo.name
+    high, low = _single_py_edits(default_repo), _single_py_edits(fewer)
+    # 400 commits: about 0.72 and 0.2 of the non-merge ones (binomial spread well inside these bounds)
+    assert high > 230 and 40 < low < 120, (high, low)
