@@ -130,13 +130,16 @@ warnings.filterwarnings("ignore", module=re.escape(_PARSE_FILENAME))
 # (filters/tags.py `analyse`) ask for the same string back to back, and a tree costs as much to build
 # again as the whole rest of the analysis; one slot holds one tree (a few MB at most), never a batch.
 # Replaced as one tuple, so threads sharing the module never see a source with another's tree.
+# Compared by value, not identity: a file's commits arrive one after the other, newest first, and one
+# commit's new version is the next commit's old one, read from git as another string (on ipython's
+# history, 376 of 8,518 parses, 4.7 of 64 CPU-s). Trees are only read, never changed, so sharing is safe.
 _LAST_PARSE: tuple[str | None, ast.Module | None] = (None, None)
 
 
 def _parse(source: str) -> ast.Module | None:
     global _LAST_PARSE
     last_source, last_tree = _LAST_PARSE
-    if last_source is source:
+    if last_source is source or last_source == source:
         return last_tree
     try:
         tree = ast.parse(source, filename=_PARSE_FILENAME)

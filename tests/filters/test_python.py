@@ -241,3 +241,20 @@ def test_chain_runs_paths_before_parsing() -> None:
     path = "third_party/lib/broken.py"
     record = make_record(old_file=path, new_file=path, new_contents="def broken(:\n")
     assert first_reason(chain, record) == "vendored_path"
+
+
+def test_an_equal_source_read_again_is_not_parsed_again(monkeypatch) -> None:
+    """One commit's new version is the next commit's old one, read from git as another string."""
+    calls: list[str] = []
+    real = py.ast.parse
+    monkeypatch.setattr(py.ast, "parse", lambda source, **kw: calls.append(source) or real(source, **kw))
+    first = "def f(x):\n    return x + 1\n" * 3
+    again = "".join(list(first))  # equal, not the same object
+    assert again is not first
+    tree = py._parse(first)
+    assert py._parse(again) is tree and len(calls) == 1
+    # a different source of the same length is parsed, and its own tree comes back
+    other = first.replace("x + 1", "x - 1")
+    assert len(other) == len(first) and py._parse(other) is not tree and len(calls) == 2
+    assert py.ast.dump(py._parse(other)) == py.ast.dump(real(other))
+    assert py._parse("def (") is None and py._parse("def (") is None and len(calls) == 3
