@@ -54,7 +54,9 @@ DEFAULT_COMMITS = 1_000_000
 DEFAULT_PRESETS = ("default", "none")
 # The issue's million commits hold about 200,000 candidates (single-file Python edits).
 DEFAULT_CANDIDATE_SHARE = 0.2
-PACK_EVERY = 100_000
+# The generator packs every PACK_EVERY commits, two packs at a time, so tmpfs holds about three
+# batches of loose objects at once (later ones are larger: up to 3 GB per 50,000 commits).
+PACK_EVERY = 50_000
 # Loose objects the generator writes per commit, and what each costs in a tmpfs (one page).
 OBJECTS_PER_COMMIT = 5.5
 BYTES_PER_LOOSE_OBJECT = 4096
@@ -91,8 +93,7 @@ def generate(commits: int, seed: int, cache_dir: Path, extra_files: int, share: 
              log: Callable[[str], None] = print) -> Path:
     """The generated repository, from the cache when an earlier run made it."""
     target = cache_dir / git_history_gen.repository_name(commits, seed, extra_files, share)
-    # The generator packs every PACK_EVERY commits: the scratch folder holds that many loose at most.
-    if not target.is_dir() and not scratch_fits(min(commits, PACK_EVERY)):
+    if not target.is_dir() and not scratch_fits(min(commits, 3 * PACK_EVERY)):
         log(f"/dev/shm cannot hold the loose objects of {commits:,} commits: they are written under {cache_dir}")
         cache_dir.mkdir(parents=True, exist_ok=True)
         # The generator picks its scratch folder in this one function; the cache folder is its fallback.
