@@ -506,6 +506,13 @@ class Packer:
         while self._running:
             self._finish(self._running.pop(0))
 
+    def abandon(self) -> None:
+        """Stop the packers of a generation that failed: the folders they read are being deleted."""
+        for proc, _ in self._running:
+            proc.kill()
+            proc.wait()
+        self._running.clear()
+
     @staticmethod
     def _finish(running: tuple[subprocess.Popen[bytes], Path]) -> None:
         proc, staged = running
@@ -542,6 +549,7 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
         shutil.rmtree(target)
     work = Path(tempfile.mkdtemp(prefix="repairpack-bench-gen-", dir=_scratch_dir(cache_dir)))
     staged = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=cache_dir))
+    packer: Packer | None = None
     try:
         started = time.perf_counter()
         git = RepoBuilder(work, bare=True, start=1_500_000_000)
@@ -568,6 +576,8 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
         log(f"generated {commits:,} commits in {written - started:.1f} s, packed in "
             f"{time.perf_counter() - written:.1f} s: {target}")
     finally:
+        if packer is not None:
+            packer.abandon()
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(staged, ignore_errors=True)
     return target

@@ -59,3 +59,17 @@ def test_the_candidate_share_sets_the_mix(tmp_path):
     high, low = _single_py_edits(default_repo), _single_py_edits(fewer)
     # 400 commits: about 0.72 and 0.2 of the non-merge ones (binomial spread well inside these bounds)
     assert high > 230 and 40 < low < 120, (high, low)
+
+
+def test_a_failed_generation_leaves_nothing_behind(tmp_path, monkeypatch):
+    real = gen._Generator.commit
+
+    def commit(self, branch, message, parents=None):
+        if self.written == 120:
+            raise OSError("disk full")
+        return real(self, branch, message, parents)
+
+    monkeypatch.setattr(gen._Generator, "commit", commit)
+    with pytest.raises(OSError, match="disk full"):
+        gen.generate_repository(300, 3, tmp_path / "cache", pack_every=50, log=lambda _: None)
+    assert list((tmp_path / "cache").iterdir()) == []  # no half-built entry, no pack folder
