@@ -20,12 +20,15 @@ the row before, and records read, kept and rejected, and records/s since the row
     python bench/scale.py --commits 200000 --preset none+report
     python bench/scale.py --first 100000 --preset none      # the first 100,000 of the million
 
-Generating writes every object loose before packing (about 5.5 objects and 4 KiB each per commit): when
-/dev/shm cannot hold them (a million commits needs about 22 GB and 5.5 million inodes), they are
-written in the cache folder on disk instead, which is slower. On this project's 2-core machine 20,000
-commits took 24 s (16 s writing in /dev/shm, 8 s packing); 1,000,000 took 75 minutes (35 writing on
-disk, 40 packing and deleting 5.4 million loose objects; other jobs running), for a 633 MB pack. The
-result is cached, so that is paid once. Nothing here asserts on timings.
+The history's non-merge commits are 20 % single-file Python edits by default (`--candidate-share`;
+0 gives the generator's own mix, 72 %, which the figures before 2026-12-06 used). The generator writes
+objects loose in /dev/shm and packs them every 50,000 commits in the background, without deltas, into
+the cache folder on disk (bench/git_history_gen.py `Packer`); when /dev/shm cannot hold three batches
+of loose objects, they are written in the cache folder instead, which is slower. On this project's
+2-core machine the first 450,000 commits of the million took 1,346 s this way (the writer, libgit2's
+blob and tree writes, is the bottleneck, and slows as modules grow to their size limit: 65 s for the
+first 50,000, 230 s for the ninth), and their packs 14 GB; the million would take about an hour and
+35 GB. The result is cached, so that is paid once. Nothing here asserts on timings.
 """
 from __future__ import annotations
 
