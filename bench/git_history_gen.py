@@ -458,7 +458,7 @@ class Packer:
     recreates them as it needs them), which the writer's repository reads as an alternate until
     `git pack-objects` has packed it, and which is then deleted. Packs go to `pack_home` (on disk,
     where the finished repository is assembled), which the writer also reads as an alternate. Two
-    packers run at once at most: on 2 cores, packing is slower than writing.
+    packers run at once at most, so the writer waits only when packing falls two batches behind.
 
     Packs carry no deltas: a list of object ids carries no paths, so git's delta search has nothing
     to pair versions of one file by (it spent minutes per 100,000 commits for a 757 MB pack); a
