@@ -465,7 +465,13 @@ class Packer:
     repack that walks history (`repack -a`) finds them, but took 40 minutes for a million commits.
     The history is the same; a reader resolves no deltas, and the packs are large (1.1 GB for the
     first 100,000 commits of the million, about 3 GB per 100,000 later, as modules grow to their
-    size limit)."""
+    size limit).
+
+    libgit2 does not always see a pack that appears in an alternate after it was added (it rescans a
+    pack folder only when its modification time, in seconds, changed), so while a Packer is in use
+    libgit2 is told not to check that the objects a new tree or commit names exist
+    (`strict_objects(False)`): the writer then never reads what it wrote. The branches are set once
+    every pack is in the finished repository."""
 
     MAX_RUNNING = 2
 
@@ -521,6 +527,17 @@ class Packer:
         shutil.rmtree(staged)
 
 
+def strict_objects(on: bool) -> None:
+    """libgit2's check, on by default, that a new tree's entries and a new commit's tree and parents exist."""
+    pygit2.option(pygit2.enums.Option.ENABLE_STRICT_OBJECT_CREATION, on)
+
+
+def _set_refs(path: Path, refs: dict[str, str]) -> None:
+    repo = pygit2.Repository(str(path))
+    for name, sha in refs.items():
+        repo.references.create(name, pygit2.Oid(hex=sha))
+
+
 def _scratch_dir(cache_dir: Path) -> Path:
     """Where the loose objects are written: tmpfs when there is one, since 200,000 small files are
     slow to create and delete on a disk; the packed result is then copied into the cache."""
@@ -554,28 +571,34 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
         started = time.perf_counter()
         git = RepoBuilder(work, bare=True, start=1_500_000_000)
         packer = Packer(git.repo, work, staged / "objects")
+        strict_objects(False)
 
         def checkpoint(written: int) -> None:
             if written % pack_every == 0 and written < commits:
                 packer.start()
                 log(f"  {written:,} commits written, packing in the background ({time.perf_counter() - started:.0f} s)")
 
-        for name, sha in _Generator(git, seed, extra_files, py1_share, checkpoint).run(commits).items():
-            git.set_ref(name, sha)
+        refs = _Generator(git, seed, extra_files, py1_share, checkpoint).run(commits)
         del git
         written = time.perf_counter()
         if packer.batches:  # the rest the same way: one pack per `pack_every` commits, no deltas
             packer.start()
             packer.wait()
+            shutil.copytree(work, staged, dirs_exist_ok=True)  # beside the packs the packer wrote there
+            # Only now: libgit2 checks a ref's target, and does not see packs written into an
+            # alternate after it was added.
+            _set_refs(staged, refs)
         else:
+            _set_refs(work, refs)  # before the repack, which keeps what the refs reach
             subprocess.run(["git", "-C", str(work), "-c", "repack.writeBitmaps=false", "repack", "-a", "-d", "-q"],
                            check=True)
             _drop_loose(work / "objects")
-        shutil.copytree(work, staged, dirs_exist_ok=True)  # beside the packs the packer wrote there
+            shutil.copytree(work, staged, dirs_exist_ok=True)
         os.replace(staged, target)
         log(f"generated {commits:,} commits in {written - started:.1f} s, packed in "
             f"{time.perf_counter() - written:.1f} s: {target}")
     finally:
+        strict_objects(True)
         if packer is not None:
             packer.abandon()
         shutil.rmtree(work, ignore_errors=True)
