@@ -23,7 +23,7 @@ the row before, and records read, kept and rejected, and records/s since the row
 The history's non-merge commits are 20 % single-file Python edits by default (`--candidate-share`;
 0 gives the generator's own mix, 72 %, which the figures before 2026-12-06 used). The generator writes
 objects loose in /dev/shm and packs them every 50,000 commits in the background, without deltas, into
-the cache folder on disk (bench/git_history_gen.py `Packer`); when /dev/shm cannot hold three batches
+the cache folder on disk (bench/git_packing.py `Packer`); when /dev/shm cannot hold three batches
 of loose objects, they are written in the cache folder instead, which is slower. On this project's
 2-core machine the first 450,000 commits of the million took 1,346 s this way (the writer, libgit2's
 blob and tree writes, is the bottleneck, and slows as modules grow to their size limit: 65 s for the
