@@ -294,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line)
     for warning in [*input_warnings(inputs, manifest["counts"]), *split_warnings(manifest)]:
         print(f"repairpack: warning: {warning}", file=sys.stderr)
-    from beam_jobs.report.job import REPORT_HTML, remove_outputs
+    from beam_jobs.report.outputs import REPORT_HTML, remove_outputs
 
     if report_results is None:
         # A report of the replaced corpus would describe other data; source records get theirs once

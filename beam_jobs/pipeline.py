@@ -295,7 +295,7 @@ def repairpack_names() -> frozenset[str]:
     """Every top-level name a build or its report writes into an output folder (besides the
     `.staging-*` folders of runs under way or killed): what `--overwrite` replaces. Derived from the
     writers' own constants, so a new output folder cannot be forgotten here."""
-    from beam_jobs.report.job import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
+    from beam_jobs.report.outputs import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
     from schemas.exports import FORMAT_SCHEMAS
 
     return frozenset({DATA_DIR, REJECTS_DIR, MANIFEST, CARD, JSONL_DIR, EXPORT_DIR, TRAJECTORIES_DIR, *FORMAT_SCHEMAS,

@@ -238,11 +238,19 @@ def find_ips(text: str) -> set[str]:
 
 
 class Scrubber:
-    """Find and replace; pure apart from detect-secrets' plugin objects, built once per worker."""
+    """Find and replace; pure apart from detect-secrets' plugin objects, built once per worker, at
+    the first text: importing detect-secrets and deriving the gates is 0.2 CPU-s, which a stage that
+    never sees a record (trajectories in a git run, secrets in a run that keeps nothing) need not pay."""
 
     def __init__(self, cfg: SecretsConfig) -> None:
         self.cfg = cfg
-        self._keys = KeyScanner(cfg) if cfg.keys else None
+        self._scanner: KeyScanner | None = None
+
+    @property
+    def _keys(self) -> KeyScanner | None:
+        if self._scanner is None and self.cfg.keys:
+            self._scanner = KeyScanner(self.cfg)
+        return self._scanner
 
     def find(self, texts: Iterable[str]) -> list[Finding]:
         """Distinct findings over all texts; a value found as a key is not also an email or IP, and
@@ -252,8 +260,9 @@ class Scrubber:
         for text in texts:
             if not text:
                 continue
-            if self._keys is not None:
-                for v, everywhere in self._keys.scan(text).items():
+            keys = self._keys
+            if keys is not None:
+                for v, everywhere in keys.scan(text).items():
                     kinds[v] = KEY
                     anywhere[v] = anywhere.get(v, False) or everywhere
             if self.cfg.emails:

@@ -24,6 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from beam_jobs.report.combiners import ReportAccumulator
 from beam_jobs.report.features import OPTIONAL_SAMPLE_COLUMNS, REJECT_COLUMNS, SAMPLE_COLUMNS
 from beam_jobs.report.graph import report_graph
+from beam_jobs.report.outputs import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
 from beam_jobs.report.summary import Threshold, build_stats, near_thresholds, split_balance_of
 from beam_jobs.runtime import pipeline_options
 from schemas.reject import REJECT_SCHEMA
@@ -31,10 +32,6 @@ from schemas.report_stats import FileRow, ReportStats, to_json
 from schemas.sample import SAMPLE_SCHEMA
 
 MANIFEST = "manifest.json"
-STATS_JSON = "stats.json"
-REPORT_MD = "report.md"
-REPORT_HTML = "report.html"
-PLOTS_DIR = "report_plots"
 DEFAULT_SEED = "repairpack-report-v1"
 # Samples analysed for edit kinds: all of a corpus up to this size, a seeded-hash sample above it.
 EDIT_KIND_BUDGET = 5_000
@@ -352,18 +349,6 @@ def write_outputs(stats: ReportStats, corpus_dir: str, balance: dict[str, Any] |
             f.write(text.encode("utf-8"))
         written[name] = path
     return written
-
-
-def remove_outputs(corpus_dir: str) -> None:
-    """Delete an earlier report from a local corpus folder: after a new build it describes other data."""
-    root = corpus_dir.rstrip("/")
-    if "://" in root:
-        return
-    for name in (STATS_JSON, REPORT_MD, REPORT_HTML):
-        path = os.path.join(root, name)
-        if os.path.isfile(path):
-            os.remove(path)
-    shutil.rmtree(os.path.join(root, PLOTS_DIR), ignore_errors=True)
 
 
 def run_report(corpus_dir: str, beam_args: list[str], *, seed: str = DEFAULT_SEED,

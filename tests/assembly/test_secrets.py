@@ -384,3 +384,25 @@ def test_an_alphabet_a_program_draws_from_is_no_key(scrubber):
     assert scrubber.find([code]) == [finders.Finding("KEY", "k8Zp2vQ9rT4mX7nB1cL6yH3sF0wJ5dG8")]
     assert s.redact(scrubber, commit_like(sample_commits()[0], old_contents=code, new_contents=code, tags=[])
                     ).item.new_contents == 'filename_chars = "abcdefghijklmopqrstuvwxyz0123456789"\ntoken = "<KEY>"\n'
+
+
+def test_detect_secrets_is_imported_at_the_first_text_not_at_set_up() -> None:
+    """A stage that never sees a record does not pay for detect-secrets (0.2 CPU-s per stage set-up);
+    the first text builds the scanner, and it finds keys as before. A fresh interpreter: the import
+    is once per process."""
+    import subprocess
+    import sys
+
+    from tests.paths import ROOT
+
+    script = (
+        "import sys\n"
+        "from beam_jobs.assembly.secret_finders import Scrubber\n"
+        "from config.assembly import SecretsConfig\n"
+        "scrubber = Scrubber(SecretsConfig())\n"
+        "before = 'detect_secrets' in sys.modules\n"
+        f"found = sorted(f.value for f in scrubber.find(['key = \"{AWS_KEY}\"']))\n"
+        "print(before, 'detect_secrets' in sys.modules, *found)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "True", AWS_KEY]

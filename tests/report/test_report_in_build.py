@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from beam_jobs.pipeline import Inputs, run_build
-from beam_jobs.report.job import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON, finish_report, run_report
+from beam_jobs.report.job import finish_report, run_report
+from beam_jobs.report.outputs import PLOTS_DIR, REPORT_HTML, REPORT_MD, STATS_JSON
 from beam_jobs.sources.judge.inputs import JudgeInputs
 from config import build_config
 from tests.paths import ROOT, SAMPLE_BUNDLES
