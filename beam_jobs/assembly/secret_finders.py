@@ -240,7 +240,7 @@ def find_ips(text: str) -> set[str]:
 class Scrubber:
     """Find and replace; pure apart from detect-secrets' plugin objects, built once per worker, at
     the first text: importing detect-secrets and deriving the gates is 0.2 CPU-s, which a stage that
-    never sees a record (trajectories in a git run, secrets in a run that keeps nothing) need not pay."""
+    never sees a record (as in a run that keeps nothing) need not pay."""
 
     def __init__(self, cfg: SecretsConfig) -> None:
         self.cfg = cfg
