@@ -27,11 +27,13 @@ from typing import Callable, Sequence
 
 import pygit2
 
-from bench.git_packing import Packer, drop_loose, strict_objects
+from bench.git_packing import Packer, drop_loose, loose_bytes, strict_objects
 from tests.gitbuild import EXECUTABLE, REGULAR, Person, RepoBuilder, Tree
 
 # Bump when the generator changes, so cached repositories from an older generator are not reused.
 GENERATOR_VERSION = 6
+# How often, in commits, the size of the loose objects is checked against `pack_bytes`.
+LOOSE_CHECK_EVERY = 1_000
 
 _WORDS = ("alpha beta gamma delta value count total index item node edge path name data cache state "
           "token buffer record field entry parse load save merge split join scan read write build check "
@@ -461,13 +463,17 @@ def _scratch_dir(cache_dir: Path) -> Path:
 
 
 def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files: int = 0,
-                        py1_share: float | None = None, pack_every: int = 100_000,
+                        py1_share: float | None = None, pack_every: int = 100_000, pack_bytes: int | None = None,
                         regenerate: bool = False, log: Callable[[str], None] = print) -> Path:
     """A bare repository of exactly `commits` commits, packed like a clone, cached by its parameters.
 
     The repository is written with pygit2 (loose objects), then repacked with `git repack`: real
     repositories arrive packed, and reading loose objects would measure the filesystem, not mining. A
-    history longer than `pack_every` commits is packed as it is written instead (`Packer`).
+    history longer than `pack_every` commits is packed as it is written instead (`Packer`), a batch
+    every `pack_every` commits or, with `pack_bytes`, as soon as its loose objects hold that many
+    bytes (checked every LOOSE_CHECK_EVERY commits): later commits are larger, as modules grow to
+    their size limit (50,000 commits were 1 GB of objects at the start of a million and 5 GB near its
+    end, and three such batches in tmpfs, with the machine's other work, ran it out of memory).
     It is built in a temporary folder and renamed into place, so an interrupted run leaves no
     half-built cache entry.
     """
@@ -486,8 +492,17 @@ def generate_repository(commits: int, seed: int, cache_dir: Path, *, extra_files
         packer = Packer(git.repo, work, staged / "objects")
         strict_objects(False)
 
+        last_pack = 0
+
         def checkpoint(written: int) -> None:
-            if written % pack_every == 0 and written < commits:
+            nonlocal last_pack
+            if written >= commits:
+                return
+            full = written - last_pack >= pack_every or (
+                pack_bytes is not None and written % LOOSE_CHECK_EVERY == 0
+                and loose_bytes(work / "objects") >= pack_bytes)
+            if full:
+                last_pack = written
                 packer.start()
                 log(f"  {written:,} commits written, packing in the background ({time.perf_counter() - started:.0f} s)")
 

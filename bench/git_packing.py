@@ -21,6 +21,16 @@ def drop_loose(objects: Path) -> None:
             shutil.rmtree(loose)
 
 
+def loose_bytes(objects: Path) -> int:
+    """Bytes the loose objects under `objects` occupy (whole blocks, as a tmpfs charges them), one
+    stat per object."""
+    total = 0
+    for fan_out in os.scandir(objects):
+        if fan_out.is_dir() and re.fullmatch(r"[0-9a-f]{2}", fan_out.name):
+            total += sum(entry.stat().st_blocks * 512 for entry in os.scandir(fan_out.path))
+    return total
+
+
 class Packer:
     """Packs the loose objects written so far while the writer goes on.
 

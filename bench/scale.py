@@ -22,13 +22,17 @@ the row before, and records read, kept and rejected, and records/s since the row
 
 The history's non-merge commits are 20 % single-file Python edits by default (`--candidate-share`;
 0 gives the generator's own mix, 72 %, which the figures before 2026-12-06 used). The generator writes
-objects loose in /dev/shm and packs them every 50,000 commits in the background, without deltas, into
-the cache folder on disk (bench/git_packing.py `Packer`); when /dev/shm cannot hold three batches
+objects loose in /dev/shm and packs them in the background, without deltas, into the cache folder on
+disk (bench/git_packing.py `Packer`): every 50,000 commits, or sooner once a batch holds a third of
+40 % of the free tmpfs or memory, whichever is smaller; when /dev/shm cannot hold three batches
 of loose objects, they are written in the cache folder instead, which is slower. On this project's
 2-core machine the first 450,000 commits of the million took 1,346 s this way (the writer, libgit2's
 blob and tree writes, is the bottleneck, and slows as modules grow to their size limit: 65 s for the
-first 50,000, 230 s for the ninth), and their packs 14 GB; the million would take about an hour and
-35 GB. The result is cached, so that is paid once. Nothing here asserts on timings.
+first 50,000, 230 s for the ninth), and their packs 14 GB. A later attempt reached 900,000 commits in
+4,653 s, beside other work, with 55 GB of packs (a batch of 50,000 commits packs to 5.2 GB near the
+end), before three batches of 50,000 in tmpfs and a test run exhausted the memory and the kernel
+killed it; batches are now bounded by bytes too. Plan on about 1 h 30 min and 65 GB of disk. The
+result is cached, so that is paid once. Nothing here asserts on timings.
 """
 from __future__ import annotations
 
@@ -45,6 +49,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import psutil
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -57,9 +63,12 @@ DEFAULT_COMMITS = 1_000_000
 DEFAULT_PRESETS = ("default", "none")
 # The issue's million commits hold about 200,000 candidates (single-file Python edits).
 DEFAULT_CANDIDATE_SHARE = 0.2
-# The generator packs every PACK_EVERY commits, two packs at a time, so tmpfs holds about three
-# batches of loose objects at once (later ones are larger: up to 3 GB per 50,000 commits).
+# The generator packs every PACK_EVERY commits, or sooner once a batch's loose objects reach a third
+# of SCRATCH_SHARE of the smaller of free tmpfs and free memory: two packs run at a time, so tmpfs
+# holds three batches at most, and later batches are larger (about 5 GB per 50,000 commits near the
+# end of the million: three of them, with other work running, exhausted the machine's 23 GB).
 PACK_EVERY = 50_000
+SCRATCH_SHARE = 0.4
 # Loose objects the generator writes per commit, and what each costs in a tmpfs (one page).
 OBJECTS_PER_COMMIT = 5.5
 BYTES_PER_LOOSE_OBJECT = 4096
@@ -96,13 +105,30 @@ def generate(commits: int, seed: int, cache_dir: Path, extra_files: int, share: 
              log: Callable[[str], None] = print) -> Path:
     """The generated repository, from the cache when an earlier run made it."""
     target = cache_dir / git_history_gen.repository_name(commits, seed, extra_files, share)
-    if not target.is_dir() and not scratch_fits(min(commits, 3 * PACK_EVERY)):
-        log(f"/dev/shm cannot hold the loose objects of {commits:,} commits: they are written under {cache_dir}")
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        # The generator picks its scratch folder in this one function; the cache folder is its fallback.
-        git_history_gen._scratch_dir = lambda cache: cache  # type: ignore[assignment]
+    pack_bytes: int | None = None
+    if not target.is_dir():
+        pack_bytes = batch_bytes()
+        if not scratch_fits(min(commits, 3 * PACK_EVERY)) or pack_bytes < MIN_BATCH_BYTES:
+            log(f"/dev/shm cannot hold the loose objects of {commits:,} commits: they are written under {cache_dir}")
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            pack_bytes = None  # on disk, where the packs go too, by commit count only
+            # The generator picks its scratch folder in this one function; the cache folder is its fallback.
+            git_history_gen._scratch_dir = lambda cache: cache  # type: ignore[assignment]
     return git_history_gen.generate_repository(commits, seed, cache_dir, extra_files=extra_files, py1_share=share,
-                                               pack_every=PACK_EVERY, log=log)
+                                               pack_every=PACK_EVERY, pack_bytes=pack_bytes, log=log)
+
+
+MIN_BATCH_BYTES = 256 << 20
+
+
+def batch_bytes(folder: str = "/dev/shm") -> int:
+    """The most a batch of loose objects may hold in tmpfs: a third of SCRATCH_SHARE of the smaller of
+    the folder's free space and the memory available (tmpfs pages are memory)."""
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return 0
+    return int(min(st.f_bavail * st.f_frsize, psutil.virtual_memory().available) * SCRATCH_SHARE / 3)
 
 
 def first_commits(repo: Path, n: int) -> Path:

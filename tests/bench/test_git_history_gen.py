@@ -44,6 +44,35 @@ def test_packing_every_100_commits_writes_the_same_history(tmp_path):
                    capture_output=True)
 
 
+def test_a_batch_is_packed_once_its_loose_objects_reach_the_byte_budget(tmp_path, monkeypatch):
+    """Later commits are larger, so batches are bounded by bytes as well as by commits; the history
+    is the same whichever bound starts a pack."""
+    once = gen.generate_repository(200, 4, tmp_path / "once", log=lambda _: None)
+    monkeypatch.setattr(gen, "LOOSE_CHECK_EVERY", 20)
+    logged: list[str] = []
+    packed = gen.generate_repository(200, 4, tmp_path / "bytes", pack_every=10 ** 9, pack_bytes=64 * 1024,
+                                     log=logged.append)
+    started = [line for line in logged if "packing in the background" in line]
+    assert _refs(packed) == _refs(once)
+    # 64 KB is reached within every 20 commits (each writes a tree chain and a blob of a few KB)
+    assert [line.split()[0] for line in started] == [str(n) for n in range(20, 200, 20)]
+    subprocess.run(["git", "-C", str(packed), "fsck", "--no-progress", "--connectivity-only"], check=True,
+                   capture_output=True)
+    never = gen.generate_repository(200, 4, tmp_path / "never", pack_every=10 ** 9, pack_bytes=1 << 40,
+                                    log=logged.append)
+    assert _refs(never) == _refs(once) and len(list((never / "objects" / "pack").glob("*.pack"))) == 1
+
+
+def test_loose_bytes_counts_the_fan_out_folders_only(tmp_path):
+    from bench.git_packing import loose_bytes
+
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / ("c" * 38)).write_bytes(b"x" * 5000)  # two 4 KB blocks
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "pack-1.pack").write_bytes(b"y" * 50000)
+    assert loose_bytes(tmp_path) == (tmp_path / "ab" / ("c" * 38)).stat().st_blocks * 512 >= 5000
+
+
 def test_the_candidate_share_sets_the_mix(tmp_path):
     kinds, weights = gen._kind_weights(0.2)
     assert dict(zip(kinds, weights))["py1"] == 0.2 and sum(weights) == pytest.approx(1.0)

@@ -71,3 +71,14 @@ def test_smoke_run_on_a_small_history(tmp_path):
     assert r["progress_seen"]
     reads = [row["read"] for row in r["timeline"] if row["read"] is not None]
     assert reads == sorted(reads)
+
+
+def test_a_batch_gets_a_third_of_the_scratch_share_of_free_space_or_memory(tmp_path):
+    import shutil as sh
+
+    import psutil
+
+    budget = scale.batch_bytes(str(tmp_path))
+    bound = min(sh.disk_usage(tmp_path).free, psutil.virtual_memory().available) * scale.SCRATCH_SHARE / 3
+    assert 0 < budget <= bound * 1.05  # free space moves between the two reads
+    assert scale.batch_bytes(str(tmp_path / "missing")) == 0
