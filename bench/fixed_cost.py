@@ -6,7 +6,7 @@ repository, against the least a Beam job on the same runner pays, measured in th
 The repository is built with the project's git builder: an MIT license and one Python file edited
 once, so the run mines one candidate, filters it and keeps nothing (its pair is under the token
 floor). Each variant runs `--repeat` times, interleaved with the others so a busy machine slows them
-alike; CPU is user + system of the process tree (`RUSAGE_CHILDREN`), and the table gives the minimum
+alike; CPU is user + system of the process tree (whole_cli.py's `run_tree`), and the table gives the minimum
 and the median. The anchors are a bare interpreter, `import apache_beam`, and a two-element pipeline
 (`Create` and `Map`) on the FnApiRunner: what any Beam command line pays; and that pipeline with Beam
 imported the way a local run of ours imports it (without the cloud IOs), the anchor: the ratio is each
@@ -20,30 +20,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.whole_cli import run_tree  # noqa: E402
 from tests.gitbuild import RepoBuilder  # noqa: E402
 
-LICENSE = ("MIT License\n\nCopyright (c) 2026 Bench\n\nPermission is hereby granted, free of charge, to any person "
-           "obtaining a copy of this software and associated documentation files (the \"Software\"), to deal in the "
-           "Software without restriction, including without limitation the rights to use, copy, modify, merge, "
-           "publish, distribute, sublicense, and/or sell copies of the Software, and to permit persons to whom the "
-           "Software is furnished to do so, subject to the following conditions:\n\nThe above copyright notice and "
-           "this permission notice shall be included in all copies or substantial portions of the Software.\n\n"
-           "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT "
-           "LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO "
-           "EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER "
-           "IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR "
-           "THE USE OR OTHER DEALINGS IN THE SOFTWARE.\n")
+LICENSE = (ROOT / "tests" / "fixtures" / "licenses" / "mit.txt").read_text(encoding="utf-8")
 LEAN_PIPELINE = "the same, Beam imported lean (beam_jobs/runtime.py)"
 LEAN = "from beam_jobs.runtime import import_beam\nimport_beam(lean=True)\n"
 MINIMAL_PIPELINE = ("import apache_beam as beam\n"
@@ -61,14 +49,10 @@ def two_commit_repository(base: Path) -> Path:
 
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
     """(CPU seconds of the process tree, wall seconds) of one run, which must succeed."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+    run = run_tree(cmd, cwd=cwd, poll_seconds=0.01)  # the wall time is read at a poll
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({run.returncode}):\n{run.stderr[-2000:]}")
+    return run.cpu, run.wall
 
 
 def variants(repo: Path, out: Path, projects: list[Path], scancode: bool) -> dict[str, tuple[list[str], Path]]:

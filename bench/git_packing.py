@@ -14,21 +14,21 @@ from pathlib import Path
 import pygit2
 
 
+def fan_outs(objects: Path) -> list[Path]:
+    """The loose-object folders under `objects` (`00` to `ff`), as they are now."""
+    return [d for d in objects.iterdir() if re.fullmatch(r"[0-9a-f]{2}", d.name)]
+
+
 def drop_loose(objects: Path) -> None:
     """Remove the loose fan-out folders once everything in them is packed."""
-    for loose in objects.iterdir():  # all packed now; faster than `git prune-packed`
-        if re.fullmatch(r"[0-9a-f]{2}", loose.name):
-            shutil.rmtree(loose)
+    for loose in fan_outs(objects):  # all packed now; faster than `git prune-packed`
+        shutil.rmtree(loose)
 
 
 def loose_bytes(objects: Path) -> int:
     """Bytes the loose objects under `objects` occupy (whole blocks, as a tmpfs charges them), one
     stat per object."""
-    total = 0
-    for fan_out in os.scandir(objects):
-        if fan_out.is_dir() and re.fullmatch(r"[0-9a-f]{2}", fan_out.name):
-            total += sum(entry.stat().st_blocks * 512 for entry in os.scandir(fan_out.path))
-    return total
+    return sum(entry.stat().st_blocks * 512 for d in fan_outs(objects) for entry in os.scandir(d))
 
 
 class Packer:
@@ -72,10 +72,9 @@ class Packer:
         (staged / "pack").mkdir(parents=True)
         self.repo.odb.add_disk_alternate(str(staged))
         listed: list[str] = []
-        for loose in list(self.objects.iterdir()):
-            if re.fullmatch(r"[0-9a-f]{2}", loose.name):
-                os.rename(loose, staged / loose.name)
-                listed.extend(loose.name + f.name for f in (staged / loose.name).iterdir())
+        for loose in fan_outs(self.objects):
+            os.rename(loose, staged / loose.name)
+            listed.extend(loose.name + f.name for f in (staged / loose.name).iterdir())
         self.batches += 1
         cmd = ["git", "-c", "pack.compression=1", "pack-objects", "-q", "--window=0", str(self.pack_home / "pack" / "pack")]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
