@@ -103,3 +103,34 @@ def test_a_failed_generation_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         gen.generate_repository(300, 3, tmp_path / "cache", pack_every=50, log=lambda _: None)
     assert list((tmp_path / "cache").iterdir()) == []  # no half-built entry, no pack folder
+
+
+def test_prose_files_stay_within_their_size_bound(tmp_path, monkeypatch):
+    """Unbounded, prose files grew by a line per edit, and a million commits wrote 73 GB of copies."""
+    import random
+
+    rng = random.Random(7)
+    big = [f"line {n} " + "word " * 20 for n in range(100)]  # about 11 KB, over TEXT_MAX
+    for _ in range(50):
+        edited = gen._edit_text(rng, big)
+        assert len(edited) == len(big) - 1 and set(edited) < set(big)  # one line gone, nothing else changed
+    small = ["short line"] * 10
+    assert len(gen._edit_text(rng, small)) == 11
+    monkeypatch.setattr(gen, "TEXT_MAX", 1500)
+    # prose files start at 5 lines (about 300 bytes), so every one of them has room to grow past the bound
+    monkeypatch.setattr(gen, "_text_file", lambda rng, path: [" ".join(rng.choices(gen._WORDS, k=10))] * 5)
+    repo = gen.generate_repository(800, 6, tmp_path, py1_share=0.2, log=lambda _: None)
+    r = pygit2.Repository(str(repo))
+    sizes = {}
+
+    def walk(tree, prefix=""):
+        for entry in tree:
+            if entry.type_str == "tree":
+                walk(r[entry.id], prefix + entry.name + "/")
+            elif entry.name.endswith((".md", ".rst", ".txt", ".cfg")):
+                sizes[prefix + entry.name] = r[entry.id].size
+
+    walk(r[r.references["refs/heads/main"].target].tree)
+    assert len(sizes) >= 6 and sum(size > 1300 for size in sizes.values()) >= 3  # they did grow to it
+    # the bound plus the one line an edit may add while under it (at most 14 words of 6 letters)
+    assert max(sizes.values()) <= 1500 + 120, sizes
