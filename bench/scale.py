@@ -26,13 +26,10 @@ objects loose in /dev/shm and packs them in the background, without deltas, into
 disk (bench/git_packing.py `Packer`): every 50,000 commits, or sooner once a batch holds a third of
 40 % of the free tmpfs or memory, whichever is smaller; when /dev/shm cannot hold three batches
 of loose objects, they are written in the cache folder instead, which is slower. On this project's
-2-core machine the first 450,000 commits of the million took 1,346 s this way (the writer, libgit2's
-blob and tree writes, is the bottleneck, and slows as modules grow to their size limit: 65 s for the
-first 50,000, 230 s for the ninth), and their packs 14 GB. A later attempt reached 900,000 commits in
-4,653 s, beside other work, with 55 GB of packs (a batch of 50,000 commits packs to 5.2 GB near the
-end), before three batches of 50,000 in tmpfs and a test run exhausted the memory and the kernel
-killed it; batches are now bounded by bytes too. The million then took 5,078 s and 73 GB of disk. The
-result is cached, so that is paid once. Nothing here asserts on timings.
+2-core machine the million takes 1,152 s (49 to 64 s per 50,000 commits from the first batch to the
+last) and 4.0 GB of packs. Before generator version 7 its prose files grew a line per edit, so each
+batch was larger and slower than the one before: 5,078 s and 73 GB, and once three late batches in
+tmpfs beside a test run exhausted the memory (hence the byte bound). The result is cached. Nothing here asserts on timings.
 """
 from __future__ import annotations
 
@@ -65,8 +62,8 @@ DEFAULT_PRESETS = ("default", "none")
 DEFAULT_CANDIDATE_SHARE = 0.2
 # The generator packs every PACK_EVERY commits, or sooner once a batch's loose objects reach a third
 # of SCRATCH_SHARE of the smaller of free tmpfs and free memory: two packs run at a time, so tmpfs
-# holds three batches at most, and later batches are larger (about 5 GB per 50,000 commits near the
-# end of the million: three of them, with other work running, exhausted the machine's 23 GB).
+# holds three batches at most. The byte bound is a guard: with generator version 6, whose batches grew
+# to about 5 GB per 50,000 commits, three of them beside a test run exhausted the machine's 23 GB.
 PACK_EVERY = 50_000
 SCRATCH_SHARE = 0.4
 # Loose objects the generator writes per commit, and what each costs in a tmpfs (one page).
