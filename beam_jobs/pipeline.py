@@ -144,7 +144,7 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str,
         # Records mined in this run were redacted as they left their source (`_redacted`): assembly
         # scans samples again only when shards of an earlier run come in too.
         entries, needles = _assemble(pipeline, commit_sets + judge_sets + shard_sets, reject_sets, config, staging,
-                                     runs("assembly"), rescan=bool(shard_sets))
+                                     runs("assembly"), rescan=bool(shard_sets), forks=forks_possible(inputs))
     if trajectory_sets:
         entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
             "WithTrajectories" >> beam.Flatten()
@@ -216,10 +216,19 @@ def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PColle
     return tuple(written) | "RecordEntries" >> beam.Flatten()
 
 
+def forks_possible(inputs: Inputs) -> bool:
+    """Whether a commit can reach this run from more than one repository, which is what links
+    repositories into fork families. One `--git` repository, alone or with judge input, cannot: the
+    fork-family graph is then known to be empty, and its components' 20-odd stages are left out
+    (each costs the local runner about 20 ms even with nothing in it)."""
+    return len(set(inputs.git)) > 1 or bool(inputs.dump or inputs.bigquery_table or inputs.shards)
+
+
 def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reject_sets: list[beam.PCollection],
-              config: Config, staging: str, runs: RunFiles, rescan: bool = True) -> tuple[beam.PCollection, NeedleSet]:
+              config: Config, staging: str, runs: RunFiles, rescan: bool = True,
+              forks: bool = True) -> tuple[beam.PCollection, NeedleSet]:
     """Every record through assembly into the corpus; the stats for the card. Adds the assembly
-    rejects to `reject_sets`."""
+    rejects to `reject_sets`. `forks`: see `forks_possible`."""
     out = config.output
     if len(record_sets) == 1:
         records = record_sets[0]
@@ -231,7 +240,7 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
                    | "UnpackRecords" >> beam.Map(unpack_value))
     assembly = config.assembly
     if assembly.enabled:
-        assembler = AssembleCorpus(config, runs=runs, rescan=rescan)
+        assembler = AssembleCorpus(config, runs=runs, rescan=rescan, forks=forks)
         needles = assembler.needle_set
     else:
         # Assembly off: every record becomes a sample and gets its split; nothing is dropped.
@@ -239,7 +248,7 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
         assembler = AssembleCorpus(dataclasses.replace(
             assembly, exact_dedup=False, near_dedup=dataclasses.replace(assembly.near_dedup, enabled=False),
             decontamination=dataclasses.replace(assembly.decontamination, enabled=False),
-            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles, runs=runs)
+            secrets=dataclasses.replace(assembly.secrets, mode="off")), needles, runs=runs, forks=forks)
     assembled = records | "Assemble" >> assembler
     reject_sets.extend(assembled["rejects"])
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(

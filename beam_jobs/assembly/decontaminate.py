@@ -242,11 +242,15 @@ class _DecontaminateFn(StageDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._matcher = Matcher(self._needles, self._ngram, self._min_share)
+        # Indexed at the first sample, not here: a stage that no sample reaches (most of a small run's
+        # bundles) then never pays for the index.
+        self._matcher: Matcher | None = None
 
     def process(self, sample: Any) -> Iterator[Any]:
         stage = self.stage(sample.source)
         stage.incoming()
+        if self._matcher is None:
+            self._matcher = Matcher(self._needles, self._ngram, self._min_share)
         hit = self._matcher.first_hit(sample.old_contents, sample.new_contents)
         if hit is None:
             stage.kept()

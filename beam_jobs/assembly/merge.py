@@ -110,9 +110,12 @@ class AssembleCorpus(beam.PTransform):
     """
 
     def __init__(self, config: Any, needles: NeedleSet | None = None, runs: RunFiles | None = None,
-                 rescan: bool = True) -> None:
+                 rescan: bool = True, forks: bool = True) -> None:
         super().__init__()
         self.cfg = assembly_config(config)
+        # False when no commit can come from two repositories (one `--git` repository): no fork edge can
+        # exist, so every family is its own repository and the family graph is not built.
+        self._forks = forks
         # False when every record was redacted as it left its source in this run (pipeline._redacted),
         # with this same config: scanning the samples again would find only what that scan left in
         # place on purpose, so the secrets stage then counts them through without a scan.
@@ -129,7 +132,8 @@ class AssembleCorpus(beam.PTransform):
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
         cfg = self.cfg
         samples = records | "ToSamples" >> beam.Map(to_sample)
-        families = samples | "ForkFamilies" >> ForkFamilies(cfg.splits.fork_rounds) if cfg.splits.group_forks else None
+        grouped = cfg.splits.group_forks and self._forks
+        families = samples | "ForkFamilies" >> ForkFamilies(cfg.splits.fork_rounds) if grouped else None
         rejects = []
         if cfg.exact_dedup:
             out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra, runs=self._runs)

@@ -192,3 +192,45 @@ def test_groups_per_split_counted_in_a_pipeline_and_balanced_with_many_groups():
     balance = split_balance(expected, cfg.splits)
     assert sum(s["groups"] for s in balance["splits"].values()) == 70
     assert balance["warnings"] == []
+
+
+def test_forks_are_possible_only_when_commits_can_come_from_two_repositories():
+    from beam_jobs.pipeline import Inputs, forks_possible
+
+    assert not forks_possible(Inputs(git=["/r/one"]))
+    assert not forks_possible(Inputs(git=["/r/one", "/r/one"]))
+    assert not forks_possible(Inputs())
+    assert forks_possible(Inputs(git=["/r/one", "/r/two"]))
+    assert forks_possible(Inputs(git=["/r/one"], dump=["export-*.parquet"]))
+    assert forks_possible(Inputs(bigquery_table="p.d.t"))
+    assert forks_possible(Inputs(git=["/r/one"], shards=["earlier/data/*.parquet"]))  # repos lists of a past run
+
+
+def test_one_repository_builds_no_fork_families_and_writes_the_same_corpus(builder, tmp_path, monkeypatch):
+    """The family graph of one repository is empty: leaving it out changes nothing written, shards,
+    manifest and card alike."""
+    import apache_beam as beam
+
+    from beam_jobs import pipeline as build_module
+    from config import build_config
+    from tests.pipeline_helpers import read_rows, run_git
+
+    for n in range(6):
+        body = "".join(f"def f{i}(x):\n    return x + {i * n}\n\n\n" for i in range(12))
+        builder.commit({"LICENSE": "MIT License\n", "calc.py": body}, f"Make f{n} add a scaled offset")
+    repo = str(builder.path)
+
+    def transforms(inputs):
+        p = beam.Pipeline(runner="FnApiRunner")
+        build_module.build(p, inputs, build_config("none"), str(tmp_path / "staging"))
+        return {t.unique_name for t in p.to_runner_api().components.transforms.values()}
+
+    assert "Assemble/ForkFamilies" not in transforms(build_module.Inputs(git=[repo]))
+    assert "Assemble/ForkFamilies" in transforms(build_module.Inputs(git=[repo, repo + "-fork"]))
+    run_git([repo], tmp_path / "without")
+    monkeypatch.setattr(build_module, "forks_possible", lambda inputs: True)
+    run_git([repo], tmp_path / "with")
+    written = sorted(p.relative_to(tmp_path / "with") for p in (tmp_path / "with").rglob("*") if p.is_file())
+    assert {"manifest.json", "README.md"} <= {str(p) for p in written} and read_rows(tmp_path / "with" / "data")
+    for name in written:
+        assert (tmp_path / "with" / name).read_bytes() == (tmp_path / "without" / name).read_bytes(), name
