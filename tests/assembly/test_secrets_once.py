@@ -28,8 +28,8 @@ def contact(user):
 def _build(builder, tmp_path, name: str, rescan: bool, monkeypatch) -> tuple[dict, dict[str, bytes]]:
     real = merge.AssembleCorpus.__init__
 
-    def init(self, config, needles=None, runs=None, rescan=True):  # the build asks for no rescan: scan anyway
-        real(self, config, needles, runs, rescan=True)
+    def init(self, config, needles=None, runs=None, rescan=True, **rest):  # the build asks for no rescan: scan anyway
+        real(self, config, needles, runs, rescan=True, **rest)
 
     if rescan:
         monkeypatch.setattr(merge.AssembleCorpus, "__init__", init)
