@@ -100,6 +100,8 @@ def _phrase(text: str) -> re.Pattern[str]:
 _BSD_GRANT = re.compile(r" redistribution and use in source and binary forms with or without modification are "
                        r"permitted (?:subject to the limitations in the disclaimer below )?provided that the "
                        r"following conditions are met ")
+# "licensed under the terms of the": how a file that is not the license text names it.
+_UNDER = r" (?:licensed|released|distributed|available) under (?:the )?(?:terms of the )?"
 _RULES: tuple[_Rule, ...] = (
     _Rule("mit", _phrase("Permission is hereby granted, free of charge, to any person obtaining a copy of this "
                          "software"),
@@ -125,8 +127,11 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("bsl-1.0", _phrase("Boost Software License - Version 1.0")),
     _Rule("artistic-2.0", _phrase("The Artistic License 2.0")),
     _Rule("upl-1.0", _phrase("The Universal Permissive License (UPL), Version 1.0")),
-    _Rule("mit", re.compile(r" (?:licensed|released|distributed|available) under (?:the )?(?:terms of the )?"
-                            r"mit license ")),
+    _Rule("mit", re.compile(f"{_UNDER}mit license ")),
+    # A file that only says which BSD license applies (IPython's COPYING.rst: "licensed under the terms of
+    # the Modified BSD License"). A bare "BSD license" names no variant, and stays `other`.
+    _Rule("bsd-3-clause", re.compile(f"{_UNDER}(?:(?:modified|new|revised|3 clause) bsd|bsd 3 clause) license ")),
+    _Rule("bsd-2-clause", re.compile(f"{_UNDER}(?:(?:simplified|freebsd|2 clause) bsd|bsd 2 clause) license ")),
     _Rule("ms-pl", _phrase("Microsoft Public License (Ms-PL)")),
     _Rule("ms-rl", _phrase("Microsoft Reciprocal License (Ms-RL)")),
     _Rule("cc-by-sa-4.0", _phrase("Attribution-ShareAlike 4.0 International")),

@@ -181,6 +181,13 @@ def test_both_detectors_agree_on_scancodes_full_reference_texts(loaded_detectors
 
 @pytest.mark.parametrize("text, expected", [
     ("Licensed under the MIT License.", "mit"),
+    # a notes file that names its BSD variant without the text (IPython's COPYING.rst does)
+    ("The Licensing Terms\n\nThis project is licensed under the terms of the Modified BSD License (also "
+     "known as New or Revised BSD). See the LICENSE file.\n\nAbout the team\n--------------\n"
+     "Each contributor keeps the copyright of their own changes.", "bsd-3-clause"),
+    ("Distributed under the BSD 3-Clause License.", "bsd-3-clause"),
+    ("Released under the Simplified BSD License.", "bsd-2-clause"),
+    ("Licensed under the BSD license.", "other"),  # which BSD is not said
     ("This program is free software; you can redistribute it and/or modify it under the terms of the "
      "GNU General Public License as published by the Free Software Foundation; either version 2 of the "
      "License, or (at your option) any later version.", "gpl-2.0"),
