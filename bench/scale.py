@@ -29,7 +29,8 @@ of loose objects, they are written in the cache folder instead, which is slower.
 2-core machine the million takes 1,152 s (49 to 64 s per 50,000 commits from the first batch to the
 last) and 4.0 GB of packs. Before generator version 7 its prose files grew a line per edit, so each
 batch was larger and slower than the one before: 5,078 s and 73 GB, and once three late batches in
-tmpfs beside a test run exhausted the memory (hence the byte bound). The result is cached. Nothing here asserts on timings.
+tmpfs beside a test run exhausted the memory (hence the byte bound). The result is cached. Nothing
+here asserts on timings.
 """
 from __future__ import annotations
 

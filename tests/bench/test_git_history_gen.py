@@ -2,6 +2,7 @@
 moves the mix of commit kinds."""
 from __future__ import annotations
 
+import random
 import subprocess
 from pathlib import Path
 
@@ -107,8 +108,6 @@ def test_a_failed_generation_leaves_nothing_behind(tmp_path, monkeypatch):
 
 def test_prose_files_stay_within_their_size_bound(tmp_path, monkeypatch):
     """Unbounded, prose files grew by a line per edit, and a million commits wrote 73 GB of copies."""
-    import random
-
     rng = random.Random(7)
     big = [f"line {n} " + "word " * 20 for n in range(100)]  # about 11 KB, over TEXT_MAX
     for _ in range(50):
