@@ -13,8 +13,9 @@ package ships (no download), plus any JSONL benchmark the config names with its 
 fewer than `min_needle_lines` lines or `min_needle_chars` characters are dropped: HumanEval has 37
 one-line solutions such as "return len(string)", which would match thousands of honest files.
 
-Needles are loaded once, when the pipeline is built, and travel pickled inside the DoFn; workers never
-read benchmark files, so a run is reproducible from the manifest's fingerprints.
+Needles are loaded once, when the pipeline is built, and travel pickled inside the DoFn (their lines;
+the n-gram hashes are made again on the worker); workers never read benchmark files, so a run is
+reproducible from the manifest's fingerprints.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
@@ -79,9 +80,13 @@ def make_needle(benchmark: str, task_id: str, field_name: str, text: str, cfg: D
     lines = tuple(normalise_lines(text))
     if len(lines) < cfg.min_needle_lines or len("\n".join(lines)) < cfg.min_needle_chars:
         return None
+    return Needle(benchmark, task_id, field_name, lines, needle_grams(lines, cfg.ngram))
+
+
+def needle_grams(lines: tuple[str, ...], ngram: int) -> frozenset[int]:
+    """The needle's distinct code-token n-gram hashes; none for a needle of fewer than n tokens."""
     tokens = code_tokens("\n".join(lines))
-    grams = frozenset(ngram_hashes(tokens, cfg.ngram).tolist()) if len(tokens) >= cfg.ngram else frozenset()
-    return Needle(benchmark, task_id, field_name, lines, grams)
+    return frozenset(ngram_hashes(tokens, ngram).tolist()) if len(tokens) >= ngram else frozenset()
 
 
 def humaneval_path() -> str:
@@ -236,7 +241,10 @@ def reason_for(benchmark: str) -> str:
 class _DecontaminateFn(StageDoFn):
     def __init__(self, needles: list[Needle], ngram: int, min_share: float) -> None:
         super().__init__(STAGE)
-        self._needles = needles
+        # The needles travel without their n-gram hashes, which are made again from the lines at the
+        # first sample: 20,000 hashes made HumanEval's pickle 288 KB, which Beam pickles and unpickles
+        # (with bz2) for every stage that holds this DoFn, samples or not (0.1 CPU-s of a small run).
+        self._needles = [replace(n, grams=frozenset()) for n in needles]
         self._ngram = ngram
         self._min_share = min_share
 
@@ -250,7 +258,8 @@ class _DecontaminateFn(StageDoFn):
         stage = self.stage(sample.source)
         stage.incoming()
         if self._matcher is None:
-            self._matcher = Matcher(self._needles, self._ngram, self._min_share)
+            needles = [replace(n, grams=needle_grams(n.lines, self._ngram)) for n in self._needles]
+            self._matcher = Matcher(needles, self._ngram, self._min_share)
         hit = self._matcher.first_hit(sample.old_contents, sample.new_contents)
         if hit is None:
             stage.kept()

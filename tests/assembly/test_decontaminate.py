@@ -101,3 +101,19 @@ def test_planted_humaneval_solution_in_a_commit_is_dropped(problems):
     assert reject.detail == "HumanEval/0: canonical_solution substring match in new_contents"
     assert got.counts["assembly.decontaminate"] == {"in": 14, "kept": 13, "benchmark_humaneval": 1}
     assert_balanced(got.counts)
+
+
+def test_edited_copy_in_a_commit_is_dropped_by_ngrams_on_the_worker(problems):
+    """The DoFn carries the needles without their n-gram hashes (they are made again at the first
+    sample), so the 13-gram test must still find an edited copy when the stage runs in Beam."""
+    commits = sample_commits()
+    target = next(c for c in commits if "sniff_delimiter" in c.instruction)
+    edited = problems["HumanEval/0"]["canonical_solution"].replace(
+        "return True", "print('close pair found')\n                    return True")
+    planted = commit_like(target, old_contents=target.old_contents + "\n\ndef has_close(numbers, threshold):\n" + edited)
+    got = assemble(commits + [planted], config(**ONLY_DECON))
+    (reject,) = [r for r in got.rejects if r.stage == "assembly.decontaminate"]
+    assert reject.key == from_commit(planted).id and reject.reason == "benchmark_humaneval"
+    assert reject.detail == "HumanEval/0: canonical_solution 13-gram match in old_contents"
+    assert got.counts["assembly.decontaminate"] == {"in": 14, "kept": 13, "benchmark_humaneval": 1}
+    assert_balanced(got.counts)
