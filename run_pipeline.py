@@ -344,5 +344,23 @@ def report_main(argv: Sequence[str]) -> int:
     return 0 if reconciled else 1
 
 
+def exit_now(code: int) -> None:
+    """End the process once main() has returned: run the atexit handlers, flush the logs and the
+    standard streams, then leave without the interpreter's teardown, which frees every object the
+    run made (Beam's graph, the tokenizer's vocabulary, imported modules) one by one: about 0.13
+    CPU-seconds that the operating system does at once. Only for a normal return; an exception
+    unwinds as usual."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that stopped early, or a closed stream
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
