@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.resources
+import json
+import os
 import subprocess
 import sys
 
@@ -115,3 +117,56 @@ def test_the_vocabulary_is_built_only_when_a_count_needs_it() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "-1", "0", "True", "1"]
+
+
+REAL_TEXTS = [CODE, (ROOT / "filters" / "tokens.py").read_text(encoding="utf-8"), "naïve café 東京 🚀\n\t  x  "]
+
+
+def _build_in_a_fresh_process(cache_home) -> list[str]:
+    """[cache state before, cache state after, the counts of REAL_TEXTS, the longest token] of one
+    fresh interpreter (the encoding is built once per process) whose cache lives in `cache_home`."""
+    script = (
+        "import json, sys\n"
+        "from filters import tokens\n"
+        "cache = tokens._cache_file(tokens._vocabulary())\n"
+        "before = cache.exists() and cache.stat().st_size\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "counts = [tokens.count_tokens(t) for t in texts]\n"
+        "print(before, cache.exists() and cache.stat().st_size, counts, tokens._longest_token_bytes(), sep='|')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                          input=json.dumps(REAL_TEXTS), env={**os.environ, "XDG_CACHE_HOME": str(cache_home)})
+    return proc.stdout.strip().split("|")
+
+
+def test_the_ranks_cache_gives_the_json_vocabularys_encoding(tmp_path) -> None:
+    """The first process parses the JSON and writes the cache; the next reads the cache and counts
+    the same; a damaged cache is read as missing and written again; an unwritable one is skipped."""
+    reference = [tokens.count_tokens(t) for t in REAL_TEXTS]
+    first = _build_in_a_fresh_process(tmp_path)
+    assert first[0] == "False" and int(first[1]) > 900_000 and first[2] == str(reference)
+    second = _build_in_a_fresh_process(tmp_path)
+    assert second == [first[1], first[1], str(reference), first[3]]
+    (cache,) = (tmp_path / "repairpack").iterdir()
+    cache.write_bytes(cache.read_bytes()[:-7])  # truncated: the token bytes no longer add up
+    third = _build_in_a_fresh_process(tmp_path)
+    assert third[0] == str(int(first[1]) - 7) and third[1:] == first[1:]
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    assert _build_in_a_fresh_process(blocked)[1:] == ["False", str(reference), first[3]]
+
+
+def test_the_ranks_cache_holds_what_the_json_holds(tmp_path) -> None:
+    """Every rank and the split pattern round-trip through the cache file."""
+    import binascii
+
+    vocabulary = tokens._vocabulary()
+    spec = json.loads(vocabulary.read_bytes())
+    config = spec["config"]
+    inner = config["default_vocab_size"] - config["default_num_special_tokens"]
+    ranks = {binascii.a2b_base64(e["token_bytes"]): e["rank"] for e in spec["vocab"][:inner]}
+    path = tmp_path / "ranks"
+    tokens._write_cache(path, config["pattern"], ranks)
+    assert tokens._read_cache(path) == (config["pattern"], ranks)
+    path.write_bytes(b"something else")
+    assert tokens._read_cache(path) is None
