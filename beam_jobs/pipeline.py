@@ -108,8 +108,10 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str,
     reject_sets = []
     out = config.output
 
+    # Every grouping and writer spills its runs under staging/RUNS_DIR, which `publish` deletes whole:
+    # none of them spends a stage of its own deleting its runs.
     def runs(name: str) -> RunFiles:
-        return RunFiles(f"{staging}/{RUNS_DIR}/{name}", out.sort_buffer_bytes)
+        return RunFiles(f"{staging}/{RUNS_DIR}/{name}", out.sort_buffer_bytes, delete=False)
 
     if inputs.git:
         specs = pipeline | "GitInputs" >> beam.Create(sorted(inputs.git))
@@ -173,7 +175,8 @@ def _write_trajectories(parts: list[beam.PCollection], reject_sets: list[beam.PC
     def shards(folder: str, split: str | tuple[str, ...]) -> SplitShards:
         return SplitShards(staging, folder, split, TRAJECTORIES_CONFIG, TRAJECTORY_SCHEMA, max_rows=cfg.max_shard_rows,
                            max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=out.compression,
-                           row_group_rows=out.row_group_rows, sort_buffer_bytes=out.sort_buffer_bytes)
+                           row_group_rows=out.row_group_rows, sort_buffer_bytes=out.sort_buffer_bytes,
+                           delete_runs=False)
 
     if out.stop_after == "sources":
         return tuple(f.kept for f in finished) | shards(DATA_DIR, TRAJECTORIES_CONFIG)
@@ -210,7 +213,7 @@ def _write_source_records(pipeline: beam.Pipeline, commit_sets: list[beam.PColle
             written.append(tuple(parts) | SplitShards(
                 staging, DATA_DIR, name, name, schema, max_rows=cfg.max_shard_rows, max_bytes=cfg.max_shard_bytes,
                 shards=cfg.shards, compression=out.compression, row_group_rows=out.row_group_rows,
-                sort_buffer_bytes=out.sort_buffer_bytes))
+                sort_buffer_bytes=out.sort_buffer_bytes, delete_runs=False))
     if not written:
         return pipeline | "NoRecords" >> beam.Create([])
     return tuple(written) | "RecordEntries" >> beam.Flatten()
@@ -253,7 +256,7 @@ def _assemble(pipeline: beam.Pipeline, record_sets: list[beam.PCollection], reje
     reject_sets.extend(assembled["rejects"])
     entries = assembled["samples"] | "WriteCorpus" >> WriteCorpus(
         staging, assembly.output, compression=out.compression, row_group_rows=out.row_group_rows,
-        sort_buffer_bytes=out.sort_buffer_bytes)
+        sort_buffer_bytes=out.sort_buffer_bytes, delete_runs=False)
     (assembled["stats"] | "WriteStats" >> beam.Map(_write_json, path=f"{staging}/{STATS}"))
     (assembled["samples"] | "CountSplitGroups" >> CountSplitGroups()
      | "WriteSplitGroups" >> beam.Map(_write_json, path=f"{staging}/{SPLIT_GROUPS}"))
@@ -275,7 +278,7 @@ def _write_rejects(pipeline: beam.Pipeline, reject_sets: list[beam.PCollection],
                                     key_fn=_reject_sort_key, max_rows=cfg.max_shard_rows,
                                     max_bytes=cfg.max_shard_bytes, shards=None,
                                     compression=out.compression, row_group_rows=10_000,
-                                    sort_buffer_bytes=out.sort_buffer_bytes))
+                                    sort_buffer_bytes=out.sort_buffer_bytes, delete_runs=False))
     shard_list = ((entries, reject_entries) | "ShardEntries" >> beam.Flatten()
                   | "ListShards" >> beam.combiners.ToList())
     shard_list | "WriteShardList" >> beam.Map(lambda e: _write_json(_sorted_entries(e), f"{staging}/{SHARD_LIST}"))

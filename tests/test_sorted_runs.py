@@ -231,3 +231,50 @@ def test_every_spill_buffer_of_the_build_takes_output_sort_buffer_mb(tmp_path: P
         assert name in groupings, sorted(groupings)
     assert any(label.startswith("Shards[rejects/rejects]") for label in budgets)
     assert set(budgets.values()) == {3 << 20}
+
+
+def test_a_grouping_told_not_to_delete_its_runs_leaves_them_for_its_caller(tmp_path: Path):
+    items = [(f"k{i % 5}", i) for i in range(50)]
+    runs = tmp_path / "kept-runs"
+
+    def spilled(p):
+        return (p | beam.Create(items) | SpillGroupByKey(str(runs), budget=200, delete_runs=False)
+                | beam.MapTuple(lambda k, v: (k, sorted(v))))
+
+    got = _groups(_run_grouping(tmp_path, spilled))
+    assert got == [(f"k{j}", list(range(j, 50, 5))) for j in range(5)]
+    assert len(list(runs.rglob("*.run"))) > 1  # several runs (a 200-byte budget), all still there
+
+
+def test_the_build_deletes_its_runs_once_at_publish_not_in_stages(tmp_path: Path):
+    """No grouping or writer of the build has a deletion stage (each was runner set-up paid by every
+    run); publish removes the staging folder's runs, so a finished build leaves none anywhere."""
+    from beam_jobs.pipeline import Inputs, build, run
+    from config import build_config
+    from tests.gitbuild import RepoBuilder
+
+    labels: list[str] = []
+
+    class Visitor(beam.pipeline.PipelineVisitor):
+        def visit_transform(self, node) -> None:
+            labels.append(node.full_label)
+
+    config = build_config("strict", overrides={"licenses.detector": "text"})
+    p = beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"]))
+    # Two repositories: the fork-family graph and its groupings are built too.
+    build(p, Inputs(git=[str(tmp_path / "repo"), str(tmp_path / "fork")]), config, str(tmp_path / "s"))
+    p.visit(Visitor())
+    assert any(label.endswith("/SpreadTasks") for label in labels)
+    assert [label for label in labels if "DeleteRuns" in label or label.endswith("/Finish")] == []
+
+    git = RepoBuilder(tmp_path / "repo")
+    mit = (Path(__file__).parent / "fixtures" / "licenses" / "mit.txt").read_text(encoding="utf-8")
+    code = "def area(width, height):\n    return width * height\n\n\ndef perimeter(width, height):\n"
+    git.commit({"LICENSE": mit, "shapes.py": code + "    return width + height\n"}, "Add shapes")
+    git.commit({"LICENSE": mit, "shapes.py": code + "    return 2 * (width + height)\n"},
+               "Fix the perimeter of a rectangle to count every side twice")
+    out = tmp_path / "out"
+    manifest = run(Inputs(git=[str(tmp_path / "repo")]), config, str(out), ["--runner=FnApiRunner"])
+    assert manifest["counts"]["git.commit"]["in"] == 2
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "data", "manifest.json", "rejects"]
+    assert list(out.rglob("*.run")) == [] and not list(out.rglob(RUNS_DIR))

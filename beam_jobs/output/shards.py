@@ -96,7 +96,8 @@ class SplitShards(beam.PTransform):
     def __init__(self, root: str, folder: str, split: str | tuple[str, ...], config_name: str, schema: pa.Schema, *,
                  fmt: str = "parquet", max_rows: int, max_bytes: int, shards: int | None,
                  compression: str = "zstd", row_group_rows: int = 1000, keyed: bool = False,
-                 key_fn: Callable[[Any], str] | None = None, sort_buffer_bytes: int = SORT_BUFFER_BYTES) -> None:
+                 key_fn: Callable[[Any], str] | None = None, sort_buffer_bytes: int = SORT_BUFFER_BYTES,
+                 delete_runs: bool = True) -> None:
         named = split if isinstance(split, str) else "*"
         super().__init__(label=f"Shards[{folder}/{named}]")
         self._keyed = keyed
@@ -113,6 +114,7 @@ class SplitShards(beam.PTransform):
         self._compression = compression
         self._row_group_rows = row_group_rows
         self._sort_buffer_bytes = sort_buffer_bytes
+        self._delete_runs = delete_runs
 
     @property
     def run_dir(self) -> str:
@@ -168,6 +170,8 @@ class SplitShards(beam.PTransform):
                    | "SpreadTasks" >> beam.GroupByKey()
                    | "Task" >> beam.FlatMap(_task)
                    | "Write" >> beam.Map(self._write, runs=run_list))
+        if not self._delete_runs:  # the caller deletes the folder the runs are under (RunFiles.delete)
+            return written
         return (pipeline
                 | "Finish" >> beam.Impulse()
                 | "DeleteRuns" >> beam.FlatMap(_after_deleting_runs, beam.pvalue.AsList(written),
@@ -217,13 +221,15 @@ class WriteCorpus(beam.PTransform):
     under `root`: raw Parquet per split, and the optional JSONL, CommitPackFT export and formats."""
 
     def __init__(self, root: str, cfg: AssemblyOutputConfig, *, compression: str = "zstd",
-                 row_group_rows: int = 1000, sort_buffer_bytes: int = SORT_BUFFER_BYTES) -> None:
+                 row_group_rows: int = 1000, sort_buffer_bytes: int = SORT_BUFFER_BYTES,
+                 delete_runs: bool = True) -> None:
         super().__init__()
         self._root = root
         self._cfg = cfg
         self._compression = compression
         self._row_group_rows = row_group_rows
         self._sort_buffer_bytes = sort_buffer_bytes
+        self._delete_runs = delete_runs
 
     def _shards(self, folder: str, config_name: str, schema: pa.Schema, fmt: str = "parquet",
                 keyed: bool = False) -> SplitShards:
@@ -231,7 +237,7 @@ class WriteCorpus(beam.PTransform):
         return SplitShards(self._root, folder, SPLITS, config_name, schema, fmt=fmt, max_rows=cfg.max_shard_rows,
                            max_bytes=cfg.max_shard_bytes, shards=cfg.shards, compression=self._compression,
                            row_group_rows=self._row_group_rows, keyed=keyed,
-                           sort_buffer_bytes=self._sort_buffer_bytes)
+                           sort_buffer_bytes=self._sort_buffer_bytes, delete_runs=self._delete_runs)
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
         cfg = self._cfg
