@@ -363,9 +363,14 @@ def test_every_plot_is_a_non_empty_svg(fixture_report):
         svg = (folder / path).read_text()
         root = ET.fromstring(svg)
         assert root.tag == "{http://www.w3.org/2000/svg}svg", name
-        drawn = [e for e in root.iter() if e.tag.endswith(("path", "rect", "image", "use"))]
-        assert len(drawn) > 10, name
-        assert 'id="patch_1"' in svg or "<path" in svg, name
+        assert root.find("{http://www.w3.org/2000/svg}title").text, name
+        marks = [e for e in root.iter("{http://www.w3.org/2000/svg}rect")
+                 if e.find("{http://www.w3.org/2000/svg}title") is not None]
+        assert marks and all(float(e.get("width")) >= 0 and float(e.get("height")) > 0 for e in marks), name
+    funnel = ET.fromstring((folder / stats["plots"]["funnel"]).read_text())
+    tips = [t.text for t in funnel.iter("{http://www.w3.org/2000/svg}title")][1:]
+    assert tips == [f"{st['stage']}: {n:,} {what}" for st in stats["funnel"]["stages"]
+                    for n, what in ((st["kept"], "kept"), (st["rejected"], "dropped"))]
 
 
 def _attributes(document: ET.Element) -> list[tuple[str, str, str]]:
