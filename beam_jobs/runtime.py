@@ -11,7 +11,8 @@ modules (`beam.io.ReadFromBigQuery`, ...) still resolve: the first use imports t
 out of a lean run for good (`ABSENT`): pandas and IPython, which Beam and pyarrow import only to
 ask whether they are in use.
 
-A lean import also reads each function's arguments for Beam once (`_memoize_function_arguments`).
+A lean import also reads each function's arguments for Beam once (`_memoize_function_arguments`),
+and each DoFn's state specs and `process` source once (`_memoize_dofn_checks`).
 
 `pipeline_options(args)` makes PipelineOptions whose `view_as(cls)` is made once per class. Beam
 calls `view_as` for every transform it applies and for every type check (some 1,700 times for the
@@ -107,6 +108,7 @@ def import_beam(*, lean: bool) -> bool:
         mongo_log.setLevel(level)
     sys.modules["apache_beam.io"].__getattr__ = _io_getattr
     _memoize_function_arguments()
+    _memoize_dofn_checks()
     return True
 
 
@@ -145,6 +147,62 @@ def _memoize_function_arguments() -> None:
     get_function_args_defaults.original = original  # type: ignore[attr-defined]
     get_function_args_defaults.__doc__ = original.__doc__
     core.get_function_args_defaults = get_function_args_defaults
+
+
+def _memoize_dofn_checks() -> None:
+    """Two checks Beam makes for every ParDo applied read the same functions again for each one: the
+    state and timer specs of every method of the DoFn (`userstate.get_dofn_specs`, twice per ParDo)
+    and whether `process` both yields and returns, which reads its source file and tokenizes it
+    (`core._check_fn_use_yield_and_return`). About 0.1 CPU-seconds of building the build's graph,
+    mostly for DoFn classes seen before. Both answers depend only on the functions looked at, so
+    each is kept per function: the specs per tuple of (method name, function) of the DoFn's bound
+    methods, which is what `get_dofn_specs` reads, and the yield check per `process` function. The
+    checks still raise and warn as before, once per distinct DoFn."""
+    import types
+    import weakref
+
+    from apache_beam.transforms import core, userstate
+
+    if getattr(userstate.get_dofn_specs, "memoized", False):
+        return
+    original_specs = userstate.get_dofn_specs
+    specs: dict[tuple[tuple[str, Any], ...], tuple[frozenset, frozenset]] = {}
+
+    def get_dofn_specs(dofn: Any) -> tuple[set, set]:
+        methods = []
+        for name in dir(dofn):
+            value = getattr(dofn, name, None)
+            if isinstance(value, types.MethodType):
+                methods.append((name, value.__func__))
+        key = tuple(methods)
+        try:
+            found = specs.get(key)
+        except TypeError:  # an unhashable function object: ask Beam every time
+            return original_specs(dofn)
+        if found is None:
+            state, timers = original_specs(dofn)
+            found = specs[key] = (frozenset(state), frozenset(timers))
+        return set(found[0]), set(found[1])
+
+    get_dofn_specs.memoized = True  # type: ignore[attr-defined]
+    get_dofn_specs.original = original_specs  # type: ignore[attr-defined]
+    get_dofn_specs.__doc__ = original_specs.__doc__
+    userstate.get_dofn_specs = get_dofn_specs
+
+    original_check = core._check_fn_use_yield_and_return
+    checked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def check_fn_use_yield_and_return(fn: Any) -> bool:
+        function = fn.__func__ if isinstance(fn, types.MethodType) else fn
+        if not isinstance(function, types.FunctionType):
+            return original_check(fn)
+        found = checked.get(function)
+        if found is None:
+            found = checked[function] = original_check(fn)
+        return found
+
+    check_fn_use_yield_and_return.original = original_check  # type: ignore[attr-defined]
+    core._check_fn_use_yield_and_return = check_fn_use_yield_and_return
 
 
 def pipeline_options(beam_args: Sequence[str]) -> Any:

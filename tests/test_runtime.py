@@ -126,3 +126,72 @@ def test_a_lean_import_reads_each_functions_arguments_once_with_the_same_answers
         "print(json.dumps({'memoized': bool(getattr(memo, 'memoized', False)), 'same': all(same),\n"
         "                  'fresh': memo(plain)[0] == ['a', 'b']}))\n")
     assert seen == {"memoized": True, "same": True, "fresh": True}
+
+
+PROBE_DOFN_CHECKS = """
+import json
+from beam_jobs.runtime import import_beam
+import_beam(lean=True)
+import apache_beam as beam
+from apache_beam.coders import VarIntCoder
+from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms import core, userstate
+
+specs, check = userstate.get_dofn_specs, core._check_fn_use_yield_and_return
+
+
+class Counted(beam.DoFn):
+    SEEN = userstate.BagStateSpec("seen", VarIntCoder())
+
+    def process(self, element, seen=beam.DoFn.StateParam(SEEN)):
+        seen.add(1)
+        yield element[0], len(list(seen.read()))
+
+
+class Plain(beam.DoFn):
+    def process(self, element):
+        yield element
+
+
+class Both(beam.DoFn):
+    def process(self, element):
+        if element:
+            return [element]
+        yield element
+
+
+class Twice(beam.DoFn):
+    def process(self, element, a=beam.DoFn.WindowParam, b=beam.DoFn.WindowParam):
+        yield element
+
+
+same = [sorted(s.name for s in specs(d)[0]) == sorted(s.name for s in specs.original(d)[0])
+        for d in (Counted(), Counted(), Plain(), Plain())]
+raised = 0
+for _ in range(2):
+    try:
+        specs(Twice())
+    except ValueError:
+        raised += 1
+checks = [check(Both().process), check(Both().process), check(Plain().process), check(len)]
+originals = [check.original(Both().process), check.original(Plain().process)]
+with beam.Pipeline("FnApiRunner") as p:
+    out = p | beam.Create([("k", 1), ("k", 2), ("j", 3)]) | beam.ParDo(Counted())
+    assert_that(out, equal_to([("j", 1), ("k", 1), ("k", 2)]))
+print(json.dumps({"memoized": bool(getattr(specs, "memoized", False)), "same": all(same),
+                  "names": sorted(s.name for s in specs(Counted())[0]), "raised": raised, "checks": checks,
+                  "originals": originals}))
+"""
+
+
+def test_a_lean_import_checks_each_dofn_once_with_the_same_answers(tmp_path):
+    """The state specs and the yield-and-return check are Beam's answers, asked once per function: a
+    stateful DoFn still runs with its state, a DoFn with a repeated parameter is refused each time."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE_DOFN_CHECKS)  # a file, not -c: the yield check reads the DoFn's source
+    proc = subprocess.run([sys.executable, str(probe)], capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == {
+        "memoized": True, "same": True, "names": ["seen"], "raised": 2, "checks": [True, True, False, False],
+        "originals": [True, False]}
