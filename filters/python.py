@@ -92,6 +92,10 @@ class PythonRules:
     reject_whitespace_only: bool
 
     @property
+    def generated_markers_ascii(self) -> bool:
+        return all(marker.isascii() for marker in self.generated_markers)
+
+    @property
     def checks_paths(self) -> bool:
         return self.reject_vendored or self.reject_generated
 
@@ -232,19 +236,93 @@ def longest_line(text: str) -> int:
     return max(map(len, text.splitlines()), default=0)
 
 
+def has_line_longer(text: str, limit: int) -> bool:
+    """longest_line(text) > limit, without splitting the text into lines where it can: every candidate
+    pays for this rule (see change_share), and a search for a newline followed by more than `limit`
+    other characters runs in C at half the cost of the split."""
+    if len(text) <= limit:  # most files: no line can be longer than the whole text
+        return False
+    if not _breaks_only_at_newlines(text):
+        return longest_line(text) > limit
+    first = text.find("\n")
+    if first == -1 or first > limit:  # the first line, or the only one, is too long already
+        return True
+    return _long_line_after_newline(limit).search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _long_line_after_newline(limit: int) -> re.Pattern[str]:
+    return re.compile("\n[^\n]{%d}" % (limit + 1))
+
+
 def change_share(old: str, new: str) -> float:
     """Lines removed plus lines added, over all lines of both versions (a multiset diff: moving a line
-    costs nothing, rewriting everything costs 1.0). Cheaper than difflib and good enough for a bound."""
-    old_lines = old.splitlines()
-    new_lines = new.splitlines()
-    total = len(old_lines) + len(new_lines)
+    costs nothing, rewriting everything costs 1.0). Cheaper than difflib and good enough for a bound.
+
+    Every candidate pays for it (the "also failed" pass runs the text rules on records a message rule
+    already dropped), and most commits change a few lines of a long file. Whole lines both versions
+    share at the start and at the end count the same on both sides, so only the lines between them
+    are split and counted; the text is compared at C speed to find them. The answer is the same as
+    counting every line (`tests/filters/test_python_text.py` checks it against that definition)."""
+    if not (_breaks_only_at_newlines(old) and _breaks_only_at_newlines(new)):  # CRLF files and the like
+        return _moved_share(old.splitlines(), new.splitlines())
+    total = _line_count(old) + _line_count(new)
     if total == 0:
         return 0.0
+    cut = old.rfind("\n", 0, _common_prefix(old, new)) + 1  # after the last shared whole line
+    tail = _common_suffix(old, new, min(len(old), len(new)) - cut)
+    first_break = old.find("\n", len(old) - tail)  # the shared whole lines at the end follow it
+    keep = len(old) - first_break - 1 if first_break != -1 else 0
+    moved = _moved_lines(old[cut:len(old) - keep].splitlines(), new[cut:len(new) - keep].splitlines())
+    return moved / total
+
+
+# What str.splitlines() breaks lines at besides "\n" (a character class regex is 20x slower than these finds).
+_OTHER_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _breaks_only_at_newlines(text: str) -> bool:
+    return not any(mark in text for mark in _OTHER_BREAKS)
+
+
+def _line_count(text: str) -> int:
+    """len(text.splitlines()) for a text whose only line break is "\n"."""
+    return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix, by halving: a few slice comparisons, each in C."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    """The length of the longest common suffix, at most `limit`."""
+    lo, hi, la, lb = 0, limit, len(a), len(b)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _moved_lines(old_lines: list[str], new_lines: list[str]) -> int:
     old_count = Counter(old_lines)
     new_count = Counter(new_lines)
-    removed = sum((old_count - new_count).values())
-    added = sum((new_count - old_count).values())
-    return (removed + added) / total
+    return sum((old_count - new_count).values()) + sum((new_count - old_count).values())
+
+
+def _moved_share(old_lines: list[str], new_lines: list[str]) -> float:
+    total = len(old_lines) + len(new_lines)
+    return _moved_lines(old_lines, new_lines) / total if total else 0.0
 
 
 def _marker_at(text: str, start: int, markers: tuple[str, ...]) -> bool:
@@ -283,12 +361,21 @@ def _starts_a_sentence(header: str, markers: tuple[str, ...]) -> bool:
 
 def is_generated_header(text: str, rules: PythonRules) -> bool:
     """Rules 2 to 4 of the module docstring, on the first `generated_header_chars` characters."""
-    if rules.generated_header is None or not rules.generated_header.search(text, 0, rules.generated_header_chars):
+    if rules.generated_header is None:
         return False
     header = text[:rules.generated_header_chars]
-    if rules.generated_scaffold_tools:
+    # Every candidate pays for this rule (see change_share), and the case-blind pattern tries each
+    # marker at each character of every comment. A header without any marker cannot match it: for
+    # ASCII text (whose case-blind matching is lower()'s) plain substring finds on the lowered header
+    # say so at a fifth of the cost.
+    if header.isascii() and rules.generated_markers_ascii:
         lowered = header.lower()
-        if any(tool in lowered for tool in rules.generated_scaffold_tools):
+        if not any(marker in lowered for marker in rules.generated_markers):
+            return False
+    if not rules.generated_header.search(header):
+        return False
+    if rules.generated_scaffold_tools:
+        if any(tool in header.lower() for tool in rules.generated_scaffold_tools):
             return False
     if not rules.generated_marker_starts_sentence:
         return True
@@ -298,9 +385,7 @@ def is_generated_header(text: str, rules: PythonRules) -> bool:
 def check_text(record: CommitRecord, rules: PythonRules) -> str | None:
     old, new = record.old_contents, record.new_contents
     limit = rules.minified_max_line_chars
-    # A text no longer than the limit cannot hold a longer line: skip the split for most files.
-    if limit is not None and ((len(new) > limit and longest_line(new) > limit)
-                              or (len(old) > limit and longest_line(old) > limit)):
+    if limit is not None and (has_line_longer(new, limit) or has_line_longer(old, limit)):
         return "minified"
     if rules.reject_generated and is_generated_header(new, rules):
         return "generated_file"

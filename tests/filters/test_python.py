@@ -236,6 +236,87 @@ def test_change_share(old: str, new: str, share: float) -> None:
     assert py.change_share(old, new) == pytest.approx(share)
 
 
+def _change_share_by_definition(old: str, new: str) -> float:
+    """Every line of both versions counted: what `change_share` computes from the lines that differ."""
+    from collections import Counter
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    total = len(old_lines) + len(new_lines)
+    moved = sum((Counter(old_lines) - Counter(new_lines)).values()) + sum((Counter(new_lines) - Counter(old_lines)).values())
+    return moved / total if total else 0.0
+
+
+@pytest.mark.parametrize("old, new", [
+    ("a\nb\nc", "a\nb\nc\n"),                    # a final newline added: the same lines
+    ("a\nb\n", "a\nb\n\n"),                       # an empty last line added
+    ("x\n", "x\nx\n"), ("a\na\na\n", "a\n"),      # shared prefix and suffix overlap
+    ("ab\ncd\n", "ab\ncX\n"), ("ab\ncd\n", "aX\ncd\n"),  # the difference inside a line
+    ("a\r\nb\r\n", "a\r\nc\r\n"), ("a\r\nb\n", "a\rb\n"), ("a\x0cb\n", "a\nb\n"),  # other breaks
+    ("é\nü\n", "é\nü\nß\n"), ("\u2028x", "x"), ("", "a"), ("a", ""), ("\n", ""), ("\n\n", "\n"),
+])
+def test_change_share_counts_as_every_line_does(old: str, new: str) -> None:
+    assert py.change_share(old, new) == _change_share_by_definition(old, new)
+    assert py.change_share(new, old) == _change_share_by_definition(new, old)
+
+
+def test_change_share_on_real_files_edited_at_random() -> None:
+    """This project's own modules, each edited the ways commits edit files (a line changed, lines added
+    or removed at either end or in the middle, a block moved, a line repeated, line endings changed):
+    the same share, to the last bit, as counting every line."""
+    import random
+
+    rng = random.Random(18)
+    files = [path for folder in ("filters", "beam_jobs/assembly") for path in sorted((ROOT / folder).glob("*.py"))
+             if path.stat().st_size > 1000]
+    checked = 0
+    for path in files:
+        text = path.read_text()
+        lines = text.splitlines(keepends=True)
+        for _ in range(12):
+            edited = list(lines)
+            i, j = sorted(rng.sample(range(len(edited) + 1), 2))
+            kind = rng.choice(["change", "insert", "delete", "move", "repeat", "head", "tail", "crlf", "strip"])
+            if kind == "change" and i < len(edited):
+                edited[i] = edited[i].replace("e", "E", 1) or "x\n"
+            elif kind == "insert":
+                edited[i:i] = ["    pass\n", "\n"]
+            elif kind == "delete":
+                del edited[i:j]
+            elif kind == "move":
+                edited = edited[:i] + edited[j:] + edited[i:j]
+            elif kind == "repeat" and i < len(edited):
+                edited.insert(j, edited[i])
+            elif kind == "head":
+                edited = ["# new first line\n"] + edited[i:]
+            elif kind == "tail":
+                edited = edited[:j] + ["# new last line"]
+            elif kind == "crlf":
+                edited[i:j] = [line.replace("\n", "\r\n") for line in edited[i:j]]
+            elif kind == "strip":
+                edited = [line.rstrip("\n") + "\n" for line in edited][:j] + ["end"]
+            after = "".join(edited)
+            assert py.change_share(text, after) == _change_share_by_definition(text, after), (path.name, kind)
+            assert py.change_share(after, text) == _change_share_by_definition(after, text), (path.name, kind)
+            checked += 1
+    assert checked == 12 * len(files) and len(files) > 20
+
+
+@pytest.mark.parametrize("text", [
+    "", "x" * 10, "x" * 11, "x" * 10 + "\n", "\n" + "x" * 11, "a\n" + "x" * 10 + "\nb", "a\n" + "x" * 11 + "\nb",
+    "a\n" + "x" * 11, "x" * 5 + "\r" + "x" * 6, "x" * 11 + "\r\n", "a\r\n" + "x" * 10 + "\r\nb",
+    "x" * 6 + "\u2028" + "x" * 6, "x" * 6 + "\x0c" + "y" * 10 + "\n", "é" * 11, "\n" * 30,
+])
+def test_has_line_longer_is_the_longest_line_over_the_limit(text: str) -> None:
+    assert py.has_line_longer(text, 10) == (py.longest_line(text) > 10)
+
+
+def test_has_line_longer_on_real_files() -> None:
+    for path in sorted((ROOT / "filters").glob("*.py")) + sorted((ROOT / "beam_jobs").glob("*.py")):
+        text = path.read_text()
+        longest = py.longest_line(text)
+        for limit in (longest - 1, longest, 40, 79, 1000):
+            assert py.has_line_longer(text, limit) == (longest > limit), (path.name, limit)
+
+
 def test_chain_runs_paths_before_parsing() -> None:
     chain = build_commit_filters(FilterConfig())
     path = "third_party/lib/broken.py"
