@@ -160,17 +160,22 @@ def parses_py3(source: str) -> bool:
 
 
 _PY2_TABS = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
-_PY2_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(^[ \t]*|:[ \t]*)print[ \t]*>>[ \t]*", re.MULTILINE), r"\1print(), "),
-    (re.compile(r"(^[ \t]*|:[ \t]*)print[ \t]+(?=[^\s=(.,)\]}:;])", re.MULTILINE), r"\1print(), "),
-    (re.compile(r"(^[ \t]*|:[ \t]*)exec[ \t]+(?=[^\s=(.,)\]}:;])", re.MULTILINE), r"\1exec, "),
-    (re.compile(r"(\bexcept\b[^:\n]*?),[ \t]*(\w+)[ \t]*:"), r"\1 as \2:"),
-    (re.compile(r"^([ \t]*raise[ \t]+[\w.]+)[ \t]*,(.*)$", re.MULTILINE), r"\1(\2)"),
-    (re.compile(r"`([^`\n]*)`"), r"repr(\1)"),
-    (re.compile(r"<>"), "!="),
-    (re.compile(r"(?<![\w.])(0[xX][0-9a-fA-F]+|\d+)[lL]\b"), r"\1"),
-    (re.compile(r"(?<![\w.])0(\d+)(?![\w.])"), r"0o\1"),
-    (re.compile(r"\b[uU]([rR]['\"])"), r"\1"),
+# Each rewrite with what any match of it contains (a literal, or a pattern that starts with a
+# character class or literal, which the regex engine scans for quickly). Every pattern matches within
+# one line and no replacement adds or removes a line break, so a rewrite applied to just the lines
+# holding its trigger gives the text the whole-text substitution gives: on Python 2 files of
+# ipython's history, 2.4 to 0.4 ms a file, where the engine tried most patterns at every character.
+_PY2_REWRITES: tuple[tuple[re.Pattern[str], str, str | re.Pattern[str]], ...] = (
+    (re.compile(r"(^[ \t]*|:[ \t]*)print[ \t]*>>[ \t]*", re.MULTILINE), r"\1print(), ", "print"),
+    (re.compile(r"(^[ \t]*|:[ \t]*)print[ \t]+(?=[^\s=(.,)\]}:;])", re.MULTILINE), r"\1print(), ", "print"),
+    (re.compile(r"(^[ \t]*|:[ \t]*)exec[ \t]+(?=[^\s=(.,)\]}:;])", re.MULTILINE), r"\1exec, ", "exec"),
+    (re.compile(r"(\bexcept\b[^:\n]*?),[ \t]*(\w+)[ \t]*:"), r"\1 as \2:", "except"),
+    (re.compile(r"^([ \t]*raise[ \t]+[\w.]+)[ \t]*,(.*)$", re.MULTILINE), r"\1(\2)", "raise"),
+    (re.compile(r"`([^`\n]*)`"), r"repr(\1)", "`"),
+    (re.compile(r"<>"), "!=", "<>"),
+    (re.compile(r"(?<![\w.])(0[xX][0-9a-fA-F]+|\d+)[lL]\b"), r"\1", re.compile(r"[0-9][lLxX]")),
+    (re.compile(r"(?<![\w.])0(\d+)(?![\w.])"), r"0o\1", re.compile(r"0\d")),
+    (re.compile(r"\b[uU]([rR]['\"])"), r"\1", re.compile(r"[uU][rR]['\"]")),
 )
 
 
@@ -179,9 +184,32 @@ def python2_rewrite(source: str) -> str:
     text = source
     if "\t" in text:
         text = _PY2_TABS.sub(lambda m: m.group(0).expandtabs(8), text)
-    for pattern, replacement in _PY2_REWRITES:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement, trigger in _PY2_REWRITES:
+        text = _rewrite_lines(text, pattern, replacement, trigger)
     return text
+
+
+def _rewrite_lines(text: str, pattern: re.Pattern[str], replacement: str, trigger: str | re.Pattern[str]) -> str:
+    """`pattern.sub(replacement, text)` for a pattern whose matches hold `trigger` and stay in one line."""
+    pieces: list[str] = []
+    done = 0
+    at = text.find(trigger) if isinstance(trigger, str) else _found_at(trigger, text, 0)
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end == -1 else end
+        pieces += (text[done:start], pattern.sub(replacement, text[start:end]))
+        done = end
+        at = text.find(trigger, end) if isinstance(trigger, str) else _found_at(trigger, text, end)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _found_at(trigger: re.Pattern[str], text: str, start: int) -> int:
+    found = trigger.search(text, start)
+    return found.start() if found else -1
 
 
 @lru_cache(maxsize=256)

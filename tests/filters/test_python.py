@@ -117,6 +117,47 @@ def test_python2_forms_are_recognised(source: str) -> None:
     assert py.python_major(source) == py.PYTHON2
 
 
+def _python2_rewrite_whole_text(source: str) -> str:
+    """The rewrite as plain substitutions over the whole text: what `python2_rewrite` does line by line."""
+    text = source
+    if "\t" in text:
+        text = py._PY2_TABS.sub(lambda m: m.group(0).expandtabs(8), text)
+    for pattern, replacement, _ in py._PY2_REWRITES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+PY2_LINES = ['print "a"', "print>>f, x", "  print >> sys.stderr, 'e'", "if x: print y", "else:print z", "exec code",
+             "exec 'x' in ns", "except IOError, e:", "except (A, B), err :", "  raise ValueError, 'bad'",
+             "raise E,(1, 2)", "x = `y` + `z`", "if a <> b: pass", "n = 10L + 0xFFl + 0Xabl", "m = 0755 + x.0755",
+             "p = ur'\\d' + UR\"x\"", "x = 1.0L", "self.l = 10", "def f(x):", "\treturn x", "  \t y = 1",
+             "printer >> x", "# print this, 0777, `tick`", "s = 'except A, b:'", "", "x = 0", "a0755 = 1", "fooL1 = 2",
+             "return 0x1fL", "x=u'a' if e else ur'b'", "print", "exec", "raise", "0L", "08",
+             "raise\tE, v", "print\t'tab'", "x = 1; exec\tcode"]
+
+
+@pytest.mark.parametrize("source", [
+    'print "a"', "x = 1\nprint y", "print a; print b\n", "exec s\r\nraise E, v\r\n", "\n\n0777\n\n", "`a`\n`b`",
+    "raise E, 'no newline at the end'", "if x:print 1\n  print>>f,2\n", "print\nexec\n", "",
+])
+def test_python2_rewrite_is_the_whole_text_substitution(source: str) -> None:
+    assert py.python2_rewrite(source) == _python2_rewrite_whole_text(source)
+
+
+def test_python2_rewrite_on_generated_python2_files() -> None:
+    """Python 2 lines mixed into this project's own modules at random, CRLF and tabs included."""
+    import random
+
+    rng = random.Random(2)
+    modules = [p.read_text() for p in sorted((ROOT / "filters").glob("*.py"))]
+    for n in range(300):
+        lines = rng.choice(modules).split("\n")[: rng.randrange(5, 200)]
+        for _ in range(rng.randrange(1, 30)):
+            lines.insert(rng.randrange(len(lines) + 1), rng.choice(PY2_LINES))
+        text = ("\r\n" if n % 7 == 0 else "\n").join(lines) + rng.choice(["", "\n"])
+        assert py.python2_rewrite(text) == _python2_rewrite_whole_text(text), n
+
+
 @pytest.mark.parametrize("source", [
     'print("hello")\n',
     'import sys\nprint >>sys.stderr, "oops"\n',  # valid Python 3 too: a tuple of a shift and a str
