@@ -26,7 +26,7 @@ import importlib
 import importlib.abc
 import logging
 import sys
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 # Optional to Beam (each imported under try/except ImportError) and unused by a local run: skipped
 # while Beam is imported.
@@ -119,34 +119,13 @@ def _memoize_function_arguments() -> None:
     build's graph (0.5 CPU-seconds). A function's arguments and defaults do not change, so each
     function's are read once here (a bound method's by its function; other callables as before).
     Lean runs only: they run in this process, and nothing of theirs rewrites a function's signature."""
-    import types
-    import weakref
-
     from apache_beam.transforms import core
 
-    original = core.get_function_args_defaults
-    if getattr(original, "memoized", False):
+    if getattr(core.get_function_args_defaults, "memoized", False):
         return
-    known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-    def get_function_args_defaults(f: Any) -> tuple[list[str], list[Any]]:
-        kind = type(f)
-        function = f.__func__ if kind is types.MethodType else f
-        if type(function) is not types.FunctionType:
-            return original(f)
-        per_kind = known.get(function)
-        if per_kind is None:
-            per_kind = known[function] = {}
-        found = per_kind.get(kind)
-        if found is None:
-            args, defaults = original(f)
-            found = per_kind[kind] = (tuple(args), tuple(defaults))
-        return list(found[0]), list(found[1])
-
-    get_function_args_defaults.memoized = True  # type: ignore[attr-defined]
-    get_function_args_defaults.original = original  # type: ignore[attr-defined]
-    get_function_args_defaults.__doc__ = original.__doc__
-    core.get_function_args_defaults = get_function_args_defaults
+    _install(core, "get_function_args_defaults", _per_function(
+        core.get_function_args_defaults, keep=lambda found: (tuple(found[0]), tuple(found[1])),
+        give=lambda kept: (list(kept[0]), list(kept[1]))))
 
 
 def _memoize_dofn_checks() -> None:
@@ -159,7 +138,6 @@ def _memoize_dofn_checks() -> None:
     methods, which is what `get_dofn_specs` reads, and the yield check per `process` function. The
     checks still raise and warn as before, once per distinct DoFn."""
     import types
-    import weakref
 
     from apache_beam.transforms import core, userstate
 
@@ -184,25 +162,42 @@ def _memoize_dofn_checks() -> None:
             found = specs[key] = (frozenset(state), frozenset(timers))
         return set(found[0]), set(found[1])
 
-    get_dofn_specs.memoized = True  # type: ignore[attr-defined]
-    get_dofn_specs.original = original_specs  # type: ignore[attr-defined]
-    get_dofn_specs.__doc__ = original_specs.__doc__
-    userstate.get_dofn_specs = get_dofn_specs
+    _install(userstate, "get_dofn_specs", get_dofn_specs)
+    _install(core, "_check_fn_use_yield_and_return", _per_function(core._check_fn_use_yield_and_return))
 
-    original_check = core._check_fn_use_yield_and_return
-    checked: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-    def check_fn_use_yield_and_return(fn: Any) -> bool:
-        function = fn.__func__ if isinstance(fn, types.MethodType) else fn
-        if not isinstance(function, types.FunctionType):
-            return original_check(fn)
-        found = checked.get(function)
-        if found is None:
-            found = checked[function] = original_check(fn)
-        return found
+def _per_function(original: Callable[[Any], Any], keep: Callable[[Any], Any] = lambda found: found,
+                  give: Callable[[Any], Any] = lambda kept: kept) -> Callable[[Any], Any]:
+    """`original(f)`, asked once per plain function behind `f` and kind of callable (a function and a
+    method bound to it can differ); other callables are asked every time. `keep` freezes an answer,
+    `give` hands out a copy of it, so that no caller can change what the next one gets."""
+    import types
+    import weakref
 
-    check_fn_use_yield_and_return.original = original_check  # type: ignore[attr-defined]
-    core._check_fn_use_yield_and_return = check_fn_use_yield_and_return
+    known: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def memoized(f: Any) -> Any:
+        kind = type(f)
+        function = f.__func__ if kind is types.MethodType else f
+        if type(function) is not types.FunctionType:
+            return original(f)
+        per_kind = known.get(function)
+        if per_kind is None:
+            per_kind = known[function] = {}
+        if kind not in per_kind:
+            per_kind[kind] = keep(original(f))
+        return give(per_kind[kind])
+
+    return memoized
+
+
+def _install(module: Any, name: str, replacement: Callable[..., Any]) -> None:
+    """`module.name` replaced, the replacement marked `memoized` and holding the `original`."""
+    original = getattr(module, name)
+    replacement.memoized = True  # type: ignore[attr-defined]
+    replacement.original = original  # type: ignore[attr-defined]
+    replacement.__doc__ = original.__doc__
+    setattr(module, name, replacement)
 
 
 def pipeline_options(beam_args: Sequence[str]) -> Any:
