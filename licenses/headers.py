@@ -72,6 +72,20 @@ def _gnu_leaf(kind: str, major: str | None, minor: str | None, or_later: bool) -
     return Leaf(f"{family}-{major}.{minor or '0'}", or_later)
 
 
+def might_declare(contents: str) -> bool:
+    """Whether the file's start holds what every declaration needs: the SPDX tag, or once lowered
+    "licen" (each license name the prose rules know; "licence" included) or "permission" (MIT's
+    grant). The header is some of these lines, joined by newlines, and normalizing only lowers
+    letters (a non-ASCII capital lowers to no ASCII letter run that could spell these) and turns
+    other characters into spaces, so a start without them declares nothing. Every candidate's
+    version is checked, and this look costs a fifth of reading its header."""
+    head = contents[:_MAX_HEADER_CHARS]
+    if "SPDX-License-Identifier" in head:
+        return True
+    lowered = head.lower()
+    return "licen" in lowered or "permission" in lowered
+
+
 def _prose_declaration(header: str) -> Node | None:
     norm = normalize(header)
     found = _GNU.search(norm)
@@ -93,6 +107,8 @@ def _prose_declaration(header: str) -> Node | None:
 
 def header_declaration(contents: str, max_lines: int = 30) -> Node | None:
     """The license expression a file's header declares, or None when it declares none."""
+    if not might_declare(contents):
+        return None
     header = header_text(contents, max_lines)
     if not header:
         return None

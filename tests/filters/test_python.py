@@ -358,6 +358,34 @@ def test_has_line_longer_on_real_files() -> None:
             assert py.has_line_longer(text, limit) == (longest > limit), (path.name, limit)
 
 
+@pytest.mark.parametrize("old, new", [
+    ("a = 1\n", "a  =  1\n"), ("a = 1\n", "a = 2\n"), ("x\n", "x"), ("", " \n\t"), ("ab", "a b"), ("ab", "ba"),
+    ("if x:\n    y\n", "if x:\n\ty\n"), ("s = 'a b'\n", "s = 'ab'\n"), ("a\u00a0b", "ab"), ("a\x1cb", "a b"),
+    ("aXa", "aa"), ("a a a", "a  a"), ("ab ab", "ab  ab"), ("abc", "abc"),
+])
+def test_same_without_whitespace_is_the_squeezed_comparison(old: str, new: str) -> None:
+    assert py._same_without_whitespace(old, new) == (py._squeezed(old) == py._squeezed(new))
+    assert py._same_without_whitespace(new, old) == (py._squeezed(new) == py._squeezed(old))
+
+
+def test_same_without_whitespace_on_real_files_edited_at_random() -> None:
+    import random
+
+    rng = random.Random(7)
+    files = [path.read_text() for path in sorted((ROOT / "filters").glob("*.py")) if path.stat().st_size > 1000]
+    agreed = {True: 0, False: 0}
+    for text in files:
+        for _ in range(20):
+            i = rng.randrange(len(text))
+            edit = rng.choice([" ", "\t", "\n", "  ", "\u00a0", "x", "", "\n    "])
+            cut = rng.choice([0, 0, 1, 3])
+            after = text[:i] + edit + text[i + cut:]
+            expected = py._squeezed(text) == py._squeezed(after)
+            assert py._same_without_whitespace(text, after) == expected
+            agreed[expected] += 1
+    assert agreed[True] > 50 and agreed[False] > 50
+
+
 def test_chain_runs_paths_before_parsing() -> None:
     chain = build_commit_filters(FilterConfig())
     path = "third_party/lib/broken.py"

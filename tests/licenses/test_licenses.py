@@ -406,6 +406,44 @@ def test_header_conflicts(contents, repo_license, expected):
     assert headers.header_license_conflict(contents, repo_license) == expected
 
 
+def _declaration_read_whole(contents: str):
+    """header_declaration without its first look (`might_declare`): the header read and normalized."""
+    header = headers.header_text(contents)
+    if not header:
+        return None
+    spdx = headers._SPDX_LINE.search(header)
+    if spdx:
+        return headers.header_declaration(contents)
+    return headers._prose_declaration(header)
+
+
+@pytest.mark.parametrize("contents", [
+    GPL_HEADER, GPL_HEADER.upper(), GPL_HEADER.replace("License", "Licence"), GPL_HEADER.replace("License", "LICENCE"),
+    "# PERMISSION IS HEREBY GRANTED, FREE OF CHARGE, TO ANY PERSON OBTAINING A COPY\n",
+    "# Licensed under GPLv3.\n", "# lICENSED under the gpl v2\n", "# L\u0130cense: GPL-3.0\n",
+    "# Li-cense: GPL\n", "# GNU General Public Lic\nense v3\n", "# spdx-license-identifier: MIT\n",
+    "# SPDX-License-Identifier: GPL-3.0-only\n", "# Copyright 2020. All rights reserved.\n", "",
+])
+def test_the_first_look_turns_away_only_headers_that_declare_nothing(contents):
+    assert headers.header_declaration(contents) == _declaration_read_whole(contents)
+
+
+def test_the_first_look_on_every_module_and_license_text_here():
+    from samples import licenses_text
+    from tests.paths import ROOT
+
+    texts = [p.read_text() for p in sorted(ROOT.glob("*/*.py"))]
+    texts += ["# " + line + "\n" for name in dir(licenses_text) if name.isupper()
+              for line in [getattr(licenses_text, name)] if isinstance(line, str)]
+    texts += ["\n".join("# " + line for line in text.splitlines()[:25]) for text in texts[-8:]]
+    declared = 0
+    for text in texts:
+        found = headers.header_declaration(text)
+        assert found == _declaration_read_whole(text)
+        declared += found is not None
+    assert declared >= 3
+
+
 def test_header_is_only_the_first_lines():
     late = "#\n" * 40 + "# SPDX-License-Identifier: GPL-3.0-only\n"
     assert headers.header_license_conflict(late, "mit") is None
