@@ -291,7 +291,7 @@ def change_share(old: str, new: str) -> float:
     already dropped), and most commits change a few lines of a long file. Whole lines both versions
     share at the start and at the end count the same on both sides, so only the lines between them
     are split and counted; the text is compared at C speed to find them. The answer is the same as
-    counting every line (`tests/filters/test_python_text.py` checks it against that definition)."""
+    counting every line (tests/filters/test_python.py checks it against that definition)."""
     if not (_breaks_only_at_newlines(old) and _breaks_only_at_newlines(new)):  # CRLF files and the like
         return _moved_share(old.splitlines(), new.splitlines())
     total = _line_count(old) + _line_count(new)
