@@ -297,8 +297,8 @@ def change_share(old: str, new: str) -> float:
     total = _line_count(old) + _line_count(new)
     if total == 0:
         return 0.0
-    cut = old.rfind("\n", 0, _common_prefix(old, new)) + 1  # after the last shared whole line
-    tail = _common_suffix(old, new, min(len(old), len(new)) - cut)
+    head, tail = _shared_ends(old, new)
+    cut = old.rfind("\n", 0, head) + 1  # after the last shared whole line
     first_break = old.find("\n", len(old) - tail)  # the shared whole lines at the end follow it
     keep = len(old) - first_break - 1 if first_break != -1 else 0
     moved = _moved_lines(old[cut:len(old) - keep].splitlines(), new[cut:len(new) - keep].splitlines())
@@ -316,6 +316,24 @@ def _breaks_only_at_newlines(text: str) -> bool:
 def _line_count(text: str) -> int:
     """len(text.splitlines()) for a text whose only line break is "\n"."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
+
+
+# The last pair's shared ends: the text rule (change_share) and the parse rule (whitespace-only) ask
+# for the same record's two strings one after the other. One tuple, replaced whole (threads).
+_LAST_ENDS: tuple[str | None, str | None, int, int] = (None, None, 0, 0)
+
+
+def _shared_ends(old: str, new: str) -> tuple[int, int]:
+    """(head, tail): how many characters the two texts share at the start, and at the end without
+    overlapping the start."""
+    global _LAST_ENDS
+    last_old, last_new, head, tail = _LAST_ENDS
+    if last_old is old and last_new is new:
+        return head, tail
+    head = _common_prefix(old, new)
+    tail = _common_suffix(old, new, min(len(old), len(new)) - head)
+    _LAST_ENDS = (old, new, head, tail)
+    return head, tail
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -432,8 +450,7 @@ def _same_without_whitespace(old: str, new: str) -> bool:
     """`_squeezed(old) == _squeezed(new)`, squeezing only what lies between the start and the end the
     two share: taking out whitespace commutes with joining strings, so the shared parts drop out.
     Every candidate that parses pays for this; most change a few lines of a long file."""
-    head = _common_prefix(old, new)
-    tail = _common_suffix(old, new, min(len(old), len(new)) - head)
+    head, tail = _shared_ends(old, new)
     return _squeezed(old[head:len(old) - tail]) == _squeezed(new[head:len(new) - tail])
 
 
