@@ -10,6 +10,13 @@ identical. The anchor is `ast.parse`, measured in the same run.
 
     python bench/parsing.py                      # the standard library and Beam, as installed
     python bench/parsing.py --repo CLONE --max 4000   # the .py blobs of a git repository's HEAD
+    python bench/parsing.py --pairs CLONE --max 4000  # a history's pairs: whole parses vs parse_pair
+
+With `--pairs`, the two versions of the latest single-file commits that modify one .py file, newest
+first as a walk gives them: each version parsed whole (the anchor) against filters/parsing.py
+`parse_pair` (one version parsed whole at most, the other derived from it, and a file's versions
+derived from its earlier pair), in the same run; every pair's trees compared, positions included
+where anything reads them.
 
 tree-sitter is not a dependency of repairpack: `pip install tree-sitter tree-sitter-python` to include it.
 """
@@ -84,13 +91,90 @@ def _tree_sitter() -> Callable[[str], bool] | None:
     return parses
 
 
+def history_pairs(path: str, limit: int) -> list[tuple[str, str, str]]:
+    """(path, old, new) of the latest single-parent commits that modify exactly one file, a .py file."""
+    import pygit2
+
+    repo = pygit2.Repository(path)
+    out: list[tuple[str, str, str]] = []
+    for commit in repo.walk(repo.head.target, pygit2.GIT_SORT_TIME):
+        if len(out) >= limit:
+            break
+        if len(commit.parents) != 1:
+            continue
+        diff = repo.diff(commit.parents[0], commit)
+        if len(diff) != 1:
+            continue
+        delta = diff[0].delta
+        if delta.status != pygit2.GIT_DELTA_MODIFIED or not delta.new_file.path.endswith(".py"):
+            continue
+        try:
+            old, new = repo[delta.old_file.id].data.decode("utf-8"), repo[delta.new_file.id].data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        out.append((delta.new_file.path, old, new))
+    return out
+
+
+def _positions(tree: ast.Module) -> list[tuple[int, ...]]:
+    """What readers of the trees take positions from (filters/derived_trees.py)."""
+    from filters.units import first_line
+
+    out = []
+    for stmt in tree.body:
+        for node in [stmt, *(stmt.body if isinstance(stmt, ast.ClassDef) else [])]:
+            out.append((node.lineno, node.end_lineno or 0, node.col_offset, node.end_col_offset or 0,
+                        first_line(node)))
+    return out
+
+
+def _whole(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def pairs_main(path: str, limit: int) -> int:
+    from filters import parsing
+
+    pairs = history_pairs(path, limit)
+    chars = sum(len(old) + len(new) for _, old, new in pairs)
+    warnings.simplefilter("ignore")
+    started = time.process_time()
+    for _, old, new in pairs:
+        _whole(old), _whole(new)
+    anchor = time.process_time() - started
+    parsing.clear_parse_memos()
+    started = time.process_time()
+    for name, old, new in pairs:
+        parsing.parse_pair(old, new, name)
+    derived = time.process_time() - started
+    parsing.clear_parse_memos()
+    wrong = 0
+    for name, old, new in pairs:  # again, unclocked, each tree against its full parse
+        for got, text in zip(parsing.parse_pair(old, new, name), (old, new)):
+            want = _whole(text)
+            if (got is None) != (want is None) or (want is not None and (
+                    ast.dump(got) != ast.dump(want) or _positions(got) != _positions(want))):
+                wrong += 1
+    print(f"{len(pairs):,} pairs of {len({n for n, _, _ in pairs}):,} files, {chars / len(pairs) / 1e3:.1f} KB a pair")
+    print(f"each version parsed whole (anchor): {anchor:7.2f} CPU-s")
+    print(f"parse_pair, families on:            {derived:7.2f} CPU-s  {anchor / derived:.2f}x")
+    print(f"trees unlike the full parse's: {wrong}")
+    return 1 if wrong else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pairs", metavar="CLONE", help="a git repository: parse its history's pairs (see above)")
     ap.add_argument("--repo", help="a git repository: parse the .py files of its HEAD")
     ap.add_argument("--max", type=int, default=3000, help="at most this many files (default 3000)")
     ap.add_argument("--broken", type=float, default=0.2,
                     help="share of files also parsed with one line cut in half, to test the no answers")
     args = ap.parse_args(argv)
+    if args.pairs:
+        return pairs_main(args.pairs, args.max)
     texts = repo_sources(args.repo, args.max) if args.repo else installed_sources(args.max)
     # Broken variants: the middle line of every fifth file cut in half, so "does not parse" is tested too.
     step = max(1, round(1 / args.broken)) if args.broken > 0 else 0

@@ -193,12 +193,12 @@ def record_tags(record: CommitRecord) -> list[str]:
 
 
 def check_parse(record: CommitRecord, rules: Any) -> str | None:
-    """python.check_parse; a record it keeps is analysed at once (tags.analyse, memoised), while the
-    new version's tree is still the parser's last (filters/python.py `_parse`): the tag filter,
+    """python.check_parse; a record it keeps is analysed at once (tags.analyse, memoised), while both
+    versions' trees are still the parser's recent ones (filters/parsing.py): the tag filter,
     `annotate` and the window stage then read the analysis instead of parsing both versions again."""
     reason = python.check_parse(record, rules)
     if reason is None:
-        tags.analyse(record.old_contents, record.new_contents)
+        tags.analyse(record.old_contents, record.new_contents, python.parse_family(record))
     return reason
 
 
@@ -295,7 +295,7 @@ def annotate(record: CommitRecord, cfg: FilterConfig | CompiledRules) -> CommitR
     lang = ""
     if rules.language.detect_language:
         lang = language.message_language(record, rules.message, rules.language).language
-    analysis = tags.analyse(record.old_contents, record.new_contents)
+    analysis = tags.analyse(record.old_contents, record.new_contents, python.parse_family(record))
     found = tags.ordered(list(record.tags) + tags.path_tags(record.old_file, record.new_file) + list(analysis.tags))
     return dataclasses.replace(record, instruction=instruction, message_lang=lang,
                                old_parses=analysis.old_parses, python_major=analysis.python_major,

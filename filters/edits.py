@@ -28,7 +28,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from filters.python import PYTHON2, PYTHON3, UNPARSED, _parse, python2_form
+from filters.parsing import parse, parse_pair
+from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form
 from filters.units import first_line
 
 # --------------------------------------------------------------------------------------- parsing
@@ -37,7 +38,10 @@ from filters.units import first_line
 @dataclass(frozen=True)
 class Versions:
     """Both versions of a file, parsed. A tree is None when that version does not parse under the
-    grammar the new version was accepted with (`major`; Python 3 when the new one parses as neither)."""
+    grammar the new version was accepted with (`major`; Python 3 when the new one parses as neither).
+    A tree may be derived from another (filters/derived_trees.py): equal to a full parse's without
+    positions, with exact positions on module-level statements, a module-level class's members and
+    their decorators, the only ones read here."""
     old: str
     new: str
     old_tree: ast.Module | None
@@ -49,21 +53,21 @@ class Versions:
         return self.old_tree is not None
 
 
-def parse_versions(old: str, new: str) -> Versions:
-    """Each version parsed once. `major` and `old_parses` are exactly filters.python's
-    `python_major(new)` and `parses_as(old, major or 3)`: the same parser, the same Python 2 rewrite."""
-    new_tree = _parse(new)
+def parse_versions(old: str, new: str, family: str | None = None) -> Versions:
+    """Each version parsed once, at most one of them whole (filters/python.py `parse_pair`; `family`
+    is its hint). `major` and `old_parses` are exactly filters.python's `python_major(new)` and
+    `parses_as(old, major or 3)`: the same parser, the same Python 2 rewrite."""
+    old_tree, new_tree = parse_pair(old, new, family)
     major = PYTHON3
     if new_tree is None:
         rewritten = python2_form(new)
         if rewritten is not None:
-            major, new_tree = PYTHON2, _parse(rewritten)
+            major, new_tree = PYTHON2, parse(rewritten)
         else:
             major = UNPARSED
-    old_tree = _parse(old)
     if old_tree is None and major == PYTHON2:
         rewritten = python2_form(old)
-        old_tree = _parse(rewritten) if rewritten is not None else None
+        old_tree = parse(rewritten) if rewritten is not None else None
     return Versions(old, new, old_tree, new_tree, major)
 
 
@@ -485,7 +489,7 @@ def edit_kinds(old: str, new: str) -> frozenset[str] | None:
     operators and argument lists are attributed to the construct around them. An empty set means
     the two trees are equal: only comments or formatting changed.
     """
-    old_tree, new_tree = _parse(old), _parse(new)
+    old_tree, new_tree = parse(old), parse(new)
     if old_tree is None or new_tree is None:
         return None
     try:

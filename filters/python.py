@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +52,7 @@ from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
 from filters.base import rules_from
+from filters.parsing import parse, parse_pair, shared_ends
 
 PYTHON3 = 3
 PYTHON2 = 2
@@ -63,7 +63,6 @@ _GENERATED_PATH = re.compile(
     r"(?:^|/)migrations/\d{4}_[^/]*\.py$"     # Django migrations, written by makemigrations
     r"|_pb2(?:_grpc)?\.pyi?$"                  # protoc output
 )
-_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 # Where a sentence starts inside a comment: after sentence punctuation, a dash or an opening bracket.
 _SENTENCE_BREAK = re.compile(r"[.!?;:](?:\s+|$)|\s[-\u2013\u2014]{1,2}\s+|\(\s*")
 # What may stand before a marker at a sentence start ("Please do not edit", "This file was generated").
@@ -122,41 +121,15 @@ def compile_python_rules(cfg: FilterConfig) -> PythonRules:
 
 # ------------------------------------------------------------------------------------------ parsing
 
-# Invalid escapes such as "\d" warn at parse time (DeprecationWarning, SyntaxWarning from 3.12); they
-# are the mined file's business, not ours. Parsing under our own file name lets one filter, installed
-# once, silence exactly those warnings: `warnings.catch_warnings` per call is not thread-safe, and Beam
-# runs DoFns on several threads of one process.
-_PARSE_FILENAME = "<repairpack-filter>"
-warnings.filterwarnings("ignore", module=re.escape(_PARSE_FILENAME))
-
-
-# The last source parsed and its tree. The filter chain's parse check and the analysis right after it
-# (filters/tags.py `analyse`) ask for the same string back to back, and a tree costs as much to build
-# again as the whole rest of the analysis; one slot holds one tree (a few MB at most), never a batch.
-# Replaced as one tuple, so threads sharing the module never see a source with another's tree.
-# Compared by value, not identity: a file's commits arrive one after the other, newest first, and one
-# commit's new version is the next commit's old one, read from git as another string (on ipython's
-# history, 376 of 8,518 parses, 4.7 of 64 CPU-s). Trees are only read, never changed, so sharing is safe.
-_LAST_PARSE: tuple[str | None, ast.Module | None] = (None, None)
-
-
-def _parse(source: str) -> ast.Module | None:
-    global _LAST_PARSE
-    last_source, last_tree = _LAST_PARSE
-    if last_source is source or last_source == source:
-        return last_tree
-    try:
-        tree = ast.parse(source, filename=_PARSE_FILENAME)
-    except _PARSE_ERRORS:
-        tree = None
-    _LAST_PARSE = (source, tree)
-    return tree
+def parse_family(record: CommitRecord) -> str:
+    """The family `parse_pair` groups a commit record's versions under: its repository's file."""
+    return f"{record.repos[0] if record.repos else ''}\x00{record.new_file}"
 
 
 @lru_cache(maxsize=512)
 def parses_py3(source: str) -> bool:
     """Memoised on the string: the filter and `annotate` ask about the same objects back to back."""
-    return _parse(source) is not None
+    return parse(source) is not None
 
 
 _PY2_TABS = re.compile(r"^[ \t]*\t[ \t]*", re.MULTILINE)
@@ -218,7 +191,7 @@ def python2_form(source: str) -> str | None:
     if parses_py3(source):
         return None
     rewritten = python2_rewrite(source)
-    if rewritten == source or _parse(rewritten) is None:
+    if rewritten == source or parse(rewritten) is None:
         return None
     return rewritten
 
@@ -297,7 +270,7 @@ def change_share(old: str, new: str) -> float:
     total = _line_count(old) + _line_count(new)
     if total == 0:
         return 0.0
-    head, tail = _shared_ends(old, new)
+    head, tail = shared_ends(old, new)
     cut = old.rfind("\n", 0, head) + 1  # after the last shared whole line
     first_break = old.find("\n", len(old) - tail)  # the shared whole lines at the end follow it
     keep = len(old) - first_break - 1 if first_break != -1 else 0
@@ -316,48 +289,6 @@ def _breaks_only_at_newlines(text: str) -> bool:
 def _line_count(text: str) -> int:
     """len(text.splitlines()) for a text whose only line break is "\n"."""
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
-
-
-# The last pair's shared ends: the text rule (change_share) and the parse rule (whitespace-only) ask
-# for the same record's two strings one after the other. One tuple, replaced whole (threads).
-_LAST_ENDS: tuple[str | None, str | None, int, int] = (None, None, 0, 0)
-
-
-def _shared_ends(old: str, new: str) -> tuple[int, int]:
-    """(head, tail): how many characters the two texts share at the start, and at the end without
-    overlapping the start."""
-    global _LAST_ENDS
-    last_old, last_new, head, tail = _LAST_ENDS
-    if last_old is old and last_new is new:
-        return head, tail
-    head = _common_prefix(old, new)
-    tail = _common_suffix(old, new, min(len(old), len(new)) - head)
-    _LAST_ENDS = (old, new, head, tail)
-    return head, tail
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: a few slice comparisons, each in C."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    lo, hi, la, lb = 0, limit, len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def _moved_lines(old_lines: list[str], new_lines: list[str]) -> int:
@@ -450,7 +381,7 @@ def _same_without_whitespace(old: str, new: str) -> bool:
     """`_squeezed(old) == _squeezed(new)`, squeezing only what lies between the start and the end the
     two share: taking out whitespace commutes with joining strings, so the shared parts drop out.
     Every candidate that parses pays for this; most change a few lines of a long file."""
-    head, tail = _shared_ends(old, new)
+    head, tail = shared_ends(old, new)
     return _squeezed(old[head:len(old) - tail]) == _squeezed(new[head:len(new) - tail])
 
 
@@ -467,7 +398,7 @@ def is_whitespace_only(old: str, new: str, major: int) -> bool:
         old_source, new_source = python2_form(old) or old, python2_form(new) or new
     else:
         old_source, new_source = old, new
-    old_tree, new_tree = _parse(old_source), _parse(new_source)
+    old_tree, new_tree = parse(old_source), parse(new_source)
     if old_tree is None or new_tree is None:
         return False
     return ast.dump(old_tree) == ast.dump(new_tree)
@@ -475,6 +406,7 @@ def is_whitespace_only(old: str, new: str, major: int) -> bool:
 
 def check_parse(record: CommitRecord, rules: PythonRules) -> str | None:
     new = record.new_contents
+    parse_pair(record.old_contents, new, parse_family(record))  # one parsed whole, the other derived
     major = python_major(new)
     if rules.require_new_parses:
         if major == UNPARSED:

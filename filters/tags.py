@@ -125,18 +125,19 @@ def analysed(old: str, new: str) -> Analysis | None:
         return _MEMO.get((old, new))
 
 
-def analyse(old: str, new: str) -> Analysis:
+def analyse(old: str, new: str, family: str | None = None) -> Analysis:
     """Content tags, edit kinds, python_major and old_parses of one pair, each version parsed once.
 
     Memoised on the two strings (1,024 pairs: a batch of the filter chain and the records the
-    annotation step sees after it). Answers do not depend on the memo."""
+    annotation step sees after it). Answers do not depend on the memo, nor on `family`, the hint
+    that lets a file's versions be parsed from each other (filters/python.py `parse_pair`)."""
     key = (old, new)
     with _MEMO_LOCK:
         found = _MEMO.get(key)
         if found is not None:
             _MEMO.move_to_end(key)
             return found
-    result = _analyse(old, new)
+    result = _analyse(old, new, family)
     with _MEMO_LOCK:
         _MEMO[key] = result
         if len(_MEMO) > _MEMO_SIZE:
@@ -149,8 +150,8 @@ def clear_memo() -> None:
         _MEMO.clear()
 
 
-def _analyse(old: str, new: str) -> Analysis:
-    versions = parse_versions(old, new)
+def _analyse(old: str, new: str, family: str | None) -> Analysis:
+    versions = parse_versions(old, new, family)
     found: list[str] = []
     if not versions.old_parses:
         found.append(SYNTAX_ERROR_BEFORE)

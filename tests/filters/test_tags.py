@@ -4,13 +4,14 @@ Each tag on a pair of real-looking Python files: one pair that carries it, one t
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 import pickle
 
 import pytest
 
 from config.filters import DROPPABLE_TAGS, FilterConfig, filter_config_from_preset
-from filters import edits, python, tags
+from filters import edits, parsing, python, tags
 from filters.chain import (REASONS, SETTINGS, CompiledRules, annotate, build_commit_filters, evaluate,
                            first_reason, record_tags)
 from tests.filters.helpers import record_maker
@@ -185,15 +186,19 @@ def test_analysis_agrees_with_the_filters_parse() -> None:
 
 
 def test_each_version_is_parsed_once(monkeypatch) -> None:
+    """The filter chain's parse check and annotate share the trees: one version is parsed whole, the
+    other is derived from it (only its changed lines are parsed), and nothing is parsed twice."""
     calls: list[str] = []
-    real = edits._parse
-    monkeypatch.setattr(edits, "_parse", lambda source: calls.append(source) or real(source))
+    real = ast.parse
+    monkeypatch.setattr(ast, "parse", lambda source, *a, **k: calls.append(source) or real(source, *a, **k))
     tags.clear_memo()
+    parsing.clear_parse_memos()
     record = make_record(new_contents=FIX + "\n# one more line\n")
     annotated = annotate(record, CompiledRules(FilterConfig()))
     chain = build_commit_filters(FilterConfig())
     assert first_reason(chain, record) is None and annotated.edit_kinds == ["Attribute", "Compare"]
-    assert sorted(calls) == sorted([record.old_contents, record.new_contents])
+    assert [c for c in calls if c in (record.old_contents, record.new_contents)] == [record.old_contents]
+    assert len(calls) == 2 and len(calls[1].strip()) < len(record.new_contents.strip()) / 2
 
 
 # ---------------------------------------------------------------------------------------- edit kinds

@@ -1,0 +1,205 @@
+"""A module's syntax tree made from the tree of a similar text: only the lines that differ are parsed.
+
+Why: `ast.parse` is the largest single cost of a build (about half the CPU of a default-preset run on a
+real history), and a commit changes a few lines of a long file. The old and the new version, and the
+versions of one file in neighbouring commits, share most of their module-level statements word for
+word; parsing them again builds the same subtrees.
+
+How: the two texts' shared start and end (whole lines) are found at C speed. The base tree's
+module-level statements lying wholly in the shared start, and those wholly in the shared end, are
+kept; the target's lines between them (the "middle") are parsed alone, with blank lines in front so
+that line numbers come out right. When exactly one module-level class spans the middle, the same is
+done one level down with its members, the middle parsed under a stand-in `class _:` header.
+
+Why the result is the tree a full parse gives (tests/filters/test_derived_trees.py checks it on edge
+cases and on random edits of real modules; `python bench/parsing.py --pairs CLONE` on real commits):
+- A cut lies between two statements on different lines, after a line that does not end in a
+  backslash, so at a cut the tokenizer is at statement level with nothing open, in both texts.
+- The kept statements are the same tokens in the same state, so the same subtrees.
+- The middle must parse alone. If it opens a string, a bracket or a block that the suffix would
+  close, or starts with what continues the statement before the cut (`else:`, `except:`, an
+  indented line), it does not, and the caller parses the whole target instead. Inside a class, the
+  middle's first code line must have the class body's indentation exactly, or it could continue the
+  member before it.
+- One `__future__` import changes the grammar (`barry_as_FLUFL`); texts naming it, and texts with a
+  carriage return (the tokenizer's line breaks would differ from "\n"), are never derived.
+
+What is not the same: nodes below a kept statement are the base tree's own objects (shared, never
+changed), and when the middle changed the line count, those below the module level and a class's
+members keep the base's line numbers. Module-level statements, a module-level class's members and
+their decorators are copies with exact positions: the only positions anything here reads
+(filters/units.py, filters/edits.py `statement_keys`). Everything else compares trees without
+positions (`ast.dump`, the structural hashes).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from itertools import accumulate
+from typing import Callable, Sequence
+
+from filters.units import first_line
+
+Parser = Callable[[str], ast.Module]
+
+
+def shared_lines(base: str, target: str, head: int, tail: int) -> tuple[int, int | None]:
+    """(P, F): lines 1..P of both texts are equal whole lines, and so are the base's lines from F to
+    its end (None when no whole line is shared at the end). `head`/`tail` are the shared characters
+    at the start and end (not overlapping)."""
+    shared_start = base.count("\n", 0, head)
+    if not tail:
+        return shared_start, None
+    # A line is shared at the end when the break before it lies in the shared end too.
+    k = base.find("\n", len(base) - tail)
+    if k == -1:
+        return shared_start, None
+    return shared_start, base.count("\n", 0, k) + 2
+
+
+def derived_tree(base_tree: ast.Module, base: str, target: str, head: int, tail: int,
+                 parse: Parser) -> ast.Module | None:
+    """The tree of `target` from `base_tree` (the tree of `base`), or None when it cannot be made
+    this way (the caller parses `target` whole). `parse` parses a text the way the caller does."""
+    if "\r" in base or "\r" in target or "barry_as_FLUFL" in target or "barry_as_FLUFL" in base:
+        return None
+    shared_start, shared_end = shared_lines(base, target, head, tail)
+    starts = _line_starts(base)
+    delta = target.count("\n") - base.count("\n")
+    body = base_tree.body
+    i, j = _cuts(body, shared_start, shared_end)
+    end = len(target) if j == len(body) else len(target) - (len(base) - starts[first_line(body[j]) - 1])
+    middle: list[ast.stmt] | None = None
+    if j == i + 1 and isinstance(body[i], ast.ClassDef):
+        one = _class_derived(body[i], base, target, starts, shared_start, shared_end, delta, end, parse)
+        if one is not None:
+            middle = [one]
+    if middle is None:
+        last = _end(body[i - 1]) if i else 0
+        middle = _parse_middle(base, target, starts, last, end, "", parse)
+        if middle is None:
+            return None
+    suffix = body[j:] if delta == 0 else [_moved(stmt, delta, True) for stmt in body[j:]]
+    return ast.Module(body=body[:i] + middle + suffix, type_ignores=[])
+
+
+def _line_starts(text: str) -> list[int]:
+    """starts[k] = the offset of line k + 1 (0-based k), with one extra entry past the end."""
+    return [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+
+
+def _cuts(stmts: Sequence[ast.stmt], shared_start: int, shared_end: int | None) -> tuple[int, int]:
+    """(a, b): stmts[:a] lie wholly in the shared start, stmts[b:] wholly in the shared end, and both
+    cuts fall between statements on different lines."""
+    n = len(stmts)
+
+    def clean(k: int) -> bool:
+        return k in (0, n) or first_line(stmts[k]) > _end(stmts[k - 1])
+
+    a = 0
+    while a < n and _end(stmts[a]) <= shared_start:
+        a += 1
+    while a > 0 and not clean(a):
+        a -= 1
+    b = n
+    if shared_end is not None:
+        while b > a and first_line(stmts[b - 1]) >= shared_end:
+            b -= 1
+        while b < n and not clean(b):
+            b += 1
+    return a, b
+
+
+def _end(stmt: ast.stmt) -> int:
+    return stmt.end_lineno or stmt.lineno
+
+
+def _parse_middle(base: str, target: str, starts: list[int], last: int, end: int, header: str,
+                  parse: Parser) -> list[ast.stmt] | None:
+    """The statements of target[start:end], where start follows base line `last` (equal in both), or
+    None when that text is not a whole run of statements. `header` ("class _:\\n") puts them in a block;
+    it takes the place of the blank line before them."""
+    start = starts[last]
+    if start > end or (start and base.endswith("\\", 0, start - 1)):
+        return None
+    middle = target[start:end]
+    if middle.endswith("\\\n") or middle.endswith("\\"):
+        return None
+    padding = "\n" * (last - 1) + header if header else "\n" * last
+    try:
+        tree = parse(padding + middle)
+    except Exception:  # noqa: BLE001 - whatever stops the middle, the whole target's parse decides
+        return None
+    if not header:
+        return tree.body
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.ClassDef):
+        return None  # the middle left the class: new module-level code after it
+    return tree.body[0].body
+
+
+def _class_derived(cls: ast.ClassDef, base: str, target: str, starts: list[int], shared_start: int,
+                   shared_end: int | None, delta: int, end: int, parse: Parser) -> ast.ClassDef | None:
+    """A module-level class of the base whose header is unchanged, with its members cut like the
+    module's: only the changed members parsed."""
+    members = cls.body
+    first = first_line(members[0])
+    if first - 1 > shared_start or first <= cls.lineno:
+        return None  # the header changed, or a member shares the header's line
+    a, b = _cuts(members, shared_start, shared_end)
+    last = _end(members[a - 1]) if a else first - 1
+    if b < len(members):
+        end = len(target) - (len(base) - starts[first_line(members[b]) - 1])
+    opens = _opens_at(target[starts[last]:end], _indent(base, starts[first - 1]))
+    if opens is False or (opens is None and base.endswith("\\", 0, starts[last] - 1)):
+        return None
+    # Only comments and blank lines between the kept members: nothing to parse.
+    middle = _parse_middle(base, target, starts, last, end, "class _:\n", parse) if opens else []
+    if middle is None:
+        return None
+    suffix = members[b:] if delta == 0 else [_moved(m, delta, False) for m in members[b:]]
+    kept = members[:a] + middle + suffix
+    if not kept:
+        return None
+    derived = copy.copy(cls)
+    derived.body = kept
+    derived.end_lineno, derived.end_col_offset = kept[-1].end_lineno, kept[-1].end_col_offset
+    return derived
+
+
+def _indent(text: str, at: int) -> str:
+    line_end = text.find("\n", at)
+    line = text[at:] if line_end == -1 else text[at:line_end]
+    return line[:len(line) - len(line.lstrip(" \t\f"))]
+
+
+def _opens_at(middle: str, indent: str) -> bool | None:
+    """Whether the first code line of `middle` has exactly `indent` (comment and blank lines do not
+    count: the tokenizer skips them); None when it has no code line."""
+    for line in middle.split("\n"):
+        code = line.lstrip(" \t\f")
+        if code and not code.startswith("#"):
+            return line[:len(line) - len(code)] == indent
+    return None
+
+
+def _moved(stmt: ast.stmt, delta: int, members_too: bool) -> ast.stmt:
+    """A copy of `stmt` (and of its decorators, and of a class's members when `members_too`) with
+    line numbers moved by `delta`; the nodes below are the original's."""
+    moved = copy.copy(stmt)
+    moved.lineno += delta
+    if moved.end_lineno is not None:
+        moved.end_lineno += delta
+    decorators = getattr(stmt, "decorator_list", None)
+    if decorators:
+        moved.decorator_list = [_moved_expr(d, delta) for d in decorators]  # type: ignore[attr-defined]
+    if members_too and isinstance(stmt, ast.ClassDef):
+        moved.body = [_moved(member, delta, False) for member in stmt.body]  # type: ignore[attr-defined]
+    return moved
+
+
+def _moved_expr(expr: ast.expr, delta: int) -> ast.expr:
+    moved = copy.copy(expr)
+    moved.lineno += delta
+    if moved.end_lineno is not None:
+        moved.end_lineno += delta
+    return moved

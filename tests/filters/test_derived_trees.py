@@ -1,0 +1,278 @@
+"""Trees derived from a similar text's tree (filters/derived_trees.py) against full parses.
+
+A derived tree must equal the full parse's (`ast.dump`, which leaves positions out) and have the
+full parse's positions wherever anything reads them: module-level statements, a module-level
+class's members and their decorators (filters/units.py, filters/edits.py `statement_keys`). Where
+the changed lines do not parse alone, the derivation must give up (None), never guess.
+"""
+from __future__ import annotations
+
+import ast
+import random
+import warnings
+
+import pytest
+
+from filters import parsing
+from filters.derived_trees import derived_tree
+from filters.edits import compare, parse_versions
+from filters.parsing import parse_pair, shared_ends
+from filters.units import first_line, units_of
+from tests.realcode import real_sources
+
+warnings.filterwarnings("ignore", category=SyntaxWarning)
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def _full(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _positions(tree: ast.Module) -> list[tuple]:
+    out = []
+    for stmt in tree.body:
+        members = stmt.body if isinstance(stmt, ast.ClassDef) else []
+        for node in [stmt, *members]:
+            decorators = [(d.lineno, d.end_lineno, d.col_offset) for d in getattr(node, "decorator_list", [])]
+            out.append((type(node).__name__, node.lineno, node.end_lineno, node.col_offset, node.end_col_offset,
+                        first_line(node), decorators))
+    return out
+
+
+def _derive(base: str, target: str) -> ast.Module | None:
+    base_tree = _full(base)
+    assert base_tree is not None
+    head, tail = shared_ends(base, target)
+    return derived_tree(base_tree, base, target, head, tail, ast.parse)
+
+
+def _assert_same(derived: ast.Module, target: str) -> None:
+    full = _full(target)
+    assert full is not None, "derived a tree for a text that does not parse"
+    assert ast.dump(derived) == ast.dump(full)
+    assert _positions(derived) == _positions(full)
+
+
+MODULE = '''"""A module."""
+import os
+
+
+@cached
+def helper(x):
+    return x + 1
+
+
+class Shape:
+    """A shape."""
+
+    sides = 0
+
+    def area(self):
+        return 0
+
+    @property
+    def name(self):
+        return "shape"
+
+    def grow(self, by):
+        self.size += by
+        return self
+
+
+def main():
+    if os.environ:
+        return helper(1)
+    return 0
+'''
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# (name, target, derived?) for targets that parse: the tree must be the full parse's.
+PARSING_EDITS = [
+    ("a method's body", _replace(MODULE, "return 0\n\n    @property", "return 1\n\n    @property"), True),
+    ("a line added in a method", _replace(MODULE, "        self.size += by\n", "        self.size += by\n        log(by)\n"), True),
+    ("a method removed", _replace(MODULE, "    def area(self):\n        return 0\n\n", ""), True),
+    ("a decorator added to a method", _replace(MODULE, "    def grow", "    @traced\n    def grow"), True),
+    ("a module-level function changed", _replace(MODULE, "return x + 1", "return x + 2"), True),
+    ("lines added before the class", _replace(MODULE, "class Shape:", "X = 1\nY = 2\n\n\nclass Shape:"), True),
+    ("the last function's end", MODULE + "\n\nif __name__ == '__main__':\n    main()\n", True),
+    ("a comment between methods", _replace(MODULE, "    @property", "    # the name\n    @property"), True),
+    ("the class header", _replace(MODULE, "class Shape:", "class Shape(Base):"), True),
+    ("no final newline", MODULE.rstrip("\n").replace("return 0", "return -1"), True),
+    ("everything", "print('hello')\n", True),
+    ("emptied", "", True),
+    # A line indented under the method before it continues that method: not a class member.
+    ("a line continuing the previous method", _replace(MODULE, "    @property\n", "        extra = 1\n\n    @property\n"), True),
+    ("a module-level if appended", MODULE + "if X:\n    pass\n", True),
+    ("a statement joined by a semicolon", _replace(MODULE, "import os\n", "import os; import sys\n"), True),
+    ("a new module-level function after the class's last method",
+     _replace(MODULE, "        return self\n", "        return self\n\n\ndef added():\n    return 2\n"), True),
+]
+
+
+@pytest.mark.parametrize("name, target, derived", PARSING_EDITS, ids=[e[0] for e in PARSING_EDITS])
+def test_a_derived_tree_is_the_full_parse(name: str, target: str, derived: bool) -> None:
+    for base, other in ((MODULE, target), (target, MODULE)):
+        if _full(base) is None:
+            continue
+        tree = _derive(base, other)
+        if tree is not None:
+            _assert_same(tree, other)
+    assert (_derive(MODULE, target) is not None) == derived
+
+
+def test_a_method_edit_parses_only_that_method(monkeypatch) -> None:
+    target = _replace(MODULE, "        return self\n", "        return None\n")
+    base_tree = _full(MODULE)
+    parsed: list[str] = []
+    head, tail = shared_ends(MODULE, target)
+    tree = derived_tree(base_tree, MODULE, target, head, tail, lambda text: parsed.append(text) or ast.parse(text))
+    _assert_same(tree, target)
+    assert [text.strip() for text in parsed] == ["class _:\n\n    def grow(self, by):\n        self.size += by\n"
+                                                 "        return None"]
+    # The kept statements are the base's own objects; the moved ones are copies.
+    assert tree.body[0] is base_tree.body[0]
+
+
+# Targets whose changed lines only make sense with what surrounds them: derivation gives up.
+GIVING_UP = [
+    ("an else continuing the if before the cut",
+     "if x:\n    a = 1\ny = 2\n", "if x:\n    a = 1\nelse:\n    a = 2\n"),
+    ("a string opened in the middle and closed in the shared end",
+     'a = 1\nb = 2\nc = """\nd = 3\n"""\n', 'a = 1\nb = """\nc = """\nd = 3\n"""\n'),
+    ("a bracket left open", "a = 1\nb = 2\nc = 3\n", "a = 1\nb = (2,\nc = 3\n"),
+    ("a backslash continuation into the shared end", "a = 1\nb = 2\nc = 3\n", "a = 1\nb = 2 + \\\nc = 3\n"),
+    ("a line indented under the function before the cut",
+     "def f():\n    return 1\nx = 1\n\ny = 2\n", "def f():\n    return 1\n    x = 1\n\ny = 2\n"),
+    # The blank line after the backslash belongs to `x = 1`; the edit continues that statement.
+    ("a backslash continuation out of the shared start", "x = 1 \\\n\ny = 2\n", "x = 1 \\\n+ 2\ny = 2\n"),
+    ("carriage returns", "a = 1\r\nb = 2\r\n", "a = 1\r\nb = 3\r\n"),
+    ("the grammar-changing future import", "from __future__ import barry_as_FLUFL\na = 1\n",
+     "from __future__ import barry_as_FLUFL\na = 1 <> 2\n"),
+]
+
+
+@pytest.mark.parametrize("name, base, target", GIVING_UP, ids=[g[0] for g in GIVING_UP])
+def test_derivation_gives_up_where_context_decides(name: str, base: str, target: str) -> None:
+    assert _derive(base, target) is None
+
+
+def test_a_cut_never_falls_inside_a_line() -> None:
+    """`b` starts on `a`'s line and runs past the shared start: the cut goes before `a`, not after."""
+    base, target = "a = 1; b = \\\nc\n", "a = 1; b = \\\nd\n"
+    tree = _derive(base, target)
+    _assert_same(tree, target)
+    assert [type(s).__name__ for s in tree.body] == ["Assign", "Assign"]
+
+
+def _edited_once(text: str, rng: random.Random) -> str:
+    """One small edit at one place, of the kinds that make a middle parse alone or fail to."""
+    lines = text.splitlines(keepends=True)
+    if not lines:
+        return "x = 1\n"
+    at = rng.randrange(len(lines))
+    indent = lines[at][:len(lines[at]) - len(lines[at].lstrip(" \t"))]
+    snippets = ["else:\n", "except Exception:\n", '"""\n', "(\n", "x = 1 \\\n", "@decorator\n", "\n",
+                "# comment\n", "x = 1; y = 2\n", "def added():\n    return 1\n", "class Added:\n    x = 1\n",
+                "pass\n", "    pass\n", "finally:\n", "return x\n"]
+    op = rng.randrange(7)
+    if op == 0:
+        del lines[at:at + rng.randint(1, 3)]
+    elif op == 1:
+        lines.insert(at, indent + rng.choice(snippets))
+    elif op == 2:
+        lines.insert(at, rng.choice(snippets))
+    elif op == 3:
+        lines[at] = "    " + lines[at]
+    elif op == 4:
+        lines[at] = lines[at][len(indent):] if indent else lines[at]
+    elif op == 5:
+        lines.insert(at, lines[rng.randrange(len(lines))])
+    else:
+        lines[at] = lines[at].replace("self", "this").replace("return", "yield")
+    return "".join(lines)
+
+
+def test_derived_trees_of_real_modules_edited_at_random() -> None:
+    """Real modules (the standard library's and Beam's), one edit each, both ways: whenever a tree is
+    derived it is the full parse's; most edits are derived, the rest give up (and are parsed whole)."""
+    rng = random.Random(19)
+    derived = gave_up = 0
+    for text in real_sources(160):
+        if _full(text) is None:
+            continue
+        for _ in range(2):
+            other = _edited_once(text, rng)
+            for base, target in ((text, other), (other, text)):
+                if _full(base) is None:
+                    continue
+                tree = _derive(base, target)
+                if tree is None:
+                    gave_up += 1
+                else:
+                    derived += 1
+                    _assert_same(tree, target)
+    assert derived > 300 and gave_up > 80, (derived, gave_up)
+
+
+def test_the_comparison_and_units_on_derived_trees_are_the_full_parses() -> None:
+    """What reads the trees (edit kinds, tags' comparisons, definition units) answers alike."""
+    rng = random.Random(20)
+    checked = shared = 0
+    for text in real_sources(140):
+        if _full(text) is None:
+            continue
+        other = _edited_once(text, rng)
+        full_old, full_new = _full(text), _full(other)
+        if full_new is None:
+            continue
+        parsing.clear_parse_memos()
+        versions = parse_versions(text, other)
+        parsing.clear_parse_memos()
+        full = type(versions)(text, other, full_old, full_new, versions.major)
+        assert compare(versions, reuse_statements=False) == compare(full, reuse_statements=False)
+        assert compare(versions) == compare(full)
+        lines = other.count("\n") + (not other.endswith("\n"))
+        assert units_of(versions.new_tree, lines) == units_of(full_new, lines)
+        checked += 1
+        shared += any(stmt in versions.old_tree.body for stmt in versions.new_tree.body)  # derived, not parsed
+    assert checked > 60 and shared > 40, (checked, shared)
+
+
+def test_a_files_versions_are_derived_from_its_family(monkeypatch) -> None:
+    """A file's commits, newest first as a walk gives them, other files between: after the first
+    pair, no version of the file is parsed whole, and every tree is the full parse's."""
+    whole: list[str] = []
+    real = parsing._full_parse
+    monkeypatch.setattr(parsing, "_full_parse", lambda text: whole.append(text) or real(text))
+    parsing.clear_parse_memos()
+    versions = [_replace(MODULE, "return 0\n\n    @property", f"return {n}\n\n    @property") for n in range(6, -1, -1)]
+    # newest first
+    others = [real_sources(3)[k] for k in range(3)]
+    for k, (new, old) in enumerate(zip(versions, versions[1:])):
+        other = others[k % 3]
+        parse_pair(other, other + "\nz = 1\n", "other-file")
+        old_tree, new_tree = parse_pair(old, new, "repo\x00shape.py")
+        _assert_same(old_tree, old)
+        _assert_same(new_tree, new)
+    assert [t for t in whole if "class Shape" in t] == [versions[1]]
+
+
+def test_families_are_bounded_by_characters_and_count() -> None:
+    families = parsing._Families(max_chars=100, max_families=2)
+    tree = ast.parse("")
+    families.remember("a", (("x" * 40, tree),))
+    families.remember("b", (("y" * 40, tree),))
+    families.remember("c", (("z" * 40, tree),))
+    assert families.bases("a") == () and families.bases("c")
+    families.remember("d", (("w" * 90, tree),))
+    assert families.bases("b") == () and families.bases("c") == () and families.bases("d")
+    families.remember("e", (("v" * 101, tree),))
+    assert families.bases("e") == () and families.bases("d")
