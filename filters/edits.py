@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from filters.parsing import parse, parse_pair
-from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form
+from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form, python2_rewrite
 from filters.units import first_line
 
 # --------------------------------------------------------------------------------------- parsing
@@ -47,28 +47,44 @@ class Versions:
     old_tree: ast.Module | None
     new_tree: ast.Module | None
     major: int
+    # The texts the trees were parsed from, where that is not `old`/`new`: a Python 2 version's rewrite.
+    old_rewrite: str | None = None
+    new_rewrite: str | None = None
 
     @property
     def old_parses(self) -> bool:
         return self.old_tree is not None
 
+    @property
+    def old_parsed(self) -> str:
+        return self.old if self.old_rewrite is None else self.old_rewrite
+
+    @property
+    def new_parsed(self) -> str:
+        return self.new if self.new_rewrite is None else self.new_rewrite
+
 
 def parse_versions(old: str, new: str, family: str | None = None) -> Versions:
-    """Each version parsed once, at most one of them whole (filters/python.py `parse_pair`; `family`
+    """Each version parsed once, at most one of them whole (filters/parsing.py `parse_pair`; `family`
     is its hint). `major` and `old_parses` are exactly filters.python's `python_major(new)` and
-    `parses_as(old, major or 3)`: the same parser, the same Python 2 rewrite."""
+    `parses_as(old, major or 3)`: the same parser, the same Python 2 rewrite. Python 2 versions are
+    a pair too: the old one's rewrite is derived from the new one's."""
     old_tree, new_tree = parse_pair(old, new, family)
     major = PYTHON3
+    old_rewrite = new_rewrite = None
     if new_tree is None:
-        rewritten = python2_form(new)
-        if rewritten is not None:
-            major, new_tree = PYTHON2, parse(rewritten)
+        new_rewrite = python2_form(new)
+        if new_rewrite is not None:
+            major, new_tree = PYTHON2, parse(new_rewrite)
         else:
             major = UNPARSED
     if old_tree is None and major == PYTHON2:
-        rewritten = python2_form(old)
-        old_tree = parse(rewritten) if rewritten is not None else None
-    return Versions(old, new, old_tree, new_tree, major)
+        rewrite = python2_rewrite(old)
+        if rewrite != old and new_rewrite is not None:
+            parse_pair(rewrite, new_rewrite)  # leaves the rewrite's tree where python2_form finds it
+        old_rewrite = python2_form(old)
+        old_tree = parse(old_rewrite) if old_rewrite is not None else None
+    return Versions(old, new, old_tree, new_tree, major, old_rewrite, new_rewrite)
 
 
 # ------------------------------------------------------------------------------ structural hashes
@@ -393,16 +409,16 @@ UNPARSED_COMPARISON = Comparison(False, False, False, False, frozenset())
 def compare(versions: Versions, reuse_statements: bool = True) -> Comparison:
     """One hash walk per tree; an exact check only where the hashes say equal. The new tree's walk
     skips the module-level statements the old version has word for word (`hash_tree`'s reuse), and
-    the old tree's walk skips those of them an earlier comparison in this process hashed (`_SEEN`),
-    when both trees are parsed from the texts themselves (Python 3; a Python 2 tree is of a rewrite)."""
+    the old tree's walk skips those of them an earlier comparison in this process hashed (`_SEEN`).
+    Statements are keyed by the text their tree was parsed from (a Python 2 version's rewrite)."""
     old_tree, new_tree = versions.old_tree, versions.new_tree
     if old_tree is None or new_tree is None:
         return UNPARSED_COMPARISON
     try:
         old_keys = new_keys = None
-        if reuse_statements and versions.major == PYTHON3:
-            old_keys = statement_keys(old_tree, versions.old)
-            new_keys = statement_keys(new_tree, versions.new) if old_keys is not None else None
+        if reuse_statements:
+            old_keys = statement_keys(old_tree, versions.old_parsed)
+            new_keys = statement_keys(new_tree, versions.new_parsed) if old_keys is not None else None
         if new_keys is None:
             old_keys = None
         # Statements unchanged in this commit whose hashes an earlier comparison made (StatementMemo).

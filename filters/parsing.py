@@ -63,7 +63,7 @@ def _recent(source: str) -> ast.Module | None:
 def _remember(source: str, tree: ast.Module | None) -> None:
     global _RECENT
     kept = tuple(entry for entry in _RECENT if entry[0] is not source)
-    _RECENT = (*kept[len(kept) - _RECENT_SIZE + 1:], (source, tree))
+    _RECENT = (*kept[max(0, len(kept) - _RECENT_SIZE + 1):], (source, tree))
 
 
 def parse(source: str) -> ast.Module | None:

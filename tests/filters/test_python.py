@@ -410,3 +410,13 @@ def test_an_equal_source_read_again_is_not_parsed_again(monkeypatch) -> None:
     assert len(other) == len(first) and parsing.parse(other) is not tree and len(calls) == 2
     assert py.ast.dump(parsing.parse(other)) == py.ast.dump(real(other))
     assert parsing.parse("def (") is None and parsing.parse("def (") is None and len(calls) == 3
+    # The last four texts are held (a pair, a Python 2 rewrite and one more); the fifth drops the oldest.
+    parsing.clear_parse_memos()
+    texts = [f"x = {n}\n" for n in range(5)]
+    for text in texts[:4]:
+        parsing.parse(text)
+    held = len(calls)
+    assert all(parsing.parse(text) is not None for text in texts[:4]) and len(calls) == held
+    parsing.parse(texts[4])
+    parsing.parse(texts[0])
+    assert len(calls) == held + 2

@@ -177,6 +177,56 @@ def test_python2_is_parsed_under_its_own_grammar() -> None:
     assert analysis.edit_kinds == ("Return",)
 
 
+PY2_MODULE = """import sys
+
+
+def usage():
+    print "usage: %s FILE" % sys.argv[0]
+    return 1
+
+
+class Reader(object):
+    def __init__(self, path):
+        self.path = path
+
+    def read(self):
+        try:
+            return open(self.path).read()
+        except IOError, e:
+            print >>sys.stderr, e
+            return None
+
+
+def main():
+    if len(sys.argv) <> 2:
+        return usage()
+    print Reader(sys.argv[1]).read()
+    return 0
+"""
+
+
+def test_python2_pairs_are_derived_and_compared_statement_by_statement(monkeypatch) -> None:
+    """The old version's rewrite is made from the new one's tree (not parsed whole), and the
+    comparison reuses unchanged statements' hashes as for Python 3, with the same answers."""
+    new = PY2_MODULE.replace("return open(self.path).read()", "return open(self.path, 'rb').read()")
+    whole: list[str] = []
+    real = parsing._full_parse
+    monkeypatch.setattr(parsing, "_full_parse", lambda text: whole.append(text) or real(text))
+    parsing.clear_parse_memos()
+    python.python2_form.cache_clear()
+    python.parses_py3.cache_clear()
+    versions = edits.parse_versions(PY2_MODULE, new)
+    assert versions.major == python.PYTHON2 and versions.old_rewrite == python.python2_form(PY2_MODULE)
+    assert whole == [PY2_MODULE, new, versions.new_rewrite]  # the Python 3 tries, then the new rewrite
+    assert ast.dump(versions.old_tree) == ast.dump(ast.parse(versions.old_rewrite))
+    assert edits.compare(versions) == edits.compare(versions, reuse_statements=False)
+    assert edits.compare(versions).edit_kinds == frozenset({"Call"})
+    keys = edits.statement_keys(versions.old_tree, versions.old_parsed)
+    info = edits.hash_tree(versions.new_tree, edits.statement_keys(versions.new_tree, versions.new_parsed),
+                           edits.hash_tree(versions.old_tree, keys).statements)
+    assert len(info.reused) > 10
+
+
 def test_analysis_agrees_with_the_filters_parse() -> None:
     for old, new in ((MODULE, FIX), (BROKEN, MODULE), (MODULE, BROKEN), ("print 'a'\n", "print 'b'\n"),
                      ("x = (\n", "print 'b'\n"), ("", "")):
