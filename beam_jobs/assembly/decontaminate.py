@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator
 import apache_beam as beam
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.shingles import code_tokens, ngram_hashes
+from beam_jobs.assembly.shingles import code_tokens, ngram_hashes, shared_line_cuts
 from config.assembly import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"
@@ -44,6 +44,25 @@ _INLINE_SPACES = re.compile(r"[^\S\n]+")
 def normalise_lines(text: str) -> list[str]:
     """Lowercased, each line stripped with inner whitespace runs collapsed, empty lines dropped."""
     return [line for line in (raw.strip() for raw in _INLINE_SPACES.sub(" ", text.lower()).split("\n")) if line]
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One version as the tests read it: its normalised lines and their code tokens."""
+    lines: list[str]
+    tokens: list[str]
+
+
+def _sides(old: str, new: str) -> tuple[_Side, _Side]:
+    """Both versions' normalised lines and tokens, the lines they share at the start and the end done
+    once: both work line by line (lowercasing too: a line break ends a final sigma's context), so a
+    text cut at line breaks gives its parts' results joined."""
+    start, old_end, new_end = shared_line_cuts(old, new)
+    parts = [normalise_lines(t) for t in (old[:start], old[start:old_end], new[start:new_end], old[old_end:])]
+    head, old_mid, new_mid, tail = parts
+    tokens = [code_tokens("\n".join(lines)) for lines in parts]
+    return (_Side(head + old_mid + tail, tokens[0] + tokens[1] + tokens[3]),
+            _Side(head + new_mid + tail, tokens[0] + tokens[2] + tokens[3]))
 
 
 @dataclass(frozen=True)
@@ -204,10 +223,11 @@ class Matcher:
                     found.append(i)
         return min(found) if found else None
 
-    def _ngrams(self, lines: list[str]) -> int | None:
+    def _ngrams(self, tokens: list[str]) -> int | None:
+        """`tokens`: the code tokens of the normalised lines joined by line breaks."""
         if not self._gram_keys:
             return None
-        grams = set(ngram_hashes(code_tokens("\n".join(lines)), self.ngram).tolist())
+        grams = set(ngram_hashes(tokens, self.ngram).tolist())
         shared = grams & self._gram_keys
         if not shared:
             return None
@@ -219,14 +239,14 @@ class Matcher:
 
     def first_hit(self, old: str, new: str) -> Hit | None:
         """The first needle (in needle order) either test finds in either version; None when clean."""
-        sides = [("old_contents", normalise_lines(old)), ("new_contents", normalise_lines(new))]
-        for side, lines in sides:
-            i = self._substring(lines)
+        sides = list(zip(("old_contents", "new_contents"), _sides(old, new)))
+        for side, version in sides:
+            i = self._substring(version.lines)
             if i is not None:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, "substring", side)
-        for side, lines in sides:
-            i = self._ngrams(lines)
+        for side, version in sides:
+            i = self._ngrams(version.tokens)
             if i is not None:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, f"{self.ngram}-gram", side)

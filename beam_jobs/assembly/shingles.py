@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from beam_jobs.assembly.diff import changed_lines
+from filters.parsing import shared_ends
 
 # Identifiers (Unicode letters too), numbers (hex, floats, exponents, complex), multi-character
 # operators, then any other single non-space character. Whitespace and nothing else separates.
@@ -27,6 +28,28 @@ _TOKEN = re.compile(r"""
 
 def code_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
+
+
+def shared_line_cuts(old: str, new: str) -> tuple[int, int, int]:
+    """(start, old_end, new_end): old[:start] == new[:start] and old[old_end:] == new[new_end:], each
+    cut at a line break (or a text's start or end), start <= both ends.
+
+    Why: most of a pair is the same lines, and whatever works line by line (the code tokens, which
+    never hold whitespace; decontamination's normalised lines) gives the parts' results joined when a
+    text is cut at a line break, so the shared start and end need doing once for both versions."""
+    head, tail = shared_ends(old, new)
+    start = max(0, old.rfind("\n", 0, head))
+    old_end = old.find("\n", len(old) - tail) if tail else -1
+    if old_end == -1:
+        old_end = len(old)
+    return start, old_end, old_end + len(new) - len(old)
+
+
+def pair_code_tokens(old: str, new: str) -> tuple[list[str], list[str]]:
+    """`code_tokens` of both versions, the lines they share at the start and end tokenised once."""
+    start, old_end, new_end = shared_line_cuts(old, new)
+    head, tail = code_tokens(old[:start]), code_tokens(old[old_end:])
+    return head + code_tokens(old[start:old_end]) + tail, head + code_tokens(new[start:new_end]) + tail
 
 
 class _TokenHashes(dict):
@@ -80,7 +103,8 @@ def ngram_hashes(tokens: Sequence[str], n: int, side: np.uint64 = np.uint64(0)) 
 def pair_shingles(old: str, new: str, n: int) -> np.ndarray:
     """The shingles of a pair: n-grams of each version's code tokens, tagged by side. Repeats are
     kept (MinHash of a multiset is that of its set; sorting them out costs more than hashing them)."""
-    return np.concatenate([ngram_hashes(code_tokens(old), n, SIDE_OLD), ngram_hashes(code_tokens(new), n, SIDE_NEW)])
+    old_tokens, new_tokens = pair_code_tokens(old, new)
+    return np.concatenate([ngram_hashes(old_tokens, n, SIDE_OLD), ngram_hashes(new_tokens, n, SIDE_NEW)])
 
 
 def change_shingles(diff: str) -> np.ndarray:
