@@ -183,7 +183,6 @@ def clear_parse_memos() -> None:
     _FAMILIES.clear()
 
 
-
 # ------------------------------------------------------------------------- shared start and end
 
 # The last pair's shared ends: the text rule (change_share) and the parse rule (whitespace-only) ask

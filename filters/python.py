@@ -152,8 +152,11 @@ _PY2_REWRITES: tuple[tuple[re.Pattern[str], str, str | re.Pattern[str]], ...] = 
 )
 
 
+@lru_cache(maxsize=8)
 def python2_rewrite(source: str) -> str:
-    """Python 2-only syntax rewritten into Python 3 syntax that parses alike (meaning not kept)."""
+    """Python 2-only syntax rewritten into Python 3 syntax that parses alike (meaning not kept).
+    Memoised: filters/edits.py `parse_versions` rewrites an old Python 2 version to derive its tree
+    before `python2_form` asks for the same rewrite."""
     text = source
     if "\t" in text:
         text = _PY2_TABS.sub(lambda m: m.group(0).expandtabs(8), text)
