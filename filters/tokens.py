@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from filters.parsing import shared_ends
+
 TOKENIZER = "tekken_240718"
 # tiktoken fails (a Rust panic, not an exception) on about a megabyte of unbroken whitespace; texts
 # are counted in pieces of at most this many characters, which changes a count only by the tokens
@@ -227,9 +229,54 @@ def pair_tokens(old: str, new: str) -> int:
     key = (old, new)
     found = _PAIR_COUNTS.get(key)
     if found is None:
-        found = count_tokens(old) + count_tokens(new)
+        found = _count_pair(old, new)
         with _PAIR_LOCK:  # Beam runs DoFns on several threads of a process
             if len(_PAIR_COUNTS) >= _PAIR_COUNTS_SIZE:
                 _PAIR_COUNTS.pop(next(iter(_PAIR_COUNTS)))  # the oldest entry (dicts keep insertion order)
             _PAIR_COUNTS[key] = found
     return found
+
+
+def _count_pair(old: str, new: str) -> int:
+    """count_tokens(old) + count_tokens(new), the lines the two share at the start and the end
+    counted once.
+
+    Why it is the same: the split pattern has no lookbehind, and after a line break followed by a
+    line that is not blank and does not start with "/" every match ends (a run of newlines and the
+    whitespace between them ends at the last newline, and the punctuation rule's trailing
+    `[\\r\\n/]*` there too), so a text cut there is split into its parts' pieces, and BPE works
+    within a piece. Texts over `_PIECE_CHARS` are counted in fixed pieces,
+    whose cuts this would move: they are counted whole. tests/filters/test_tokens.py checks it."""
+    if len(old) > _PIECE_CHARS or len(new) > _PIECE_CHARS:
+        return count_tokens(old) + count_tokens(new)
+    head, tail = shared_ends(old, new)
+    start = _cut_before(old, head)
+    old_end = _cut_after(old, len(old) - tail)
+    new_end = old_end + len(new) - len(old)
+    shared = count_tokens(old[:start]) + count_tokens(old[old_end:])
+    return 2 * shared + count_tokens(old[start:old_end]) + count_tokens(new[start:new_end])
+
+
+def _cuts_there(text: str, at: int) -> bool:
+    """Whether every piece of the split ends at `at`: just after a line break, at a line that is not
+    blank (a newline run, with the whitespace between, is one piece) and does not start with "/"."""
+    if not 0 < at < len(text) or text[at - 1] != "\n" or text[at] == "/":
+        return False
+    line_end = text.find("\n", at)
+    return bool(text[at:line_end if line_end != -1 else len(text)].strip())
+
+
+def _cut_before(text: str, limit: int) -> int:
+    """The last cut position below `limit` (its next character shared too), 0 when none."""
+    at = text.rfind("\n", 0, max(0, limit - 1))
+    while at != -1 and not _cuts_there(text, at + 1):
+        at = text.rfind("\n", 0, at)
+    return at + 1 if at != -1 else 0
+
+
+def _cut_after(text: str, first: int) -> int:
+    """The first cut position whose line break lies at or after `first`, len(text) when none."""
+    at = text.find("\n", first)
+    while at != -1 and not _cuts_there(text, at + 1):
+        at = text.find("\n", at + 1)
+    return at + 1 if at != -1 else len(text)

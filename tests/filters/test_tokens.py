@@ -170,3 +170,50 @@ def test_the_ranks_cache_holds_what_the_json_holds(tmp_path) -> None:
     assert tokens._read_cache(path) == (config["pattern"], ranks)
     path.write_bytes(b"something else")
     assert tokens._read_cache(path) is None
+
+
+PAIR_EDGES = [
+    ("", ""),
+    ("", CODE),
+    (CODE, CODE),
+    ("x = 1", "x = 2"),                                            # no line break
+    ("a = f(x)\n/ 2\nb = 1\n", "a = f(y)\n/ 2\nb = 1\n"),          # a line starting with "/"
+    ("a = (1)\n/ 2\nb = 1\nc = 2\n", "a = (1)\n/ 2\nb = 10\nc = 2\n"),
+    ("a = 1\n  \n\n    b = 2\nc = 3\n", "a = 1\n  \n\n    b = 20\nc = 3\n"),  # blank and indented lines at cuts
+    ("x = 1\r\ny = 2\r\nz = 3\r\n", "x = 1\r\ny = 20\r\nz = 3\r\n"),
+    ("s = 'é'\nt = 'ü'\nu = 1\n", "s = 'é'\nt = 'ö'\nu = 1\n"),
+    ("a\u2028b\nc\nd\n", "a\u2028b\nC\nd\n"),
+    ("def f():\n    a = 1\n   \n\n    b = 2\n    c = 3\n", "def f():\n    a = 1\n   \n\n    b = 20\n    c = 3\n"),
+    ("a = 1\n\n\nb = 2\nc = 3\n", "a = 1\n\n\nb = 2\nc = 30\n"),
+]
+
+
+@pytest.mark.parametrize("old, new", PAIR_EDGES)
+def test_a_pairs_shared_lines_counted_once_give_the_same_count(old: str, new: str) -> None:
+    assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
+
+
+def test_pair_counts_on_real_modules_edited_at_random() -> None:
+    """The shared start and end counted once: the count of each version alone, on 300 real pairs."""
+    from tests.realcode import edited, real_sources
+
+    pairs = 0
+    for i, text in enumerate(real_sources(150)):
+        other = edited(text, i)
+        for old, new in ((text, other), (other, text)):
+            assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
+            pairs += 1
+    assert pairs == 300
+
+
+def test_no_cut_inside_a_piece() -> None:
+    """The punctuation rule of the split pattern takes line breaks and slashes after punctuation, and
+    a newline run takes the blank lines' whitespace: a cut there would split one piece in two."""
+    text = "a = (1)\n/ 2\n"
+    assert not tokens._cuts_there(text, text.index("/"))
+    blank = "a = 1\n   \n    b = 2\n"
+    assert not tokens._cuts_there(blank, 6) and tokens._cuts_there(blank, blank.index("    b"))
+    runs = "a = 1\n\n\nb = 2\n"  # "\n\n\n" is one token; cut after the first break it is two
+    assert not tokens._cuts_there(runs, 6)
+    assert tokens.count_tokens(runs) != tokens.count_tokens(runs[:6]) + tokens.count_tokens(runs[6:])
+    assert tokens._cuts_there("a = (1)\nb = 2\n", 8) and tokens._cuts_there("a = 1\n    b = 2\n", 6)
