@@ -250,11 +250,11 @@ def _count_pair(old: str, new: str) -> int:
     if len(old) > _PIECE_CHARS or len(new) > _PIECE_CHARS:
         return count_tokens(old) + count_tokens(new)
     head, tail = shared_ends(old, new)
-    start = _cut_before(old, head)
-    old_end = _cut_after(old, len(old) - tail)
-    new_end = old_end + len(new) - len(old)
+    shift = len(new) - len(old)
+    start = _cut_before(old, new, head)
+    old_end = _cut_after(old, new, len(old) - tail)
     shared = count_tokens(old[:start]) + count_tokens(old[old_end:])
-    return 2 * shared + count_tokens(old[start:old_end]) + count_tokens(new[start:new_end])
+    return 2 * shared + count_tokens(old[start:old_end]) + count_tokens(new[start:old_end + shift])
 
 
 def _cuts_there(text: str, at: int) -> bool:
@@ -266,17 +266,20 @@ def _cuts_there(text: str, at: int) -> bool:
     return bool(text[at:line_end if line_end != -1 else len(text)].strip())
 
 
-def _cut_before(text: str, limit: int) -> int:
-    """The last cut position below `limit` (its next character shared too), 0 when none."""
-    at = text.rfind("\n", 0, max(0, limit - 1))
-    while at != -1 and not _cuts_there(text, at + 1):
-        at = text.rfind("\n", 0, at)
+def _cut_before(old: str, new: str, limit: int) -> int:
+    """The last position below `limit` where both texts may be cut (the line after it can run past
+    the shared start, so both are asked), 0 when none."""
+    at = old.rfind("\n", 0, max(0, limit - 1))
+    while at != -1 and not (_cuts_there(old, at + 1) and _cuts_there(new, at + 1)):
+        at = old.rfind("\n", 0, at)
     return at + 1 if at != -1 else 0
 
 
-def _cut_after(text: str, first: int) -> int:
-    """The first cut position whose line break lies at or after `first`, len(text) when none."""
-    at = text.find("\n", first)
-    while at != -1 and not _cuts_there(text, at + 1):
-        at = text.find("\n", at + 1)
-    return at + 1 if at != -1 else len(text)
+def _cut_after(old: str, new: str, first: int) -> int:
+    """The first position in old whose line break lies at or after `first` (inside the shared end)
+    where both texts may be cut, len(old) when none."""
+    shift = len(new) - len(old)
+    at = old.find("\n", first)
+    while at != -1 and not (_cuts_there(old, at + 1) and _cuts_there(new, at + 1 + shift)):
+        at = old.find("\n", at + 1)
+    return at + 1 if at != -1 else len(old)

@@ -217,3 +217,13 @@ def test_no_cut_inside_a_piece() -> None:
     assert not tokens._cuts_there(runs, 6)
     assert tokens.count_tokens(runs) != tokens.count_tokens(runs[:6]) + tokens.count_tokens(runs[6:])
     assert tokens._cuts_there("a = (1)\nb = 2\n", 8) and tokens._cuts_there("a = 1\n    b = 2\n", 6)
+
+
+def test_a_cut_holds_in_both_versions() -> None:
+    """The line after a cut in the shared start can run past it: here it is code in the old version
+    and blank in the new one, whose newline run would be split, so there is no cut."""
+    old, new = "a = 1\n  x\nb = 2\n", "a = 1\n  \n\nb = 2\n"
+    head = len("a = 1\n  ")
+    assert tokens._cuts_there(old, 6) and not tokens._cuts_there(new, 6)
+    assert tokens._cut_before(old, new, head) == 0
+    assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
