@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-import io
 import re
-import tokenize
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -48,6 +46,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.assembly.literals import literal_regions
 from beam_jobs.assembly.samples import with_diff
 from beam_jobs.assembly.secret_keys import ASSIGNED_VALUE
 from beam_jobs.assembly.secret_finders import (EMAIL, IP_ADDRESS, KEY, KINDS, Finding, Scrubber,
@@ -68,63 +67,6 @@ REDACTED_TAG = "redacted"
 
 
 # Where a finding may be replaced ----------------------------------------------------------------
-
-_STRING_BODY_TYPES = frozenset(t for t in (tokenize.STRING, tokenize.COMMENT, getattr(tokenize, "FSTRING_MIDDLE", None))
-                               if t is not None)
-_QUOTES = ('"""', "'''", '"', "'")
-
-
-def _fstring_text_parts(body: str) -> list[tuple[int, int]]:
-    """[start, end) spans of an f-string body's literal text: its {expressions} are code."""
-    parts: list[tuple[int, int]] = []
-    literal, i = 0, 0
-    while i < len(body):
-        if body.startswith(("{{", "}}"), i):
-            i += 2
-            continue
-        if body[i] != "{":
-            i += 1
-            continue
-        parts.append((literal, i))
-        depth, i = 1, i + 1
-        while i < len(body) and depth:
-            depth += {"{": 1, "}": -1}.get(body[i], 0)
-            i += 1
-        literal = i
-    parts.append((literal, len(body)))
-    return [(a, b) for a, b in parts if a < b]
-
-
-def literal_regions(code: str) -> list[tuple[int, int]] | None:
-    """[start, end) character spans of the string literals' insides (between the quotes; an
-    f-string's text, not its {expressions}) and the comments of Python code, in order; None when
-    the code does not tokenize."""
-    starts = [0]
-    for line in code.split("\n"):
-        starts.append(starts[-1] + len(line) + 1)
-    regions: list[tuple[int, int]] = []
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type not in _STRING_BODY_TYPES:
-                continue
-            begin = starts[tok.start[0] - 1] + tok.start[1]
-            end = starts[tok.end[0] - 1] + tok.end[1]
-            if tok.type == tokenize.STRING:
-                text = tok.string
-                at = next((i for i, c in enumerate(text) if c in "'\""), 0)
-                quote = next(q for q in _QUOTES if text.startswith(q, at)) if at < len(text) else ""
-                begin, end = begin + at + len(quote), end - len(quote)
-                if "f" in text[:at].lower():  # Python < 3.12: the whole f-string is one token
-                    regions.extend((begin + a, begin + b) for a, b in _fstring_text_parts(code[begin:end]))
-                    continue
-            elif tok.type == tokenize.COMMENT:
-                begin += 1
-            if begin < end:
-                regions.append((begin, end))
-    except (tokenize.TokenError, SyntaxError, StopIteration, IndexError):
-        return None
-    return regions
-
 
 def _inside(regions: list[tuple[int, int]] | None, start: int, end: int) -> bool:
     if regions is None:

@@ -1,0 +1,126 @@
+"""The fast literal scanner gives exactly what Python's tokenize gives, or defers to it.
+
+Redaction replaces addresses only inside string literals and comments (tests/assembly/test_secrets.py),
+so a region the scanner gets wrong would either leave an address in place or replace code. Each case
+here compares `literal_regions` with `tokenized_regions` (tokenize itself) and says whether the scanner
+answered alone: a case the scanner passes to tokenize proves nothing about the scanner.
+"""
+from __future__ import annotations
+
+import random
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from beam_jobs.assembly import literals
+from beam_jobs.assembly.literals import literal_regions, tokenized_regions
+
+
+def _scanner_sure(code: str) -> bool:
+    try:
+        literals._scanned_regions(code)
+    except literals._Unsure:
+        return False
+    return True
+
+
+def _texts(code: str) -> list[str]:
+    regions = literal_regions(code)
+    return None if regions is None else [code[a:b] for a, b in regions]
+
+
+# (code, the regions' texts, whether the scanner answers alone)
+CASES = [
+    ("s = 'a#b'  # c'd\n", ["a#b", " c'd"], True),
+    ('x = rb"\\x00" + Rb\'y\' + u"z" + B"w"\n', ["\\x00", "y", "z", "w"], True),
+    ('x = bar"y"\n', ["y"], True),  # a name, then a string: not a prefix
+    ("x = f'a{b!r}c{d:>{w}}e' + F\"{{lit}}\" + fr'{x}\\d'\n", ["a", "c", "e", "{{lit}}", "\\d"], True),
+    ("x = '''a 'b' ''c'' d'''\n", ["a 'b' ''c'' d"], True),
+    ("x = '''a''''b'\n", ["a", "b"], True),  # the fourth quote opens the next string
+    ('x = """doc\n  spans "lines" \\"""\n"""\n', ['doc\n  spans "lines" \\"""\n'], True),
+    ("x = 'a\\\nb'  # continued\n", ["a\\\nb", " continued"], True),
+    ("x = 'it\\'s'\n", ["it\\'s"], True),
+    ("x = ''\ny = ''''''\n", [], True),
+    ("if x:\n    a = '1'\n  # a comment at any column\n\n    b = '2'\nc = '3'\n", ["1", " a comment at any column", "2", "3"], True),
+    ("def f():\n    '''doc\n  under-indented text\n    '''\n    return 1\n", ["doc\n  under-indented text\n    "], True),
+    ("if x:\n\ta = '1'\n        b = '2'\n", ["1", "2"], True),  # a tab is eight columns to tokenize
+    ("x = (1,\n  'a',  # in brackets\n    'b')\n", ["a", " in brackets", "b"], True),
+    ("x = 1 + \\\n  'a'\n", ["a"], True),
+    ("x = 'a'\n   ", ["a"], True),  # a last line of blanks, no line end
+    ("é = 'ü'  # ö\n", ["ü", " ö"], True),
+    ("x = 1 if y else'z'\n", ["z"], True),
+    ("x = 1\\ y = 'a'\n", ["a"], True),  # a backslash that continues nothing
+    # What tokenize refuses: no regions.
+    ("x = (1,\n", None, True),  # a bracket open at the end
+    ("x = 1)\ny = 'a'\n", None, True),  # a closing bracket too many
+    ("x = 1 + \\\n", None, True),  # a continuation at the end
+    ("if x:\n    a = 1\n  b = 'c'\n", None, True),  # a dedent to no outer column
+    ("x = '''never closed\n", None, False),
+    # Where the scanner is not sure, tokenize answers.
+    ("x = 1.e5f'a{b}c'\n", ["a", "c"], False),  # tokenize: the number 1.e5, then an f-string
+    ("x = 0x1f'a{b}'\n", ["a{b}"], False),  # the hex number 0x1f, then a plain string
+    ("x = 'never closed\ny = 'a'\n", ["a"], False),  # tokenize reads the rest of the line as code
+    ("x = 'a'\r\ny = 'b'\r\n", ["a", "b"], False),
+    ("x = 'a'\f\ny = 'b'\n", ["a", "b"], False),
+]
+
+
+@pytest.mark.parametrize("code, texts, sure", CASES, ids=[repr(c[0])[:40] for c in CASES])
+def test_regions_as_tokenize_gives_them(code: str, texts: list[str] | None, sure: bool) -> None:
+    assert _texts(code) == texts
+    assert literal_regions(code) == tokenized_regions(code)
+    assert _scanner_sure(code) is sure
+
+
+def _stdlib_modules(count: int) -> list[Path]:
+    """Real modules no one here wrote, spread over the standard library (the same ones every run)."""
+    files = sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py"))
+    step = max(1, len(files) // count)
+    return files[::step][:count]
+
+
+def test_real_modules_scanned_alone_as_tokenize_reads_them() -> None:
+    modules = _stdlib_modules(40)
+    assert len(modules) == 40
+    for path in modules:
+        code = path.read_text(encoding="utf-8")
+        if "\r" in code or "\f" in code:
+            continue
+        assert _scanner_sure(code), path.name
+        regions = literal_regions(code)
+        assert regions == tokenized_regions(code), path.name
+        assert regions or len(code) < 1000, path.name
+
+
+_EDITS = ["'", '"', "'''", '"""', "(", ")", "[", "]", "{", "}", "\\", "\\\n", "\n", "\t", "    ", "#", "f", "rb",
+          "1.e5", ".", "\r\n", "\f", "\u2028", "\x0b", "é", "\u0663"]
+
+
+def test_random_edits_of_real_modules() -> None:
+    """Quotes, brackets, backslashes, line ends and indentation put in or cut out at random places:
+    broken code of every kind, and the scanner must agree with tokenize on each or defer to it."""
+    rng = random.Random(7)
+    alone = deferred = none = 0
+    for path in _stdlib_modules(25):
+        code = path.read_text(encoding="utf-8")
+        for _ in range(16):
+            text = code
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randrange(len(text) + 1)
+                roll = rng.random()
+                if roll < 0.45:
+                    text = text[:at] + rng.choice(_EDITS) + text[at:]
+                elif roll < 0.9:
+                    text = text[:at] + text[at + rng.randint(1, 3):]
+                else:
+                    text = text[:at]
+            regions = literal_regions(text)
+            assert regions == tokenized_regions(text), (path.name, text)
+            if _scanner_sure(text):
+                alone += 1
+            else:
+                deferred += 1
+            none += regions is None
+    # Both paths ran, and the scanner answered most texts itself, refusals included.
+    assert alone > 250 and deferred > 20 and none > 20, (alone, deferred, none)
