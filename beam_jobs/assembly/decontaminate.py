@@ -30,15 +30,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
+import numpy as np
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.shingles import code_tokens, ngram_hashes, shared_line_cuts
+from beam_jobs.assembly.shingles import code_tokens, combined_ngrams, ngram_hashes, shared_line_cuts, token_hashes
 from config.assembly import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"
 HUMANEVAL = "humaneval"
 # Whitespace other than the newline: collapsed in one pass over the text, not one pass per line.
 _INLINE_SPACES = re.compile(r"[^\S\n]+")
+# The needles' grams by their low 20 bits (gram hashes are mixed, so their low bits are uniform): a
+# 1 MB table where a few tens of thousands of grams leave about 2% of a sample's grams to look up.
+_BIT_MASK = np.uint64((1 << 20) - 1)
 
 
 def normalise_lines(text: str) -> list[str]:
@@ -48,21 +52,21 @@ def normalise_lines(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class _Side:
-    """One version as the tests read it: its normalised lines and their code tokens."""
+    """One version as the tests read it: its normalised lines and the hashes of their code tokens."""
     lines: list[str]
-    tokens: list[str]
+    hashes: np.ndarray
 
 
 def _sides(old: str, new: str) -> tuple[_Side, _Side]:
-    """Both versions' normalised lines and tokens, the lines they share at the start and the end done
-    once: both work line by line (lowercasing too: a line break ends a final sigma's context), so a
-    text cut at line breaks gives its parts' results joined."""
+    """Both versions' normalised lines and token hashes, the lines they share at the start and the end
+    done once: both work line by line (lowercasing too: a line break ends a final sigma's context), so
+    a text cut at line breaks gives its parts' results joined."""
     start, old_end, new_end = shared_line_cuts(old, new)
     parts = [normalise_lines(t) for t in (old[:start], old[start:old_end], new[start:new_end], old[old_end:])]
     head, old_mid, new_mid, tail = parts
-    tokens = [code_tokens("\n".join(lines)) for lines in parts]
-    return (_Side(head + old_mid + tail, tokens[0] + tokens[1] + tokens[3]),
-            _Side(head + new_mid + tail, tokens[0] + tokens[2] + tokens[3]))
+    hashes = [token_hashes(code_tokens("\n".join(lines))) for lines in parts]
+    return (_Side(head + old_mid + tail, np.concatenate([hashes[0], hashes[1], hashes[3]])),
+            _Side(head + new_mid + tail, np.concatenate([hashes[0], hashes[2], hashes[3]])))
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,8 @@ class Matcher:
             for g in needle.grams:
                 self.by_gram[g].append(i)
         self._gram_keys = frozenset(self.by_gram)
+        self._bits = np.zeros(_BIT_MASK + 1, dtype=bool)
+        self._bits[(np.fromiter(self._gram_keys, dtype=np.uint64, count=len(self._gram_keys)) & _BIT_MASK).astype(np.intp)] = True
         self._needed = [max(1, math.ceil(len(n.grams) * min_share)) if n.grams else 0 for n in needles]
 
     def _substring(self, lines: list[str]) -> int | None:
@@ -223,12 +229,15 @@ class Matcher:
                     found.append(i)
         return min(found) if found else None
 
-    def _ngrams(self, tokens: list[str]) -> int | None:
-        """`tokens`: the code tokens of the normalised lines joined by line breaks."""
+    def _ngrams(self, hashes: np.ndarray) -> int | None:
+        """`hashes`: the token hashes of the normalised lines joined by line breaks."""
         if not self._gram_keys:
             return None
-        grams = set(ngram_hashes(tokens, self.ngram).tolist())
-        shared = grams & self._gram_keys
+        grams = combined_ngrams(hashes, self.ngram)
+        # A bit table of the needles' grams by their low bits sorts out, at C speed, the few grams
+        # any needle might have: a Python set of every gram of both versions was most of this test.
+        maybe = grams[self._bits[(grams & _BIT_MASK).astype(np.intp)]]
+        shared = set(maybe.tolist()) & self._gram_keys
         if not shared:
             return None
         counts: Counter[int] = Counter()
@@ -246,7 +255,7 @@ class Matcher:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, "substring", side)
         for side, version in sides:
-            i = self._ngrams(version.tokens)
+            i = self._ngrams(version.hashes)
             if i is not None:
                 n = self.needles[i]
                 return Hit(n.benchmark, n.task_id, n.field, f"{self.ngram}-gram", side)

@@ -3,11 +3,14 @@ decontaminate.py `_sides`): the same tokens and normalised lines as each version
 from __future__ import annotations
 
 import random
+import re
 
+import numpy as np
 import pytest
 
 from beam_jobs.assembly.decontaminate import _sides, normalise_lines
-from beam_jobs.assembly.shingles import code_tokens, pair_code_tokens, pair_shingles, shared_line_cuts
+from beam_jobs.assembly.shingles import (code_tokens, pair_code_tokens, pair_shingles, pair_token_hashes,
+                                         shared_line_cuts, token_hashes)
 from tests.realcode import edited, real_sources
 
 EDGES = [
@@ -34,7 +37,10 @@ def test_pair_tokens_are_each_versions_tokens(old: str, new: str) -> None:
     old_side, new_side = _sides(old, new)
     for side, text in ((old_side, old), (new_side, new)):
         assert side.lines == normalise_lines(text)
-        assert side.tokens == code_tokens("\n".join(normalise_lines(text)))
+        assert np.array_equal(side.hashes, token_hashes(code_tokens("\n".join(normalise_lines(text)))))
+    old_hashes, new_hashes = pair_token_hashes(old, new)
+    assert np.array_equal(old_hashes, token_hashes(code_tokens(old)))
+    assert np.array_equal(new_hashes, token_hashes(code_tokens(new)))
 
 
 def test_cuts_fall_at_line_breaks_in_the_shared_parts() -> None:
@@ -55,8 +61,8 @@ def test_pairs_of_real_modules_edited_at_random() -> None:
             assert pair_code_tokens(old, new) == (code_tokens(old), code_tokens(new))
             old_side, new_side = _sides(old, new)
             assert (old_side.lines, new_side.lines) == (normalise_lines(old), normalise_lines(new))
-            assert old_side.tokens == code_tokens("\n".join(old_side.lines))
-            assert new_side.tokens == code_tokens("\n".join(new_side.lines))
+            assert np.array_equal(old_side.hashes, token_hashes(code_tokens("\n".join(old_side.lines))))
+            assert np.array_equal(new_side.hashes, token_hashes(code_tokens("\n".join(new_side.lines))))
             checked += 1
     assert checked == 300
 
@@ -69,3 +75,27 @@ def test_pair_shingles_are_each_versions_ngrams() -> None:
     new = old.replace("def ", "def  ", 1) + "\nextra = 1\n"
     expected = np.concatenate([ngram_hashes(code_tokens(old), 5, SIDE_OLD), ngram_hashes(code_tokens(new), 5, SIDE_NEW)])
     assert np.array_equal(pair_shingles(old, new, 5), expected)
+
+
+# The token pattern tried at every character, with no whitespace skip: what code_tokens must equal.
+_PLAIN = re.compile(r"""
+    [^\W\d]\w*
+  | 0[xXoObB][0-9a-fA-F_]+
+  | (?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?[jJ]?
+  | \*\*=?|//=?|>>=?|<<=?|->|:=|[-+*/%&|^@=<>!]=
+  | [^\s\w]
+""", re.VERBOSE)
+
+SPACES = ["", "   ", "\n\n", "x  \t\n", "  x", "a\u2028b\x1c c\x85d\u3000e", "f(x)   \u2003\n \t ",
+          "\u0663\u0664 + _x\u0301 \ud800", "1.5e-3j 0xFF_FF ** //= -> :="]
+
+
+@pytest.mark.parametrize("text", SPACES)
+def test_whitespace_skip_gives_the_plain_patterns_tokens(text: str) -> None:
+    assert code_tokens(text) == _PLAIN.findall(text)
+
+
+def test_code_tokens_of_real_modules_as_the_plain_pattern() -> None:
+    for text in real_sources(60):
+        assert code_tokens(text) == _PLAIN.findall(text)
+        assert code_tokens(text + " \t\n" * 50) == _PLAIN.findall(text)
