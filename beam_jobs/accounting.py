@@ -19,6 +19,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
+from beam_jobs.collector import pace_collector
 from filters.base import BATCH_SIZE, BatchedChain, Check, every_reason, first_reason, has_prepare_hooks
 from schemas.reject import make_reject
 
@@ -177,6 +178,7 @@ class StageDoFn(beam.DoFn):
         self._source = source
 
     def setup(self) -> None:
+        pace_collector()  # the first of the project's DoFns set up in a worker process sets its pace
         self._stages: dict[tuple[str, str], Stage] = {}
         self._stage = self.stage()
 
