@@ -26,7 +26,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from filters.parsing import parse, parse_pair
 from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form, python2_rewrite
@@ -402,6 +402,56 @@ def _canonical(node: Any, drop_docs: bool, mask_versions: bool) -> Any:
     return repr(node)
 
 
+def _class_header(node: ast.ClassDef) -> ast.ClassDef:
+    """The class without its members: what is left to compare once they are compared one by one."""
+    fields = {name: getattr(node, name, None) for name in node._fields if name != "body"}
+    return ast.ClassDef(body=[], **fields)
+
+
+def _same_value(old_tree: ast.Module, new_tree: ast.Module, value: Callable[[ast.AST], Any], drop_docs: bool,
+                old_keys: dict[int, StatementKey] | None, new_keys: dict[int, StatementKey] | None) -> bool:
+    """value(old_tree) == value(new_tree), for a value made field by field (`ast.dump`, `_canonical`)
+    and blind to positions, computed only where the versions' texts differ: a module-level statement
+    or class member whose key (statement_keys) is the same on both sides at the same place is the
+    same subtree. The trees' exact check ran whole on every comparison whose hashes agreed, a walk
+    of both files in pure Python, where a comment or a docstring had changed in one function."""
+    if old_keys is None or new_keys is None:
+        return value(old_tree) == value(new_tree)
+
+    def body(node: ast.AST) -> list[ast.stmt]:
+        doc = _docstring_of(node) if drop_docs else None
+        return [s for s in node.body if s is not doc]  # type: ignore[attr-defined]
+
+    def same(old: list[ast.stmt], new: list[ast.stmt], members: bool) -> bool:
+        if len(old) != len(new):
+            return False
+        for o, n in zip(old, new):
+            key = old_keys.get(id(o))
+            if key is not None and key == new_keys.get(id(n)):
+                continue
+            if not members and isinstance(o, ast.ClassDef) and isinstance(n, ast.ClassDef):
+                if value(_class_header(o)) != value(_class_header(n)) or not same(body(o), body(n), True):
+                    return False
+            elif value(o) != value(n):
+                return False
+        return True
+
+    return [value(t) for t in old_tree.type_ignores] == [value(t) for t in new_tree.type_ignores] \
+        and same(body(old_tree), body(new_tree), False)
+
+
+def _dump(node: ast.AST) -> str:
+    return ast.dump(node)
+
+
+def _without_docs(node: ast.AST) -> Any:
+    return _canonical(node, True, False)
+
+
+def _versions_masked(node: ast.AST) -> Any:
+    return _canonical(node, False, True)
+
+
 # ------------------------------------------------------------------------------------- comparing
 
 @dataclass(frozen=True)
@@ -438,14 +488,14 @@ def compare(versions: Versions, reuse_statements: bool = True) -> Comparison:
         new_info = hash_tree(new_tree, new_keys, old_info.statements)
         if new_keys:
             _SEEN.remember(new_info.statements)
-        if old_info.root == new_info.root and ast.dump(old_tree) == ast.dump(new_tree):
+        if old_info.root == new_info.root and _same_value(old_tree, new_tree, _dump, False, old_keys, new_keys):
             return Comparison(True, True, False, False, frozenset())
         docs = (old_info.has_docstrings or new_info.has_docstrings) \
             and old_info.root_without_docs == new_info.root_without_docs \
-            and _canonical(old_tree, True, False) == _canonical(new_tree, True, False)
+            and _same_value(old_tree, new_tree, _without_docs, True, old_keys, new_keys)
         versions_only = not docs and (old_info.has_version_slots and new_info.has_version_slots) \
             and old_info.root_versions_masked == new_info.root_versions_masked \
-            and _canonical(old_tree, False, True) == _canonical(new_tree, False, True)
+            and _same_value(old_tree, new_tree, _versions_masked, False, old_keys, new_keys)
         kinds = _kinds(old_tree, new_tree, old_info, new_info)
     except RecursionError:
         return UNPARSED_COMPARISON

@@ -416,3 +416,71 @@ def test_the_statement_memo_is_bounded_by_the_hashes_it_holds() -> None:
     memo.remember({(0, 1, "c"): stmt(3)})  # 12 hashes > 10: the least recently used ("b") goes
     assert memo.found([(0, 1, "a"), (0, 1, "b"), (0, 1, "c")]) == {(0, 1, "a"): stmt(1), (0, 1, "c"): stmt(3)}
     assert memo._held == 8 and memo.hits == 3
+
+
+_CLASS_MODULE = '''"""Module doc."""
+import os
+
+VERSION = "1.2.3"
+
+
+@decorated
+class Shape(Base, metaclass=Meta):
+    """Shape doc."""
+    version = "0.1.0"
+
+    def area(self):
+        """Area doc."""
+        return self.w * self.h  # the product
+
+    def name(self):
+        return "shape"
+
+
+def helper(x):
+    """Helper doc."""
+    return os.path.join(x, "y")
+'''
+
+# (new version, same_ast, same_but_docstrings, same_but_versions)
+_CLASS_EDITS = [
+    (_CLASS_MODULE.replace("# the product", "# width times height"), True, False, False),
+    (_CLASS_MODULE.replace("Area doc.", "The area."), False, True, False),
+    (_CLASS_MODULE.replace('"""Shape doc."""', '"""Shape, reworded."""'), False, True, False),
+    (_CLASS_MODULE.replace('"""Area doc."""\n        ', ""), False, True, False),  # a docstring dropped
+    (_CLASS_MODULE.replace('"""Module doc."""', '"""Module, reworded."""'), False, True, False),
+    (_CLASS_MODULE.replace('version = "0.1.0"', 'version = "0.2.0"'), False, False, True),
+    (_CLASS_MODULE.replace('"1.2.3"', '"1.3.0"'), False, False, True),
+    (_CLASS_MODULE.replace("Area doc.", "The area.").replace('"shape"', '"Shape"'), False, False, False),
+    (_CLASS_MODULE.replace("@decorated", "@other"), False, False, False),
+    (_CLASS_MODULE.replace("Base, metaclass", "Base2, metaclass"), False, False, False),
+    (_CLASS_MODULE.replace("class Shape", "class Form"), False, False, False),
+    (_CLASS_MODULE.replace('    def name(self):\n        return "shape"\n', ""), False, False, False),
+    (_CLASS_MODULE.replace("Helper doc.", "The helper.").replace("# the product", "# w*h"), False, True, False),
+]
+
+
+@pytest.mark.parametrize("new, same, docs, versions", _CLASS_EDITS)
+def test_exact_checks_look_only_at_statements_whose_text_differs(new: str, same: bool, docs: bool,
+                                                                 versions: bool) -> None:
+    """Where the hashes agree, the trees are confirmed equal statement by statement, members of a
+    changed class one by one: the same answers as comparing the whole trees."""
+    versions_ = edits.parse_versions(_CLASS_MODULE, new)
+    found = edits.compare(versions_)
+    assert (found.same_ast, found.same_but_docstrings, found.same_but_versions) == (same, docs, versions)
+    assert found == edits.compare(versions_, reuse_statements=False)
+
+
+@pytest.mark.parametrize("new, same, docs, versions", _CLASS_EDITS)
+def test_exact_checks_decide_when_the_hashes_collide(monkeypatch, new: str, same: bool, docs: bool,
+                                                     versions: bool) -> None:
+    """The exact checks are what stands between a hash collision and a wrong tag: with every root
+    hash forced equal, they alone must give the answers."""
+    real = edits.hash_tree
+
+    def colliding(*args, **kwargs):
+        return dataclasses.replace(real(*args, **kwargs), root=0, root_without_docs=0, root_versions_masked=0)
+
+    monkeypatch.setattr(edits, "hash_tree", colliding)
+    found = edits.compare(edits.parse_versions(_CLASS_MODULE, new))
+    assert (found.same_ast, found.same_but_docstrings, found.same_but_versions) == (same, docs, versions)
