@@ -24,13 +24,12 @@ import importlib.util
 import itertools
 import json
 import os
+import re
 import struct
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from filters.parsing import shared_ends
 
 TOKENIZER = "tekken_240718"
 # tiktoken fails (a Rust panic, not an exception) on about a megabyte of unbroken whitespace; texts
@@ -238,23 +237,64 @@ def pair_tokens(old: str, new: str) -> int:
 
 
 def _count_pair(old: str, new: str) -> int:
-    """count_tokens(old) + count_tokens(new), the lines the two share at the start and the end
-    counted once.
+    """count_tokens(old) + count_tokens(new), each counted chunk by chunk (`_counted`): the chunks
+    the versions share, and those an earlier version of the file had, are counted once."""
+    return _counted(old) + _counted(new)
 
-    Why it is the same: the split pattern has no lookbehind, and after a line break followed by a
-    line that is not blank and does not start with "/" every match ends (a run of newlines and the
-    whitespace between them ends at the last newline, and the punctuation rule's trailing
-    `[\\r\\n/]*` there too), so a text cut there is split into its parts' pieces, and BPE works
-    within a piece. Texts over `_PIECE_CHARS` are counted in fixed pieces,
-    whose cuts this would move: they are counted whole. tests/filters/test_tokens.py checks it."""
-    if len(old) > _PIECE_CHARS or len(new) > _PIECE_CHARS:
-        return count_tokens(old) + count_tokens(new)
-    head, tail = shared_ends(old, new)
-    shift = len(new) - len(old)
-    start = _cut_before(old, new, head)
-    old_end = _cut_after(old, new, len(old) - tail)
-    shared = count_tokens(old[:start]) + count_tokens(old[old_end:])
-    return 2 * shared + count_tokens(old[start:old_end]) + count_tokens(new[start:old_end + shift])
+
+# Where a text is cut into chunks whose counts are kept: before a line that starts a function, a
+# class or a decorator, at the module's level or one level in (methods). Each is a cut `_cuts_there`
+# allows (after a line break, a line neither blank nor starting with "/"), and it is placed by the
+# text around it, so a file's next version is cut at the same places outside its changed lines.
+_CHUNK_START = re.compile(r"\n(?=(?:    )?(?:def |class |async def |@))")
+# Chunks shorter than this are counted with the next: a call to the tokenizer per decorator line
+# costs more than it saves.
+_CHUNK_MIN = 512
+_CHUNK_COUNTS: dict[str, int] = {}
+_CHUNK_CHARS_HELD = [0]
+_CHUNK_CHARS = 4_000_000  # about 5 MB of text and counts, some forty versions of a large module
+_CHUNK_LOCK = threading.Lock()
+
+
+def _counted(text: str) -> int:
+    """count_tokens(text), counted chunk by chunk (`_CHUNK_START`) with each chunk's count kept.
+
+    Why: a pair's versions share most of their chunks, and a file's versions come back commit after
+    commit; a chunk that did not change is not counted again. On the 3,000 latest single-file commits
+    of ipython, 5.4 CPU-s with the two versions' shared start and end counted once, 3.6 this way.
+
+    Why the sum is the count: the split pattern has no lookbehind, and after a line break followed by
+    a line that is not blank and does not start with "/" every match ends (a run of newlines and the
+    whitespace between them ends at the last newline, and the punctuation rule's trailing `[\r\n/]*`
+    there too; `_cuts_there`), so a text cut there is split into its parts' pieces, and BPE works
+    within a piece. Texts over `_PIECE_CHARS` are counted in fixed pieces, whose cuts this would
+    move: they are counted whole. tests/filters/test_tokens.py checks both."""
+    if len(text) > _PIECE_CHARS:
+        return count_tokens(text)
+    total = 0
+    start = 0
+    for match in _CHUNK_START.finditer(text):
+        cut = match.end()
+        if cut - start >= _CHUNK_MIN:
+            total += _chunk_count(text[start:cut])
+            start = cut
+    return total + _chunk_count(text[start:])
+
+
+def _chunk_count(chunk: str) -> int:
+    found = _CHUNK_COUNTS.get(chunk)
+    if found is not None:
+        return found
+    found = count_tokens(chunk)
+    with _CHUNK_LOCK:  # Beam runs DoFns on several threads of a process
+        if chunk not in _CHUNK_COUNTS:
+            _CHUNK_COUNTS[chunk] = found
+            _CHUNK_CHARS_HELD[0] += len(chunk)
+            while _CHUNK_CHARS_HELD[0] > _CHUNK_CHARS:
+                oldest = next(iter(_CHUNK_COUNTS))
+                del _CHUNK_COUNTS[oldest]
+                _CHUNK_CHARS_HELD[0] -= len(oldest)
+    return found
 
 
 def _cuts_there(text: str, at: int) -> bool:
@@ -264,22 +304,3 @@ def _cuts_there(text: str, at: int) -> bool:
         return False
     line_end = text.find("\n", at)
     return bool(text[at:line_end if line_end != -1 else len(text)].strip())
-
-
-def _cut_before(old: str, new: str, limit: int) -> int:
-    """The last position below `limit` where both texts may be cut (the line after it can run past
-    the shared start, so both are asked), 0 when none."""
-    at = old.rfind("\n", 0, max(0, limit - 1))
-    while at != -1 and not (_cuts_there(old, at + 1) and _cuts_there(new, at + 1)):
-        at = old.rfind("\n", 0, at)
-    return at + 1 if at != -1 else 0
-
-
-def _cut_after(old: str, new: str, first: int) -> int:
-    """The first position in old whose line break lies at or after `first` (inside the shared end)
-    where both texts may be cut, len(old) when none."""
-    shift = len(new) - len(old)
-    at = old.find("\n", first)
-    while at != -1 and not (_cuts_there(old, at + 1) and _cuts_there(new, at + 1 + shift)):
-        at = old.find("\n", at + 1)
-    return at + 1 if at != -1 else len(old)

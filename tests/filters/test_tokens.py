@@ -219,11 +219,49 @@ def test_no_cut_inside_a_piece() -> None:
     assert tokens._cuts_there("a = (1)\nb = 2\n", 8) and tokens._cuts_there("a = 1\n    b = 2\n", 6)
 
 
-def test_a_cut_holds_in_both_versions() -> None:
-    """The line after a cut in the shared start can run past it: here it is code in the old version
-    and blank in the new one, whose newline run would be split, so there is no cut."""
-    old, new = "a = 1\n  x\nb = 2\n", "a = 1\n  \n\nb = 2\n"
-    head = len("a = 1\n  ")
-    assert tokens._cuts_there(old, 6) and not tokens._cuts_there(new, 6)
-    assert tokens._cut_before(old, new, head) == 0
-    assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
+def test_chunks_are_cut_only_where_every_piece_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chunk cut of real modules is one `_cuts_there` allows, and counting chunk by chunk gives
+    the whole text's count, with chunks as small as the cuts allow and with the memo filled."""
+    from tests.realcode import edited, real_sources
+
+    monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
+    cuts = 0
+    for i, text in enumerate(real_sources(120)):
+        for version in (text, edited(text, i), text.replace("    ", "\t")):
+            for match in tokens._CHUNK_START.finditer(version):
+                assert tokens._cuts_there(version, match.end()), version[match.end() - 40:match.end() + 40]
+                cuts += 1
+            assert tokens._counted(version) == tokens.count_tokens(version)
+            assert tokens._counted(version) == tokens.count_tokens(version)  # from the memo
+    assert cuts > 2_000
+
+
+CHUNK_EDGES = [
+    "x = (1,\n@decorator\ndef f(): pass\n",              # a cut inside brackets is still between pieces
+    "s = '''\ndef not_code():\n'''\n",                    # or inside a string
+    "a = 1\n\n\n\ndef f():\n    return 1\n",              # after a newline run
+    "a = 1\n   \n    def g(): pass\n",                     # after blank lines holding spaces
+    "class A:\n    @property\n    def x(self): return 1\n    async def y(self): pass\n",
+    "x = 1\r\ndef f():\r\n    pass\r\n",
+    "é = 'ü'\ndef ö(): pass\n" * 40,
+    "a = b /\n/ c\ndef f(): pass\n",
+]
+
+
+@pytest.mark.parametrize("text", CHUNK_EDGES)
+def test_chunked_counts_on_edge_cases(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
+    assert tokens._counted(text) == tokens.count_tokens(text)
+
+
+def test_the_chunk_memo_is_bounded_by_the_characters_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
+    monkeypatch.setattr(tokens, "_CHUNK_CHARS_HELD", [0])
+    monkeypatch.setattr(tokens, "_CHUNK_CHARS", 2_000)
+    text = "".join(f"def f{i}():\n    return {i} * {i}\n" for i in range(400))
+    assert tokens._counted(text) == tokens.count_tokens(text)
+    held = sum(map(len, tokens._CHUNK_COUNTS))
+    assert held == tokens._CHUNK_CHARS_HELD[0] <= 2_000 and len(tokens._CHUNK_COUNTS) > 20
