@@ -46,7 +46,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.literals import literal_regions
+from filters.literals import literal_regions
 from beam_jobs.assembly.samples import with_diff
 from beam_jobs.assembly.secret_keys import ASSIGNED_VALUE
 from beam_jobs.assembly.secret_finders import (EMAIL, IP_ADDRESS, KEY, KINDS, Finding, Scrubber,

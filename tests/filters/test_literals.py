@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from beam_jobs.assembly import literals
-from beam_jobs.assembly.literals import literal_regions, tokenized_regions
+from filters import literals
+from filters.literals import comment_texts, literal_regions, tokenized_comments, tokenized_regions
 
 
 def _scanner_sure(code: str) -> bool:
     try:
-        literals._scanned_regions(code)
+        literals._scanned(code)
     except literals._Unsure:
         return False
     return True
@@ -70,6 +70,7 @@ CASES = [
 def test_regions_as_tokenize_gives_them(code: str, texts: list[str] | None, sure: bool) -> None:
     assert _texts(code) == texts
     assert literal_regions(code) == tokenized_regions(code)
+    assert comment_texts(code) == tokenized_comments(code)
     assert _scanner_sure(code) is sure
 
 
@@ -91,6 +92,7 @@ def test_real_modules_scanned_alone_as_tokenize_reads_them() -> None:
         regions = literal_regions(code)
         assert regions == tokenized_regions(code), path.name
         assert regions or len(code) < 1000, path.name
+        assert comment_texts(code) == tokenized_comments(code), path.name
 
 
 _EDITS = ["'", '"', "'''", '"""', "(", ")", "[", "]", "{", "}", "\\", "\\\n", "\n", "\t", "    ", "#", "f", "rb",
@@ -117,6 +119,7 @@ def test_random_edits_of_real_modules() -> None:
                     text = text[:at]
             regions = literal_regions(text)
             assert regions == tokenized_regions(text), (path.name, text)
+            assert comment_texts(text) == tokenized_comments(text), (path.name, text)
             if _scanner_sure(text):
                 alone += 1
             else:

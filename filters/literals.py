@@ -14,7 +14,7 @@ the end, a string never closed, the digits and dots a number can eat before a st
 the text holds anything those rules do not cover (a carriage return, a string the tokenizer would
 give up on, a word before a quote that a number might split), the scanner is not sure and
 `tokenize` itself decides: the answer is the same either way, the scanner only saves time.
-tests/assembly/test_literals.py checks the two against each other on real modules and on random
+tests/filters/test_literals.py checks the two against each other on real modules and on random
 edits of them.
 """
 from __future__ import annotations
@@ -49,6 +49,10 @@ _INDENT = re.compile(r"[ \t]*")
 _UNUSUAL = re.compile(r"[\r\f\x00\ufeff]")
 
 
+# What tokenize raises on code it cannot read (IndentationError is a SyntaxError).
+_TOKENIZE_ERRORS = (tokenize.TokenError, SyntaxError, ValueError, StopIteration, IndexError)
+
+
 class _Unsure(Exception):
     """The scanner cannot promise tokenize's answer for this text."""
 
@@ -58,9 +62,20 @@ def literal_regions(code: str) -> list[tuple[int, int]] | None:
     f-string's text, not its {expressions}) and the comments of Python code, in order; None when
     the code does not tokenize. Exactly what `tokenized_regions` gives."""
     try:
-        return _scanned_regions(code)
+        found = _scanned(code)
     except _Unsure:
         return tokenized_regions(code)
+    return None if found is None else found[0]
+
+
+def comment_texts(code: str) -> list[str] | None:
+    """The comments of Python code, each from its "#" to its line's end, in order; None when the code
+    does not tokenize. Exactly tokenize's COMMENT tokens (`tokenized_comments`)."""
+    try:
+        found = _scanned(code)
+    except _Unsure:
+        return tokenized_comments(code)
+    return None if found is None else [code[start:end] for start, end in found[1]]
 
 
 def _string_regions(regions: list[tuple[int, int]], code: str, begin: int, end: int) -> None:
@@ -82,10 +97,13 @@ def _column(indent: str) -> int:
     return column
 
 
-def _scanned_regions(code: str) -> list[tuple[int, int]] | None:
+def _scanned(code: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """(literal_regions, the comments' spans with their "#"), or None: what tokenize would give;
+    _Unsure when this scanner cannot promise that."""
     if _UNUSUAL.search(code):
         raise _Unsure
     regions: list[tuple[int, int]] = []
+    comments: list[tuple[int, int]] = []
     indents = [0]
     depth = 0
     size = len(code)
@@ -114,6 +132,7 @@ def _scanned_regions(code: str) -> list[tuple[int, int]] | None:
         elif c == "#":
             end = code.find("\n", at)
             pos = size if end < 0 else end
+            comments.append((at, pos))
             if pos > at + 1:
                 regions.append((at + 1, pos))
         elif c == "\\":
@@ -149,7 +168,7 @@ def _scanned_regions(code: str) -> list[tuple[int, int]] | None:
             break
         at, pos = m.start(), m.end()
         c = code[at]
-    return None if depth else regions  # tokenize: EOF in multi-line statement
+    return None if depth else (regions, comments)  # tokenize: EOF in multi-line statement
 
 
 def _fstring_text_parts(body: str) -> list[tuple[int, int]]:
@@ -193,6 +212,16 @@ def tokenized_regions(code: str) -> list[tuple[int, int]] | None:
                 begin += 1
             if begin < end:
                 regions.append((begin, end))
-    except (tokenize.TokenError, SyntaxError, StopIteration, IndexError):
+    except _TOKENIZE_ERRORS:
         return None
     return regions
+
+
+def tokenized_comments(code: str) -> list[str] | None:
+    """comment_texts by Python's `tokenize`: the reference, and the answer where the scanner is not
+    sure."""
+    try:
+        return [tok.string for tok in tokenize.generate_tokens(io.StringIO(code).readline)
+                if tok.type == tokenize.COMMENT]
+    except _TOKENIZE_ERRORS:
+        return None
