@@ -24,12 +24,13 @@ import importlib.util
 import itertools
 import json
 import os
-import re
 import struct
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from filters.chunks import ChunkMemo, chunks
 
 TOKENIZER = "tekken_240718"
 # tiktoken fails (a Rust panic, not an exception) on about a megabyte of unbroken whitespace; texts
@@ -196,7 +197,7 @@ def pair_tokens_within(old: str, new: str, low: int | None, high: int | None) ->
     verdict = _verdict(old_bounds[0] + new_bounds[0], old_bounds[1] + new_bounds[1], low, high)
     if verdict is not None:
         return verdict
-    counted_old = count_tokens(old)
+    counted_old = _counted(old)  # its chunks kept: pair_tokens below counts only the new side
     verdict = _verdict(counted_old + new_bounds[0], counted_old + new_bounds[1], low, high)
     if verdict is not None:
         return verdict
@@ -242,22 +243,15 @@ def _count_pair(old: str, new: str) -> int:
     return _counted(old) + _counted(new)
 
 
-# Where a text is cut into chunks whose counts are kept: before a line that starts a function, a
-# class or a decorator, at the module's level or one level in (methods). Each is a cut `_cuts_there`
-# allows (after a line break, a line neither blank nor starting with "/"), and it is placed by the
-# text around it, so a file's next version is cut at the same places outside its changed lines.
-_CHUNK_START = re.compile(r"\n(?=(?:    )?(?:def |class |async def |@))")
 # Chunks shorter than this are counted with the next: a call to the tokenizer per decorator line
 # costs more than it saves.
 _CHUNK_MIN = 512
-_CHUNK_COUNTS: dict[str, int] = {}
-_CHUNK_CHARS_HELD = [0]
-_CHUNK_CHARS = 4_000_000  # about 5 MB of text and counts, some forty versions of a large module
-_CHUNK_LOCK = threading.Lock()
+# About 5 MB of text and counts, some forty versions of a large module.
+_CHUNK_COUNTS: ChunkMemo[int] = ChunkMemo(4_000_000)
 
 
 def _counted(text: str) -> int:
-    """count_tokens(text), counted chunk by chunk (`_CHUNK_START`) with each chunk's count kept.
+    """count_tokens(text), counted chunk by chunk (filters/chunks.py) with each chunk's count kept.
 
     Why: a pair's versions share most of their chunks, and a file's versions come back commit after
     commit; a chunk that did not change is not counted again. On the 3,000 latest single-file commits
@@ -271,30 +265,7 @@ def _counted(text: str) -> int:
     move: they are counted whole. tests/filters/test_tokens.py checks both."""
     if len(text) > _PIECE_CHARS:
         return count_tokens(text)
-    total = 0
-    start = 0
-    for match in _CHUNK_START.finditer(text):
-        cut = match.end()
-        if cut - start >= _CHUNK_MIN:
-            total += _chunk_count(text[start:cut])
-            start = cut
-    return total + _chunk_count(text[start:])
-
-
-def _chunk_count(chunk: str) -> int:
-    found = _CHUNK_COUNTS.get(chunk)
-    if found is not None:
-        return found
-    found = count_tokens(chunk)
-    with _CHUNK_LOCK:  # Beam runs DoFns on several threads of a process
-        if chunk not in _CHUNK_COUNTS:
-            _CHUNK_COUNTS[chunk] = found
-            _CHUNK_CHARS_HELD[0] += len(chunk)
-            while _CHUNK_CHARS_HELD[0] > _CHUNK_CHARS:
-                oldest = next(iter(_CHUNK_COUNTS))
-                del _CHUNK_COUNTS[oldest]
-                _CHUNK_CHARS_HELD[0] -= len(oldest)
-    return found
+    return sum(_CHUNK_COUNTS.value(chunk, count_tokens) for chunk in chunks(text, _CHUNK_MIN))
 
 
 def _cuts_there(text: str, at: int) -> bool:

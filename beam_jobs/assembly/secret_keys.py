@@ -30,6 +30,7 @@ import re
 from typing import Any, Iterable
 
 from config.assembly import SecretsConfig
+from filters.chunks import ChunkMemo, chunks
 
 # ------------------------------------------------------------------------------------------- keys
 
@@ -358,7 +359,12 @@ def _flag_lines(gate: re.Pattern, subject: str, bit: int, spans: dict[int, list[
         pos = end + 1
 
 
-_BY_PATTERN, _BY_LITERAL = 1, 2  # the pass that found a line: a pattern's, or a literal's
+_BY_PATTERN, _BY_LITERAL = 1, 2
+# Texts from this size are scanned in chunks of at least _CHUNK_MIN characters, whose findings are
+# kept (about 4 MB of text per scanner: some forty versions of a large module).
+_CHUNKED_FROM = 2_048
+_CHUNK_MIN = 1_024
+_CHUNK_CHARS = 4_000_000  # the pass that found a line: a pattern's, or a literal's
 
 
 def _passes(gates: list[str]) -> list[re.Pattern]:
@@ -394,6 +400,11 @@ class KeyScanner:
             union = "".join(sorted(set("".join(charset for charset, _ in checked))))
             whole.extend(_entropy_gate(union, min(floor for _, floor in checked)).split("|"))
         self._gated = all(gate is not None for _, gate, _ in self._checks)
+        # The one plugin whose findings reach past their line (a PEM body); None: it is not gated, so
+        # no text can be scanned in chunks.
+        self._multiline = next((gate for plugin, gate, _ in self._checks
+                                if type(plugin).__name__ == "PrivateKeyDetector"), None) if self._gated else None
+        self._chunk_findings: ChunkMemo[tuple[tuple[str, bool], ...]] = ChunkMemo(_CHUNK_CHARS)
         self._whole = _passes(whole)
         # A literal holding another needs no pass of its own ("password" holds "pass").
         needed = sorted(lit for lit in literals if not any(other != lit and other in lit for other in literals))
@@ -449,7 +460,27 @@ class KeyScanner:
             yield start, spans[start][0], spans[start][1]
 
     def scan(self, text: str) -> dict[str, bool]:
-        """{value: anywhere}: True for values only a key looks like, False for URL passwords."""
+        """{value: anywhere}: True for values only a key looks like, False for URL passwords.
+
+        Scanned chunk by chunk (filters/chunks.py), each chunk's findings kept: a record's two
+        versions share most of their chunks, and the versions of a file come back commit after
+        commit. The same findings: every plugin decides on one line (its gate on that line, the line
+        itself, our rules on the line), and a line flagged only because a pass's match ran onto it from
+        the line before has no match of its own, so no plugin runs on it in either case; a value
+        found as a key anywhere stays one (True wins, as within one text). Only a PEM body reaches past its line: a text
+        where the private-key plugin's gate matches anywhere is scanned whole."""
+        if len(text) < _CHUNKED_FROM or self._multiline is None or self._multiline.search(text):
+            return self._scan(text)
+        found: dict[str, bool] = {}
+        for chunk in chunks(text, _CHUNK_MIN):
+            for value, anywhere in self._chunk_findings.value(chunk, self._scan_items):
+                found[value] = found.get(value, False) or anywhere
+        return found
+
+    def _scan_items(self, chunk: str) -> tuple[tuple[str, bool], ...]:
+        return tuple(self._scan(chunk).items())
+
+    def _scan(self, text: str) -> dict[str, bool]:
         found: dict[str, bool] = {}
         lines: list[str] | None = None
         number, counted = 0, 0

@@ -389,3 +389,46 @@ def test_emails_and_ips_match_the_reference_on_fuzz():
         text = _fuzz(rng, pieces)
         assert finders.find_emails(text) == reference_find_emails(text), text
         assert finders.find_ips(text) == reference_find_ips(text), text
+
+
+def test_texts_scanned_in_chunks_find_what_a_whole_scan_finds(corpus, monkeypatch):
+    """Secrets planted at random lines, right after a chunk cut and just before one, with every
+    line a cut where it can be (chunks of one character at least), and the private key left out so
+    that the chunked scan runs: the findings of the whole text, and the memo's second answers too."""
+    monkeypatch.setattr(secret_keys, "_CHUNK_MIN", 1)
+    monkeypatch.setattr(secret_keys, "_CHUNKED_FROM", 1)
+    scanner = secret_keys.KeyScanner(SecretsConfig())
+    rng = random.Random(5)
+    chunked = differ = planted_values = found_values = 0
+    for label, text, *_ in [entry for entry in corpus if not entry[2]][:400]:  # real files, nothing planted yet
+        blocks, keys, _, _ = _plants(rng)
+        blocks = [b for b in blocks if "PRIVATE KEY" not in b[0]]
+        lines = _plant(text, blocks, rng).split("\n")
+        cuts = [i for i, line in enumerate(lines) if line.startswith(("def ", "class ", "@", "    def "))]
+        for at in rng.sample(cuts, min(3, len(cuts))):
+            lines[at:at] = blocks[rng.randrange(len(blocks))]          # just before a cut
+            lines[at + 2:at + 2] = blocks[rng.randrange(len(blocks))]  # just after one
+        planted = "\n".join(lines)
+        assert scanner._multiline is not None and not scanner._multiline.search(planted)
+        for _ in range(2):  # the second time from the memo
+            found = scanner.scan(planted)
+            differ += found != scanner._scan(planted) or found != reference_scan(scanner, planted)
+        chunked += bool(cuts)
+        # A planted value is a finding, or inside one (a plugin may report a key with its prefix);
+        # a random value can look like a path, which no scan reports.
+        planted_values += sum(1 for v in keys if v in planted)
+        found_values += sum(1 for v in keys if v in planted and any(v in f for f in found))
+    assert differ == 0 and chunked > 100 and len(scanner._chunk_findings) > 1_000
+    assert found_values > 0.95 * planted_values, (found_values, planted_values)
+
+
+def test_a_private_key_is_scanned_whole(monkeypatch):
+    """A PEM body's lines are found from its BEGIN line: a text holding one is never cut."""
+    monkeypatch.setattr(secret_keys, "_CHUNK_MIN", 1)
+    monkeypatch.setattr(secret_keys, "_CHUNKED_FROM", 1)
+    scanner = secret_keys.KeyScanner(SecretsConfig())
+    body = ["MIIEowIBAAKCAQEAx7Yj1nP8mN2qR5tV8wZ3bC6dF9gH2jK5", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAA"]
+    text = "\n".join(['KEY = """-----BEGIN RSA PRIVATE KEY-----', body[0], "@decorated", body[1],
+                      '-----END RSA PRIVATE KEY-----"""', "def f():", "    return 1"])
+    assert scanner.scan(text) == scanner._scan(text) == reference_scan(scanner, text)
+    assert len(scanner._chunk_findings) == 0

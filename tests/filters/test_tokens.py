@@ -13,6 +13,7 @@ import pytest
 
 from config.filters import FilterConfig, filter_config_from_preset
 from filters import content, tokens
+from filters.chunks import ChunkMemo, cut_points
 from tests.filters.helpers import record_maker
 from tests.paths import ROOT
 
@@ -225,12 +226,12 @@ def test_chunks_are_cut_only_where_every_piece_ends(monkeypatch: pytest.MonkeyPa
     from tests.realcode import edited, real_sources
 
     monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
-    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", ChunkMemo(10_000_000))
     cuts = 0
     for i, text in enumerate(real_sources(120)):
         for version in (text, edited(text, i), text.replace("    ", "\t")):
-            for match in tokens._CHUNK_START.finditer(version):
-                assert tokens._cuts_there(version, match.end()), version[match.end() - 40:match.end() + 40]
+            for at in cut_points(version):
+                assert tokens._cuts_there(version, at), version[at - 40:at + 40]
                 cuts += 1
             assert tokens._counted(version) == tokens.count_tokens(version)
             assert tokens._counted(version) == tokens.count_tokens(version)  # from the memo
@@ -252,16 +253,16 @@ CHUNK_EDGES = [
 @pytest.mark.parametrize("text", CHUNK_EDGES)
 def test_chunked_counts_on_edge_cases(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
     monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
-    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", ChunkMemo(10_000_000))
     assert tokens._counted(text) == tokens.count_tokens(text)
 
 
 def test_the_chunk_memo_is_bounded_by_the_characters_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    memo: ChunkMemo[int] = ChunkMemo(2_000)
     monkeypatch.setattr(tokens, "_CHUNK_MIN", 1)
-    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", {})
-    monkeypatch.setattr(tokens, "_CHUNK_CHARS_HELD", [0])
-    monkeypatch.setattr(tokens, "_CHUNK_CHARS", 2_000)
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", memo)
     text = "".join(f"def f{i}():\n    return {i} * {i}\n" for i in range(400))
     assert tokens._counted(text) == tokens.count_tokens(text)
-    held = sum(map(len, tokens._CHUNK_COUNTS))
-    assert held == tokens._CHUNK_CHARS_HELD[0] <= 2_000 and len(tokens._CHUNK_COUNTS) > 20
+    assert memo.held_chars == sum(map(len, memo._items)) <= 2_000 and len(memo) > 20
+    last = list(memo._items)[-1]
+    assert last == text[text.rindex("def f"):]  # the newest chunks are the ones held
