@@ -400,8 +400,8 @@ class KeyScanner:
             union = "".join(sorted(set("".join(charset for charset, _ in checked))))
             whole.extend(_entropy_gate(union, min(floor for _, floor in checked)).split("|"))
         self._gated = all(gate is not None for _, gate, _ in self._checks)
-        # The one plugin whose findings reach past their line (a PEM body); None: it is not gated, so
-        # no text can be scanned in chunks.
+        # The gate of the one plugin whose findings reach past their line (a PEM body). None when some
+        # plugin is ungated or that one is not run: every text is then scanned whole (`scan`).
         self._multiline = next((gate for plugin, gate, _ in self._checks
                                 if type(plugin).__name__ == "PrivateKeyDetector"), None) if self._gated else None
         self._chunk_findings: ChunkMemo[tuple[tuple[str, bool], ...]] = ChunkMemo(_CHUNK_CHARS)
