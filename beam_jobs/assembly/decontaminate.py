@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
@@ -38,16 +37,16 @@ from config.assembly import DecontaminationConfig
 
 STAGE = "assembly.decontaminate"
 HUMANEVAL = "humaneval"
-# Whitespace other than the newline: collapsed in one pass over the text, not one pass per line.
-_INLINE_SPACES = re.compile(r"[^\S\n]+")
 # The needles' grams by their low 20 bits (gram hashes are mixed, so their low bits are uniform): a
 # 1 MB table where a few tens of thousands of grams leave about 2% of a sample's grams to look up.
 _BIT_MASK = np.uint64((1 << 20) - 1)
 
 
 def normalise_lines(text: str) -> list[str]:
-    """Lowercased, each line stripped with inner whitespace runs collapsed, empty lines dropped."""
-    return [line for line in (raw.strip() for raw in _INLINE_SPACES.sub(" ", text.lower()).split("\n")) if line]
+    """Lowercased, each line stripped with inner whitespace runs collapsed, empty lines dropped.
+    (`str.split()` splits at exactly the characters a regular expression's \\s matches, and is half
+    the time of collapsing them with one over the whole text.)"""
+    return [line for line in (" ".join(raw.split()) for raw in text.lower().split("\n")) if line]
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,23 @@ def test_edited_copy_in_a_commit_is_dropped_by_ngrams_on_the_worker(problems):
     assert reject.detail == "HumanEval/0: canonical_solution 13-gram match in old_contents"
     assert got.counts["assembly.decontaminate"] == {"in": 14, "kept": 13, "benchmark_humaneval": 1}
     assert_balanced(got.counts)
+
+
+def _normalised_by_pattern(text: str) -> list[str]:
+    """The normalisation as a regular expression says it: whitespace runs other than the newline
+    collapsed to one space, lines stripped, empty ones dropped."""
+    import re
+
+    collapsed = re.sub(r"[^\S\n]+", " ", text.lower())
+    return [line for line in (raw.strip() for raw in collapsed.split("\n")) if line]
+
+
+def test_normalised_lines_are_the_patterns_on_odd_whitespace_and_real_code() -> None:
+    from beam_jobs.assembly.decontaminate import normalise_lines
+    from tests.realcode import real_sources
+
+    odd = ["", "\n\n", "  a\t\tb  \n", "a\u2028b \x1c c\u3000d\t\te\n  \n\x85x  y \u00a0z", "\r\nA\r\n\tB\x0b\x0cC\r",
+           "ΑΣ ΣΑ\nOΣ\n", "x\u200by"]  # a zero-width space is no whitespace
+    for text in odd + real_sources(80):
+        assert normalise_lines(text) == _normalised_by_pattern(text), text[:60]
+    assert normalise_lines(odd[3]) == ["a b c d e", "x y z"]
