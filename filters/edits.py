@@ -390,14 +390,14 @@ def _canonical(node: Any, drop_docs: bool, mask_versions: bool) -> Any:
         doc = _docstring_of(node) if drop_docs else None
         slot = _version_slot(node) if mask_versions else None
         parts: list[Any] = [type(node).__name__]
-        for field, value in ast.iter_fields(node):
+        for name, value in ast.iter_fields(node):
             if value is slot and slot is not None:
-                parts.append((field, _MASKED))
+                parts.append((name, _MASKED))
             elif isinstance(value, list):
-                parts.append((field, tuple(_canonical(v, drop_docs, mask_versions) for v in value
-                                           if doc is None or v is not doc)))
+                parts.append((name, tuple(_canonical(v, drop_docs, mask_versions) for v in value
+                                          if doc is None or v is not doc)))
             else:
-                parts.append((field, _canonical(value, drop_docs, mask_versions)))
+                parts.append((name, _canonical(value, drop_docs, mask_versions)))
         return tuple(parts)
     return repr(node)
 

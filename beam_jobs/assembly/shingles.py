@@ -57,12 +57,6 @@ def _pair_parts(old: str, new: str) -> tuple[list[str], list[str], list[str], li
             code_tokens(old[old_end:]))
 
 
-def pair_code_tokens(old: str, new: str) -> tuple[list[str], list[str]]:
-    """`code_tokens` of both versions, the lines they share at the start and end tokenised once."""
-    head, old_mid, new_mid, tail = _pair_parts(old, new)
-    return head + old_mid + tail, head + new_mid + tail
-
-
 def pair_token_hashes(old: str, new: str) -> tuple[np.ndarray, np.ndarray]:
     """`token_hashes` of both versions' code tokens, the shared start and end tokenised and hashed once."""
     head, old_mid, new_mid, tail = (token_hashes(t) for t in _pair_parts(old, new))

@@ -1,4 +1,4 @@
-"""A pair tokenised once where its versions agree (beam_jobs/assembly/shingles.py `pair_code_tokens`,
+"""A pair tokenised once where its versions agree (beam_jobs/assembly/shingles.py `_pair_parts`,
 decontaminate.py `_sides`): the same tokens and normalised lines as each version done alone."""
 from __future__ import annotations
 
@@ -9,9 +9,14 @@ import numpy as np
 import pytest
 
 from beam_jobs.assembly.decontaminate import _sides, normalise_lines
-from beam_jobs.assembly.shingles import (code_tokens, pair_code_tokens, pair_shingles, pair_token_hashes,
+from beam_jobs.assembly.shingles import (_pair_parts, code_tokens, pair_shingles, pair_token_hashes,
                                          shared_line_cuts, token_hashes)
 from tests.realcode import edited, real_sources
+
+def _pair_tokens(old: str, new: str) -> tuple[list[str], list[str]]:
+    head, old_mid, new_mid, tail = _pair_parts(old, new)
+    return head + old_mid + tail, head + new_mid + tail
+
 
 EDGES = [
     ("", ""),
@@ -33,7 +38,7 @@ EDGES = [
 
 @pytest.mark.parametrize("old, new", EDGES)
 def test_pair_tokens_are_each_versions_tokens(old: str, new: str) -> None:
-    assert pair_code_tokens(old, new) == (code_tokens(old), code_tokens(new))
+    assert _pair_tokens(old, new) == (code_tokens(old), code_tokens(new))
     old_side, new_side = _sides(old, new)
     for side, text in ((old_side, old), (new_side, new)):
         assert side.lines == normalise_lines(text)
@@ -58,7 +63,7 @@ def test_pairs_of_real_modules_edited_at_random() -> None:
         if rng.random() < 0.3:
             other = other.upper()  # every line differs: no shared start or end
         for old, new in ((text, other), (other, text)):
-            assert pair_code_tokens(old, new) == (code_tokens(old), code_tokens(new))
+            assert _pair_tokens(old, new) == (code_tokens(old), code_tokens(new))
             old_side, new_side = _sides(old, new)
             assert (old_side.lines, new_side.lines) == (normalise_lines(old), normalise_lines(new))
             assert np.array_equal(old_side.hashes, token_hashes(code_tokens("\n".join(old_side.lines))))
