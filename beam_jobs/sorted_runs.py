@@ -61,6 +61,29 @@ def shard_index(h: int, count: int) -> int:
     return (h * count) >> 64
 
 
+def key_hash(key: str) -> int:
+    """The hash of a grouped row whose key is `key` (what `SpillRuns` sorts it by)."""
+    return row_hash(key.encode("utf-8", "surrogatepass"))
+
+
+def slices_at_keys(keys: Iterable[str]) -> list[tuple[int, int]]:
+    """[lo, hi) slices of the hash space, one per distinct key, in the keys' sorted order: together
+    they tile the whole space (a row of any key is in exactly one), and each holds its own key.
+
+    Why: a runner that shares tasks out by their order (the FnApiRunner deals them round-robin) then
+    deals keys in the order the caller chose, whatever their hashes."""
+    distinct = sorted(set(keys))
+    if not distinct:
+        return [(0, 1 << 64)]
+    starts = sorted((key_hash(k), k) for k in distinct)
+    bounds: dict[str, tuple[int, int]] = {}
+    for i, (h, key) in enumerate(starts):
+        lo = 0 if i == 0 else h
+        hi = starts[i + 1][0] if i + 1 < len(starts) else 1 << 64
+        bounds[key] = (lo, hi)
+    return [bounds[k] for k in distinct]
+
+
 @dataclass(frozen=True)
 class Run:
     path: str
@@ -194,24 +217,24 @@ def spilled(parts: list[beam.PCollection], run_dir: str, budget: int,
     return (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
 
 
-def _tasks(_: bytes, runs: list[Run], count_of: Callable[[list[Run]], int]) -> list[tuple[int, tuple[int, int]]]:
-    count = count_of(runs)
-    return [(i, (i, count)) for i in range(count)]
+def _tasks(_: bytes, slices_of: Callable[..., list[tuple[int, int]]], *sides: Any) -> list[tuple[int, tuple[int, int]]]:
+    return list(enumerate(slices_of(*sides)))
 
 
 def _task(keyed: tuple[int, Iterable[tuple[int, int]]]) -> Iterator[tuple[int, int]]:
     yield from keyed[1]
 
 
-def merge_tasks(pipeline: beam.Pipeline, runs: beam.pvalue.AsSideInput,
-                count_of: Callable[[list[Run]], int]) -> beam.PCollection:
-    """(index, count) for each slice of the hash space that one worker merges, spread over workers
-    by a GroupByKey on the index (a Reshuffle's shuffle in three transforms instead of five). The
-    run list is a side input, not a combiner: it is small, and every transform costs pipeline
-    construction and runner set-up (a pipeline builds several writers and groupings)."""
+def merge_tasks(pipeline: beam.Pipeline, slices_of: Callable[..., list[tuple[int, int]]],
+                *sides: beam.pvalue.AsSideInput) -> beam.PCollection:
+    """[lo, hi) for each slice of the hash space that one worker merges (`slices_of(*sides)`, in
+    the order tasks are to be dealt), spread over workers by a GroupByKey on the slice's position
+    (a Reshuffle's shuffle in three transforms instead of five). The run list is a side input, not
+    a combiner: it is small, and every transform costs pipeline construction and runner set-up (a
+    pipeline builds several writers and groupings)."""
     return (pipeline
             | "Start" >> beam.Impulse()
-            | "Tasks" >> beam.FlatMap(_tasks, runs, count_of)
+            | "Tasks" >> beam.FlatMap(_tasks, slices_of, *sides)
             | "SpreadTasks" >> beam.GroupByKey()
             | "Task" >> beam.FlatMap(_task))
 
@@ -263,26 +286,26 @@ def grouped(runs: Iterable[Run], lo: int, hi: int, tags: int) -> Iterator[tuple[
 
 
 class _GroupSlice(beam.DoFn):
-    """slice index -> the groups of that slice; DONE output: the index, once written."""
+    """[lo, hi) slice of the hash space -> the groups of that slice; DONE output: lo, once written."""
 
     def __init__(self, tags: tuple[str, ...] | None) -> None:
         self._tags = tags
 
     def process(self, task: tuple[int, int], runs: list[Run]) -> Iterator[Any]:
-        index, count = task
-        lo, hi = shard_bounds(index, count)
+        lo, hi = task
         width = len(self._tags) if self._tags else 1
         for key, values in grouped(runs, lo, hi, width):
             if self._tags is None:
                 yield key, values[0]
             else:
                 yield key, dict(zip(self._tags, values))
-        yield beam.pvalue.TaggedOutput(DONE, index)
+        yield beam.pvalue.TaggedOutput(DONE, lo)
 
 
-def _slice_count(runs: list[Run], slice_bytes: int) -> int:
-    """Enough slices that each merges about `slice_bytes` of runs."""
-    return max(1, -(-sum(r.size for r in runs) // slice_bytes))
+def _even_slices(runs: list[Run], slice_bytes: int) -> list[tuple[int, int]]:
+    """Enough equal slices that each merges about `slice_bytes` of runs."""
+    count = max(1, -(-sum(r.size for r in runs) // slice_bytes))
+    return [shard_bounds(i, count) for i in range(count)]
 
 
 def _delete_when_done(_: bytes, done: list[int], run_dir: str) -> None:
@@ -310,33 +333,45 @@ class RunFiles:
         pipeline always names one under the output's staging folder, which workers share."""
         return cls(os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex))
 
-    def group(self, name: str, slice_bytes: int = SLICE_BYTES) -> "SpillGroupByKey":
-        """A GroupByKey whose runs go under `root/name`; one worker task merges about `slice_bytes`."""
+    def group(self, name: str, slice_bytes: int = SLICE_BYTES,
+              split_keys: beam.PCollection | None = None) -> "SpillGroupByKey":
+        """A GroupByKey whose runs go under `root/name`; one worker task merges about `slice_bytes`,
+        or one task per split key (`SpillGroupByKey`)."""
         return SpillGroupByKey(f"{self.root.rstrip('/')}/{name}", budget=self.budget, slice_bytes=slice_bytes,
-                               delete_runs=self.delete)
+                               delete_runs=self.delete, split_keys=split_keys)
 
 
 class SpillGroupByKey(beam.PTransform):
     """GroupByKey (one PCollection of (str, value)) or CoGroupByKey (a dict of them), through sorted
     runs under `run_dir`: (key, [values]) or (key, {tag: [values]}) as Beam gives them. The runs are
     deleted once every group has been emitted, unless `delete_runs` is False (the caller deletes
-    the folder they are under)."""
+    the folder they are under).
+
+    The groups are merged in slices of the hash space, one task each: by default equal slices of
+    about `slice_bytes` of runs. With `split_keys` (a PCollection of str, the keys that bear the
+    work), one slice per split key, dealt to workers in the keys' sorted order (`slices_at_keys`):
+    for a few costly groups, such as a history's walk chunks, which equal slices would share out by
+    the luck of their hashes. Every row is still grouped, split key or not."""
 
     def __init__(self, run_dir: str, *, budget: int = SORT_BUFFER_BYTES, slice_bytes: int = SLICE_BYTES,
-                 delete_runs: bool = True) -> None:
+                 delete_runs: bool = True, split_keys: beam.PCollection | None = None) -> None:
         super().__init__()
         self._run_dir = run_dir.rstrip("/")
         self._budget = budget
         self._slice_bytes = slice_bytes
         self._delete_runs = delete_runs
+        self._split_keys = split_keys
 
     def expand(self, inputs: beam.PCollection | dict[str, beam.PCollection]) -> beam.PCollection:
         tags = tuple(sorted(inputs)) if isinstance(inputs, dict) else None
         parts = [inputs[t] for t in tags] if tags else [inputs]
         pipeline = parts[0].pipeline
         run_list = beam.pvalue.AsList(spilled(parts, self._run_dir, self._budget, pack_entry))
-        slice_bytes = self._slice_bytes
-        out = (merge_tasks(pipeline, run_list, lambda runs: _slice_count(runs, slice_bytes))
+        if self._split_keys is None:
+            tasks = merge_tasks(pipeline, _even_slices, run_list, self._slice_bytes)
+        else:
+            tasks = merge_tasks(pipeline, slices_at_keys, beam.pvalue.AsList(self._split_keys))
+        out = (tasks
                | "Group" >> beam.ParDo(_GroupSlice(tags), run_list).with_outputs(DONE, main="groups"))
         if self._delete_runs:
             _ = (pipeline

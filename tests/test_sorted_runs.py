@@ -12,9 +12,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.output.shards import RUNS_DIR, SplitShards
 from beam_jobs.parquet_sink import pack_row, packed_key
-from beam_jobs.sorted_runs import (Run, SpillGroupByKey, SpillRuns, delete_runs, merge_runs, pack_entry, read_run,
-                                   row_hash, shard_bounds,
-                                   shard_index, write_run)
+from beam_jobs import sorted_runs
+from beam_jobs.sorted_runs import (Run, SpillGroupByKey, SpillRuns, delete_runs, key_hash, merge_runs, pack_entry,
+                                   read_run, row_hash, shard_bounds, shard_index, slices_at_keys, write_run)
 from schemas.reject import REJECT_SCHEMA, Reject
 
 NAMES = ("k", "v")
@@ -200,6 +200,84 @@ def test_spill_co_group_by_key_gives_what_co_group_by_key_gives(tmp_path: Path):
     got = _groups(_run_grouping(tmp_path, spilled))
     assert got == _groups(_run_grouping(tmp_path, beams))
     assert dict(got)["only-right"] == {"label": ["r"], "sample": []}
+
+
+def test_a_keys_hash_is_the_hash_its_grouped_rows_sort_by():
+    for key in ("k0", "with\0nul", "", "ключ", "/a/proj\x00000000000003"):
+        _, packed = pack_entry((key, {"v": 1}), 0)
+        assert key_hash(key) == row_hash(packed_key(packed))
+
+
+def _assert_tiles(slices: list[tuple[int, int]]) -> None:
+    ordered = sorted(s for s in slices if s[0] < s[1])
+    assert ordered[0][0] == 0 and ordered[-1][1] == 1 << 64
+    assert all(a[1] == b[0] for a, b in zip(ordered, ordered[1:]))
+
+
+def test_slices_at_keys_tile_the_hash_space_one_per_key_in_key_order():
+    keys = [f"/r/{r}\x00{i:012d}" for r in ("b", "a") for i in range(40)]
+    slices = slices_at_keys(keys + keys[:7])  # repeats make no extra slice
+    assert len(slices) == 80
+    _assert_tiles(slices)
+    for key, (lo, hi) in zip(sorted(keys), slices):
+        assert lo <= key_hash(key) < hi
+    assert slices_at_keys([]) == [(0, 1 << 64)]
+    assert slices_at_keys(["only"]) == [(0, 1 << 64)]
+
+
+def test_keys_whose_hashes_collide_still_tile_the_space(monkeypatch: pytest.MonkeyPatch):
+    """Two keys with one hash: one slice holds both, the other is empty; no row is in two slices."""
+    monkeypatch.setattr(sorted_runs, "key_hash", lambda key: {"a": 5, "b": 5, "c": 9}[key])
+    slices = slices_at_keys(["c", "b", "a"])
+    assert slices == [(0, 5), (5, 9), (9, 1 << 64)]
+    _assert_tiles(slices)
+
+
+def test_split_keys_group_as_group_by_key_does_keys_outside_them_too(tmp_path: Path):
+    items = [(f"k{i % 23}", i) for i in range(500)] + [("with\0nul", 1), ("ключ", 3)]
+    split = [f"k{i}" for i in range(0, 23, 3)] + ["absent-1", "absent-2"]  # a few of the keys, and others
+
+    def spilled(p):
+        keys = p | "Keys" >> beam.Create(split)
+        return (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "runs"), budget=900, split_keys=keys)
+                | beam.MapTuple(lambda k, v: (k, sorted(v))))
+
+    def beams(p):
+        return p | beam.Create(items) | beam.GroupByKey() | beam.MapTuple(lambda k, v: (k, sorted(v)))
+
+    got = _groups(_run_grouping(tmp_path, spilled))
+    assert got == _groups(_run_grouping(tmp_path, beams))
+    assert len(got) == 25 and dict(got)["k4"] == list(range(4, 500, 23))
+
+
+class _RecordWorker(beam.DoFn):
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+
+    def process(self, element):
+        import os
+        key, _ = element
+        with open(os.path.join(self._folder, key), "w") as f:
+            f.write(str(os.getpid()))
+        yield key
+
+
+def test_two_workers_are_dealt_alternate_split_keys_in_key_order(tmp_path: Path):
+    """The FnApiRunner deals a stage's tasks round-robin; with split keys the tasks come in key
+    order, so neighbouring keys (a history's walk chunks) go to different workers."""
+    keys = [f"chunk{i:02d}" for i in range(8)]
+    items = [(k, n) for k in keys for n in range(3)]
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    options = PipelineOptions(["--runner=FnApiRunner", "--direct_running_mode=multi_processing",
+                               "--direct_num_workers=2"])
+    with beam.Pipeline(options=options) as p:
+        split = p | "Keys" >> beam.Create(keys)
+        (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "runs"), split_keys=split)
+         | beam.ParDo(_RecordWorker(str(seen))))
+    worker = {k: (seen / k).read_text() for k in keys}
+    evens, odds = {worker[k] for k in keys[0::2]}, {worker[k] for k in keys[1::2]}
+    assert len(evens) == 1 and len(odds) == 1 and evens != odds
 
 
 def test_grouping_through_runs_wants_text_keys():

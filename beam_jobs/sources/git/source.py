@@ -35,16 +35,27 @@ STAGE_FILTERS = f"{SOURCE}.filters"
 
 
 # Consecutive commits of one repository mined together, in walk order: large enough for the pack's
-# caches to pay off, small enough to be held as one group (about 100 bytes a commit).
-WALK_CHUNK = 4096
-# The run bytes of about one chunk (a listed commit is about 90 bytes packed). Slices of the hash space
-# are what the workers share out, so slices of a chunk or two spread a repository of a million
-# commits over hundreds of tasks, where the default 64 MiB slice would leave it to one or two workers.
-WALK_SLICE_BYTES = 512 << 10
+# caches to pay off, small enough to be held as one group (about 100 bytes a commit). Each chunk is
+# one task of the mining stage, and the tasks are dealt to workers in walk order (the chunk keys'
+# order, `SpillGroupByKey`'s split keys), so two workers get alternate stretches of the history.
+WALK_CHUNK = 1024
+# ListCommits' output of the walk chunk keys of each repository.
+CHUNK_KEYS = "chunk_keys"
+
+
+def walk_chunk_key(spec: str, position: int) -> str:
+    """The key of the walk chunk holding the commit at `position` in the walk of `spec`."""
+    return f"{spec}\0{position // WALK_CHUNK:012d}"
+
+
+def _chunk_keys(spec: str, listed: int) -> Iterator[beam.pvalue.TaggedOutput]:
+    for start in range(0, listed, WALK_CHUNK):
+        yield beam.pvalue.TaggedOutput(CHUNK_KEYS, walk_chunk_key(spec, start))
 
 
 class _ListCommits(StageDoFn):
-    """(spec) -> (sha, (repo name, spec, license, position in the walk)) for every reachable commit.
+    """(spec) -> (sha, (repo name, spec, license, position in the walk)) for every reachable commit,
+    and the keys of the walk chunks they fall in (output CHUNK_KEYS).
 
     Counts two stages: `git.repository` (one record per spec) and `git.refs` (one per selected ref,
     keyed by its name: a ref that cannot be mined is rejected there, since the commits only it
@@ -114,9 +125,11 @@ class _ListCommits(StageDoFn):
                     listed += 1
             except OBJECT_ERRORS as exc:
                 # Commits listed before the failure still flow; the repository is counted as failed.
+                yield from _chunk_keys(spec, listed)
                 yield self._stage.reject("walk_failed", key=spec, repo=name,
                                          detail=f"after {listed} commits: {exc}")
                 return
+        yield from _chunk_keys(spec, listed)
         if listed == 0:
             if listing.rejects:
                 reasons = sorted({r.reason for r in listing.rejects})
@@ -169,7 +182,7 @@ def in_walk_chunk(element: tuple[str, list[Sighting]]) -> tuple[str, Listed]:
     sha, sightings = element
     repos = tuple(sorted({name for name, _, _, _ in sightings}))
     _, spec, license_key, position = min(sightings, key=lambda s: (s[1], s[3]))
-    return f"{spec}\0{position // WALK_CHUNK:012d}", (position, sha, repos, license_key)
+    return walk_chunk_key(spec, position), (position, sha, repos, license_key)
 
 
 # The records of a walk chunk go on grouped by file (newest first within a file), up to this many
@@ -259,12 +272,12 @@ class MineGitRepos(beam.PTransform):
     def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
         git = self._config.git
         listed = specs | "ListCommits" >> beam.ParDo(
-            _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, main="shas")
+            _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, CHUNK_KEYS, main="shas")
         # The shuffle on sha: merges forks and spreads one big repository over all workers. It goes
         # through sorted runs: the FnApiRunner would hold every listed commit of every repository.
         by_sha = listed.shas | "GroupForks" >> self._runs.group("commits")
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
-                  | "InWalkOrder" >> self._runs.group("chunks", slice_bytes=WALK_SLICE_BYTES))
+                  | "InWalkOrder" >> self._runs.group("chunks", split_keys=listed[CHUNK_KEYS]))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
         filtered = filter_and_annotate(mined.records, STAGE_FILTERS, SOURCE, self._config)
         return {"records": filtered["records"], "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}

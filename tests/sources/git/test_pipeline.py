@@ -202,15 +202,13 @@ def test_forks_are_read_from_the_first_spec_in_walk_chunks():
 
 
 def test_chunking_of_the_walk_does_not_change_the_output(tmp_path, builder, monkeypatch):
-    """Commits are mined in chunks of consecutive commits, shared out in slices of about a chunk;
-    chunks of two in slices of a few bytes (a task per chunk) give the same shards and counts as one
-    chunk for the whole history."""
+    """Commits are mined in chunks of consecutive commits, a task per chunk; chunks of two give the
+    same shards and counts as one chunk for the whole history."""
     import beam_jobs.sources.git.source as git_source
 
     build_funnel_repo(builder)
     whole = run_git([str(builder.path)], tmp_path / "whole", **{"assembly.output.shards": 2})
     monkeypatch.setattr(git_source, "WALK_CHUNK", 2)
-    monkeypatch.setattr(git_source, "WALK_SLICE_BYTES", 64)
     chunked = run_git([str(builder.path)], tmp_path / "chunked", **{"assembly.output.shards": 2})
     assert chunked["shards"] == whole["shards"]
     assert chunked["counts"] == whole["counts"]
@@ -234,3 +232,54 @@ def test_a_chunk_whose_repository_cannot_be_opened_rejects_each_of_its_commits(t
     assert rejects == [("rejects", "git.commit", "repository_unavailable", "a" * 40, "gone/proj"),
                        ("rejects", "git.commit", "repository_unavailable", "b" * 40, "gone/proj,zed/proj")]
     assert all(o.value.detail == f"the git input '{gone}' does not exist" for o in out)
+
+
+def _listed(spec: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """ListCommits on one spec: (shas, chunk keys, (stage, reason) of rejects), as the DoFn yields them."""
+    import apache_beam as beam
+    from beam_jobs.sources.git.source import CHUNK_KEYS, _ListCommits
+    from config.model import Config
+
+    config = Config()
+    fn = _ListCommits(config.git, config.licenses, {})
+    fn.setup()
+    shas, keys, bad = [], [], []
+    for out in fn.process(spec):
+        if not isinstance(out, beam.pvalue.TaggedOutput):
+            shas.append(out[0])
+        elif out.tag == CHUNK_KEYS:
+            keys.append(out.value)
+        else:
+            bad.append((out.value.stage, out.value.reason))
+    return shas, keys, bad
+
+
+def test_listing_names_every_walk_chunk_its_commits_fall_in(builder, monkeypatch):
+    """The mining stage's tasks are these keys, in order: every listed commit's chunk must be one."""
+    import beam_jobs.sources.git.source as git_source
+
+    for n in range(5):
+        builder.commit({"m.py": f"X = {n}\n"}, f"Set X to {n}")
+    monkeypatch.setattr(git_source, "WALK_CHUNK", 2)
+    spec = str(builder.path)
+    shas, keys, bad = _listed(spec)
+    assert keys == [f"{spec}\x00{i:012d}" for i in range(3)] and bad == []
+    assert {git_source.in_walk_chunk((sha, [("proj", spec, "mit", i)]))[0] for i, sha in enumerate(shas)} == set(keys)
+
+
+def test_a_walk_that_fails_part_way_still_names_the_chunks_of_what_it_listed(builder, monkeypatch):
+    import beam_jobs.sources.git.source as git_source
+
+    builder.commit({"m.py": "X = 1\n"}, "Set X")
+
+    def three_then_fail(*_args):
+        yield from ("a" * 40, "b" * 40, "c" * 40)
+        raise pygit2.GitError("object not found")
+
+    monkeypatch.setattr(git_source, "WALK_CHUNK", 2)
+    monkeypatch.setattr(git_source.gh, "walk_commits", three_then_fail)
+    spec = str(builder.path)
+    shas, keys, bad = _listed(spec)
+    assert shas == ["a" * 40, "b" * 40, "c" * 40]
+    assert keys == [f"{spec}\x00{0:012d}", f"{spec}\x00{1:012d}"]
+    assert bad == [("git.repository", "walk_failed")]
