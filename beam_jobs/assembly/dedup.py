@@ -215,6 +215,35 @@ def _bucket_candidates(element: tuple[int, Iterable[list[tuple[int, str]]]], max
             yield from bucket_edges(nodes, max_pairs)
 
 
+class _BucketEndpoints(beam.DoFn):
+    """(shuffle bucket, batches of band keys) -> (node, edge) for both ends of each candidate edge,
+    each edge at most once per bundle while fewer than `_SEEN` are remembered.
+
+    Why: near-identical samples (a file's consecutive commits) share most of their bands, so one
+    edge comes out of many buckets: on ipython's history 562,890 bucket edges were 75,376 distinct.
+    Each copy would be packed, spilled and merged by the join on nodes, which makes edges distinct
+    per node anyway (`_route_edge_sigs`); skipping the copies here changes nothing downstream."""
+
+    _SEEN = 200_000
+
+    def __init__(self, max_pairs: int) -> None:
+        self._max_pairs = max_pairs
+
+    def start_bundle(self) -> None:
+        self._seen: set[tuple[str, str]] = set()
+
+    def process(self, element: tuple[int, Iterable[list[tuple[int, str]]]]) -> Iterator[tuple[str, tuple[str, str]]]:
+        seen = self._seen
+        for edge in _bucket_candidates(element, self._max_pairs):
+            if edge in seen:
+                continue
+            if len(seen) >= self._SEEN:
+                seen.clear()
+            seen.add(edge)
+            yield edge[0], edge
+            yield edge[1], edge
+
+
 def _route_edge_sigs(element: tuple[str, dict[str, list[Any]]]) -> Iterator[tuple[str, tuple[str, Any]]]:
     """(node, its signature and candidate edges) -> (edge as "a NUL b", (node, signature)) once per
     distinct edge: the edge is a text key so its two halves meet through sorted runs (nodes are
@@ -297,14 +326,13 @@ class NearDedup(beam.PTransform):
         keyed = samples | "KeyBySurvivorRank" >> beam.Map(lambda s: (survivor_key(s, permissive), s))
         sigs = keyed | "Signatures" >> beam.ParDo(_Signatures(cfg)).with_outputs(BANDS, main="sigs")
         max_pairs = cfg.max_bucket_pairs
-        candidates = (sigs[BANDS]
-                      | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
-                      | "GroupBands" >> self._runs.group("bands")
-                      | "BucketEdges" >> beam.FlatMap(_bucket_candidates, max_pairs))
         # A pair sharing several bands comes out of several buckets. It is made distinct per node in
         # JoinSignatures' groups, not with beam.Distinct: the FnApiRunner would hold every candidate
-        # pair of the corpus in memory.
-        endpoints = candidates | "Endpoints" >> beam.FlatMap(lambda e: [(e[0], e), (e[1], e)])
+        # pair of the corpus in memory. Most copies are dropped before that (_BucketEndpoints).
+        endpoints = (sigs[BANDS]
+                     | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
+                     | "GroupBands" >> self._runs.group("bands")
+                     | "BucketEdges" >> beam.ParDo(_BucketEndpoints(max_pairs)))
         verified = ({"sig": sigs.sigs, "edge": endpoints}
                     | "JoinSignatures" >> self._runs.group("signatures")
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)

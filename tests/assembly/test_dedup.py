@@ -96,6 +96,30 @@ def test_bucket_edges_pairs_small_buckets_and_stars_large_ones():
     assert components_in_memory(edges, 8) == {n: "n000" for n in big}
 
 
+def _endpoints(fn: "d._BucketEndpoints", elements: list) -> list:
+    fn.start_bundle()
+    return [out for element in elements for out in fn.process(element)]
+
+
+def test_an_edge_shared_by_several_bands_leaves_the_bucket_stage_once_per_bundle(monkeypatch):
+    """Three band keys hold the same three nodes (near-identical samples share bands): their three
+    edges go on once each, with both endpoints; a later bundle starts afresh."""
+    band_keys = [(7, ["x", "a", "b"]), (11, ["b", "a", "x"]), (13, ["a", "b"]), (17, ["c"])]
+    bucket_of = {}
+    for key, nodes in band_keys:
+        bucket_of.setdefault(key % 3, []).extend((key, n) for n in nodes)
+    elements = [(bucket, [batch]) for bucket, batch in sorted(bucket_of.items())]
+    fn = d._BucketEndpoints(32)
+    once = [("a", ("a", "b")), ("b", ("a", "b")), ("a", ("a", "x")), ("x", ("a", "x")),
+            ("b", ("b", "x")), ("x", ("b", "x"))]
+    assert _endpoints(fn, elements) == once
+    assert _endpoints(fn, elements) == once
+    # Remembering fewer edges lets copies through; the edges are still all there.
+    monkeypatch.setattr(d._BucketEndpoints, "_SEEN", 1)
+    copies = _endpoints(d._BucketEndpoints(32), elements)
+    assert len(copies) > len(once) and set(copies) == set(once)
+
+
 def _union_find(nodes, edges):
     parent = {n: n for n in nodes}
 
