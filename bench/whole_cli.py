@@ -24,6 +24,10 @@ subtracted is the import of the selection helper (`bench.git_baselines`, which i
 `beam_jobs`, about 2 s that a PyDriller user would not pay); the child measures it and both the raw
 and the adjusted figures are in the JSON.
 
+`--workers N` runs both CLI children on N local worker processes (Beam's `--direct_num_workers=N
+--direct_running_mode=multi_processing`), what a user with N cores would run; PyDriller has no such
+mode, and the targets are about wall time.
+
 `--profile` runs each CLI child under `py-spy record -f raw --subprocesses --nonblocking` at 100 Hz
 and folds the stacks into a CPU table per stage (`CATEGORIES` below; sub-rows `LEAF_ROWS`, and a few
 inclusive functions `INCLUSIVE`). The wall and CPU figures of a profiled run are those of the CLI's
@@ -729,6 +733,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="passed to both CLI runs as --set KEY=VALUE (repeatable)")
     parser.add_argument("--cli-arg", action="append", default=[], metavar="ARG",
                         help="an extra flag for both CLI runs, e.g. --cli-arg=--jsonl (repeatable)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="run both CLI runs on N local worker processes (--direct_num_workers=N "
+                             "--direct_running_mode=multi_processing); PyDriller has one")
     parser.add_argument("--profile", action="store_true",
                         help=f"run the CLI children under py-spy at {PROFILE_RATE} Hz and print CPU per stage; "
                              "with --json the raw profiles are kept beside it (FILE.default.raw, FILE.none.raw)")
@@ -739,6 +746,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pydriller-child", metavar="REPO", help=argparse.SUPPRESS)
     parser.add_argument("--child-result", metavar="FILE", help=argparse.SUPPRESS)
     return parser
+
+
+def worker_flags(workers: int) -> list[str]:
+    """Beam's flags for `workers` local worker processes (none for one: the default in-process run)."""
+    if workers <= 1:
+        return []
+    return [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -769,6 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile and shutil.which("py-spy") is None:
         print("py-spy is not installed here, so --profile cannot run: pip install py-spy")
         return 2
+    cli_args = list(args.cli_arg) + worker_flags(args.workers)
     state = _project_state(project)
     print(f"repository {repo}; project {project} (commit {state['commit'] or '?'}"
           f"{', uncommitted changes' if state['dirty'] else ''}); load average at start "
@@ -780,7 +795,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 m = measure_pydriller(repo)
             else:
                 raw = Path(f"{args.json}.{name}{'' if i == 0 else f'-{i + 1}'}.raw") if args.json else None
-                m = measure_cli(name, project, repo, args.overrides, args.cli_arg, keep=args.keep_output,
+                m = measure_cli(name, project, repo, args.overrides, cli_args, keep=args.keep_output,
                                 profile=args.profile, keep_raw=raw)
             runs[name].append(m)
             print(f"  {name}: {m.wall:.1f} s wall, {m.cpu:.1f} CPU-s, peak RSS {_mb(m.peak_rss)} MB"
@@ -816,7 +831,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return d
 
         figures = {"repo": repo, "project": str(project), "project_state": state, "runs": args.runs,
-                   "overrides": args.overrides, "cli_args": args.cli_arg, "targets": TARGETS, "notes": notes,
+                   "overrides": args.overrides, "cli_args": cli_args, "workers": args.workers,
+                   "targets": TARGETS, "notes": notes,
                    "cpus": os.cpu_count(), "median": {k: as_dict(v) for k, v in results.items()},
                    "all_runs": {k: [as_dict(m) for m in v] for k, v in runs.items()}}
         if "pydriller" in results:

@@ -158,3 +158,20 @@ def test_smoke_run_on_a_small_history(small_repo, tmp_path):
         assert sum(folded["categories"].values()) == folded["samples"] > 0
         assert folded["categories"].get("filters", 0) > 0
         assert "profile of (1) CLI default preset" in printed
+
+
+def test_workers_run_the_cli_on_local_worker_processes(small_repo, tmp_path):
+    assert wc.worker_flags(1) == []
+    assert wc.worker_flags(2) == ["--direct_num_workers=2", "--direct_running_mode=multi_processing"]
+    figures = tmp_path / "figures.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "whole_cli.py"), "--repo", str(small_repo), "--only", "default",
+           "--workers", "2", "--set", "licenses.detector=text", "--json", str(figures),
+           "--keep-output", str(tmp_path / "kept")]
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    assert "--direct_num_workers=2 --direct_running_mode=multi_processing" in done.stdout
+    data = json.loads(figures.read_text())
+    assert data["workers"] == 2
+    default = data["median"]["default"]
+    assert (default["samples"], default["rejects"]) == wc.manifest_counts(tmp_path / "kept" / "default")
+    assert default["samples"] > 0
