@@ -15,6 +15,8 @@ parent was never fetched) is `shallow_boundary`, not a root commit.
 """
 from __future__ import annotations
 
+import hashlib
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
@@ -156,6 +158,9 @@ class _ChangeWalk:
         self.objects = objects
         self.limit = limit
         self.changes: list[Change] = []
+        # Tree pairs compared by name and id only (trees' fast path), whose modes are unread, with
+        # the (old, new) raw ids of the entries that differ.
+        self._unread_modes: list[tuple[pygit2.Tree, pygit2.Tree, str, list[tuple[bytes, bytes]]]] = []
 
     def tree(self, entry: pygit2.Object, path: str) -> pygit2.Tree:
         """A subtree, read safely: a damaged one is an ObjectError naming its path."""
@@ -204,8 +209,11 @@ class _ChangeWalk:
             else:
                 if not differing:
                     # Same names and ids in different trees: only modes changed. (filemode builds an
-                    # enum per read, so it is compared only here.)
+                    # enum per read, so it is compared only here, or by `mode_changes` later.)
                     differing = [(o, n) for o, n in zip(old_tree, new_tree) if o.filemode != n.filemode]
+                else:
+                    self._unread_modes.append((old_tree, new_tree, prefix,
+                                               [(o.id.raw, n.id.raw) for o, n in differing]))
                 for old, new in differing:
                     if self.full():
                         return
@@ -230,6 +238,31 @@ class _ChangeWalk:
                 self.leaves(self.tree(old, f"{prefix}{name}/"), f"{prefix}{name}/", True)
             else:
                 self.changes.append((prefix + name, old, None))
+
+
+    def mode_changes(self) -> None:
+        """Add the changes the fast path did not look for: an entry whose id is the same on both
+        sides but whose mode is not (a chmod beside an edit in the same folder is a second file
+        changed, as git counts it). Called only when the count of changes decides a candidate."""
+        unread, self._unread_modes = self._unread_modes, []
+        for old_tree, new_tree, prefix, ids in unread:
+            if _same_but_ids(old_tree, new_tree, ids):
+                continue
+            for old, new in zip(old_tree, new_tree):
+                if self.full():
+                    return
+                if old.id == new.id and old.filemode != new.filemode:
+                    self.pair(old, new, prefix)
+
+
+def _same_but_ids(old_tree: pygit2.Tree, new_tree: pygit2.Tree, ids: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the new tree is the old one with the (old, new) ids given swapped in: then no mode
+    changed. One read and a SHA-1 of a small object, many times cheaper than reading every entry's
+    filemode. (A 20-byte id occurs only where its entry is; a false no only costs the slow check.)"""
+    raw = old_tree.read_raw()
+    for old_id, new_id in ids:
+        raw = raw.replace(old_id, new_id)
+    return hashlib.sha1(b"tree %d\0" % len(raw) + raw).digest() == new_tree.id.raw
 
 
 def _add_and_delete(changes: list[Change]) -> bool:
@@ -286,6 +319,9 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
     if n == 2:
         if not _add_and_delete(walk.changes):
             return "multi_file"  # no rename can join two edits, or an edit and an add
+        walk.mode_changes()
+        if len(walk.changes) > 2:
+            return "multi_file"
         return _classify_two_changes(repo, old_tree, new_tree, walk)  # type: ignore[arg-type]
     if n > 2:
         return "multi_file"
@@ -297,6 +333,10 @@ def classify(repo: pygit2.Repository, commit: pygit2.Commit,
     reason = _entry_reason(old, new, path, extensions)
     if reason:
         return reason
+    # A would-be candidate: is the one change really alone, or is there a chmod beside it?
+    walk.mode_changes()
+    if len(walk.changes) > 1:
+        return "multi_file"
     return Candidate(commit=str(commit.id), parent=str(parent_ids[0]), path=path,
                      old_blob=str(old.id), new_blob=str(new.id))
 

@@ -72,6 +72,26 @@ def test_two_changes_are_classified_as_libgit2_would(builder, after, reason):
     assert classify(builder, sha) == reason == _libgit2_says(builder.repo, sha)
 
 
+EXEC = pygit2.enums.FileMode.BLOB_EXECUTABLE
+WITH_INIT = {**BASE, "pkg/__init__.py": "X = 1\n"}
+
+
+@pytest.mark.parametrize("after", [
+    {**WITH_INIT, **FIXED, "pkg/__init__.py": (EXEC, "X = 1\n")},               # a chmod beside the edit
+    {**WITH_INIT, **FIXED, "README.md": (EXEC, BASE["README.md"])},             # a chmod a folder up
+    {"pkg/helpers.py": BASE["pkg/util.py"], "README.md": (EXEC, "# proj\n"),   # a rename, and a chmod
+     "pkg/__init__.py": "X = 1\n"},
+])
+def test_a_chmod_beside_a_change_is_a_second_file_changed(builder, after):
+    """git counts a mode change as a changed file, so an edit (or a rename) with a chmod of another
+    file is two changes. Found on ipython (34bf432, 89f51ac), where PyDriller saw two files and this
+    walk, comparing ids only once one differed, saw one."""
+    builder.commit(WITH_INIT, "Initial commit")
+    sha = builder.commit(after, "Change and chmod")
+    assert classify(builder, sha) == "multi_file"
+    assert len(builder.repo.diff(builder.repo[sha].parents[0], builder.repo[sha])) > 1
+
+
 def test_executable_python_file_with_new_content_is_a_candidate(builder):
     builder.commit({**BASE, "run.py": (pygit2.enums.FileMode.BLOB_EXECUTABLE, "print(1)\n")}, "Initial commit")
     sha = builder.commit({**BASE, "run.py": (pygit2.enums.FileMode.BLOB_EXECUTABLE, "print(2)\n")}, "Print two")
