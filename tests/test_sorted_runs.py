@@ -168,12 +168,15 @@ def _run_grouping(tmp_path: Path, build) -> list:
     return [tuple(kv) for kv in json.loads(listing.read_text())]
 
 
-def test_spill_group_by_key_gives_what_group_by_key_gives(tmp_path: Path):
-    items = [(f"k{i % 37}", i) for i in range(900)] + [("with\0nul", 1), ("", 2), ("ключ", 3)]
-    runs = tmp_path / "runs"
+def _grouped_as_group_by_key(tmp_path: Path, items: list, **spill) -> list:
+    """SpillGroupByKey(**spill) over `items` (split_keys: a list, made a PCollection here), checked
+    against Beam's GroupByKey of the same items; the groups, values sorted."""
+    split = spill.pop("split_keys", None)
 
     def spilled(p):
-        return (p | beam.Create(items) | SpillGroupByKey(str(runs), budget=1_500, slice_bytes=700)
+        if split is not None:
+            spill["split_keys"] = p | "Keys" >> beam.Create(split)
+        return (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "runs"), **spill)
                 | beam.MapTuple(lambda k, v: (k, sorted(v))))
 
     def beams(p):
@@ -181,8 +184,14 @@ def test_spill_group_by_key_gives_what_group_by_key_gives(tmp_path: Path):
 
     got = _groups(_run_grouping(tmp_path, spilled))
     assert got == _groups(_run_grouping(tmp_path, beams))
+    return got
+
+
+def test_spill_group_by_key_gives_what_group_by_key_gives(tmp_path: Path):
+    items = [(f"k{i % 37}", i) for i in range(900)] + [("with\0nul", 1), ("", 2), ("ключ", 3)]
+    got = _grouped_as_group_by_key(tmp_path, items, budget=1_500, slice_bytes=700)
     assert len(got) == 40 and dict(got)["k0"] == list(range(0, 900, 37))
-    assert not runs.exists()
+    assert not (tmp_path / "runs").exists()
 
 
 def test_spill_co_group_by_key_gives_what_co_group_by_key_gives(tmp_path: Path):
@@ -236,17 +245,7 @@ def test_keys_whose_hashes_collide_still_tile_the_space(monkeypatch: pytest.Monk
 def test_split_keys_group_as_group_by_key_does_keys_outside_them_too(tmp_path: Path):
     items = [(f"k{i % 23}", i) for i in range(500)] + [("with\0nul", 1), ("ключ", 3)]
     split = [f"k{i}" for i in range(0, 23, 3)] + ["absent-1", "absent-2"]  # a few of the keys, and others
-
-    def spilled(p):
-        keys = p | "Keys" >> beam.Create(split)
-        return (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "runs"), budget=900, split_keys=keys)
-                | beam.MapTuple(lambda k, v: (k, sorted(v))))
-
-    def beams(p):
-        return p | beam.Create(items) | beam.GroupByKey() | beam.MapTuple(lambda k, v: (k, sorted(v)))
-
-    got = _groups(_run_grouping(tmp_path, spilled))
-    assert got == _groups(_run_grouping(tmp_path, beams))
+    got = _grouped_as_group_by_key(tmp_path, items, budget=900, split_keys=split)
     assert len(got) == 25 and dict(got)["k4"] == list(range(4, 500, 23))
 
 
