@@ -16,7 +16,6 @@ parent was never fetched) is `shallow_boundary`, not a root commit.
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
