@@ -215,6 +215,13 @@ def _bucket_candidates(element: tuple[int, Iterable[list[tuple[int, str]]]], max
             yield from bucket_edges(nodes, max_pairs)
 
 
+# Run bytes per task of near dedup's three joins (band keys, signatures with their edges, edge
+# halves). Their rows are small, so at the groupings' default 64 MiB a corpus of ten thousand samples
+# made each join one task, run by one worker while the others waited (4.9 s of a two-worker build
+# of ipython); at this size they are a few tasks to a few hundred.
+JOIN_SLICE_BYTES = 4 << 20
+
+
 class _BucketEndpoints(beam.DoFn):
     """(shuffle bucket, batches of band keys) -> (node, edge) for both ends of each candidate edge,
     each edge at most once per bundle while fewer than `_SEEN` are remembered.
@@ -331,12 +338,12 @@ class NearDedup(beam.PTransform):
         # pair of the corpus in memory. Most copies are dropped before that (_BucketEndpoints).
         endpoints = (sigs[BANDS]
                      | "BucketKeys" >> beam.MapTuple(lambda bucket, batch: (str(bucket), batch))
-                     | "GroupBands" >> self._runs.group("bands")
+                     | "GroupBands" >> self._runs.group("bands", slice_bytes=JOIN_SLICE_BYTES)
                      | "BucketEdges" >> beam.ParDo(_BucketEndpoints(max_pairs)))
         verified = ({"sig": sigs.sigs, "edge": endpoints}
-                    | "JoinSignatures" >> self._runs.group("signatures")
+                    | "JoinSignatures" >> self._runs.group("signatures", slice_bytes=JOIN_SLICE_BYTES)
                     | "RouteSignatures" >> beam.FlatMap(_route_edge_sigs)
-                    | "PairSignatures" >> self._runs.group("pairs")
+                    | "PairSignatures" >> self._runs.group("pairs", slice_bytes=JOIN_SLICE_BYTES)
                     | "EdgeOf" >> beam.Map(_edge_of)
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
         labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")

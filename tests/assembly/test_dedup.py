@@ -231,6 +231,26 @@ def test_near_duplicate_renamed_variable_copy_is_dropped():
     assert_balanced(got.counts)
 
 
+def test_near_dedup_joins_cut_into_many_tasks_decide_the_same(monkeypatch):
+    """The joins' slices (JOIN_SLICE_BYTES) only spread the work: tiny ones give the same clusters."""
+    commits = sample_commits()
+    target = next(c for c in commits if "sniff_delimiter" in c.instruction)
+    copy = commit_like(target, old_contents=_rename(target.old_contents, "sample", "snippet"),
+                       new_contents=_rename(target.new_contents, "sample", "snippet"),
+                       repos=["zoe/csvkit-copy"], author_time=target.author_time + timedelta(days=30))
+    cfg = config(exact_dedup=False, **NO_EXTRAS)
+
+    def decided():
+        got = assemble(commits + [copy], cfg)
+        return ([s.id for s in got.samples], sorted((r.stage, r.reason, r.key, r.detail) for r in got.rejects),
+                got.counts["assembly.near_dedup"])
+
+    whole = decided()
+    monkeypatch.setattr(d, "JOIN_SLICE_BYTES", 64)
+    assert decided() == whole
+    assert whole[2]["near_duplicate"] == 2
+
+
 def test_successive_commits_to_one_file_are_not_near_duplicates():
     body = "".join(f"def helper_{i}(value):\n    return value * {i} + {i * 7}\n\n\n" for i in range(30))
     v1 = body + "def main(xs):\n    return sum(xs)\n"
