@@ -68,7 +68,8 @@ def key_hash(key: str) -> int:
 
 def slices_at_keys(keys: Iterable[str]) -> list[tuple[int, int]]:
     """[lo, hi) slices of the hash space, one per distinct key, in the keys' sorted order: together
-    they tile the whole space (a row of any key is in exactly one), and each holds its own key.
+    they tile the whole space (a row of any key is in exactly one), and each holds its own key
+    (unless two keys' hashes collide: then one slice holds both and the other is empty).
 
     Why: a runner that shares tasks out by their order (the FnApiRunner deals them round-robin) then
     deals keys in the order the caller chose, whatever their hashes."""
