@@ -8,7 +8,8 @@ descriptions (path, row count, size, a small index) cross to the next stage. Eac
 k-way merge over every run, reading only that shard's slice of each: one read buffer per run,
 whatever the corpus size. On Dataflow the plan also shuffles descriptions instead of rows.
 
-Order: a row sorts by (h, packed row), where h is the 64-bit blake2b hash of its sort key. Shard i of
+Order: a row sorts by (h, packed row), where h is the 64-bit blake2b hash of its sort key (a grouping
+may place rows by their key itself instead, `hex_place`). Shard i of
 n holds the rows with h in [i * 2^64 / n, (i + 1) * 2^64 / n), in that order: a contiguous slice of
 one global order. The same rows give the same files whatever the bundles, runs and workers were, and
 rows within a shard come in hash order, which is also a fixed shuffle of the keys (what a training
@@ -64,6 +65,19 @@ def shard_index(h: int, count: int) -> int:
 def key_hash(key: str) -> int:
     """The hash of a grouped row whose key is `key` (what `SpillRuns` sorts it by)."""
     return row_hash(key.encode("utf-8", "surrogatepass"))
+
+
+def hex_place(key: bytes) -> int:
+    """The place of a row whose key begins with 16 hex digits of a uniform hash: those digits.
+
+    Why: a grouping placed so hands its groups on in key order rather than in the order of the keys'
+    hashes; a caller whose key starts with a hash of something alike keys (exact dedup: the first
+    chunk of the old version) gets alike groups next to each other, and the slices of the space stay
+    even. Rows of one key still sit together (the place is the key's)."""
+    try:
+        return int(key[:16], 16) if len(key) >= 16 else row_hash(key)
+    except ValueError:
+        return row_hash(key)
 
 
 def slices_at_keys(keys: Iterable[str]) -> list[tuple[int, int]]:
@@ -154,15 +168,16 @@ class SpillRuns(beam.DoFn):
     Rows are buffered until `budget` bytes, then sorted and written as one run under `run_dir`; the
     rest go out at the end of the bundle. Memory: one budget per writer per bundle in flight.
     `pack`: makes the (size, packed row) of each element (element, *pack_args), so that packing is
-    no transform of its own.
+    no transform of its own. `place`: a row's h from its sort key (`row_hash`, or `hex_place`).
     """
 
     def __init__(self, run_dir: str, budget: int, pack: Callable[..., tuple[int, bytes]] | None = None,
-                 pack_args: tuple = ()) -> None:
+                 pack_args: tuple = (), place: Callable[[bytes], int] = row_hash) -> None:
         self._run_dir = run_dir.rstrip("/")
         self._budget = budget
         self._pack = pack
         self._pack_args = pack_args
+        self._place = place
 
     def start_bundle(self) -> None:
         self._rows: list[tuple[int, bytes, int]] = []
@@ -170,7 +185,7 @@ class SpillRuns(beam.DoFn):
 
     def process(self, element: Any) -> Iterator[Run]:
         size, packed = element if self._pack is None else self._pack(element, *self._pack_args)
-        self._rows.append((row_hash(packed_key(packed)), packed, size))
+        self._rows.append((self._place(packed_key(packed)), packed, size))
         self._bytes += len(packed) + _ROW_OVERHEAD
         if self._bytes >= self._budget:
             yield self._flush()
@@ -208,12 +223,13 @@ def delete_runs(run_dir: str, top: str | None = None) -> None:
 
 
 def spilled(parts: list[beam.PCollection], run_dir: str, budget: int,
-            pack: Callable[..., tuple[int, bytes]] | None = None) -> beam.PCollection:
+            pack: Callable[..., tuple[int, bytes]] | None = None,
+            place: Callable[[bytes], int] = row_hash) -> beam.PCollection:
     """Each part, of (size, packed row) (or of elements `pack(element, part index)` makes so),
     sorted into runs under `run_dir`/<part> by the stage that makes it (no Flatten of the rows, which
     the FnApiRunner would hold); the runs' descriptions as one small PCollection. Call inside a
     composite's expand."""
-    runs = [part | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{run_dir}/{i}", budget, pack, (i,) if pack else ()))
+    runs = [part | f"Spill[{i}]" >> beam.ParDo(SpillRuns(f"{run_dir}/{i}", budget, pack, (i,) if pack else (), place))
             for i, part in enumerate(parts)]
     return (tuple(runs) | "Runs" >> beam.Flatten()) if len(runs) > 1 else runs[0]
 
@@ -334,12 +350,12 @@ class RunFiles:
         pipeline always names one under the output's staging folder, which workers share."""
         return cls(os.path.join(tempfile.gettempdir(), "repairpack-runs", uuid.uuid4().hex))
 
-    def group(self, name: str, slice_bytes: int = SLICE_BYTES,
-              split_keys: beam.PCollection | None = None) -> "SpillGroupByKey":
+    def group(self, name: str, slice_bytes: int = SLICE_BYTES, split_keys: beam.PCollection | None = None,
+              place: Callable[[bytes], int] = row_hash) -> "SpillGroupByKey":
         """A GroupByKey whose runs go under `root/name`; one worker task merges about `slice_bytes`,
         or one task per split key (`SpillGroupByKey`)."""
         return SpillGroupByKey(f"{self.root.rstrip('/')}/{name}", budget=self.budget, slice_bytes=slice_bytes,
-                               delete_runs=self.delete, split_keys=split_keys)
+                               delete_runs=self.delete, split_keys=split_keys, place=place)
 
 
 class SpillGroupByKey(beam.PTransform):
@@ -352,22 +368,29 @@ class SpillGroupByKey(beam.PTransform):
     about `slice_bytes` of runs. With `split_keys` (a PCollection of str, the keys that bear the
     work), one slice per split key, dealt to workers in the keys' sorted order (`slices_at_keys`):
     for a few costly groups, such as a history's walk chunks, which equal slices would share out by
-    the luck of their hashes. Every row is still grouped, split key or not."""
+    the luck of their hashes. Every row is still grouped, split key or not.
+
+    Groups come out in the order of their keys' places: `row_hash` of the key by default (a fixed
+    shuffle), or `place` (`hex_place`: key order). Split keys need the default."""
 
     def __init__(self, run_dir: str, *, budget: int = SORT_BUFFER_BYTES, slice_bytes: int = SLICE_BYTES,
-                 delete_runs: bool = True, split_keys: beam.PCollection | None = None) -> None:
+                 delete_runs: bool = True, split_keys: beam.PCollection | None = None,
+                 place: Callable[[bytes], int] = row_hash) -> None:
         super().__init__()
         self._run_dir = run_dir.rstrip("/")
         self._budget = budget
         self._slice_bytes = slice_bytes
         self._delete_runs = delete_runs
         self._split_keys = split_keys
+        if split_keys is not None and place is not row_hash:
+            raise ValueError("a grouping with split keys places its rows by row_hash")
+        self._place = place
 
     def expand(self, inputs: beam.PCollection | dict[str, beam.PCollection]) -> beam.PCollection:
         tags = tuple(sorted(inputs)) if isinstance(inputs, dict) else None
         parts = [inputs[t] for t in tags] if tags else [inputs]
         pipeline = parts[0].pipeline
-        run_list = beam.pvalue.AsList(spilled(parts, self._run_dir, self._budget, pack_entry))
+        run_list = beam.pvalue.AsList(spilled(parts, self._run_dir, self._budget, pack_entry, self._place))
         if self._split_keys is None:
             tasks = merge_tasks(pipeline, _even_slices, run_list, self._slice_bytes)
         else:

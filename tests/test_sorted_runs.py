@@ -279,6 +279,39 @@ def test_two_workers_are_dealt_alternate_split_keys_in_key_order(tmp_path: Path)
     assert len(evens) == 1 and len(odds) == 1 and evens != odds
 
 
+class _AppendKey(beam.DoFn):
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def process(self, element):
+        with open(self._path, "a", encoding="utf-8") as f:
+            f.write(element[0] + "\n")
+        yield element
+
+
+def test_a_grouping_placed_by_its_keys_hex_digits_hands_groups_on_in_key_order(tmp_path: Path):
+    rng = random.Random(5)
+    prefixes = [f"{rng.getrandbits(64):016x}" for _ in range(12)]
+    keys = [f"{prefix}{rng.getrandbits(32):08x}" for prefix in prefixes for _ in range(3)]
+    odd = ["short", "not-hex-digits-at-all", "", "0123456789abcdeg"]  # placed by their hash instead
+    items = [(k, n) for n, k in enumerate(keys * 2 + odd)]
+    got = _grouped_as_group_by_key(tmp_path, items, budget=700, place=sorted_runs.hex_place)
+    assert len(got) == len(keys) + len(odd)
+    order = tmp_path / "order.txt"
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "ordered"), budget=700, place=sorted_runs.hex_place)
+         | beam.ParDo(_AppendKey(str(order))))
+    arrived = [k for k in order.read_text(encoding="utf-8").split("\n")[:-1] if k in set(keys)]
+    assert arrived == sorted(keys)  # what a row_hash grouping would shuffle
+    assert sorted_runs.hex_place(b"00000000000000ff-rest") == 255
+    assert sorted_runs.hex_place(b"short") == row_hash(b"short")
+
+
+def test_split_keys_need_the_hash_place(tmp_path: Path):
+    with pytest.raises(ValueError, match="row_hash"):
+        SpillGroupByKey(str(tmp_path), split_keys=object(), place=sorted_runs.hex_place)  # type: ignore[arg-type]
+
+
 def test_grouping_through_runs_wants_text_keys():
     with pytest.raises(TypeError, match="str keys, not tuple"):
         pack_entry((("a", "b"), 1), 0)
