@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -32,8 +33,9 @@ import apache_beam as beam
 import numpy as np
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.shingles import code_tokens, combined_ngrams, ngram_hashes, shared_line_cuts, token_hashes
+from beam_jobs.assembly.shingles import code_tokens, combined_ngrams, memo_chunks, ngram_hashes, token_hashes
 from config.assembly import DecontaminationConfig
+from filters.chunks import ChunkMemo
 
 STAGE = "assembly.decontaminate"
 HUMANEVAL = "humaneval"
@@ -56,16 +58,33 @@ class _Side:
     hashes: np.ndarray
 
 
+def _chunk_side(chunk: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """Read-only: the memo hands the same lines and hashes out again."""
+    lines = tuple(normalise_lines(chunk))
+    hashes = token_hashes(code_tokens("\n".join(lines)))
+    hashes.flags.writeable = False
+    return lines, hashes
+
+
+# Characters of chunk text whose normalised lines and token hashes a process keeps (about 5 bytes a
+# character with both: some 40 MB).
+_CHUNK_CHARS = 8_000_000
+_CHUNK_SIDES: ChunkMemo[tuple[tuple[str, ...], np.ndarray]] = ChunkMemo(_CHUNK_CHARS)
+
+
+def _side(text: str) -> _Side:
+    """A version's normalised lines and token hashes, chunk by chunk with each chunk's kept
+    (shingles.memo_chunks says why). Both work line by line (lowercasing too: a line break ends a
+    final sigma's context), so a text cut at line breaks gives its parts' results joined."""
+    parts = memo_chunks(text, _CHUNK_SIDES, _chunk_side)
+    if len(parts) == 1:
+        return _Side(list(parts[0][0]), parts[0][1])
+    return _Side(list(itertools.chain.from_iterable(lines for lines, _ in parts)),
+                 np.concatenate([hashes for _, hashes in parts]))
+
+
 def _sides(old: str, new: str) -> tuple[_Side, _Side]:
-    """Both versions' normalised lines and token hashes, the lines they share at the start and the end
-    done once: both work line by line (lowercasing too: a line break ends a final sigma's context), so
-    a text cut at line breaks gives its parts' results joined."""
-    start, old_end, new_end = shared_line_cuts(old, new)
-    parts = [normalise_lines(t) for t in (old[:start], old[start:old_end], new[start:new_end], old[old_end:])]
-    head, old_mid, new_mid, tail = parts
-    hashes = [token_hashes(code_tokens("\n".join(lines))) for lines in parts]
-    return (_Side(head + old_mid + tail, np.concatenate([hashes[0], hashes[1], hashes[3]])),
-            _Side(head + new_mid + tail, np.concatenate([hashes[0], hashes[2], hashes[3]])))
+    return _side(old), _side(new)
 
 
 @dataclass(frozen=True)

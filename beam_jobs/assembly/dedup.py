@@ -32,8 +32,9 @@ from apache_beam.metrics import Metrics
 from beam_jobs.accounting import NAMESPACE, REJECTS, StageDoFn
 from beam_jobs.assembly.components import ConnectedComponents
 from beam_jobs.assembly.minhash import MinHasher, band_keys, bucket_edges, jaccard_estimate, lsh_bands_rows
-from beam_jobs.assembly.shingles import change_shingles, pair_shingles
-from beam_jobs.sorted_runs import RunFiles
+from beam_jobs.assembly.shingles import CHUNK_MIN, change_shingles, pair_shingles
+from beam_jobs.sorted_runs import RunFiles, hex_place
+from filters.chunks import chunks
 from licenses.keys import PERMISSIVE
 from config.assembly import NearDedupConfig
 
@@ -51,14 +52,19 @@ def normalise_code(text: str) -> str:
 
 
 def exact_key(old: str, new: str) -> str:
-    """One hash per normalised pair; the length prefix keeps (ab, c) and (a, bc) apart."""
+    """One hash per normalised pair; the length prefix keeps (ab, c) and (a, bc) apart. It starts with
+    16 hex digits of a hash of the normalised old version's first chunk (filters/chunks.py), and the
+    grouping places rows by them (sorted_runs.hex_place): groups come out with a file's versions
+    next to each other, so the next stages' chunk memos (shingles.memo_chunks) find most chunks."""
     a, b = normalise_code(old), normalise_code(new)
+    first = next(chunks(a, CHUNK_MIN))
     h = hashlib.sha256()
     h.update(f"{len(a)}:".encode("utf-8"))
     h.update(a.encode("utf-8"))
     h.update(b"\0")
     h.update(b.encode("utf-8"))
-    return h.hexdigest()
+    near = hashlib.blake2b(first.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return near + h.hexdigest()
 
 
 # ----------------------------------------------------------------------------------- survivor choice
@@ -132,7 +138,7 @@ class ExactDedup(beam.PTransform):
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         return (samples
                 | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), s))
-                | "GroupByPair" >> self._runs.group("exact")
+                | "GroupByPair" >> self._runs.group("exact", place=hex_place)
                 | "KeepFirst" >> beam.ParDo(_KeepFirst(self._permissive)).with_outputs(REJECTS, main="kept"))
 
 

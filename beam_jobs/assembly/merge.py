@@ -138,11 +138,14 @@ class AssembleCorpus(beam.PTransform):
         if cfg.exact_dedup:
             out = samples | "ExactDedup" >> ExactDedup(cfg.permissive_extra, runs=self._runs)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
-        if cfg.near_dedup.enabled:
-            out = samples | "NearDedup" >> NearDedup(cfg.near_dedup, cfg.permissive_extra, runs=self._runs)
-            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        # Decontamination before near dedup: a contaminated sample must not stand for a cluster of
+        # clean near-duplicates (they would go with it), and it runs fused to exact dedup's groups,
+        # which come with a file's versions together (dedup.exact_key), so its chunk memo hits.
         if cfg.decontamination.enabled:
             out = samples | "Decontaminate" >> Decontaminate(cfg.decontamination, self.needle_set)
+            samples, rejects = out.kept, rejects + [out[REJECTS]]
+        if cfg.near_dedup.enabled:
+            out = samples | "NearDedup" >> NearDedup(cfg.near_dedup, cfg.permissive_extra, runs=self._runs)
             samples, rejects = out.kept, rejects + [out[REJECTS]]
         if cfg.secrets.mode != "off":
             secrets = cfg.secrets if self._rescan else replace(cfg.secrets, keys=False, emails=False, ip_addresses=False)

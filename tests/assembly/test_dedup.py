@@ -33,6 +33,19 @@ def test_normalisation_ignores_line_end_whitespace_and_final_newlines():
     assert d.exact_key("ab", "c") != d.exact_key("a", "bc")
 
 
+def test_an_exact_key_starts_with_its_old_versions_first_chunk_so_a_files_versions_group_together():
+    from filters.chunks import cut_points
+    from tests.realcode import real_sources
+
+    text = next(t for t in real_sources(40) if len(list(cut_points(t))) > 10)
+    head = text[:list(cut_points(text))[-1]]
+    v1, v2, v3 = text, text + "\nextra = 1\n", text + "\nextra = 2\n"
+    k12, k23 = d.exact_key(v1, v2), d.exact_key(v2, v3)
+    assert k12[:16] == k23[:16] and k12[16:] != k23[16:]  # the same first chunk, different pairs
+    assert d.exact_key(head.replace("import", "from x import", 1), v2)[:16] != k12[:16]
+    assert len(k12) == 16 + 64 and int(k12, 16) >= 0
+
+
 def _sample(id_: str, license_: str, when: datetime | None) -> RepairSample:
     return RepairSample(id=id_, source="commit", instruction="Fix it", old_contents="a", new_contents="b",
                         diff="", lines_added=0, lines_removed=0, hunks=0, lang="Python", license=license_,

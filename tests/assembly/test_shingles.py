@@ -1,5 +1,6 @@
-"""A pair tokenised once where its versions agree (beam_jobs/assembly/shingles.py `_pair_parts`,
-decontaminate.py `_sides`): the same tokens and normalised lines as each version done alone."""
+"""Versions tokenised chunk by chunk, each chunk's result kept (beam_jobs/assembly/shingles.py
+`memo_chunks`, decontaminate.py `_side`): the same tokens and normalised lines as each version done
+whole, whatever the memo held or dropped."""
 from __future__ import annotations
 
 import random
@@ -8,15 +9,11 @@ import re
 import numpy as np
 import pytest
 
+from beam_jobs.assembly import decontaminate, shingles
 from beam_jobs.assembly.decontaminate import _sides, normalise_lines
-from beam_jobs.assembly.shingles import (_pair_parts, code_tokens, pair_shingles, pair_token_hashes,
-                                         shared_line_cuts, token_hashes)
+from beam_jobs.assembly.shingles import code_tokens, pair_shingles, pair_token_hashes, token_hashes
+from filters.chunks import ChunkMemo, cut_points
 from tests.realcode import edited, real_sources
-
-def _pair_tokens(old: str, new: str) -> tuple[list[str], list[str]]:
-    head, old_mid, new_mid, tail = _pair_parts(old, new)
-    return head + old_mid + tail, head + new_mid + tail
-
 
 EDGES = [
     ("", ""),
@@ -26,7 +23,7 @@ EDGES = [
     ("a = 1", "a = 2"),                        # no line break at all
     ("a = 1\nb = 2\n", "a = 1\nb = 2"),        # the final line break dropped
     ("a = 1\r\nb = 2\r\n", "a = 1\r\nb = 3\r\n"),
-    ("x = 'ΑΣ'\ny = 1\n", "x = 'ΑΣ'\ny = 2\n"),  # a final sigma at a cut
+    ("x = 'ΑΣ'\ny = 1\n", "x = 'ΑΣ'\ny = 2\n"),  # a final sigma before a line break
     ("x = 1\ny = 2\nz = 3\n", "x = 1\nyy = 2\nz = 3\n"),
     ("x = 1\ny = 2\nz = 3\n", "x = 1\nz = 3\n"),
     ("x=1\n\n\ny=2\n", "x=1\n\ny=2\n"),       # only blank lines differ
@@ -35,46 +32,86 @@ EDGES = [
     ("    indented  text\t\n", "    indented  text \t\n"),
 ]
 
+# Cut places inside a token's reach: a chunk ends just before "def", "class" or "@", after the line
+# break, so a final sigma, a number or an operator can sit right before a cut.
+_PAD = "# " + "x" * 600 + "\n"
+CUT = [
+    (_PAD + "s = 'ΑΣ'\ndef f(): pass\n" + _PAD + "@d\nclass C: ...\n",
+     _PAD + "s = 'ΑΣ'\ndef f(): return 1.5e\n" + _PAD + "@d\nclass C: ...\n"),
+    (_PAD + "x = a**\ndef g(): ...\n" + _PAD + "    def h(self): ...\n", _PAD + "x = a//\ndef g(): ...\n"),
+    (_PAD + "\u0130ZMIR = 1\n@\u0130x\n" + _PAD, _PAD + "\u0130ZMIR = 2\n@\u0130x\n" + _PAD),  # İ lowercases to two characters
+]
 
-@pytest.mark.parametrize("old, new", EDGES)
-def test_pair_tokens_are_each_versions_tokens(old: str, new: str) -> None:
-    assert _pair_tokens(old, new) == (code_tokens(old), code_tokens(new))
-    old_side, new_side = _sides(old, new)
-    for side, text in ((old_side, old), (new_side, new)):
-        assert side.lines == normalise_lines(text)
-        assert np.array_equal(side.hashes, token_hashes(code_tokens("\n".join(normalise_lines(text)))))
+
+def _whole_side(text: str) -> tuple[list[str], np.ndarray]:
+    lines = normalise_lines(text)
+    return lines, token_hashes(code_tokens("\n".join(lines)))
+
+
+def _assert_as_whole(old: str, new: str) -> None:
     old_hashes, new_hashes = pair_token_hashes(old, new)
     assert np.array_equal(old_hashes, token_hashes(code_tokens(old)))
     assert np.array_equal(new_hashes, token_hashes(code_tokens(new)))
+    for side, text in zip(_sides(old, new), (old, new)):
+        lines, hashes = _whole_side(text)
+        assert side.lines == lines
+        assert np.array_equal(side.hashes, hashes)
 
 
-def test_cuts_fall_at_line_breaks_in_the_shared_parts() -> None:
-    old, new = "a = 1\nb = 2\nc = 3\n", "a = 1\nb = 20\nc = 3\n"
-    start, old_end, new_end = shared_line_cuts(old, new)
-    assert (start, old[old_end:], new[new_end:]) == (5, "\nc = 3\n", "\nc = 3\n")
-    assert old[:start] == new[:start] == "a = 1"
+@pytest.mark.parametrize("old, new", EDGES + CUT)
+def test_each_version_as_done_whole(old: str, new: str) -> None:
+    _assert_as_whole(old, new)
+    _assert_as_whole(old, new)  # again, from the memo
 
 
-def test_pairs_of_real_modules_edited_at_random() -> None:
+def test_the_cut_cases_are_cut() -> None:
+    for old, new in CUT:
+        assert list(cut_points(old)) and list(cut_points(new))
+        assert len(shingles.memo_chunks(old, ChunkMemo(10 ** 6), len)) >= 2
+
+
+@pytest.mark.parametrize("memo_chars", [0, 3_000, 8_000_000])
+def test_pairs_of_real_modules_edited_at_random(monkeypatch: pytest.MonkeyPatch, memo_chars: int) -> None:
+    """Memos that keep nothing, a chunk or two, and everything give the same tokens and lines."""
+    monkeypatch.setattr(shingles, "_HASHES", ChunkMemo(memo_chars))
+    monkeypatch.setattr(decontaminate, "_CHUNK_SIDES", ChunkMemo(memo_chars))
     rng = random.Random(31)
     checked = 0
     for i, text in enumerate(real_sources(150)):
         other = edited(text, i)
         if rng.random() < 0.3:
-            other = other.upper()  # every line differs: no shared start or end
+            other = other.upper()  # every line differs
         for old, new in ((text, other), (other, text)):
-            assert _pair_tokens(old, new) == (code_tokens(old), code_tokens(new))
-            old_side, new_side = _sides(old, new)
-            assert (old_side.lines, new_side.lines) == (normalise_lines(old), normalise_lines(new))
-            assert np.array_equal(old_side.hashes, token_hashes(code_tokens("\n".join(old_side.lines))))
-            assert np.array_equal(new_side.hashes, token_hashes(code_tokens("\n".join(new_side.lines))))
+            _assert_as_whole(old, new)
             checked += 1
     assert checked == 300
+    assert (len(shingles._HASHES) > 100) == (memo_chars > 3_000)
+
+
+def test_a_chunk_seen_before_is_not_tokenised_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shingles, "_HASHES", ChunkMemo(10 ** 7))
+    made: list[str] = []
+    original = shingles.chunk_hashes
+
+    def counted(chunk: str) -> np.ndarray:
+        made.append(chunk)
+        return original(chunk)
+
+    monkeypatch.setattr(shingles, "chunk_hashes", counted)
+    text = next(t for t in real_sources(40) if len(list(cut_points(t))) > 10)
+    changed = text.replace("\ndef ", "\ndef  ", 1)  # one chunk differs
+    _, new_hashes = pair_token_hashes(text, changed)
+    chunk_count = len(made)
+    assert chunk_count > 3
+    assert len(made) == len(set(made)) == chunk_count
+    assert sum(chunk not in text for chunk in made) == 1  # only the changed chunk of the new version
+    assert np.array_equal(new_hashes, token_hashes(code_tokens(changed)))
+    kept = shingles._HASHES.value(made[0], original)
+    assert not kept.flags.writeable  # what the memo hands out again cannot be changed by a caller
 
 
 def test_pair_shingles_are_each_versions_ngrams() -> None:
     from beam_jobs.assembly.shingles import SIDE_NEW, SIDE_OLD, ngram_hashes
-    import numpy as np
 
     old = real_sources(1)[0]
     new = old.replace("def ", "def  ", 1) + "\nextra = 1\n"
