@@ -194,6 +194,12 @@ def test_a_pairs_shared_lines_counted_once_give_the_same_count(old: str, new: st
     assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
 
 
+def _whole(text: str) -> int:
+    """The tokenizer's count of the whole text, in one call (count_tokens cuts texts over
+    `_PIECE_CHARS`; the real modules below hold some)."""
+    return len(tokens._encoding().encode_ordinary(text))
+
+
 def test_pair_counts_on_real_modules_edited_at_random() -> None:
     """The shared start and end counted once: the count of each version alone, on 300 real pairs."""
     from tests.realcode import edited, real_sources
@@ -202,7 +208,7 @@ def test_pair_counts_on_real_modules_edited_at_random() -> None:
     for i, text in enumerate(real_sources(150)):
         other = edited(text, i)
         for old, new in ((text, other), (other, text)):
-            assert tokens._count_pair(old, new) == tokens.count_tokens(old) + tokens.count_tokens(new)
+            assert tokens._count_pair(old, new) == _whole(old) + _whole(new)
             pairs += 1
     assert pairs == 300
 
@@ -233,8 +239,8 @@ def test_chunks_are_cut_only_where_every_piece_ends(monkeypatch: pytest.MonkeyPa
             for at in cut_points(version):
                 assert tokens._cuts_there(version, at), version[at - 40:at + 40]
                 cuts += 1
-            assert tokens._counted(version) == tokens.count_tokens(version)
-            assert tokens._counted(version) == tokens.count_tokens(version)  # from the memo
+            assert tokens._counted(version) == _whole(version)
+            assert tokens._counted(version) == _whole(version)  # from the memo
     assert cuts > 2_000
 
 
@@ -266,3 +272,20 @@ def test_the_chunk_memo_is_bounded_by_the_characters_it_holds(monkeypatch: pytes
     assert memo.held_chars == sum(map(len, memo._items)) <= 2_000 and len(memo) > 20
     last = list(memo._items)[-1]
     assert last == text[text.rindex("def f"):]  # the newest chunks are the ones held
+
+
+def test_a_text_over_the_piece_limit_is_counted_as_the_tokenizer_counts_it_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut at line breaks first, a long module is counted as one text (count_tokens would cut it every
+    `_PIECE_CHARS` characters, mid-token), its chunks kept; a chunk of a megabyte of whitespace is
+    still counted in pieces, so the tokenizer never sees it whole."""
+    from tests.realcode import real_sources
+
+    monkeypatch.setattr(tokens, "_CHUNK_COUNTS", ChunkMemo(10_000_000))
+    text = "".join(real_sources(200))
+    assert len(text) > 3 * tokens._PIECE_CHARS
+    whole = _whole(text)
+    assert tokens._counted(text) == whole
+    assert tokens.count_tokens(text) != whole  # the fixed pieces split tokens
+    assert len(tokens._CHUNK_COUNTS) > 100
+    spaces = "x = 1\n" + " " * 1_100_000 + "\n"
+    assert tokens._counted(spaces) == tokens.count_tokens(spaces) > 0
