@@ -33,7 +33,8 @@ import apache_beam as beam
 import numpy as np
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.assembly.shingles import code_tokens, combined_ngrams, memo_chunks, ngram_hashes, token_hashes
+from beam_jobs.assembly.shingles import (code_tokens, combined_ngrams, memo_chunks, ngram_hashes, text_chunks,
+                                         version_lower_token_hashes)
 from config.assembly import DecontaminationConfig
 from filters.chunks import ChunkMemo
 
@@ -58,29 +59,23 @@ class _Side:
     hashes: np.ndarray
 
 
-def _chunk_side(chunk: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """Read-only: the memo hands the same lines and hashes out again."""
-    lines = tuple(normalise_lines(chunk))
-    hashes = token_hashes(code_tokens("\n".join(lines)))
-    hashes.flags.writeable = False
-    return lines, hashes
+def _chunk_lines(chunk: str) -> tuple[str, ...]:
+    return tuple(normalise_lines(chunk))
 
 
-# Characters of chunk text whose normalised lines and token hashes a process keeps (about 5 bytes a
-# character with both: some 40 MB).
+# Characters of chunk text whose normalised lines a process keeps (some 20 MB).
 _CHUNK_CHARS = 8_000_000
-_CHUNK_SIDES: ChunkMemo[tuple[tuple[str, ...], np.ndarray]] = ChunkMemo(_CHUNK_CHARS)
+_CHUNK_LINES: ChunkMemo[tuple[str, ...]] = ChunkMemo(_CHUNK_CHARS)
 
 
 def _side(text: str) -> _Side:
     """A version's normalised lines and token hashes, chunk by chunk with each chunk's kept
-    (shingles.memo_chunks says why). Both work line by line (lowercasing too: a line break ends a
-    final sigma's context), so a text cut at line breaks gives its parts' results joined."""
-    parts = memo_chunks(text, _CHUNK_SIDES, _chunk_side)
-    if len(parts) == 1:
-        return _Side(list(parts[0][0]), parts[0][1])
-    return _Side(list(itertools.chain.from_iterable(lines for lines, _ in parts)),
-                 np.concatenate([hashes for _, hashes in parts]))
+    (shingles.text_chunks says why; the hashes come from the memo near dedup reads too). Both work
+    line by line (lowercasing too: a line break ends a final sigma's context), so a text cut at line
+    breaks gives its parts' results joined."""
+    parts = text_chunks(text)
+    lines = memo_chunks(parts, _CHUNK_LINES, _chunk_lines)
+    return _Side(list(itertools.chain.from_iterable(lines)), version_lower_token_hashes(parts))
 
 
 def _sides(old: str, new: str) -> tuple[_Side, _Side]:

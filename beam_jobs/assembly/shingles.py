@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, NamedTuple, Sequence, TypeVar
 
 import numpy as np
 
@@ -40,38 +40,74 @@ T = TypeVar("T")
 # Chunks shorter than this go with the next (filters/chunks.py): a lookup per decorator line costs
 # more than tokenising it.
 CHUNK_MIN = 512
-# Characters of chunk text whose token hashes a process keeps (with the hashes, about 3 bytes a
-# character: some 25 MB).
+# Characters of chunk text whose token hashes a process keeps (with both hash arrays, about 5 bytes
+# a character: some 40 MB).
 _CHUNK_CHARS = 8_000_000
 
 
-def chunk_hashes(chunk: str) -> np.ndarray:
-    """`token_hashes` of the chunk's code tokens, read-only: the memo hands the same array out again."""
-    hashes = token_hashes(code_tokens(chunk))
-    hashes.flags.writeable = False
-    return hashes
+class ChunkHashes(NamedTuple):
+    """A chunk's code-token hashes as written (near dedup) and lowercased (decontamination)."""
+    raw: np.ndarray
+    lower: np.ndarray
 
 
-def memo_chunks(text: str, memo: ChunkMemo[T], compute: Callable[[str], T]) -> list[T]:
-    """compute(chunk) for each of the text's chunks in order, each chunk's result kept in `memo`. Their
-    join is compute(text) for any `compute` that works line by line and yields nothing for a line
-    break: chunks are cut just after one.
+def chunk_hashes(chunk: str) -> ChunkHashes:
+    """Both hash arrays of a chunk, from one tokenisation where the definitions allow it, read-only
+    (the memo hands them out again).
+
+    Decontamination tokenises lowercased text. In ASCII, lowercasing maps letters to letters and
+    leaves every other character be, so the tokens of the lowercased text are the tokens lowercased,
+    and one tokenisation serves both. Elsewhere it may not be ("İ" lowercases to two characters,
+    the second not a word character), so the lowercased text is tokenised again."""
+    tokens = code_tokens(chunk)
+    raw = token_hashes(tokens)
+    if chunk.isascii():
+        lower = np.fromiter(map(_LOWER_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+    else:
+        lower = token_hashes(code_tokens(chunk.lower()))
+    raw.flags.writeable = False
+    lower.flags.writeable = False
+    return ChunkHashes(raw, lower)
+
+
+def text_chunks(text: str) -> list[str]:
+    """The text's chunks (filters/chunks.py), cut just after line breaks.
 
     Why: a commit's two versions share most of their chunks, and a file's versions come one after
     another (exact dedup hands samples on in the order of their old version's first chunk), so most
-    chunks were tokenised for an earlier sample. On ipython's 8,667 `none` samples, 438 M characters
-    of old + new are 63 M characters of distinct chunks."""
-    return [memo.value(chunk, compute) for chunk in chunks(text, CHUNK_MIN)]
+    chunks were tokenised for an earlier sample and are found in a memo (`memo_chunks`). On ipython's
+    8,667 `none` samples, 438 M characters of old + new are 63 M characters of distinct chunks."""
+    return list(chunks(text, CHUNK_MIN))
 
 
-_HASHES: ChunkMemo[np.ndarray] = ChunkMemo(_CHUNK_CHARS)
+def memo_chunks(parts: list[str], memo: ChunkMemo[T], compute: Callable[[str], T]) -> list[T]:
+    """compute(chunk) for each chunk, each result kept in `memo`. Their join is compute(text) for
+    any `compute` that works line by line and yields nothing for a line break."""
+    return [memo.value(chunk, compute) for chunk in parts]
 
 
-def version_token_hashes(text: str) -> np.ndarray:
-    """token_hashes(code_tokens(text)), chunk by chunk (`memo_chunks`): tokens never hold whitespace, so a
-    text cut at line breaks gives its parts' tokens joined. Read-only (it may be the memo's own)."""
-    parts = memo_chunks(text, _HASHES, chunk_hashes)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+_HASHES: ChunkMemo[ChunkHashes] = ChunkMemo(_CHUNK_CHARS)
+
+
+def _joined(arrays: list[np.ndarray]) -> np.ndarray:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+
+def version_token_hashes(text: str | list[str]) -> np.ndarray:
+    """token_hashes(code_tokens(text)), chunk by chunk (the text, or its `text_chunks`): tokens never
+    hold whitespace, so a text cut at line breaks gives its parts' tokens joined. Read-only (it may
+    be the memo's own)."""
+    parts = text_chunks(text) if isinstance(text, str) else text
+    return _joined([h.raw for h in memo_chunks(parts, _HASHES, chunk_hashes)])
+
+
+def version_lower_token_hashes(text: str | list[str]) -> np.ndarray:
+    """token_hashes(code_tokens(text.lower())), from the same memo as `version_token_hashes`, so
+    decontamination and near dedup tokenise a chunk once. (Decontamination's normalised lines hold
+    the same tokens: whitespace only ever separates them, and a line break ends a final sigma's
+    context.)"""
+    parts = text_chunks(text) if isinstance(text, str) else text
+    return _joined([h.lower for h in memo_chunks(parts, _HASHES, chunk_hashes)])
 
 
 def pair_token_hashes(old: str, new: str) -> tuple[np.ndarray, np.ndarray]:
@@ -90,8 +126,20 @@ class _TokenHashes(dict):
         return h
 
 
+class _LowerTokenHashes(dict):
+    """token -> the stable hash of the token lowercased (`chunk_hashes`, ASCII tokens)."""
+
+    def __missing__(self, token: str) -> int:
+        h = _TOKEN_CACHE[token.lower()]
+        if len(self) >= _TOKEN_CACHE_LIMIT:
+            self.clear()
+        self[token] = h
+        return h
+
+
 _TOKEN_CACHE_LIMIT = 1 << 20
 _TOKEN_CACHE = _TokenHashes()
+_LOWER_CACHE = _LowerTokenHashes()
 _MUL = np.uint64(0x100000001B3)          # FNV prime: the polynomial base that combines an n-gram
 SIDE_OLD = np.uint64(0x9E3779B97F4A7C15)
 SIDE_NEW = np.uint64(0xC2B2AE3D27D4EB4F)

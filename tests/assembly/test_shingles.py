@@ -1,6 +1,7 @@
-"""Versions tokenised chunk by chunk, each chunk's result kept (beam_jobs/assembly/shingles.py
-`memo_chunks`, decontaminate.py `_side`): the same tokens and normalised lines as each version done
-whole, whatever the memo held or dropped."""
+"""Versions tokenised chunk by chunk, each chunk's result kept, once for near dedup and
+decontamination (beam_jobs/assembly/shingles.py `chunk_hashes`, decontaminate.py `_side`): the same
+tokens and normalised lines as each version done whole, by each stage's own definition, whatever
+the memo held or dropped."""
 from __future__ import annotations
 
 import random
@@ -40,6 +41,7 @@ CUT = [
      _PAD + "s = 'ΑΣ'\ndef f(): return 1.5e\n" + _PAD + "@d\nclass C: ...\n"),
     (_PAD + "x = a**\ndef g(): ...\n" + _PAD + "    def h(self): ...\n", _PAD + "x = a//\ndef g(): ...\n"),
     (_PAD + "\u0130ZMIR = 1\n@\u0130x\n" + _PAD, _PAD + "\u0130ZMIR = 2\n@\u0130x\n" + _PAD),  # İ lowercases to two characters
+    (_PAD + "x = '\u03a3A.\u03a3'\ndef f(): pass\n", _PAD + "X = 0XFF + 1E5J\ndef F(): pass\n"),  # sigmas; ASCII case
 ]
 
 
@@ -74,7 +76,7 @@ def test_the_cut_cases_are_cut() -> None:
 def test_pairs_of_real_modules_edited_at_random(monkeypatch: pytest.MonkeyPatch, memo_chars: int) -> None:
     """Memos that keep nothing, a chunk or two, and everything give the same tokens and lines."""
     monkeypatch.setattr(shingles, "_HASHES", ChunkMemo(memo_chars))
-    monkeypatch.setattr(decontaminate, "_CHUNK_SIDES", ChunkMemo(memo_chars))
+    monkeypatch.setattr(decontaminate, "_CHUNK_LINES", ChunkMemo(memo_chars))
     rng = random.Random(31)
     checked = 0
     for i, text in enumerate(real_sources(150)):
@@ -107,7 +109,20 @@ def test_a_chunk_seen_before_is_not_tokenised_again(monkeypatch: pytest.MonkeyPa
     assert sum(chunk not in text for chunk in made) == 1  # only the changed chunk of the new version
     assert np.array_equal(new_hashes, token_hashes(code_tokens(changed)))
     kept = shingles._HASHES.value(made[0], original)
-    assert not kept.flags.writeable  # what the memo hands out again cannot be changed by a caller
+    assert not kept.raw.flags.writeable and not kept.lower.flags.writeable  # a caller cannot change them
+    before = len(made)
+    decontaminate._sides(text, changed)  # decontamination's hashes come from the same chunks
+    assert len(made) == before
+
+
+def test_a_chunks_lowercased_hashes_are_those_of_its_lowercased_text() -> None:
+    """One tokenisation serves both where the chunk is ASCII; elsewhere the lowercased text is
+    tokenised again, where lowercasing can change what a token is."""
+    for chunk in ["Foo.BAR = 0XFF_FF + 1E-3J\n", "ΑΣ.Β = 1\n", "\u0130x = 1\n", "Straße = 'ẞ'\n", ""]:
+        both = shingles.chunk_hashes(chunk)
+        assert np.array_equal(both.raw, token_hashes(code_tokens(chunk)))
+        assert np.array_equal(both.lower, token_hashes(code_tokens(chunk.lower())))
+    assert code_tokens("\u0130x".lower()) != [t.lower() for t in code_tokens("\u0130x")]  # why not always one
 
 
 def test_pair_shingles_are_each_versions_ngrams() -> None:
