@@ -63,8 +63,8 @@ def _chunk_lines(chunk: str) -> tuple[str, ...]:
     return tuple(normalise_lines(chunk))
 
 
-# Characters of chunk text whose normalised lines a process keeps (some 20 MB).
-_CHUNK_CHARS = 8_000_000
+# Characters of chunk text whose normalised lines a process keeps (some 10 MB).
+_CHUNK_CHARS = 4_000_000
 _CHUNK_LINES: ChunkMemo[tuple[str, ...]] = ChunkMemo(_CHUNK_CHARS)
 
 

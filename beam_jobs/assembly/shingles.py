@@ -41,8 +41,8 @@ T = TypeVar("T")
 # more than tokenising it.
 CHUNK_MIN = 512
 # Characters of chunk text whose token hashes a process keeps (with both hash arrays, about 5 bytes
-# a character: some 40 MB).
-_CHUNK_CHARS = 8_000_000
+# a character: some 20 MB).
+_CHUNK_CHARS = 4_000_000
 
 
 class ChunkHashes(NamedTuple):
