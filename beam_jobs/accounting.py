@@ -317,7 +317,7 @@ def failure_counts(metrics_result: Any) -> dict[str, dict[str, dict[str, int]]]:
 # Stages in the order records flow through them (git's, the dump's, then the judge's); unknown ones sort after.
 FLOW_ORDER = ("query", "repository", "refs", "metadata", "read", "commit", "contents", "fetch", "filters", "window",
               "language", "status", "problem", "sequence", "code", "repeat", "pair",
-              "exact_dedup", "near_dedup", "decontaminate", "secrets")
+              "exact_dedup", "decontaminate", "near_dedup", "secrets")
 SOURCE_ORDER = ("git", "bigquery", "judge", "assembly")
 
 

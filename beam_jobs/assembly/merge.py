@@ -1,13 +1,15 @@
 """Corpus assembly as one composite transform: source records in, publishable samples out.
 
-    CommitRecord / JudgeRecord ─► to RepairSample ─► assembly.exact_dedup ─► assembly.near_dedup
-        ─► assembly.decontaminate ─► assembly.secrets ─► split ─► samples
+    CommitRecord / JudgeRecord ─► to RepairSample ─► assembly.exact_dedup ─► assembly.decontaminate
+        ─► assembly.near_dedup ─► assembly.secrets ─► split ─► samples
                      every stage's drops ───────────────────────────────► rejects
 
-Why this order: deduplication first, so the costlier scans run once per distinct sample and a
-benchmark copy found twice is one reject, not two; decontamination before secrets, because
-redaction changes code and could hide a benchmark solution that holds an address; splitting last,
-on the survivors' groups. Each stage counts with accounting.Stage (in = kept + rejected); a stage
+Why this order: exact dedup first, so the costlier scans run once per distinct sample and a
+benchmark copy found twice is one reject, not two; decontamination before near dedup, so that a
+contaminated sample never stands for a cluster of clean near-duplicates (they would be dropped with
+it), and fused to exact dedup's groups, which come with a file's versions together for its chunk
+memo (shingles.py); decontamination before secrets, because redaction changes code and could hide a
+benchmark solution that holds an address; splitting last, on the survivors' groups. Each stage counts with accounting.Stage (in = kept + rejected); a stage
 switched off in the config is absent from the graph and from the counts.
 
 The transform writes nothing: `output.shards.WriteCorpus` writes the split shards and
@@ -29,9 +31,9 @@ from beam_jobs.assembly.splits import AssignSplits, ForkFamilies, GroupForks
 from config.assembly import AssemblyConfig
 from beam_jobs.assembly.samples import to_sample
 
-STAGES = ("assembly.exact_dedup", "assembly.near_dedup", "assembly.decontaminate", "assembly.secrets")
+STAGES = ("assembly.exact_dedup", "assembly.decontaminate", "assembly.near_dedup", "assembly.secrets")
 # The order records flow through the stages, for summaries (accounting.FLOW_ORDER holds git's).
-ASSEMBLY_FLOW_ORDER = ("exact_dedup", "near_dedup", "decontaminate", "secrets")
+ASSEMBLY_FLOW_ORDER = ("exact_dedup", "decontaminate", "near_dedup", "secrets")
 
 
 def assembly_config(config: Any) -> AssemblyConfig:

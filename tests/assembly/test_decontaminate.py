@@ -137,3 +137,27 @@ def test_normalised_lines_are_the_patterns_on_odd_whitespace_and_real_code() -> 
     for text in odd + real_sources(80):
         assert normalise_lines(text) == _normalised_by_pattern(text), text[:60]
     assert normalise_lines(odd[3]) == ["a b c d e", "x y z"]
+
+
+def test_a_contaminated_sample_does_not_take_its_clean_near_duplicate_with_it(problems):
+    """Decontamination runs before near dedup: a sample holding a benchmark solution is dropped
+    first, so its clean near-duplicate, which near dedup would have dropped in its favour (it is the
+    earlier one), is kept."""
+    from datetime import timedelta
+
+    commits = sample_commits()
+    target = max(commits, key=lambda c: len(c.old_contents))
+    addition = "\n\ndef has_close(numbers, threshold):\n" + problems["HumanEval/0"]["canonical_solution"]
+    planted = commit_like(target, old_contents=target.old_contents + addition,
+                          new_contents=target.new_contents + addition,
+                          author_time=target.author_time - timedelta(days=1))
+    got = assemble(commits + [planted], config(secrets={"mode": "off"}))
+    stages = {r.key: r.stage for r in got.rejects}
+    assert stages[from_commit(planted).id] == "assembly.decontaminate"
+    assert from_commit(target).id in {s.id for s in got.samples}
+    assert got.counts["assembly.near_dedup"].get("near_duplicate", 0) == 0
+    assert_balanced(got.counts)
+    # Near dedup alone would drop the clean one in favour of the earlier, contaminated one.
+    alone = assemble(commits + [planted], config(secrets={"mode": "off"}, decontamination={"enabled": False}))
+    dropped = {r.key: r.detail for r in alone.rejects if r.stage == "assembly.near_dedup"}
+    assert dropped == {from_commit(target).id: f"kept {from_commit(planted).id}"}

@@ -57,8 +57,8 @@ MANIFEST_COUNTS = {
     "git.filters": {"in": 5, "kept": 4, "message_too_short": 1},
     "judge.sequence": {"in": 7, "kept": 6, "never_accepted": 1},
     "assembly.exact_dedup": {"in": 10, "kept": 8, "exact_duplicate": 2},
-    "assembly.near_dedup": {"in": 8, "kept": 7, "near_duplicate": 1},
-    "assembly.decontaminate": {"in": 7, "kept": 6, "benchmark_humaneval": 1},
+    "assembly.decontaminate": {"in": 8, "kept": 7, "benchmark_humaneval": 1},
+    "assembly.near_dedup": {"in": 7, "kept": 6, "near_duplicate": 1},
 }
 
 

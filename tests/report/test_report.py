@@ -147,8 +147,8 @@ def test_funnel_and_size_numbers_are_exact(fixture_report):
     funnel = stats["funnel"]
     assert funnel["reconciled"] is True
     assert [s["stage"] for s in funnel["stages"]] == ["git.commit", "git.filters", "judge.sequence",
-                                                      "assembly.exact_dedup", "assembly.near_dedup",
-                                                      "assembly.decontaminate"]
+                                                      "assembly.exact_dedup", "assembly.decontaminate",
+                                                      "assembly.near_dedup"]
     commit_stage = funnel["stages"][0]
     assert commit_stage == {"stage": "git.commit", "source": "git", "incoming": 7, "kept": 5, "rejected": 2,
                             "kept_share": 0.714286,
@@ -157,7 +157,7 @@ def test_funnel_and_size_numbers_are_exact(fixture_report):
     assert funnel["stages"][3]["rejected_by_sample_source"] == {"commit": 2}
     names = [c["name"] for c in funnel["checks"]]
     assert "assembly.decontaminate/benchmark_humaneval rejects" in names
-    assert "samples = assembly.decontaminate kept" in names and "rejects rows" in names
+    assert "samples = assembly.near_dedup kept" in names and "rejects rows" in names
     size = stats["size"]
     assert size["samples"] == 6 and size["code_bytes"] == 12 + 73 + 161
     assert size["by_source"] == {"commit": 3, "judge": 3}
