@@ -23,6 +23,8 @@ import io
 import re
 import tokenize
 
+from filters.chunks import ChunkMemo
+
 _STRING_BODY_TYPES = frozenset(t for t in (tokenize.STRING, tokenize.COMMENT, getattr(tokenize, "FSTRING_MIDDLE", None))
                                if t is not None)
 _QUOTES = ('"""', "'''", '"', "'")
@@ -60,12 +62,24 @@ class _Unsure(Exception):
 def literal_regions(code: str) -> list[tuple[int, int]] | None:
     """[start, end) character spans of the string literals' insides (between the quotes; an
     f-string's text, not its {expressions}) and the comments of Python code, in order; None when
-    the code does not tokenize. Exactly what `tokenized_regions` gives."""
+    the code does not tokenize. Exactly what `tokenized_regions` gives. Read-only: the list may be
+    one a memo hands out again."""
+    return _REGIONS.value(code, _regions)
+
+
+def _regions(code: str) -> list[tuple[int, int]] | None:
     try:
         found = _scanned(code)
     except _Unsure:
         return tokenized_regions(code)
     return None if found is None else found[0]
+
+
+# Whole texts and their regions, by value. Why: redaction asks for the regions of both versions of
+# every record holding an address, and in a walk a file's version is one commit's new text and the
+# next of its commits' old one, read from git as another string. About 8 MB of texts and their
+# regions.
+_REGIONS: ChunkMemo[list[tuple[int, int]] | None] = ChunkMemo(8_000_000)
 
 
 def comment_texts(code: str) -> list[str] | None:

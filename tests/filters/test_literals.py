@@ -127,3 +127,24 @@ def test_random_edits_of_real_modules() -> None:
             none += regions is None
     # Both paths ran, and the scanner answered most texts itself, refusals included.
     assert alone > 250 and deferred > 20 and none > 20, (alone, deferred, none)
+
+
+def test_a_text_scanned_before_is_answered_from_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file's version comes back as the next commit's other side, read as another string: its
+    regions are kept by value, with the same answers as tokenize whether scanned, deferred or None."""
+    from filters.chunks import ChunkMemo
+
+    monkeypatch.setattr(literals, "_REGIONS", ChunkMemo(10_000))
+    calls: list[str] = []
+    scanned = literals._scanned
+    monkeypatch.setattr(literals, "_scanned", lambda code: calls.append(code) or scanned(code))
+    texts = ["x = 'a'  # b\n", "x = 1.e5f'a{b}c'\n", "if x:\n  y = 1\n z = 2\n", "x = ('a'\n"]
+    for text in texts:
+        first = literal_regions(text)
+        again = literal_regions("".join(list(text)))  # equal text, another string
+        assert first == again == tokenized_regions(text)
+    assert calls == texts  # each scanned once
+    monkeypatch.setattr(literals, "_REGIONS", ChunkMemo(10))  # holds nothing longer than 10 characters
+    literal_regions(texts[0])
+    literal_regions(texts[0])
+    assert calls[-2:] == [texts[0], texts[0]]
