@@ -28,7 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from filters.parsing import parse, parse_pair
+from filters.parsing import parse, parse_in_family, parse_pair
 from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form, python2_rewrite
 from filters.units import first_line
 
@@ -72,7 +72,13 @@ def parse_versions(old: str, new: str, family: str | None = None) -> Versions:
     old_tree, new_tree = parse_pair(old, new, family)
     major = PYTHON3
     old_rewrite = new_rewrite = None
+    # The rewrites of a Python 2 file's versions are a family of their own: a commit's new rewrite
+    # is, nearly always, the old rewrite of the file's commit read just before it.
+    rewrites = None if family is None else family + "\0python2"
     if new_tree is None:
+        rewrite = python2_rewrite(new)
+        if rewrites is not None and rewrite != new:
+            parse_in_family(rewrite, rewrites)  # leaves the rewrite's tree where python2_form finds it
         new_rewrite = python2_form(new)
         if new_rewrite is not None:
             major, new_tree = PYTHON2, parse(new_rewrite)
@@ -81,7 +87,7 @@ def parse_versions(old: str, new: str, family: str | None = None) -> Versions:
     if old_tree is None and major == PYTHON2:
         rewrite = python2_rewrite(old)
         if rewrite != old and new_rewrite is not None:
-            parse_pair(rewrite, new_rewrite)  # leaves the rewrite's tree where python2_form finds it
+            parse_pair(rewrite, new_rewrite, rewrites)  # leaves the rewrite's tree where python2_form finds it
         old_rewrite = python2_form(old)
         old_tree = parse(old_rewrite) if old_rewrite is not None else None
     return Versions(old, new, old_tree, new_tree, major, old_rewrite, new_rewrite)

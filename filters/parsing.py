@@ -142,6 +142,21 @@ def parse_pair(old: str, new: str, family: str | None = None) -> tuple[ast.Modul
     return old_tree, new_tree
 
 
+def parse_in_family(source: str, family: str) -> ast.Module | None:
+    """`parse(source)`, derived from the last versions of `family` when one is close enough, and
+    remembered as the family's last version: for a text with no pair to be derived from (the Python 2
+    rewrite of a new version, filters/edits.py `parse_versions`)."""
+    tree = _recent(source)
+    if tree is _MISSING:
+        tree, _ = _from_family(source, source, family)
+        if tree is _MISSING:
+            tree = _full_parse(source)
+        _remember(source, tree)
+    if tree is not None:
+        _FAMILIES.remember(family, ((source, tree),))
+    return tree
+
+
 def _from_family(old: str, new: str, family: str) -> tuple[ast.Module | None, ast.Module | None]:
     """One version derived from the family's closest base, when one is close enough; _MISSING else."""
     best: tuple[float, int, str, ast.Module] | None = None

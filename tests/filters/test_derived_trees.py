@@ -276,3 +276,30 @@ def test_families_are_bounded_by_characters_and_count() -> None:
     assert families.bases("b") == () and families.bases("c") == () and families.bases("d")
     families.remember("e", (("v" * 101, tree),))
     assert families.bases("e") == () and families.bases("d")
+
+
+def test_a_python2_files_rewrites_are_derived_from_its_family(monkeypatch) -> None:
+    """A Python 2 file's commits, newest first: its versions do not parse, their rewrites do, and
+    after the first commit no rewrite is parsed whole; the answers are those of a run with no memo."""
+    from filters.python import PYTHON2, python2_rewrite
+
+    py2 = MODULE.replace("    return x + 1\n", "    print x\n    return x + 1\n")
+    versions = [_replace(py2, "return 0\n\n    @property", f"return {n}\n\n    @property") for n in range(5, -1, -1)]
+    expected = []
+    for new, old in zip(versions, versions[1:]):
+        parsing.clear_parse_memos()
+        got = parse_versions(old, new)
+        expected.append((got.major, ast.dump(got.old_tree), ast.dump(got.new_tree), got.old_rewrite, got.new_rewrite))
+    whole: list[str] = []
+    real = parsing._full_parse
+    monkeypatch.setattr(parsing, "_full_parse", lambda text: whole.append(text) or real(text))
+    parsing.clear_parse_memos()
+    others = real_sources(3)
+    for k, (new, old) in enumerate(zip(versions, versions[1:])):
+        parse_pair(others[k % 3], others[k % 3] + "\nz = 1\n", "other-file")  # other files between
+        got = parse_versions(old, new, "repo\x00shape.py")
+        assert (got.major, ast.dump(got.old_tree), ast.dump(got.new_tree), got.old_rewrite, got.new_rewrite) == expected[k]
+        assert got.major == PYTHON2
+        _assert_same(got.new_tree, got.new_rewrite)
+    rewritten = [t for t in whole if "class Shape" in t and "print(" in t]
+    assert rewritten == [python2_rewrite(versions[0])]
