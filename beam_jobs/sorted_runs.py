@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import os
+import re
 import shutil
 import tempfile
 import struct
@@ -74,10 +75,10 @@ def hex_place(key: bytes) -> int:
     hashes; a caller whose key starts with a hash of something alike keys (exact dedup: the first
     chunk of the old version) gets alike groups next to each other, and the slices of the space stay
     even. Rows of one key still sit together (the place is the key's)."""
-    try:
-        return int(key[:16], 16) if len(key) >= 16 else row_hash(key)
-    except ValueError:
-        return row_hash(key)
+    return int(key[:16], 16) if _HEX_PLACE.match(key) else row_hash(key)
+
+
+_HEX_PLACE = re.compile(rb"[0-9a-f]{16}")  # not int()'s leniency: a sign, "0x", "_" or blanks
 
 
 def slices_at_keys(keys: Iterable[str]) -> list[tuple[int, int]]:

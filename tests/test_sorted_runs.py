@@ -293,7 +293,8 @@ def test_a_grouping_placed_by_its_keys_hex_digits_hands_groups_on_in_key_order(t
     rng = random.Random(5)
     prefixes = [f"{rng.getrandbits(64):016x}" for _ in range(12)]
     keys = [f"{prefix}{rng.getrandbits(32):08x}" for prefix in prefixes for _ in range(3)]
-    odd = ["short", "not-hex-digits-at-all", "", "0123456789abcdeg"]  # placed by their hash instead
+    odd = ["short", "not-hex-digits-at-all", "", "0123456789abcdeg", "-123456789abcdef0", "0x23456789abcdef0",
+           "0123456789ABCDEF"]  # placed by their hash instead
     items = [(k, n) for n, k in enumerate(keys * 2 + odd)]
     got = _grouped_as_group_by_key(tmp_path, items, budget=700, place=sorted_runs.hex_place)
     assert len(got) == len(keys) + len(odd)
@@ -305,6 +306,7 @@ def test_a_grouping_placed_by_its_keys_hex_digits_hands_groups_on_in_key_order(t
     assert arrived == sorted(keys)  # what a row_hash grouping would shuffle
     assert sorted_runs.hex_place(b"00000000000000ff-rest") == 255
     assert sorted_runs.hex_place(b"short") == row_hash(b"short")
+    assert sorted_runs.hex_place(b"-123456789abcdef0") == row_hash(b"-123456789abcdef0")  # never negative
 
 
 def test_split_keys_need_the_hash_place(tmp_path: Path):

@@ -9,8 +9,9 @@ benchmark copy found twice is one reject, not two; decontamination before near d
 contaminated sample never stands for a cluster of clean near-duplicates (they would be dropped with
 it), and fused to exact dedup's groups, which come with a file's versions together for its chunk
 memo (shingles.py); decontamination before secrets, because redaction changes code and could hide a
-benchmark solution that holds an address; splitting last, on the survivors' groups. Each stage counts with accounting.Stage (in = kept + rejected); a stage
-switched off in the config is absent from the graph and from the counts.
+benchmark solution that holds an address; splitting last, on the survivors' groups. Each stage
+counts with accounting.Stage (in = kept + rejected); a stage switched off in the config is absent
+from the graph and from the counts.
 
 The transform writes nothing: `output.shards.WriteCorpus` writes the split shards and
 `output.card.render_card` the README, so the lead's pipeline keeps its staging and publishing.
