@@ -33,16 +33,28 @@ def test_normalisation_ignores_line_end_whitespace_and_final_newlines():
     assert d.exact_key("ab", "c") != d.exact_key("a", "bc")
 
 
-def test_an_exact_key_starts_with_its_old_versions_first_chunk_so_a_files_versions_group_together():
-    from filters.chunks import cut_points
+def test_an_exact_key_starts_with_its_old_versions_anchor_so_a_files_versions_group_together():
+    """The anchor is the chunk with the smallest CRC-32: an edit anywhere else keeps it, an edit of
+    the first chunk (the imports) too, unless that chunk is the anchor."""
+    import zlib
+
+    from filters.chunks import chunks, cut_points
     from tests.realcode import real_sources
 
     text = next(t for t in real_sources(40) if len(list(cut_points(t))) > 10)
-    head = text[:list(cut_points(text))[-1]]
-    v1, v2, v3 = text, text + "\nextra = 1\n", text + "\nextra = 2\n"
+    parts = list(chunks(d.normalise_code(text), 512))
+    anchor = min(range(len(parts)), key=lambda i: zlib.crc32(parts[i].encode("utf-8")))
+    other = next(i for i in range(len(parts)) if i != anchor)
+
+    def edited(i: int, line: str) -> str:
+        changed = list(parts)
+        changed[i] = changed[i] + line
+        return "".join(changed)
+
+    v1, v2, v3 = text, edited(other, "extra = 1\n"), edited(other, "extra = 2\n")
     k12, k23 = d.exact_key(v1, v2), d.exact_key(v2, v3)
-    assert k12[:16] == k23[:16] and k12[16:] != k23[16:]  # the same first chunk, different pairs
-    assert d.exact_key(head.replace("import", "from x import", 1), v2)[:16] != k12[:16]
+    assert k12[:16] == k23[:16] == d._anchor(d.normalise_code(v1)) and k12[16:] != k23[16:]
+    assert d.exact_key(edited(anchor, "moved = 1\n"), v2)[:16] != k12[:16]
     assert len(k12) == 16 + 64 and int(k12, 16) >= 0
 
 
