@@ -68,6 +68,9 @@ def key_hash(key: str) -> int:
     return row_hash(key.encode("utf-8", "surrogatepass"))
 
 
+_HEX_PLACE = re.compile(rb"[0-9a-f]{16}")  # not int()'s leniency: a sign, "0x", "_" or blanks
+
+
 def hex_place(key: bytes) -> int:
     """The place of a row whose key begins with 16 hex digits of a uniform hash: those digits.
 
@@ -76,9 +79,6 @@ def hex_place(key: bytes) -> int:
     chunk of the old version) gets alike groups next to each other, and the slices of the space stay
     even. Rows of one key still sit together (the place is the key's)."""
     return int(key[:16], 16) if _HEX_PLACE.match(key) else row_hash(key)
-
-
-_HEX_PLACE = re.compile(rb"[0-9a-f]{16}")  # not int()'s leniency: a sign, "0x", "_" or blanks
 
 
 def slices_at_keys(keys: Iterable[str]) -> list[tuple[int, int]]:

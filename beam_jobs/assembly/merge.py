@@ -33,8 +33,6 @@ from config.assembly import AssemblyConfig
 from beam_jobs.assembly.samples import to_sample
 
 STAGES = ("assembly.exact_dedup", "assembly.decontaminate", "assembly.near_dedup", "assembly.secrets")
-# The order records flow through the stages, for summaries (accounting.FLOW_ORDER holds git's).
-ASSEMBLY_FLOW_ORDER = ("exact_dedup", "decontaminate", "near_dedup", "secrets")
 
 
 def assembly_config(config: Any) -> AssemblyConfig:

@@ -116,21 +116,16 @@ def pair_token_hashes(old: str, new: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 class _TokenHashes(dict):
-    """token -> stable 64-bit hash, computed on first sight (a C-level lookup after that)."""
+    """token -> stable 64-bit hash (of the token lowercased, with `lower`: `chunk_hashes`' ASCII
+    tokens), computed on first sight (a C-level lookup after that)."""
+
+    def __init__(self, lower: bool = False) -> None:
+        super().__init__()
+        self._lower = lower
 
     def __missing__(self, token: str) -> int:
-        h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
-        if len(self) >= _TOKEN_CACHE_LIMIT:
-            self.clear()
-        self[token] = h
-        return h
-
-
-class _LowerTokenHashes(dict):
-    """token -> the stable hash of the token lowercased (`chunk_hashes`, ASCII tokens)."""
-
-    def __missing__(self, token: str) -> int:
-        h = _TOKEN_CACHE[token.lower()]
+        text = token.lower() if self._lower else token
+        h = int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "little")
         if len(self) >= _TOKEN_CACHE_LIMIT:
             self.clear()
         self[token] = h
@@ -139,7 +134,7 @@ class _LowerTokenHashes(dict):
 
 _TOKEN_CACHE_LIMIT = 1 << 20
 _TOKEN_CACHE = _TokenHashes()
-_LOWER_CACHE = _LowerTokenHashes()
+_LOWER_CACHE = _TokenHashes(lower=True)
 _MUL = np.uint64(0x100000001B3)          # FNV prime: the polynomial base that combines an n-gram
 SIDE_OLD = np.uint64(0x9E3779B97F4A7C15)
 SIDE_NEW = np.uint64(0xC2B2AE3D27D4EB4F)
