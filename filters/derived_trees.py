@@ -10,6 +10,9 @@ module-level statements lying wholly in the shared start, and those wholly in th
 kept; the target's lines between them (the "middle") are parsed alone, with blank lines in front so
 that line numbers come out right. When exactly one module-level class spans the middle, the same is
 done one level down with its members, the middle parsed under a stand-in `class _:` header.
+When the changes lie far apart (an import at the top and a function at the end), `derived_in_steps`
+goes through intermediate texts, each with one change more than the last (filters/shared_text.py
+`cuts`), so each step parses one change.
 
 Why the result is the tree a full parse gives (tests/filters/test_derived_trees.py checks it on edge
 cases and on random edits of real modules; `python bench/parsing.py --pairs CLONE` on real commits):
@@ -38,6 +41,7 @@ import copy
 from itertools import accumulate
 from typing import Callable, Sequence
 
+from filters.shared_text import common_prefix, common_suffix
 from filters.units import first_line
 
 Parser = Callable[[str], ast.Module]
@@ -57,14 +61,20 @@ def shared_lines(base: str, target: str, head: int, tail: int) -> tuple[int, int
     return shared_start, base.count("\n", 0, k) + 2
 
 
+def derivable(base: str, target: str) -> bool:
+    """Whether a tree of `target` may be derived from one of `base` at all (see the module's why)."""
+    return not ("\r" in base or "\r" in target or "barry_as_FLUFL" in target or "barry_as_FLUFL" in base)
+
+
 def derived_tree(base_tree: ast.Module, base: str, target: str, head: int, tail: int,
-                 parse: Parser) -> ast.Module | None:
+                 parse: Parser, checked: bool = False) -> ast.Module | None:
     """The tree of `target` from `base_tree` (the tree of `base`), or None when it cannot be made
-    this way (the caller parses `target` whole). `parse` parses a text the way the caller does."""
-    if "\r" in base or "\r" in target or "barry_as_FLUFL" in target or "barry_as_FLUFL" in base:
+    this way (the caller parses `target` whole). `parse` parses a text the way the caller does.
+    `checked`: the caller knows the pair `derivable`."""
+    if not checked and not derivable(base, target):
         return None
     shared_start, shared_end = shared_lines(base, target, head, tail)
-    starts = _line_starts(base)
+    starts = _LineStarts(base)
     delta = target.count("\n") - base.count("\n")
     body = base_tree.body
     i, j = _cuts(body, shared_start, shared_end)
@@ -83,9 +93,39 @@ def derived_tree(base_tree: ast.Module, base: str, target: str, head: int, tail:
     return ast.Module(body=body[:i] + middle + suffix, type_ignores=[])
 
 
-def _line_starts(text: str) -> list[int]:
-    """starts[k] = the offset of line k + 1 (0-based k), with one extra entry past the end."""
-    return [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+def derived_in_steps(base_tree: ast.Module, base: str, target: str, cuts: Sequence[tuple[int, int]],
+                     parse: Parser) -> ast.Module | None:
+    """The tree of `target` derived through the texts `target[:x] + base[y:]` of each cut (filters/
+    shared_text.py `cuts`), one change at a time; None when a step cannot be derived. Each step is
+    `derived_tree` between two texts, the first with an exact tree, so the last one is exact too."""
+    if not derivable(base, target):
+        return None  # nor is any step: each is made of the two texts' lines
+    tree, text = base_tree, base
+    for y, x in [*cuts, (len(base), len(target))]:
+        step = target[:x] + base[y:]
+        if step == text:
+            continue
+        head = common_prefix(text, step)
+        tail = common_suffix(text, step, min(len(text), len(step)) - head)
+        derived = derived_tree(tree, text, step, head, tail, parse, checked=True)
+        if derived is None:
+            return None
+        tree, text = derived, step
+    return tree
+
+
+class _LineStarts:
+    """starts[k] = the offset of line k + 1 (0-based k), up to one past the last line. The lengths
+    are summed in C (`accumulate(map(len, ...))`): a derivation in steps asks this of every step's
+    text, and a generator over the lines cost more than the parse it saved."""
+
+    __slots__ = ("_lengths",)
+
+    def __init__(self, text: str) -> None:
+        self._lengths = [0, *accumulate(map(len, text.split("\n")))]
+
+    def __getitem__(self, k: int) -> int:
+        return self._lengths[k] + k  # each line before line k + 1 also has its "\n"
 
 
 def _cuts(stmts: Sequence[ast.stmt], shared_start: int, shared_end: int | None) -> tuple[int, int]:
@@ -114,7 +154,7 @@ def _end(stmt: ast.stmt) -> int:
     return stmt.end_lineno or stmt.lineno
 
 
-def _parse_middle(base: str, target: str, starts: list[int], last: int, end: int, header: str,
+def _parse_middle(base: str, target: str, starts: _LineStarts, last: int, end: int, header: str,
                   parse: Parser) -> list[ast.stmt] | None:
     """The statements of target[start:end], where start follows base line `last` (equal in both), or
     None when that text is not a whole run of statements. `header` ("class _:\\n") puts them in a block;
@@ -137,7 +177,7 @@ def _parse_middle(base: str, target: str, starts: list[int], last: int, end: int
     return tree.body[0].body
 
 
-def _class_derived(cls: ast.ClassDef, base: str, target: str, starts: list[int], shared_start: int,
+def _class_derived(cls: ast.ClassDef, base: str, target: str, starts: _LineStarts, shared_start: int,
                    shared_end: int | None, delta: int, end: int, parse: Parser) -> ast.ClassDef | None:
     """A module-level class of the base whose header is unchanged, with its members cut like the
     module's: only the changed members parsed."""

@@ -3,7 +3,9 @@
 Why here: `ast.parse` is the largest single cost of a build, and the same texts come back (a
 commit's new version is the next commit's old one) or nearly back (the versions of one file in the
 commits of a history). `parse_pair` parses one version of a pair whole, at most, and derives the
-other from it (filters/derived_trees.py); a file's later pairs are derived from its earlier ones.
+other from it (filters/derived_trees.py), one changed stretch at a time when a commit changed
+several places of the file (filters/shared_text.py `cuts`); a file's later pairs are derived from
+its earlier ones, which the git source hands over one after the other (its file order).
 Answers never depend on what is held: a derived tree is the full parse's (positions aside, see
 derived_trees), and whatever cannot be derived is parsed whole.
 
@@ -18,7 +20,8 @@ import warnings
 from collections import OrderedDict
 from typing import Any
 
-from filters.derived_trees import derived_tree
+from filters.derived_trees import derived_in_steps, derived_tree
+from filters.shared_text import common_prefix, common_suffix, cuts
 
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -115,7 +118,8 @@ class _Families:
 # files), parse_pair takes 14.9 CPU-s where parsing both versions whole takes 27.6
 # (`python bench/parsing.py --pairs CLONE`).
 _FAMILIES = _Families(max_chars=2_000_000, max_families=16)
-# A base is used when the lines between the shared start and end are at most this share of the text.
+# A base is used when what differs from it (outside the shared start and end and the stretches
+# filters/shared_text.py `cuts` finds between them) is at most this share of the text.
 _CLOSE_ENOUGH = 0.5
 
 
@@ -174,11 +178,13 @@ def _from_family(old: str, new: str, family: str) -> tuple[ast.Module | None, as
 
 
 def _middle_share(base: str, target: str) -> float:
-    """The share of `target` outside what it shares with `base` at the start and the end."""
+    """The share of `target` that differs from `base`: outside their shared start and end and the
+    stretches `cuts` finds between them."""
     if base is target or base == target:
         return 0.0
     head, tail = shared_ends(base, target)
-    return (len(target) - head - tail) / max(1, len(target))
+    _, changed = cuts(base, target, head, tail)
+    return changed / max(1, len(target))
 
 
 def _derive(base_tree: ast.Module | None, base: str, target: str) -> ast.Module | None:
@@ -187,7 +193,10 @@ def _derive(base_tree: ast.Module | None, base: str, target: str) -> ast.Module 
     if base is target or base == target:
         return base_tree
     head, tail = shared_ends(base, target)
-    tree = derived_tree(base_tree, base, target, head, tail, _parse_text)
+    at, _ = cuts(base, target, head, tail)
+    tree = derived_in_steps(base_tree, base, target, at, _parse_text) if at else None
+    if tree is None:
+        tree = derived_tree(base_tree, base, target, head, tail, _parse_text)
     return tree if tree is not None else _full_parse(target)
 
 
@@ -212,31 +221,7 @@ def shared_ends(old: str, new: str) -> tuple[int, int]:
     last_old, last_new, head, tail = _LAST_ENDS
     if last_old is old and last_new is new:
         return head, tail
-    head = _common_prefix(old, new)
-    tail = _common_suffix(old, new, min(len(old), len(new)) - head)
+    head = common_prefix(old, new)
+    tail = common_suffix(old, new, min(len(old), len(new)) - head)
     _LAST_ENDS = (old, new, head, tail)
     return head, tail
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: a few slice comparisons, each in C."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
-
-
-def _common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    lo, hi, la, lb = 0, limit, len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo

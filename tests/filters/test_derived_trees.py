@@ -14,9 +14,10 @@ import warnings
 import pytest
 
 from filters import parsing
-from filters.derived_trees import derived_tree
+from filters.derived_trees import derived_in_steps, derived_tree
 from filters.edits import compare, parse_versions
 from filters.parsing import parse_pair, shared_ends
+from filters.shared_text import MIN_SPLIT_CHARS, cuts
 from filters.units import first_line, units_of
 from tests.realcode import real_sources
 
@@ -220,6 +221,56 @@ def test_derived_trees_of_real_modules_edited_at_random() -> None:
                     derived += 1
                     _assert_same(tree, target)
     assert derived > 300 and gave_up > 80, (derived, gave_up)
+
+
+def test_real_modules_edited_in_many_places_are_derived_in_steps() -> None:
+    """Two to six edits spread over a real module, both ways: a tree derived through the cuts'
+    texts is the full parse's, a target that does not parse is never derived, and far less than
+    the stretch from the first change to the last is parsed."""
+    rng = random.Random(23)
+    derived = gave_up = 0
+    parsed_share = []
+    for text in real_sources(220):
+        if len(text) < 3 * MIN_SPLIT_CHARS or _full(text) is None:
+            continue
+        other = text
+        for _ in range(rng.randint(2, 6)):
+            other = _edited_once(other, rng)
+        for base, target in ((text, other), (other, text)):
+            base_tree = _full(base)
+            if base_tree is None or base == target:
+                continue
+            head, tail = shared_ends(base, target)
+            at, _ = cuts(base, target, head, tail)
+            if _full(target) is None:
+                assert derived_in_steps(base_tree, base, target, at, ast.parse) is None
+                gave_up += 1
+                continue
+            parsed: list[str] = []
+            tree = derived_in_steps(base_tree, base, target, at,
+                                    lambda t: parsed.append(t.lstrip("\n")) or ast.parse(t))
+            if tree is None:
+                continue
+            derived += 1
+            _assert_same(tree, target)
+            if at:
+                parsed_share.append(sum(map(len, parsed)) / max(1, len(target) - head - tail))
+    assert derived > 20 and gave_up > 3, (derived, gave_up)
+    assert sorted(parsed_share)[len(parsed_share) // 2] < 0.5, parsed_share
+
+
+def test_a_step_that_cannot_be_derived_gives_up_the_whole_derivation() -> None:
+    """The first edit opens a string the second one closes: neither step's middle parses alone, so
+    the derivation in steps gives up, and parsing.py parses the target whole."""
+    base = "".join(f"def f{n}(x):\n    return x + {n}\n\n\n" for n in range(400))
+    target = base.replace("return x + 3\n", 'return """\n', 1).replace("return x + 396\n", 'return """\n', 1)
+    head, tail = shared_ends(base, target)
+    at, _ = cuts(base, target, head, tail)
+    assert at
+    assert derived_in_steps(_full(base), base, target, at, ast.parse) is None
+    parsing.clear_parse_memos()
+    old_tree, new_tree = parse_pair(base, target)
+    _assert_same(new_tree, target)
 
 
 def test_the_comparison_and_units_on_derived_trees_are_the_full_parses() -> None:
