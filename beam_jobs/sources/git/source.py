@@ -11,6 +11,7 @@ repositories in `setup()` or lazily on the worker.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from typing import Iterator
 
@@ -18,7 +19,7 @@ import apache_beam as beam
 import pygit2
 
 from beam_jobs.accounting import REJECTS, StageDoFn
-from beam_jobs.sorted_runs import RunFiles
+from beam_jobs.sorted_runs import RunFiles, hex_place
 from beam_jobs.sources.commits import filter_and_annotate
 from beam_jobs.sources.git import history as gh
 from beam_jobs.sources.git.history import SOURCE, STAGE_COMMIT, STAGE_CONTENTS, STAGE_REFS, STAGE_REPOSITORY
@@ -185,25 +186,28 @@ def in_walk_chunk(element: tuple[str, list[Sighting]]) -> tuple[str, Listed]:
     return walk_chunk_key(spec, position), (position, sha, repos, license_key)
 
 
-# The records of a walk chunk go on grouped by file (newest first within a file), up to this many
-# bytes of contents at a time. Why: the versions of one file in neighbouring commits are nearly the
-# same text, and what follows reuses the work of the file's last record (filters/parsing.py derives a
-# tree from the file's last pair, or finds it parsed already when a commit's new version is the next
-# one's old; filters/edits.py's statement hashes; the chunk memos of filters/chunks.py). In walk
-# order, a hundred other files' records come between two of one file's.
-FILE_ORDER_BYTES = 32 << 20
+def file_order_key(spec: str, path: str, position: int) -> str:
+    """Where a mined record goes in the grouping that hands records to the filters: by file (a hash
+    of repository and path first, `sorted_runs.hex_place`), then in walk order (newest first).
+
+    Why: the versions of one file in neighbouring commits are nearly the same text, and what follows
+    reuses the work of the file's last record (filters/parsing.py derives a tree from the file's last
+    pair, or finds it parsed already when a commit's new version is the next one's old;
+    filters/edits.py's statement hashes; the chunk memos of filters/chunks.py). In walk order, a
+    hundred other files' records come between two of one file's, and a file's records in two walk
+    chunks would never meet. What the records are does not depend on this order."""
+    place = hashlib.blake2b(f"{spec}\0{path}".encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    return f"{place}\0{spec}\0{path}\0{position:012d}"
 
 
-def _by_file(held: list[tuple[str, int, object]]) -> Iterator[object]:
-    """The held records, by path, then in walk order (what the records are does not depend on it)."""
-    for _, _, record in sorted(held, key=lambda entry: entry[:2]):
-        yield record
+def _record_of(group: tuple[str, list[object]]) -> Iterator[object]:
+    """A file-order group's record (its key is the record's own: one each)."""
+    yield from group[1]
 
 
 class _MineCommit(StageDoFn):
-    """(chunk key, [listed commit, ...]) -> CommitRecord per commit, or a reject at the commit or
-    contents stage, mined in walk order (`history.mine_commit` decides; this counts); the records
-    leave grouped by file (`FILE_ORDER_BYTES`)."""
+    """(chunk key, [listed commit, ...]) -> (file_order_key, CommitRecord) per commit, or a reject at
+    the commit or contents stage, mined in walk order (`history.mine_commit` decides; this counts)."""
 
     def __init__(self, config: GitConfig) -> None:
         super().__init__(STAGE_COMMIT, SOURCE)
@@ -230,20 +234,13 @@ class _MineCommit(StageDoFn):
                 self._stage.incoming()
                 yield self._stage.reject("repository_unavailable", key=sha, repo=",".join(repos), detail=exc.detail)
             return
-        held: list[tuple[str, int, object]] = []
-        size = 0
         for position, sha, repos, license_key in sorted(listed):
             mined = self._count(gh.mine_commit(handle.repo, sha, list(repos), license_key, self._extensions,
                                                handle.objects))
             if isinstance(mined, beam.pvalue.TaggedOutput):
                 yield mined
-                continue
-            held.append((mined.new_file, position, mined))  # type: ignore[attr-defined]
-            size += len(mined.old_contents) + len(mined.new_contents)  # type: ignore[attr-defined]
-            if size > FILE_ORDER_BYTES:
-                yield from _by_file(held)
-                held, size = [], 0
-        yield from _by_file(held)
+            else:
+                yield file_order_key(spec, mined.new_file, position), mined  # type: ignore[attr-defined]
 
     def _count(self, mined: object) -> object:
         """A record passed both stages; a reject of the contents stage passed the commit stage first."""
@@ -279,5 +276,8 @@ class MineGitRepos(beam.PTransform):
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
                   | "InWalkOrder" >> self._runs.group("chunks", split_keys=listed[CHUNK_KEYS]))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
-        filtered = filter_and_annotate(mined.records, STAGE_FILTERS, SOURCE, self._config)
+        in_file_order = (mined.records
+                         | "InFileOrder" >> self._runs.group("files", place=hex_place)
+                         | "FileVersions" >> beam.FlatMap(_record_of))
+        filtered = filter_and_annotate(in_file_order, STAGE_FILTERS, SOURCE, self._config)
         return {"records": filtered["records"], "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}

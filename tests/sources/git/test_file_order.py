@@ -1,10 +1,13 @@
-"""The records of a walk chunk leave the mining step grouped by file (beam_jobs/sources/git/source.py
-`FILE_ORDER_BYTES`), so that what follows finds each file's last versions parsed, hashed and counted."""
+"""Mined records reach the filters by file, newest first (beam_jobs/sources/git/source.py
+`file_order_key`), across walk chunks, so that what follows finds each file's last versions parsed,
+hashed and counted; and what the filters keep does not depend on that order."""
 from __future__ import annotations
 
 import apache_beam as beam
-import pytest
 
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from beam_jobs.sorted_runs import RunFiles, hex_place
 from beam_jobs.sources.git import source
 from config.git import GitConfig
 
@@ -26,29 +29,74 @@ def _history(builder) -> tuple[dict[str, str], list[str]]:
     return shas, newest_first
 
 
-def _mined(builder, newest_first: list[str]) -> list[object]:
+def _mined(builder, newest_first: list[str], first: int = 0) -> list[object]:
+    """One walk chunk's output, its commits at positions first, first + 1, ..."""
     spec = str(builder.path)
-    listed = [(position, sha, ("proj",), "mit") for position, sha in enumerate(newest_first)]
+    listed = [(first + position, sha, ("proj",), "mit") for position, sha in enumerate(newest_first)]
     fn = source._MineCommit(GitConfig())
     fn.setup()
     try:
-        return list(fn.process((f"{spec}\0{0:012d}", listed)))
+        return list(fn.process((source.walk_chunk_key(spec, first), listed)))
     finally:
         fn.teardown()
 
 
-def test_a_chunks_records_leave_grouped_by_file_newest_first(builder) -> None:
+def test_a_chunk_yields_its_records_keyed_for_file_order_in_walk_order(builder) -> None:
     shas, newest_first = _history(builder)
     out = _mined(builder, newest_first)
-    records = [(r.new_file, r.commit) for r in out if not isinstance(r, beam.pvalue.TaggedOutput)]
+    keyed = [item for item in out if not isinstance(item, beam.pvalue.TaggedOutput)]
     rejects = sorted(r.value.reason for r in out if isinstance(r, beam.pvalue.TaggedOutput))
-    assert records == [("a.py", shas["a.py@3"]), ("a.py", shas["a.py@1"]),
-                       ("b.py", shas["b.py@4"]), ("b.py", shas["b.py@2"])]
+    spec = str(builder.path)
+    assert [(key, r.commit) for key, r in keyed] == [
+        (source.file_order_key(spec, "b.py", 1), shas["b.py@4"]),
+        (source.file_order_key(spec, "a.py", 2), shas["a.py@3"]),
+        (source.file_order_key(spec, "b.py", 3), shas["b.py@2"]),
+        (source.file_order_key(spec, "a.py", 4), shas["a.py@1"])]
     assert rejects == ["multi_file", "root_commit"]
 
 
-def test_over_the_byte_budget_records_go_on_as_they_come(builder, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "FILE_ORDER_BYTES", 0)  # every record flushed alone: walk order
+def test_file_order_puts_a_files_records_together_newest_first_across_chunks() -> None:
+    keys = [source.file_order_key("repo", path, position)
+            for path, position in [("a.py", 2048), ("b.py", 3), ("a.py", 7), ("b.py", 1500), ("a.py", 1025)]]
+    order = sorted(keys, key=lambda k: (hex_place(k.encode()), k))
+    by_file = [(k.split("\0")[2], int(k.split("\0")[3])) for k in order]
+    files = [path for path, _ in by_file]
+    assert files in (["a.py"] * 3 + ["b.py"] * 2, ["b.py"] * 2 + ["a.py"] * 3)
+    assert [p for _, p in by_file if _ == "a.py"] == [7, 1025, 2048]
+    # Ten-digit positions sort as numbers, and two repositories' same path are two files.
+    assert source.file_order_key("repo", "a.py", 999) < source.file_order_key("repo", "a.py", 1000)
+    assert source.file_order_key("one", "a.py", 1)[:16] != source.file_order_key("two", "a.py", 1)[:16]
+
+
+class _Append(beam.DoFn):
+    """Writes each record's path and commit as it arrives: the order a PCollection does not keep."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+
+    def process(self, record):
+        with open(self._path, "a", encoding="utf-8") as f:
+            f.write(f"{record.new_file} {record.commit}\n")
+        yield record
+
+
+def test_grouped_in_file_order_the_build_keeps_the_same_records(builder, tmp_path) -> None:
+    """Two walk chunks through the grouping the git source uses: every record comes out once, a
+    file's records next to each other, newest first."""
     shas, newest_first = _history(builder)
-    records = [r.commit for r in _mined(builder, newest_first) if not isinstance(r, beam.pvalue.TaggedOutput)]
-    assert records == [shas["b.py@4"], shas["a.py@3"], shas["b.py@2"], shas["a.py@1"]]
+    keyed = [item for item in _mined(builder, newest_first[:3]) + _mined(builder, newest_first[3:], first=3)
+             if not isinstance(item, beam.pvalue.TaggedOutput)]
+    order = tmp_path / "order.txt"
+    runs = RunFiles(str(tmp_path / "runs"))
+    with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+        _ = (p | beam.Create(keyed)
+             | runs.group("files", place=hex_place)
+             | beam.FlatMap(source._record_of)
+             | beam.ParDo(_Append(str(order))))
+    seen = [tuple(line.split(" ")) for line in order.read_text(encoding="utf-8").split("\n")[:-1]]
+    assert sorted(seen) == sorted([("a.py", shas["a.py@3"]), ("a.py", shas["a.py@1"]),
+                                   ("b.py", shas["b.py@4"]), ("b.py", shas["b.py@2"])])
+    files = [path for path, _ in seen]
+    assert files in (["a.py", "a.py", "b.py", "b.py"], ["b.py", "b.py", "a.py", "a.py"])
+    assert [c for path, c in seen if path == "a.py"] == [shas["a.py@3"], shas["a.py@1"]]
+    assert [c for path, c in seen if path == "b.py"] == [shas["b.py@4"], shas["b.py@2"]]
