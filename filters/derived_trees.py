@@ -39,7 +39,7 @@ from __future__ import annotations
 import ast
 import copy
 from itertools import accumulate
-from typing import Callable, Sequence
+from typing import Callable, Protocol, Sequence
 
 from filters.shared_text import common_prefix, common_suffix
 from filters.units import first_line
@@ -67,14 +67,15 @@ def derivable(base: str, target: str) -> bool:
 
 
 def derived_tree(base_tree: ast.Module, base: str, target: str, head: int, tail: int,
-                 parse: Parser, checked: bool = False) -> ast.Module | None:
+                 parse: Parser, checked: bool = False, starts: LineStarts | None = None) -> ast.Module | None:
     """The tree of `target` from `base_tree` (the tree of `base`), or None when it cannot be made
     this way (the caller parses `target` whole). `parse` parses a text the way the caller does.
-    `checked`: the caller knows the pair `derivable`."""
+    `checked`: the caller knows the pair `derivable`; `starts`: the base's line starts, if known."""
     if not checked and not derivable(base, target):
         return None
     shared_start, shared_end = shared_lines(base, target, head, tail)
-    starts = _LineStarts(base)
+    if starts is None:
+        starts = _LineStarts(base)
     delta = target.count("\n") - base.count("\n")
     body = base_tree.body
     i, j = _cuts(body, shared_start, shared_end)
@@ -100,18 +101,24 @@ def derived_in_steps(base_tree: ast.Module, base: str, target: str, cuts: Sequen
     `derived_tree` between two texts, the first with an exact tree, so the last one is exact too."""
     if not derivable(base, target):
         return None  # nor is any step: each is made of the two texts' lines
-    tree, text = base_tree, base
+    base_starts, target_starts = _LineStarts(base), _LineStarts(target)
+    tree, text, starts = base_tree, base, base_starts
     for y, x in [*cuts, (len(base), len(target))]:
         step = target[:x] + base[y:]
         if step == text:
             continue
         head = common_prefix(text, step)
         tail = common_suffix(text, step, min(len(text), len(step)) - head)
-        derived = derived_tree(tree, text, step, head, tail, parse, checked=True)
+        derived = derived_tree(tree, text, step, head, tail, parse, checked=True, starts=starts)
         if derived is None:
             return None
         tree, text = derived, step
+        starts = _JoinedStarts(target_starts, target.count("\n", 0, x), x, base_starts, base.count("\n", 0, y), y)
     return tree
+
+
+class LineStarts(Protocol):
+    def __getitem__(self, k: int) -> int: ...
 
 
 class _LineStarts:
@@ -126,6 +133,23 @@ class _LineStarts:
 
     def __getitem__(self, k: int) -> int:
         return self._lengths[k] + k  # each line before line k + 1 also has its "\n"
+
+
+class _JoinedStarts:
+    """The line starts of `target[:x] + base[y:]` (x and y line starts, `lines_x` and `lines_y`
+    lines before them) from those of the two texts: a step of `derived_in_steps` costs no pass
+    over its text."""
+
+    __slots__ = ("_target", "_lines_x", "_x", "_base", "_lines_y", "_y")
+
+    def __init__(self, target: _LineStarts, lines_x: int, x: int, base: _LineStarts, lines_y: int, y: int) -> None:
+        self._target, self._lines_x, self._x = target, lines_x, x
+        self._base, self._lines_y, self._y = base, lines_y, y
+
+    def __getitem__(self, k: int) -> int:
+        if k < self._lines_x:
+            return self._target[k]
+        return self._base[k - self._lines_x + self._lines_y] - self._y + self._x
 
 
 def _cuts(stmts: Sequence[ast.stmt], shared_start: int, shared_end: int | None) -> tuple[int, int]:
@@ -154,7 +178,7 @@ def _end(stmt: ast.stmt) -> int:
     return stmt.end_lineno or stmt.lineno
 
 
-def _parse_middle(base: str, target: str, starts: _LineStarts, last: int, end: int, header: str,
+def _parse_middle(base: str, target: str, starts: LineStarts, last: int, end: int, header: str,
                   parse: Parser) -> list[ast.stmt] | None:
     """The statements of target[start:end], where start follows base line `last` (equal in both), or
     None when that text is not a whole run of statements. `header` ("class _:\\n") puts them in a block;
@@ -177,7 +201,7 @@ def _parse_middle(base: str, target: str, starts: _LineStarts, last: int, end: i
     return tree.body[0].body
 
 
-def _class_derived(cls: ast.ClassDef, base: str, target: str, starts: _LineStarts, shared_start: int,
+def _class_derived(cls: ast.ClassDef, base: str, target: str, starts: LineStarts, shared_start: int,
                    shared_end: int | None, delta: int, end: int, parse: Parser) -> ast.ClassDef | None:
     """A module-level class of the base whose header is unchanged, with its members cut like the
     module's: only the changed members parsed."""

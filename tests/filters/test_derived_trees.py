@@ -354,3 +354,20 @@ def test_a_python2_files_rewrites_are_derived_from_its_family(monkeypatch) -> No
         _assert_same(got.new_tree, got.new_rewrite)
     rewritten = [t for t in whole if "class Shape" in t and "print(" in t]
     assert rewritten == [python2_rewrite(versions[0])]
+
+
+def test_a_steps_line_starts_are_joined_from_its_two_texts() -> None:
+    """`target[:x] + base[y:]`'s line starts, from the two texts' own (no pass over the step)."""
+    from filters.derived_trees import _JoinedStarts, _LineStarts
+    rng = random.Random(3)
+    for _ in range(300):
+        base = "\n".join("b" * rng.randint(0, 5) for _ in range(rng.randint(1, 12)))
+        target = "\n".join("t" * rng.randint(0, 5) for _ in range(rng.randint(1, 12)))
+        base_starts, target_starts = _LineStarts(base), _LineStarts(target)
+        y = base_starts[rng.randint(0, base.count("\n"))]
+        x = target_starts[rng.randint(0, target.count("\n"))]
+        step = target[:x] + base[y:]
+        joined = _JoinedStarts(target_starts, target.count("\n", 0, x), x, base_starts, base.count("\n", 0, y), y)
+        whole = _LineStarts(step)
+        assert [joined[k] for k in range(step.count("\n") + 2)] == [whole[k] for k in range(step.count("\n") + 2)]
+        assert whole[step.count("\n") + 1] == len(step) + 1
