@@ -37,7 +37,8 @@ _RAW = 0
 _ZSTD = 1
 # zstd gains nothing on a short row (a reject is ~100 bytes pickled) and costs a frame header.
 COMPRESS_FROM = 256
-ZSTD_LEVEL = 3
+# Level 1: these bytes live for one run; it compresses a fifth faster than 3 and only 5 % larger.
+ZSTD_LEVEL = 1
 
 
 class _Codecs(threading.local):

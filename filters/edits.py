@@ -247,11 +247,27 @@ class TreeInfo:
         return found
 
 
+# The keys of the last two trees keyed (with the trees, so that their ids stay theirs): a file's
+# versions arrive one after the other, and a commit's old version is the previous commit's new one,
+# the same tree object (filters/parsing.py hands back the tree of an equal text).
+_LAST_KEYS: tuple[tuple[ast.Module, str, dict[int, StatementKey] | None], ...] = ()
+
+
 def statement_keys(tree: ast.Module, source: str) -> dict[int, StatementKey] | None:
     """The key of each module-level statement of `tree` and of each statement of a module-level
     class's body, by id, for a tree parsed from exactly `source`; None when a statement's text might
     not decide its tree: a carriage return (line numbers count it) or the one __future__ import that
-    changes the grammar."""
+    changes the grammar. Callers only read the dict."""
+    global _LAST_KEYS
+    for known_tree, known_source, keys in _LAST_KEYS:
+        if known_tree is tree and (known_source is source or known_source == source):
+            return keys
+    keys = _statement_keys(tree, source)
+    _LAST_KEYS = (*_LAST_KEYS[-1:], (tree, source, keys))  # one tuple, replaced whole (threads)
+    return keys
+
+
+def _statement_keys(tree: ast.Module, source: str) -> dict[int, StatementKey] | None:
     if "\r" in source or "barry_as_FLUFL" in source:
         return None
     lines = source.split("\n")

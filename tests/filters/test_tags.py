@@ -484,3 +484,17 @@ def test_exact_checks_decide_when_the_hashes_collide(monkeypatch, new: str, same
     monkeypatch.setattr(edits, "hash_tree", colliding)
     found = edits.compare(edits.parse_versions(_CLASS_MODULE, new))
     assert (found.same_ast, found.same_but_docstrings, found.same_but_versions) == (same, docs, versions)
+
+
+def test_statement_keys_of_a_tree_seen_just_before_are_its_own() -> None:
+    """The last trees' keys are kept with the trees: the same tree and text give the same keys,
+    and another tree of the same text gets keys by its own statements' ids."""
+    source = "import os\n\n\nclass A:\n    x = 1\n\n    def f(self):\n        return 2\n"
+    first, second = ast.parse(source), ast.parse(source)
+    keys = edits.statement_keys(first, source)
+    assert keys == edits._statement_keys(first, source)
+    assert edits.statement_keys(first, "".join(source)) is keys
+    other = edits.statement_keys(second, source)
+    assert set(other) == {id(s) for s in second.body} | {id(m) for m in second.body[1].body}
+    assert sorted(other.values()) == sorted(keys.values())
+    assert edits.statement_keys(ast.parse("a = 1\r\n"), "a = 1\r\n") is None
