@@ -20,7 +20,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
 from beam_jobs.collector import pace_collector
-from filters.base import BATCH_SIZE, BatchedChain, Check, every_reason, first_reason, has_prepare_hooks
+from filters.base import (BATCH_SIZE, BatchedChain, Check, every_reason, first_reason, has_prepare_hooks,
+                          is_costly)
 from schemas.reject import make_reject
 
 NAMESPACE = "repairpack"
@@ -133,10 +134,13 @@ class Stage:
         LIVE.add(self.stage, KEPT, n)
 
     def verdict(self, reason: str | None, *, key: str, repo: str = "",
-                detail: str = "") -> beam.pvalue.TaggedOutput | None:
+                detail: str = "", counted_in: bool = False) -> beam.pvalue.TaggedOutput | None:
         """Count one record in, then kept (returns None) or rejected for `reason` (returns the reject
-        to yield): the one place a stage decides, so in = kept + rejected holds wherever it is used."""
-        self.incoming()
+        to yield): the one place a stage decides, so in = kept + rejected holds wherever it is used.
+        `counted_in`: an earlier step of the same stage counted the record in (a filter stage's
+        first tier, `ApplyFilters`)."""
+        if not counted_in:
+            self.incoming()
         if not reason:
             self.kept()
             return None
@@ -190,14 +194,22 @@ class StageDoFn(beam.DoFn):
         return found
 
 
+# Which part of a filter stage's chain a DoFn runs (ApplyFilters' `between`): all of it; the first
+# tier, which counts every record in and its rejects but leaves a record it keeps to the last tier;
+# or the last tier, which counts what it keeps and rejects of records counted in before.
+WHOLE, FIRST_TIER, LAST_TIER = "whole", "first", "last"
+
+
 class _FilterFn(StageDoFn):
     def __init__(self, stage: str, source: str, filters: list[Check],
-                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str], count_every: bool = False) -> None:
+                 key_of: Callable[[Any], str], repo_of: Callable[[Any], str], count_every: bool = False,
+                 tier: str = WHOLE) -> None:
         super().__init__(stage, source)
         self._filters = filters
         self._key_of = key_of
         self._repo_of = repo_of
         self._count_every = count_every
+        self._tier = tier
 
     def process(self, record: Any) -> Iterator[Any]:
         if self._count_every:
@@ -206,8 +218,15 @@ class _FilterFn(StageDoFn):
             reason = reasons[0] if reasons else None
         else:
             reason = first_reason(self._filters, record)
-        rejected = self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record))
+        rejected = self._decide(record, reason)
         yield record if rejected is None else rejected
+
+    def _decide(self, record: Any, reason: str | None) -> beam.pvalue.TaggedOutput | None:
+        if self._tier == FIRST_TIER and not reason:
+            self._stage.incoming()
+            return None  # passed on: the last tier decides
+        return self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record),
+                                   counted_in=self._tier == LAST_TIER)
 
 
 # The whole input element of `process` (Beam 2.60 and later; None before, see _PartsFilterFn).
@@ -223,8 +242,9 @@ class _BatchedFilterFn(_FilterFn):
     another element is processed or in `finish_bundle`."""
 
     def __init__(self, stage: str, source: str, filters: list[Check], key_of: Callable[[Any], str],
-                 repo_of: Callable[[Any], str], batch_size: int, count_every: bool = False) -> None:
-        super().__init__(stage, source, filters, key_of, repo_of, count_every)
+                 repo_of: Callable[[Any], str], batch_size: int, count_every: bool = False,
+                 tier: str = WHOLE) -> None:
+        super().__init__(stage, source, filters, key_of, repo_of, count_every, tier)
         self._batch_size = batch_size
 
     def start_bundle(self) -> None:
@@ -243,7 +263,7 @@ class _BatchedFilterFn(_FilterFn):
                 reason = found[0] if found else None
             else:
                 reason = found
-            rejected = self._stage.verdict(reason, key=self._key_of(record), repo=self._repo_of(record))
+            rejected = self._decide(record, reason)
             if rejected is None:
                 yield element.with_value(record)
             else:
@@ -260,28 +280,63 @@ class _PartsFilterFn(_BatchedFilterFn):
         yield from self._outputs(self._chain.add(record, element))
 
 
+class FilterOutputs:
+    """What ApplyFilters gives: `kept`, and the rejects as `[REJECTS]` (as a ParDo's outputs)."""
+
+    def __init__(self, kept: beam.PCollection, rejects: beam.PCollection) -> None:
+        self.kept = kept
+        self._rejects = rejects
+
+    def __getitem__(self, tag: str) -> beam.PCollection:
+        if tag != REJECTS:
+            raise KeyError(tag)
+        return self._rejects
+
+
 class ApplyFilters(beam.PTransform):
     """Run filters cheapest first (the order given); the first reason wins and is counted. When a
     filter has a batch hook (language detection), records are let through it in batches of at most
     `batch_size` (`_BatchedFilterFn`); the decisions and counts are the same.
 
     `count_every` (on by default): every filter runs on every record, and each reason a record fails
-    is counted apart ("also failed", `Stage.failures`), so the funnel shows which rule binds. It
-    costs the whole chain on every record (a record dropped by a string check is parsed and its
-    language detected anyway); the decisions and the stage's counts are the same either way."""
+    is counted apart ("also failed", `Stage.failures`), so the funnel shows which rule binds. The
+    costly filters (parsing, language, tags) still run only on records no earlier filter failed.
+
+    `between`: a transform the records that pass the cheap filters go through before the costly
+    ones (the git source puts a file's versions next to each other there, for the parse memos).
+    The chain is cut before its first costly filter, when every filter after it is costly too;
+    the stage's counts, also-failed counts and rejects are the same as uncut, and the records
+    that a cheap filter drops never reach `between`."""
 
     def __init__(self, stage: str, source: str, filters: list[Check],
                  key_of: Callable[[Any], str], repo_of: Callable[[Any], str] = lambda r: "",
-                 batch_size: int = BATCH_SIZE, count_every: bool = True) -> None:
+                 batch_size: int = BATCH_SIZE, count_every: bool = True,
+                 between: beam.PTransform | None = None) -> None:
         super().__init__(label=f"Filter[{stage}]")
-        if has_prepare_hooks(filters):
-            batched = _BatchedFilterFn if _WINDOWED_VALUE is not None else _PartsFilterFn
-            self._fn: _FilterFn = batched(stage, source, filters, key_of, repo_of, batch_size, count_every)
-        else:
-            self._fn = _FilterFn(stage, source, filters, key_of, repo_of, count_every)
 
-    def expand(self, records: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return records | beam.ParDo(self._fn).with_outputs(REJECTS, main="kept")
+        def fn(checks: list[Check], tier: str) -> _FilterFn:
+            if has_prepare_hooks(checks):
+                batched = _BatchedFilterFn if _WINDOWED_VALUE is not None else _PartsFilterFn
+                return batched(stage, source, checks, key_of, repo_of, batch_size, count_every, tier)
+            return _FilterFn(stage, source, checks, key_of, repo_of, count_every, tier)
+
+        cut = next((i for i, check in enumerate(filters) if is_costly(check)), len(filters))
+        self._between = between
+        if between is not None and 0 < cut < len(filters) and all(map(is_costly, filters[cut:])):
+            self._tiers = [fn(filters[:cut], FIRST_TIER), fn(filters[cut:], LAST_TIER)]
+        else:
+            self._tiers = [fn(filters, WHOLE)]
+
+    def expand(self, records: beam.PCollection) -> FilterOutputs:
+        if len(self._tiers) == 1:
+            whole = records | beam.ParDo(self._tiers[0]).with_outputs(REJECTS, main="kept")
+            kept = whole.kept if self._between is None else whole.kept | "Between" >> self._between
+            return FilterOutputs(kept, whole[REJECTS])
+        first = records | "Cheap" >> beam.ParDo(self._tiers[0]).with_outputs(REJECTS, main="kept")
+        last = (first.kept | "Between" >> self._between
+                | "Costly" >> beam.ParDo(self._tiers[1]).with_outputs(REJECTS, main="kept"))
+        rejects = (first[REJECTS], last[REJECTS]) | "Rejects" >> beam.Flatten()
+        return FilterOutputs(last.kept, rejects)
 
 
 # ------------------------------------------------------------------------------------ reading results

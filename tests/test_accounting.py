@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import apache_beam as beam
 import pytest
+from apache_beam.metrics import Metrics
+from apache_beam.testing.util import assert_that, equal_to
 
 from beam_jobs.accounting import (FAILED_NAMESPACE, ONLY_NAMESPACE, REJECTS, ApplyFilters, MemoryCounters, Stage,
                                   failure_counts, stage_counts)
@@ -25,21 +27,37 @@ def test_memory_counters_keep_failures_apart_from_the_stage():
     assert f"{ONLY_NAMESPACE}:git.filters/pair_too_large" in counters.counts
 
 
-@pytest.mark.parametrize("batch_size", [1, 64])
-def test_apply_filters_counts_every_failure_without_touching_the_balance(batch_size):
+def _between(record):
+    """A stand-in for the git source's file order: counts what reaches it."""
+    Metrics.counter("test", "between").inc()
+    return record
+
+
+@pytest.mark.parametrize("batch_size, between", [(1, False), (64, False), (1, True), (64, True)])
+def test_apply_filters_counts_every_failure_without_touching_the_balance(batch_size, between):
+    """Also with the chain cut in two tiers around `between`: the same counts, and only records no
+    cheap filter failed reach it."""
     chain = build_commit_filters(FilterConfig())
     recs = records(240)
     every = {r.id: every_reason(chain, r) for r in recs}
     first = {r.id: first_reason(chain, r) for r in recs}
     p = beam.Pipeline(runner="FnApiRunner")
     out = p | beam.Create(recs) | ApplyFilters("git.filters", "git", chain, key_of=lambda r: r.id,
-                                               repo_of=lambda r: r.repos[0], batch_size=batch_size)
+                                               repo_of=lambda r: r.repos[0], batch_size=batch_size,
+                                               between=beam.Map(_between) if between else None)
+    assert_that(out.kept | "KeptIds" >> beam.Map(lambda r: r.id),
+                equal_to([r.id for r in recs if first[r.id] is None]), label="KeptAsUncut")
+    assert_that(out[REJECTS] | "RejectReasons" >> beam.Map(lambda r: (r.key, r.reason)),
+                equal_to([(r.id, first[r.id]) for r in recs if first[r.id]]), label="RejectsAsUncut")
     out.kept | "Kept" >> beam.Map(lambda r: r)
     out[REJECTS] | "Rejected" >> beam.Map(lambda r: r)
     result = p.run()
     result.wait_until_finish()
     counts = stage_counts(result.metrics())
     assert set(counts) == {"git.filters"}  # no stage made of the failure counters
+    reached = result.metrics().query(beam.metrics.MetricsFilter().with_namespace("test"))["counters"]
+    cheap = [check for check in chain if not check.costly]
+    assert sum(c.committed for c in reached) == (sum(first_reason(cheap, r) is None for r in recs) if between else 0)
     want = {"in": len(recs), "kept": sum(f is None for f in first.values())}
     for reason in first.values():
         if reason:

@@ -179,7 +179,8 @@ class WindowRecords(StageDoFn):
             yield found
 
 
-def filter_and_annotate(records: beam.PCollection, stage: str, source: str, config: Config) -> dict[str, Any]:
+def filter_and_annotate(records: beam.PCollection, stage: str, source: str, config: Config,
+                        between: beam.PTransform | None = None) -> dict[str, Any]:
     """CommitRecords -> {"records": kept records, annotated (and windowed); REJECTS: the tail's rejects}.
 
     The last stages of every commit source, so that a record is judged by the same chain and gets
@@ -190,8 +191,11 @@ def filter_and_annotate(records: beam.PCollection, stage: str, source: str, conf
     With `filters.granularity: window` a third step, `Window[<source>.window]`, follows `Annotate`:
     the filters and the annotations see the whole files (the chain without its upper budgets, see
     `chain_config`), then a pair over the budget is cut to its edit window; the two stages' rejects are
-    one output (`TailRejects`). With `file` the tail is the filter and annotate steps alone."""
-    filtered = records | ApplyFilters(stage, source, commit_filters(config), key_of=_commit_of, repo_of=_repos_of)
+    one output (`TailRejects`). With `file` the tail is the filter and annotate steps alone.
+    `between`: what the records the cheap filters keep go through before the costly ones
+    (`ApplyFilters`)."""
+    filtered = records | ApplyFilters(stage, source, commit_filters(config), key_of=_commit_of, repo_of=_repos_of,
+                                      between=between)
     annotated = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(config.filters))
     if config.filters.granularity != "window":
         return {"records": annotated, REJECTS: filtered[REJECTS]}

@@ -465,9 +465,13 @@ def test_apply_filters_batched_keeps_rejects_and_counts_as_record_by_record(chai
 
 
 def test_apply_filters_batches_only_chains_with_hooks(chain):
-    assert isinstance(ApplyFilters("s", "git", chain, key_of=str)._fn, _BatchedFilterFn)
+    [whole] = ApplyFilters("s", "git", chain, key_of=str)._tiers
+    assert isinstance(whole, _BatchedFilterFn)
     plain = [f for f in chain if f.name != "language"]
-    assert type(ApplyFilters("s", "git", plain, key_of=str)._fn) is _FilterFn
+    assert [type(fn) for fn in ApplyFilters("s", "git", plain, key_of=str)._tiers] == [_FilterFn]
+    # Cut in two tiers: only the costly one holds the hooked filter (language detection).
+    cheap, costly = ApplyFilters("s", "git", chain, key_of=str, between=beam.Map(lambda r: r))._tiers
+    assert type(cheap) is _FilterFn and isinstance(costly, _BatchedFilterFn)
 
 
 @pytest.mark.parametrize("whole_element", [True, False])
@@ -476,7 +480,7 @@ def test_batched_outputs_keep_their_own_window_and_timestamp(chain, monkeypatch,
     DoFn.WindowedValueParam)."""
     if not whole_element:
         monkeypatch.setattr(accounting, "_WINDOWED_VALUE", None)
-    assert isinstance(ApplyFilters("s", "git", chain, key_of=str)._fn, _PartsFilterFn) is not whole_element
+    assert isinstance(ApplyFilters("s", "git", chain, key_of=str)._tiers[0], _PartsFilterFn) is not whole_element
     recs = records(120)
     expected = {r.id: first_reason(chain, r) for r in recs}
 

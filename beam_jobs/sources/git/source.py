@@ -30,6 +30,7 @@ from config.git import GitConfig
 from config.licenses import LicenseConfig
 from config.model import Config
 from licenses.detect import REASON_UNREADABLE, LicenseFileError, get_detector, repository_license
+from schemas.commit import CommitRecord
 from schemas.reject import Reject
 
 STAGE_FILTERS = f"{SOURCE}.filters"
@@ -186,9 +187,10 @@ def in_walk_chunk(element: tuple[str, list[Sighting]]) -> tuple[str, Listed]:
     return walk_chunk_key(spec, position), (position, sha, repos, license_key)
 
 
-def file_order_key(spec: str, path: str, position: int) -> str:
-    """Where a mined record goes in the grouping that hands records to the filters: by file (a hash
-    of repository and path first, `sorted_runs.hex_place`), then in walk order (newest first).
+def file_order_key(record: CommitRecord) -> str:
+    """Where a record goes in the grouping that hands records to the costly filters: by file (a
+    hash of repository and path first, `sorted_runs.hex_place`), then newest first (committer
+    time, then sha, so that equal times keep a fixed order).
 
     Why: the versions of one file in neighbouring commits are nearly the same text, and what follows
     reuses the work of the file's last record (filters/parsing.py derives a tree from the file's last
@@ -196,18 +198,43 @@ def file_order_key(spec: str, path: str, position: int) -> str:
     filters/edits.py's statement hashes; the chunk memos of filters/chunks.py). In walk order, a
     hundred other files' records come between two of one file's, and a file's records in two walk
     chunks would never meet. What the records are does not depend on this order."""
-    place = hashlib.blake2b(f"{spec}\0{path}".encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    return f"{place}\0{spec}\0{path}\0{position:012d}"
+    repo = record.repos[0] if record.repos else ""
+    place = hashlib.blake2b(f"{repo}\0{record.new_file}".encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    newest_first = _TIME_FLIP - int(record.committer_time.timestamp())
+    return f"{place}\0{repo}\0{record.new_file}\0{newest_first:013d}\0{record.commit}"
+
+
+# Seconds subtracted from, so that later commits sort first in a fixed number of digits.
+_TIME_FLIP = 1 << 40
+
+
+def _keyed_by_file(record: CommitRecord) -> tuple[str, CommitRecord]:
+    return file_order_key(record), record
 
 
 def _record_of(group: tuple[str, list[object]]) -> Iterator[object]:
-    """A file-order group's record (its key is the record's own: one each)."""
+    """A file-order group's records (one, unless two records share a key)."""
     yield from group[1]
 
 
+class InFileOrder(beam.PTransform):
+    """CommitRecords -> the same records, a file's versions next to each other (`file_order_key`),
+    through sorted runs (bounded memory on every runner)."""
+
+    def __init__(self, runs: RunFiles) -> None:
+        super().__init__()
+        self._runs = runs
+
+    def expand(self, records: beam.PCollection) -> beam.PCollection:
+        return (records
+                | "KeyByFile" >> beam.Map(_keyed_by_file)
+                | "GroupByFile" >> self._runs.group("files", place=hex_place)
+                | "FileVersions" >> beam.FlatMap(_record_of))
+
+
 class _MineCommit(StageDoFn):
-    """(chunk key, [listed commit, ...]) -> (file_order_key, CommitRecord) per commit, or a reject at
-    the commit or contents stage, mined in walk order (`history.mine_commit` decides; this counts)."""
+    """(chunk key, [listed commit, ...]) -> CommitRecord per commit, or a reject at the commit or
+    contents stage, mined in walk order (`history.mine_commit` decides; this counts)."""
 
     def __init__(self, config: GitConfig) -> None:
         super().__init__(STAGE_COMMIT, SOURCE)
@@ -234,13 +261,9 @@ class _MineCommit(StageDoFn):
                 self._stage.incoming()
                 yield self._stage.reject("repository_unavailable", key=sha, repo=",".join(repos), detail=exc.detail)
             return
-        for position, sha, repos, license_key in sorted(listed):
-            mined = self._count(gh.mine_commit(handle.repo, sha, list(repos), license_key, self._extensions,
-                                               handle.objects))
-            if isinstance(mined, beam.pvalue.TaggedOutput):
-                yield mined
-            else:
-                yield file_order_key(spec, mined.new_file, position), mined  # type: ignore[attr-defined]
+        for _, sha, repos, license_key in sorted(listed):
+            yield self._count(gh.mine_commit(handle.repo, sha, list(repos), license_key, self._extensions,
+                                             handle.objects))
 
     def _count(self, mined: object) -> object:
         """A record passed both stages; a reject of the contents stage passed the commit stage first."""
@@ -276,8 +299,7 @@ class MineGitRepos(beam.PTransform):
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
                   | "InWalkOrder" >> self._runs.group("chunks", split_keys=listed[CHUNK_KEYS]))
         mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
-        in_file_order = (mined.records
-                         | "InFileOrder" >> self._runs.group("files", place=hex_place)
-                         | "FileVersions" >> beam.FlatMap(_record_of))
-        filtered = filter_and_annotate(in_file_order, STAGE_FILTERS, SOURCE, self._config)
+        # The records the cheap filters keep reach the costly ones (parsing) a file at a time.
+        filtered = filter_and_annotate(mined.records, STAGE_FILTERS, SOURCE, self._config,
+                                       between=InFileOrder(self._runs))
         return {"records": filtered["records"], "rejects": (listed[REJECTS], mined[REJECTS], filtered[REJECTS])}

@@ -1,15 +1,18 @@
-"""Mined records reach the filters by file, newest first (beam_jobs/sources/git/source.py
-`file_order_key`), across walk chunks, so that what follows finds each file's last versions parsed,
-hashed and counted; and what the filters keep does not depend on that order."""
+"""Mined records reach the costly filters by file, newest first (beam_jobs/sources/git/source.py
+`file_order_key`, `InFileOrder`), across walk chunks, so that what follows finds each file's last
+versions parsed, hashed and counted."""
 from __future__ import annotations
 
-import apache_beam as beam
+from datetime import datetime, timezone
 
+import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from beam_jobs.sorted_runs import RunFiles, hex_place
 from beam_jobs.sources.git import source
+from beam_jobs.sources.commits import commit_record
 from config.git import GitConfig
+from schemas.commit import CommitRecord
 
 A = "def area(w, h):\n    return w * h\n"
 B = "def name():\n    return 'shape'\n"
@@ -41,31 +44,34 @@ def _mined(builder, newest_first: list[str], first: int = 0) -> list[object]:
         fn.teardown()
 
 
-def test_a_chunk_yields_its_records_keyed_for_file_order_in_walk_order(builder) -> None:
+def test_a_chunk_yields_its_records_in_walk_order(builder) -> None:
     shas, newest_first = _history(builder)
     out = _mined(builder, newest_first)
-    keyed = [item for item in out if not isinstance(item, beam.pvalue.TaggedOutput)]
+    records = [r.commit for r in out if not isinstance(r, beam.pvalue.TaggedOutput)]
     rejects = sorted(r.value.reason for r in out if isinstance(r, beam.pvalue.TaggedOutput))
-    spec = str(builder.path)
-    assert [(key, r.commit) for key, r in keyed] == [
-        (source.file_order_key(spec, "b.py", 1), shas["b.py@4"]),
-        (source.file_order_key(spec, "a.py", 2), shas["a.py@3"]),
-        (source.file_order_key(spec, "b.py", 3), shas["b.py@2"]),
-        (source.file_order_key(spec, "a.py", 4), shas["a.py@1"])]
+    assert records == [shas["b.py@4"], shas["a.py@3"], shas["b.py@2"], shas["a.py@1"]]
     assert rejects == ["multi_file", "root_commit"]
 
 
-def test_file_order_puts_a_files_records_together_newest_first_across_chunks() -> None:
-    keys = [source.file_order_key("repo", path, position)
-            for path, position in [("a.py", 2048), ("b.py", 3), ("a.py", 7), ("b.py", 1500), ("a.py", 1025)]]
-    order = sorted(keys, key=lambda k: (hex_place(k.encode()), k))
-    by_file = [(k.split("\0")[2], int(k.split("\0")[3])) for k in order]
+def _at(path: str, seconds: int, repo: str = "repo", commit: str = "c") -> CommitRecord:
+    return commit_record(source="git", commit=commit, parent="p", old_file=path, new_file=path, old_contents="",
+                         new_contents="", message="m", license="mit", repos=[repo],
+                         author_time=datetime.fromtimestamp(seconds, tz=timezone.utc),
+                         committer_time=datetime.fromtimestamp(seconds, tz=timezone.utc))
+
+
+def test_file_order_puts_a_files_records_together_newest_first() -> None:
+    records = [_at("a.py", 2048), _at("b.py", 3), _at("a.py", 7), _at("b.py", 1500), _at("a.py", 10**10)]
+    order = sorted(map(source.file_order_key, records), key=lambda k: (hex_place(k.encode()), k))
+    by_file = [(k.split("\0")[2], k) for k in order]
     files = [path for path, _ in by_file]
     assert files in (["a.py"] * 3 + ["b.py"] * 2, ["b.py"] * 2 + ["a.py"] * 3)
-    assert [p for _, p in by_file if _ == "a.py"] == [7, 1025, 2048]
-    # Ten-digit positions sort as numbers, and two repositories' same path are two files.
-    assert source.file_order_key("repo", "a.py", 999) < source.file_order_key("repo", "a.py", 1000)
-    assert source.file_order_key("one", "a.py", 1)[:16] != source.file_order_key("two", "a.py", 1)[:16]
+    newest_a = [source.file_order_key(r) for r in (records[4], records[0], records[2])]
+    assert [k for path, k in by_file if path == "a.py"] == newest_a
+    # Before 1970 too, and a tie in time falls to the sha; two repositories' same path are two files.
+    assert source.file_order_key(_at("a.py", -5)) > source.file_order_key(_at("a.py", 5))
+    assert source.file_order_key(_at("a.py", 5, commit="a")) < source.file_order_key(_at("a.py", 5, commit="b"))
+    assert source.file_order_key(_at("a.py", 1, "one"))[:16] != source.file_order_key(_at("a.py", 1, "two"))[:16]
 
 
 class _Append(beam.DoFn):
@@ -84,14 +90,13 @@ def test_grouped_in_file_order_the_build_keeps_the_same_records(builder, tmp_pat
     """Two walk chunks through the grouping the git source uses: every record comes out once, a
     file's records next to each other, newest first."""
     shas, newest_first = _history(builder)
-    keyed = [item for item in _mined(builder, newest_first[:3]) + _mined(builder, newest_first[3:], first=3)
+    mined = [item for item in _mined(builder, newest_first[:3]) + _mined(builder, newest_first[3:], first=3)
              if not isinstance(item, beam.pvalue.TaggedOutput)]
     order = tmp_path / "order.txt"
     runs = RunFiles(str(tmp_path / "runs"))
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        _ = (p | beam.Create(keyed)
-             | runs.group("files", place=hex_place)
-             | beam.FlatMap(source._record_of)
+        _ = (p | beam.Create(mined)
+             | source.InFileOrder(runs)
              | beam.ParDo(_Append(str(order))))
     seen = [tuple(line.split(" ")) for line in order.read_text(encoding="utf-8").split("\n")[:-1]]
     assert sorted(seen) == sorted([("a.py", shas["a.py@3"]), ("a.py", shas["a.py@1"]),
