@@ -183,6 +183,9 @@ def _middle_share(base: str, target: str) -> float:
     if base is target or base == target:
         return 0.0
     head, tail = shared_ends(base, target)
+    middle = len(target) - head - tail
+    if middle <= _CLOSE_ENOUGH * len(target):
+        return middle / max(1, len(target))  # close enough already: the cuts cost a search each
     _, changed = cuts(base, target, head, tail)
     return changed / max(1, len(target))
 

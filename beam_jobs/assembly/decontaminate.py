@@ -226,16 +226,17 @@ class Matcher:
             for g in needle.grams:
                 self.by_gram[g].append(i)
         self._gram_keys = frozenset(self.by_gram)
+        self._first_lines = frozenset(self.by_first_line)
         self._bits = np.zeros(_BIT_MASK + 1, dtype=bool)
         self._bits[(np.fromiter(self._gram_keys, dtype=np.uint64, count=len(self._gram_keys)) & _BIT_MASK).astype(np.intp)] = True
         self._needed = [max(1, math.ceil(len(n.grams) * min_share)) if n.grams else 0 for n in needles]
 
     def _substring(self, lines: list[str]) -> int | None:
         found: list[int] = []
-        line_set = set(lines)
         joined = None
-        for line in line_set:
-            for i in self.by_first_line.get(line, ()):
+        # The lines that begin some needle, found at C speed (most samples have none).
+        for line in self._first_lines.intersection(lines):
+            for i in self.by_first_line[line]:
                 if joined is None:
                     joined = "\n" + "\n".join(lines) + "\n"
                 if "\n" + self.needles[i].text + "\n" in joined:
