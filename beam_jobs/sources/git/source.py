@@ -205,9 +205,9 @@ def file_order_key(record: CommitRecord) -> str:
 
 
 # Bytes of runs (compressed records) per task of the file-order grouping: the costly filters run in
-# its tasks, so there must be many (ipython's 4,900 records that pass the cheap filters of the
-# default preset fill some 70 MB of runs: one task at the groupings' usual 64 MB, and one worker of
-# two filtered them all). A file's records stay together in one task.
+# its tasks, so there must be many. At the groupings' usual 64 MB, the 4,888 records of ipython that
+# pass the default preset's cheap filters made one task, and one worker of two filtered them all
+# (39.0 s wall against 27.2 without the grouping). A file's records stay together in one task.
 FILE_ORDER_SLICE_BYTES = 2 << 20
 # Seconds subtracted from, so that later commits sort first in a fixed number of digits.
 _TIME_FLIP = 1 << 40
