@@ -25,31 +25,18 @@ PROBE_AT = (0.5, 0.25, 0.75)
 
 
 def common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix, by halving: a few slice comparisons, each in C."""
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[lo:mid] == b[lo:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The length of the longest common prefix."""
+    return _prefix_within(a, 0, len(a), b, 0, len(b))
 
 
 def common_suffix(a: str, b: str, limit: int) -> int:
-    """The length of the longest common suffix, at most `limit`."""
-    lo, hi, la, lb = 0, limit, len(a), len(b)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if a[la - mid:la - lo] == b[lb - mid:lb - lo]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    """The length of the longest common suffix, at most `limit` (no more than either length)."""
+    return _suffix_within(a, len(a) - limit, len(a), b, len(b) - limit, len(b))
 
 
 def _prefix_within(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> int:
-    """How many characters a[a0:a1] and b[b0:b1] share at their start."""
+    """How many characters a[a0:a1] and b[b0:b1] share at their start, by halving: a few slice
+    comparisons, each in C."""
     lo, hi = 0, min(a1 - a0, b1 - b0)
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -61,7 +48,7 @@ def _prefix_within(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> int:
 
 
 def _suffix_within(a: str, a0: int, a1: int, b: str, b0: int, b1: int) -> int:
-    """How many characters a[a0:a1] and b[b0:b1] share at their end."""
+    """How many characters a[a0:a1] and b[b0:b1] share at their end, likewise."""
     lo, hi = 0, min(a1 - a0, b1 - b0)
     while lo < hi:
         mid = (lo + hi + 1) // 2
