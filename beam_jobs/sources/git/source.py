@@ -5,7 +5,8 @@ keyed and shuffled before them. That spreads one huge repository over every work
 shuffle merges a commit reached through several forks into one record (CommitPack did the same).
 A shuffle hands commits over in hash order, and libgit2 reads a pack about twice as fast in the
 order of the history (neighbouring commits share trees and delta bases), so a second grouping puts
-each repository's commits back into walk order, in chunks of consecutive commits.
+each repository's commits back into walk order, in chunks of consecutive commits. A third puts the
+records the cheap filters keep in file order for the costly ones (`InFileOrder`).
 pygit2 objects cannot be pickled: DoFns carry repository specs (paths or URLs) and hex shas, and open
 repositories in `setup()` or lazily on the worker.
 """
