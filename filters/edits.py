@@ -18,6 +18,10 @@ Hashes are Python's `hash` of tuples, which varies between processes (string has
 they are compared within one process only, never stored outside it. Within a process, the hashes of
 the module-level statements a commit leaves unchanged are remembered (`_SEEN`, bounded): the next
 commit to the same file finds most of its old version's statements there instead of walking them.
+
+Why this file is long: the hash walk, the exact checks that confirm an equal hash and the edit kinds
+all read the same per-node table (`TreeInfo`) and statement keys; apart, each would export those
+internals to the others.
 """
 from __future__ import annotations
 
