@@ -163,40 +163,46 @@ def parse_in_family(source: str, family: str) -> ast.Module | None:
 
 def _from_family(old: str, new: str, family: str) -> tuple[ast.Module | None, ast.Module | None]:
     """One version derived from the family's closest base, when one is close enough; _MISSING else."""
-    best: tuple[float, int, str, ast.Module] | None = None
+    best: tuple[float, int, str, ast.Module, _Plan] | None = None
     for text, tree in _FAMILIES.bases(family):
         for which, version in enumerate((old, new)):
-            share = _middle_share(text, version)
+            share, plan = _middle_share(text, version)
             if best is None or share < best[0]:
-                best = (share, which, text, tree)
+                best = (share, which, text, tree, plan)
     if best is None or best[0] > _CLOSE_ENOUGH:
         return _MISSING, _MISSING
-    _, which, text, tree = best
+    _, which, text, tree, plan = best
     if which == 0:
-        return _derive(tree, text, old), _MISSING
-    return _MISSING, _derive(tree, text, new)
+        return _derive(tree, text, old, plan), _MISSING
+    return _MISSING, _derive(tree, text, new, plan)
 
 
-def _middle_share(base: str, target: str) -> float:
+# What a base and a target share: (head, tail, the cuts between them), the cuts None until searched.
+_Plan = tuple[int, int, "list[tuple[int, int]] | None"]
+
+
+def _middle_share(base: str, target: str) -> tuple[float, _Plan]:
     """The share of `target` that differs from `base`: outside their shared start and end and the
-    stretches `cuts` finds between them."""
+    stretches `cuts` finds between them; and what was found, for `_derive` to go on from."""
     if base is target or base == target:
-        return 0.0
+        return 0.0, (len(target), 0, [])
     head, tail = shared_ends(base, target)
     middle = len(target) - head - tail
     if middle <= _CLOSE_ENOUGH * len(target):
-        return middle / max(1, len(target))  # close enough already: the cuts cost a search each
-    _, changed = cuts(base, target, head, tail)
-    return changed / max(1, len(target))
+        return middle / max(1, len(target)), (head, tail, None)  # close enough already: no search
+    at, changed = cuts(base, target, head, tail)
+    return changed / max(1, len(target)), (head, tail, at)
 
 
-def _derive(base_tree: ast.Module | None, base: str, target: str) -> ast.Module | None:
+def _derive(base_tree: ast.Module | None, base: str, target: str, plan: _Plan | None = None) -> ast.Module | None:
+    """`target`'s tree from `base_tree`; `plan`: what `_middle_share` found of the pair already."""
     if base_tree is None:
         return _full_parse(target)
     if base is target or base == target:
         return base_tree
-    head, tail = shared_ends(base, target)
-    at, _ = cuts(base, target, head, tail)
+    head, tail, at = plan if plan is not None else (*shared_ends(base, target), None)
+    if at is None:
+        at, _ = cuts(base, target, head, tail)
     tree = derived_in_steps(base_tree, base, target, at, _parse_text) if at else None
     if tree is None:
         tree = derived_tree(base_tree, base, target, head, tail, _parse_text)
