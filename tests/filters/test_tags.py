@@ -408,6 +408,28 @@ def test_a_files_history_reuses_the_statements_earlier_commits_hashed() -> None:
     edits._SEEN.clear()
 
 
+def test_a_history_walked_newest_first_finds_the_old_versions_statements_in_the_memo() -> None:
+    """The costly filters meet a file's commits newest first (beam_jobs/sources/git `file_order_key`):
+    a commit's new version is the old version of the commit compared just before. A statement that
+    the later commit changed and this one did not is found only because old versions' statements are
+    remembered too."""
+    def module(f: str, g: str) -> str:
+        return (f"def f(a):\n    return a + {f}\n\n\ndef g(b):\n    return b * {g}\n\n\n"
+                "def h(c):\n    return [c for _ in range(3)]\n")
+
+    v0, v1, v2 = module("1", "2"), module("1", "3"), module("4", "3")  # commit 1 changes g, commit 2 f
+    edits._SEEN.clear()
+    later = edits.parse_versions(v1, v2)
+    assert edits.compare(later) == edits.compare(later, reuse_statements=False)
+    hits = edits._SEEN.hits
+    earlier = edits.parse_versions(v0, v1)
+    assert edits.compare(earlier) == edits.compare(earlier, reuse_statements=False)
+    # Unchanged by commit 1: f (changed by commit 2, so only in v1 as an old version) and h.
+    assert edits._SEEN.hits - hits == 2
+    assert edits.compare(earlier).edit_kinds == frozenset({"BinOp"})
+    edits._SEEN.clear()
+
+
 def test_the_statement_memo_is_bounded_by_the_hashes_it_holds() -> None:
     memo = edits.StatementMemo(max_hashes=10)
     stmt = lambda n: edits.StatementHashes(n, None, tuple(range(4)), False, False)  # noqa: E731
