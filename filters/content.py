@@ -90,11 +90,18 @@ def line_count(text: str) -> int:
     return text.count("\n") + (1 if text and not text.endswith("\n") else 0)
 
 
+# Where `str.splitlines` ends a line besides "\n" (and "\r\n", which ends with it).
+_OTHER_LINE_ENDS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 def split_lines(text: str) -> list[str]:
     """Lines with their "\\n", as git counts them; the last one has none when the text does not end
-    with a newline. The diff of a sample and the cut of a window split alike."""
+    with a newline. The diff of a sample and the cut of a window split alike. (`str.splitlines`, in
+    one call, when the text has no other character it would end a line at.)"""
     if not text:
         return []
+    if not any(end in text for end in _OTHER_LINE_ENDS):
+        return text.splitlines(True)
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
     if parts[-1]:

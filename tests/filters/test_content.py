@@ -95,3 +95,27 @@ def test_none_preset_keeps_everything() -> None:
     rules = content.compile_content_rules(filter_config_from_preset("none"))
     assert not rules.active
     assert content.check_content(make_record(new_contents="", new_file="notes.txt"), rules) is None
+
+
+def _split_at_newlines(text: str) -> list[str]:
+    """The definition: cut after every "\n", nowhere else."""
+    parts = text.split("\n")
+    return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_split_lines_cuts_only_at_newlines_whatever_else_the_text_holds(end: str) -> None:
+    text = f"a = 1{end}b = 2\nc = '{end}'\n\nlast"
+    assert content.split_lines(text) == _split_at_newlines(text)
+    assert "".join(content.split_lines(text)) == text
+    assert len(content.split_lines(text)) == (6 if "\n" in end else 4)
+
+
+def test_split_lines_of_real_modules() -> None:
+    from tests.realcode import real_sources
+
+    sources = real_sources(60)
+    assert len(sources) == 60
+    for source in sources:
+        for text in (source, source.rstrip("\n"), source + "\n\n", ""):
+            assert content.split_lines(text) == _split_at_newlines(text)
