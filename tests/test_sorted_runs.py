@@ -279,6 +279,92 @@ def test_two_workers_are_dealt_alternate_split_keys_in_key_order(tmp_path: Path)
     assert len(evens) == 1 and len(odds) == 1 and evens != odds
 
 
+def test_dealt_shares_the_weight_out_evenly_among_round_robin_turns():
+    slices = [(i, i + 1) for i in range(10)]
+    weights = [85.0] + [5.0] * 9  # one busy file's slice and nine light ones
+    order = sorted_runs.dealt(slices, weights, 2)
+    assert sorted(s for s in order if s != sorted_runs.EMPTY_SLICE) == slices  # each once
+    first, second = order[0::2], order[1::2]  # what the FnApiRunner deals to each of two workers
+    assert first == [(0, 1)] + [sorted_runs.EMPTY_SLICE] * 8 and second == slices[1:]
+    rng = random.Random(3)
+    for workers in (2, 3, 4):
+        weights = [rng.choice([rng.random(), 50 * rng.random()]) for _ in range(40)]
+        slices = [(i, i + 1) for i in range(40)]
+        order = sorted_runs.dealt(slices, weights, workers)
+        assert len(order) % workers == 0
+        assert sorted(s for s in order if s != sorted_runs.EMPTY_SLICE) == slices
+        loads = [sum(weights[s[0]] for s in order[k::workers] if s != sorted_runs.EMPTY_SLICE) for k in range(workers)]
+        assert max(loads) - min(loads) <= max(weights)  # the greedy rule's bound
+
+
+def test_bucket_slices_tile_the_space_and_hold_what_the_runs_offsets_say():
+    def run(per_bucket: dict[int, int]) -> Run:
+        offsets, at = [], 0
+        for bucket in range(sorted_runs._BUCKETS + 1):
+            offsets.append(at)
+            at += per_bucket.get(bucket, 0)
+        return Run("unused", 0, 0, tuple(offsets))
+
+    runs = [run({0: 100, 3: 40, 9: 5}), run({3: 60, 200: 7, 255: 2})]
+    bucket = 1 << sorted_runs._SHIFT
+    slices, weights = sorted_runs.bucket_slices(runs, 50)
+    assert slices == [(0, bucket), (bucket, 4 * bucket), (4 * bucket, 1 << 64)]
+    assert weights == [100, 100, 14]
+    _assert_tiles(slices)
+    assert sorted_runs.bucket_slices(runs, 10_000) == ([(0, 1 << 64)], [214])
+    assert sorted_runs.bucket_slices([], 50) == ([(0, 1 << 64)], [0])
+
+
+def test_two_workers_get_several_even_slices_even_of_a_grouping_smaller_than_one_slice():
+    """A grouping of 100 MB with 64 MB slices: one slice per worker would be two of 64 and 36 MB
+    once cut at whole buckets; several per worker are dealt to within a bucket's bytes."""
+    per_bucket = 100_000_000 // sorted_runs._BUCKETS
+    offsets = tuple(b * per_bucket for b in range(sorted_runs._BUCKETS + 1))
+    runs = [Run("unused", 0, 100_000_000, offsets)]
+    order = sorted_runs._even_slices(runs, sorted_runs.SLICE_BYTES, 2)
+    real = [s for s in order if s != sorted_runs.EMPTY_SLICE]
+    assert len(real) >= 16
+    _assert_tiles(sorted(real))
+    loads = [sum(((hi - lo) >> sorted_runs._SHIFT) * per_bucket for lo, hi in order[k::2]) for k in range(2)]
+    assert abs(loads[0] - loads[1]) <= 7 * per_bucket
+    assert sorted_runs._even_slices(runs, sorted_runs.SLICE_BYTES, 1) == [sorted_runs.shard_bounds(i, 2) for i in range(2)]
+
+
+class _RecordWorkerBytes(beam.DoFn):
+    def __init__(self, folder: str) -> None:
+        self._folder = folder
+
+    def process(self, element):
+        import os
+        key, values = element
+        with open(os.path.join(self._folder, key), "w") as f:
+            f.write(f"{os.getpid()} {sum(len(v) for v in values)}")
+        yield key
+
+
+def test_two_workers_get_about_the_same_bytes_when_one_key_holds_most_of_them(tmp_path: Path):
+    """One key with more bytes than all the others: its worker groups nothing else (or the one light
+    key that shares its index bucket), where slices dealt in hash order would have given it about
+    half of the others too."""
+    rng = random.Random(8)
+    light = [f"light{i:02d}" for i in range(24)]
+    items = [("heavy", rng.randbytes(3000).hex()) for _ in range(40)]  # 240,000 characters
+    items += [(key, rng.randbytes(3000).hex()) for key in light for _ in range(2)]  # 288,000 in all
+    items = items[:40] + [(k, v[:4000]) for k, v in items[40:]]  # light keys: 192,000 in all
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    options = PipelineOptions(["--runner=FnApiRunner", "--direct_running_mode=multi_processing",
+                               "--direct_num_workers=2"])
+    with beam.Pipeline(options=options) as p:
+        (p | beam.Create(items) | SpillGroupByKey(str(tmp_path / "runs"), slice_bytes=2_000)
+         | beam.ParDo(_RecordWorkerBytes(str(seen))))
+    found = {key: (seen / key).read_text().split() for key in ["heavy", *light]}
+    heavy_worker = found["heavy"][0]
+    assert sum(int(size) for key, (_, size) in found.items() if key != "heavy") == 192_000
+    beside = sum(int(size) for key, (worker, size) in found.items() if worker == heavy_worker and key != "heavy")
+    assert beside <= 8_000, beside  # at most one light key may share its bucket
+
+
 class _AppendKey(beam.DoFn):
     def __init__(self, path: str) -> None:
         self._path = path
