@@ -322,7 +322,7 @@ class _GroupSlice(beam.DoFn):
         yield beam.pvalue.TaggedOutput(DONE, lo)
 
 
-def _even_slices(runs: list[Run], slice_bytes: int, workers: int = 1) -> list[tuple[int, int]]:
+def _task_slices(runs: list[Run], slice_bytes: int, workers: int = 1) -> list[tuple[int, int]]:
     """Enough equal slices that each merges about `slice_bytes` of runs; for more than one worker,
     slices of whole index buckets instead, dealt so that each worker merges about the same bytes
     (`bucket_slices`, `dealt`)."""
@@ -335,7 +335,7 @@ def _even_slices(runs: list[Run], slice_bytes: int, workers: int = 1) -> list[tu
     return [shard_bounds(i, count) for i in range(count)]
 
 
-# Slices per worker that `_even_slices` makes at least, when the runs' buckets allow.
+# Slices per worker that `_task_slices` makes at least, when the runs' buckets allow.
 _SLICES_PER_WORKER = 8
 
 
@@ -372,8 +372,8 @@ def dealt(slices: list[tuple[int, int]], weights: list[float], workers: int) -> 
     no slice for taken by EMPTY_SLICE.
 
     Why: the file-order grouping holds all of a file's versions in one slice, and one busy file can
-    be a fifth of a history's text (ipython's interactiveshell.py, 322 versions). Dealt in hash
-    order, one worker of two filtered 285 MB of text and the other 153 MB, then waited."""
+    be a fifth of a history's text (ipython's interactiveshell.py, 322 versions): in hash order one
+    worker of two filtered alone for a quarter of a build (bench/README.md, eleventh session)."""
     loads = [0.0] * workers
     turns: list[list[tuple[int, int]]] = [[] for _ in range(workers)]
     for weight, index in sorted(((w, i) for i, w in enumerate(weights)), key=lambda item: (-item[0], item[1])):
@@ -458,7 +458,7 @@ class SpillGroupByKey(beam.PTransform):
         pipeline = parts[0].pipeline
         run_list = beam.pvalue.AsList(spilled(parts, self._run_dir, self._budget, pack_entry, self._place))
         if self._split_keys is None:
-            tasks = merge_tasks(pipeline, _even_slices, run_list, self._slice_bytes, local_workers(pipeline))
+            tasks = merge_tasks(pipeline, _task_slices, run_list, self._slice_bytes, local_workers(pipeline))
         else:
             tasks = merge_tasks(pipeline, slices_at_keys, beam.pvalue.AsList(self._split_keys))
         out = (tasks

@@ -183,7 +183,9 @@ class StatementMemo:
     bounded by the node hashes held (about 40 bytes each).
 
     A commit's old version is, nearly always, the new version of the file's previous commit, and most
-    of its statements are unchanged since: their hashes are the ones that commit's walk made. Only
+    of its statements are unchanged since: their hashes are the ones that commit's walk made. The
+    costly filters meet a file's commits newest first, so both versions' statements are remembered:
+    the one compared just before was the later commit, whose old version is this one's new. Only
     statements unchanged within the current commit are taken from here (`compare`), so that a walk
     never stops at a statement the other version lacks. Answers do not depend on the memo: a key
     decides a statement's tokens, hence its subtree, hence its hashes within this process."""

@@ -316,19 +316,19 @@ def test_bucket_slices_tile_the_space_and_hold_what_the_runs_offsets_say():
     assert sorted_runs.bucket_slices([], 50) == ([(0, 1 << 64)], [0])
 
 
-def test_two_workers_get_several_even_slices_even_of_a_grouping_smaller_than_one_slice():
+def test_two_workers_get_several_task_slices_even_of_a_grouping_smaller_than_one_slice():
     """A grouping of 100 MB with 64 MB slices: one slice per worker would be two of 64 and 36 MB
     once cut at whole buckets; several per worker are dealt to within a bucket's bytes."""
     per_bucket = 100_000_000 // sorted_runs._BUCKETS
     offsets = tuple(b * per_bucket for b in range(sorted_runs._BUCKETS + 1))
     runs = [Run("unused", 0, 100_000_000, offsets)]
-    order = sorted_runs._even_slices(runs, sorted_runs.SLICE_BYTES, 2)
+    order = sorted_runs._task_slices(runs, sorted_runs.SLICE_BYTES, 2)
     real = [s for s in order if s != sorted_runs.EMPTY_SLICE]
     assert len(real) >= 16
     _assert_tiles(sorted(real))
     loads = [sum(((hi - lo) >> sorted_runs._SHIFT) * per_bucket for lo, hi in order[k::2]) for k in range(2)]
     assert abs(loads[0] - loads[1]) <= 7 * per_bucket
-    assert sorted_runs._even_slices(runs, sorted_runs.SLICE_BYTES, 1) == [sorted_runs.shard_bounds(i, 2) for i in range(2)]
+    assert sorted_runs._task_slices(runs, sorted_runs.SLICE_BYTES, 1) == [sorted_runs.shard_bounds(i, 2) for i in range(2)]
 
 
 def test_two_workers_get_about_the_same_bytes_when_one_key_holds_most_of_them(tmp_path: Path):
