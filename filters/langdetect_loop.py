@@ -29,16 +29,24 @@ UNDETERMINED = "und"
 _factory: Any = None
 
 
+# Made under this lock, once per process: a runner's worker threads (Prism's, Flink's) ask for the
+# factory and the profile at once, and two of either left row numbers made against one profile to
+# be read from another's empty matrix.
+_FIRST_USE = threading.Lock()
+
+
 def _detector_factory() -> Any:
     """Our own factory, seeded: langdetect's module-level one is shared with any other caller."""
     global _factory
     if _factory is None:
-        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+        with _FIRST_USE:
+            if _factory is None:
+                from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
-        factory = DetectorFactory()
-        factory.load_profile(PROFILES_DIRECTORY)
-        factory.set_seed(SEED)
-        _factory = factory
+                factory = DetectorFactory()
+                factory.load_profile(PROFILES_DIRECTORY)
+                factory.set_seed(SEED)
+                _factory = factory
     return _factory
 
 
@@ -109,7 +117,10 @@ def _profile_of(detector: Any) -> _Profile:
     global _profile
     profile = _profile
     if profile is None or profile.source is not detector.word_lang_prob_map:
-        profile = _profile = _Profile(detector.word_lang_prob_map, len(detector.langlist))
+        with _FIRST_USE:
+            profile = _profile
+            if profile is None or profile.source is not detector.word_lang_prob_map:
+                profile = _profile = _Profile(detector.word_lang_prob_map, len(detector.langlist))
     return profile
 
 

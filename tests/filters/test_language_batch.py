@@ -498,3 +498,36 @@ def test_batched_outputs_keep_their_own_window_and_timestamp(chain, monkeypatch,
     assert_that(placed, equal_to([(r.id, (100 + i) // 10 * 10, 100 + i) for i, r in enumerate(recs)]))
     assert any(e is None for e in expected.values()) and any(expected.values())
     p.run().wait_until_finish()
+
+
+def test_threads_that_start_detecting_at_once_share_one_factory_and_profile():
+    """A runner's worker threads meet the detector first at the same moment (Prism failed with an
+    IndexError: rows made against one profile, read from another's empty matrix)."""
+    import threading
+
+    texts = [f"Fix the parser for case {i} and add a test" for i in range(40)] + \
+            [f"Corrige l'analyseur pour le cas {i}" for i in range(40)]
+    expected = {t: loop.detect(t) for t in texts}
+    assert lockstep._batch_supported()  # checked now, so that the threads below take the batch path
+    loop.detect.cache_clear()
+    loop._factory = None
+    loop._profile = None
+    ngrams._texts = None
+    barrier = threading.Barrier(6)
+    found: list[dict] = []
+    errors: list[BaseException] = []
+
+    def work(part: list[str]) -> None:
+        barrier.wait()
+        try:
+            found.append(dict(zip(part, lockstep.detect_many(part))))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(texts[k::6],)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert {t: d for part in found for t, d in part.items()} == expected
