@@ -142,7 +142,7 @@ def generate(count: int, seed: int) -> list[CommitRecord]:
 
 
 def clear_caches() -> None:
-    for cache in (message.subject_forms, language.detect, language.judged_text, python.parses_py3, python.python2_form):
+    for cache in (message.subject_forms, language.detect, language._judged_text, python.parses_py3, python.python2_form):
         cache.cache_clear()
 
 

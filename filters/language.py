@@ -104,7 +104,9 @@ def text_for_detection(text: str, max_chars: int) -> str:
 
 @dataclass(frozen=True)
 class LanguageRules:
-    """Frozen and hashable: `judged_text` is memoised on it."""
+    """Frozen and hashable. Memos are keyed by the fields they read, never by the whole object: each
+    DoFn unpickles its own equal copy, and comparing two copies compares their 5,257 English words
+    (about 0.15 ms, on every memo hit)."""
     detect_language: bool
     allowed_languages: frozenset[str]
     language_min_prob: float
@@ -129,12 +131,17 @@ class Verdict(NamedTuple):
     reason: str | None
 
 
-@lru_cache(maxsize=4096)
 def judged_text(message_text: str, rules: LanguageRules) -> str | None:
-    """The text langdetect is asked about, None when the message is not judged (short ASCII);
-    memoised because the batch hook, the filter and `annotate` all ask."""
-    text = text_for_detection(message_text, rules.language_max_chars)
-    if text.isascii() and len(_LETTER.findall(text)) < rules.language_min_chars:
+    """The text langdetect is asked about, None when the message is not judged (short ASCII)."""
+    return _judged_text(message_text, rules.language_max_chars, rules.language_min_chars)
+
+
+@lru_cache(maxsize=4096)
+def _judged_text(message_text: str, max_chars: int, min_chars: int) -> str | None:
+    """Memoised because the batch hook, the filter and `annotate` all ask, each with its own copy of
+    the rules (see LanguageRules)."""
+    text = text_for_detection(message_text, max_chars)
+    if text.isascii() and len(_LETTER.findall(text)) < min_chars:
         return None
     return text
 

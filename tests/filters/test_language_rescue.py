@@ -9,6 +9,7 @@ English verb as mixed messages do (what reaches the language filter after strict
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import pytest
 
@@ -185,3 +186,19 @@ def test_log_likelihoods_are_deterministic_and_english_leads_on_english() -> Non
 
 def test_commitpackft_does_not_detect_language() -> None:
     assert not filter_config_from_preset("commitpackft").detect_language
+
+
+def test_equal_copies_of_the_rules_share_one_memo_entry() -> None:
+    """Each DoFn unpickles its own copy of the rules: the memo is keyed by the fields it reads, so a
+    copy finds the answer another copy left, and rules that judge differently get their own."""
+    lang._judged_text.cache_clear()
+    copy = pickle.loads(pickle.dumps(RESCUE))
+    assert copy == RESCUE and copy.english_words is not RESCUE.english_words
+    text = "Update URL for PyMySQL documentation"
+    assert lang.judged_text(text, RESCUE) == "Update URL for documentation"
+    assert lang.judged_text(text, copy) == "Update URL for documentation"
+    assert lang._judged_text.cache_info().hits == 1
+    assert lang._judged_text.cache_info().currsize == 1
+    longer = lang.compile_language_rules(dataclasses.replace(FilterConfig(), language_min_chars=30))
+    assert lang.judged_text(text, longer) is None
+    assert lang._judged_text.cache_info().currsize == 2
