@@ -32,8 +32,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from filters.parsing import parse, parse_in_family, parse_pair
-from filters.python import PYTHON2, PYTHON3, UNPARSED, python2_form, python2_rewrite
+from filters.parsing import parse, parse_pair
+from filters.python import (PYTHON2, PYTHON3, UNPARSED, parse_python2_in_family, python2_family, python2_form,
+                            python2_rewrite)
 from filters.units import first_line
 
 # --------------------------------------------------------------------------------------- parsing
@@ -76,13 +77,11 @@ def parse_versions(old: str, new: str, family: str | None = None) -> Versions:
     old_tree, new_tree = parse_pair(old, new, family)
     major = PYTHON3
     old_rewrite = new_rewrite = None
-    # The rewrites of a Python 2 file's versions are a family of their own: a commit's new rewrite
-    # is, nearly always, the old rewrite of the file's commit read just before it.
-    rewrites = None if family is None else family + "\0python2"
+    # The rewrites of a Python 2 file's versions are a family of their own.
+    rewrites = None if family is None else python2_family(family)
     if new_tree is None:
-        rewrite = python2_rewrite(new)
-        if rewrites is not None and rewrite != new:
-            parse_in_family(rewrite, rewrites)  # leaves the rewrite's tree where python2_form finds it
+        if family is not None:
+            parse_python2_in_family(new, family)
         new_rewrite = python2_form(new)
         if new_rewrite is not None:
             major, new_tree = PYTHON2, parse(new_rewrite)

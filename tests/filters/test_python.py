@@ -98,6 +98,48 @@ def test_python2_is_rejected_in_strict_and_accepted_with_the_flag() -> None:
     assert (annotated.python_major, annotated.old_parses) == (2, True)
 
 
+PY2_STEPS = "import sys\n\n\n" + "".join(f"def step_{k}(x):\n    print 'step {k}', x\n    return x + {k}\n\n\n"
+                                          for k in range(40))
+
+
+def _forget_parses() -> None:
+    parsing.clear_parse_memos()
+    for memo in (py.parses_py3, py.python2_rewrite, py.python2_form):
+        memo.cache_clear()
+
+
+def test_a_python2_files_rewrites_are_derived_when_checked(monkeypatch) -> None:
+    """The parse filter meets a Python 2 file's commits newest first, other files between: after the
+    first commit no version's rewrite is parsed whole (each is derived from the file's last rewrite),
+    and the verdicts and annotations are those of a run with no memo."""
+    versions = [PY2_STEPS.replace("return x + 7\n", f"return x + {n}\n") for n in range(100, 94, -1)]
+    records = [make_record(old_contents=old, new_contents=new) for new, old in zip(versions, versions[1:])]
+    other = make_record(old_contents=OLD, new_contents=NEW, path="weather/other.py")
+    rules = rules_with(allow_python2=True)
+    config = dataclasses.replace(FilterConfig(), allow_python2=True)
+
+    def outcome(record: CommitRecord) -> tuple[object, ...]:  # the filter first, as the chain runs them
+        verdict = py.check_parse(record, rules)
+        annotated = annotate(record, config)
+        return verdict, annotated.python_major, annotated.old_parses, annotated.edit_kinds
+
+    expected = []
+    for record in records:
+        _forget_parses()
+        expected.append(outcome(record))
+    assert expected[0] == (None, 2, True, ["BinOp"])
+    whole: list[str] = []
+    real = parsing._full_parse
+    monkeypatch.setattr(parsing, "_full_parse", lambda text: whole.append(text) or real(text))
+    _forget_parses()
+    got = []
+    for record in records:
+        outcome(other)  # another file between
+        got.append(outcome(record))
+    assert got == expected
+    assert [text for text in whole if "print(" in text] == [py.python2_rewrite(versions[0])]
+
+
 @pytest.mark.parametrize("source", [
     'print "hello"\n',
     'import sys\nprint >>sys.stderr, "oops: %s" % err\nprint "done"\n',
