@@ -52,6 +52,7 @@ from schemas.commit import CommitRecord
 from config.filters import FilterConfig
 
 from filters.base import rules_from
+from filters.chunks import ChunkMemo, chunks
 from filters.parsing import parse, parse_in_family, parse_pair, shared_ends
 
 PYTHON3 = 3
@@ -156,7 +157,21 @@ _PY2_REWRITES: tuple[tuple[re.Pattern[str], str, str | re.Pattern[str]], ...] = 
 def python2_rewrite(source: str) -> str:
     """Python 2-only syntax rewritten into Python 3 syntax that parses alike (meaning not kept).
     Memoised: filters/edits.py `parse_versions` rewrites an old Python 2 version to derive its tree
-    before `python2_form` asks for the same rewrite."""
+    before `python2_form` asks for the same rewrite.
+
+    Rewritten chunk by chunk (filters/chunks.py), each chunk's rewrite kept: every rewrite works
+    within one line, so a text cut at line breaks is rewritten as its chunks are, and a Python 2
+    file's versions share most of their chunks."""
+    return "".join(_REWRITTEN.value(chunk, _rewrite) for chunk in chunks(source, _REWRITE_CHUNK_MIN))
+
+
+# Chunks shorter than this go with the next: a lookup per short chunk costs more than its rewrite.
+_REWRITE_CHUNK_MIN = 512
+# Characters of chunk text whose rewrites a process keeps (about twice that in memory).
+_REWRITTEN: ChunkMemo[str] = ChunkMemo(2_000_000)
+
+
+def _rewrite(source: str) -> str:
     text = source
     if "\t" in text:
         text = _PY2_TABS.sub(lambda m: m.group(0).expandtabs(8), text)

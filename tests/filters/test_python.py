@@ -187,6 +187,21 @@ def test_python2_rewrite_is_the_whole_text_substitution(source: str) -> None:
     assert py.python2_rewrite(source) == _python2_rewrite_whole_text(source)
 
 
+def test_a_python2_files_versions_are_rewritten_from_their_shared_chunks(monkeypatch) -> None:
+    """Each chunk's rewrite is kept: a file's next version rewrites only its changed chunk, and the
+    rewrite is still the whole text's substitution."""
+    py._REWRITTEN.clear()
+    py.python2_rewrite.cache_clear()
+    rewritten: list[str] = []
+    real = py._rewrite
+    monkeypatch.setattr(py, "_rewrite", lambda chunk: rewritten.append(chunk) or real(chunk))
+    edited = PY2_STEPS.replace("return x + 7\n", "return x + 70\n")
+    assert py.python2_rewrite(PY2_STEPS) == _python2_rewrite_whole_text(PY2_STEPS)
+    first = len(rewritten)
+    assert py.python2_rewrite(edited) == _python2_rewrite_whole_text(edited)
+    assert first >= 4 and len(rewritten) == first + 1 and "return x + 70\n" in rewritten[-1]
+
+
 def test_python2_rewrite_on_generated_python2_files() -> None:
     """Python 2 lines mixed into this project's own modules at random, CRLF and tabs included."""
     import random
