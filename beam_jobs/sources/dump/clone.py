@@ -14,9 +14,8 @@ from typing import Iterable, Iterator
 
 import apache_beam as beam
 import pygit2
-from apache_beam.metrics import Metrics
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.sources.commits import FetchError, to_commit_record
 from beam_jobs.sources.contents import ContentError, decode_source
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
@@ -77,8 +76,8 @@ class _FetchRepository(StageDoFn):
 
     def setup(self) -> None:
         super().setup()
-        self._clones = Metrics.counter(CLONE_NAMESPACE, CLONES)
-        self._clone_failures = Metrics.counter(CLONE_NAMESPACE, CLONE_FAILURES)
+        self._clones = self.counter(CLONES, CLONE_NAMESPACE)
+        self._clone_failures = self.counter(CLONE_FAILURES, CLONE_NAMESPACE)
 
     def process(self, element: tuple[str, Iterable[CandidateCommit]]) -> Iterator[object]:
         repo_name, candidates = element
@@ -123,9 +122,10 @@ class FetchByClone(beam.PTransform):
         self._stage = stage
 
     def expand(self, candidates: beam.PCollection) -> dict[str, beam.PCollection]:
-        fetched = (candidates
-                   | "KeyByRepository" >> beam.Map(_by_repository)
-                   | "GroupByRepository" >> beam.GroupByKey()
-                   | "CloneAndRead" >> beam.ParDo(
-                       _FetchRepository(self._config, self._source, self._stage)).with_outputs(REJECTS, main="records"))
+        fetched = tallied(candidates
+                          | "KeyByRepository" >> beam.Map(_by_repository)
+                          | "GroupByRepository" >> beam.GroupByKey()
+                          | "CloneAndRead" >> beam.ParDo(
+                              _FetchRepository(self._config, self._source, self._stage)).with_outputs(REJECTS, TALLY,
+                                                                                                    main="records"))
         return {"records": fetched.records, "rejects": fetched[REJECTS]}

@@ -18,7 +18,7 @@ from apache_beam.io.avroio import ReadAllFromAvro
 from apache_beam.io.parquetio import ReadAllFromParquet
 from apache_beam.io.textio import ReadAllFromText
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_READ
 from beam_jobs.sources.dump.inputs import AVRO, JSON, JSON_NULLABLE, PARQUET, plan_reads
 from schemas.candidate import CandidateError, candidate_from_row
@@ -115,8 +115,9 @@ class ReadDump(beam.PTransform):
             rows = (pbegin
                     | f"{fmt.title()}Files" >> beam.Create(paths)
                     | f"Read{fmt.title()}" >> readers[fmt]())
-            parsed = rows | f"{fmt.title()}Candidates" >> beam.ParDo(
-                RowToCandidate(self._source, self._stage, json_lines=fmt == JSON)).with_outputs(REJECTS, main="candidates")
+            parsed = tallied(rows | f"{fmt.title()}Candidates" >> beam.ParDo(
+                RowToCandidate(self._source, self._stage, json_lines=fmt == JSON)).with_outputs(REJECTS, TALLY,
+                                                                                                main="candidates"))
             candidates.append(parsed.candidates)
             rejects.append(parsed[REJECTS])
         return {"candidates": tuple(candidates) | "DumpCandidates" >> beam.Flatten(),

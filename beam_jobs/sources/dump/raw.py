@@ -45,7 +45,7 @@ from urllib3.exceptions import (ConnectTimeoutError, HTTPError, MaxRetryError, N
                                 ProtocolError, ReadTimeoutError)
 from urllib3.util.retry import Retry
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_FETCH
 from beam_jobs.sources.commits import FetchError, to_commit_record
 from beam_jobs.sources.contents import decode_source
@@ -526,8 +526,8 @@ class FetchRaw(beam.PTransform):
 
     def expand(self, candidates: beam.PCollection) -> dict[str, beam.PCollection]:
         concurrency = max(1, self._config.concurrency)
-        fetched = (candidates
-                   | "Batch" >> beam.BatchElements(min_batch_size=concurrency, max_batch_size=concurrency * 8)
-                   | "Fetch" >> beam.ParDo(_FetchBatch(self._config, self._source, self._stage))
-                   .with_outputs(REJECTS, main="records"))
+        fetched = tallied(candidates
+                          | "Batch" >> beam.BatchElements(min_batch_size=concurrency, max_batch_size=concurrency * 8)
+                          | "Fetch" >> beam.ParDo(_FetchBatch(self._config, self._source, self._stage))
+                          .with_outputs(REJECTS, TALLY, main="records"))
         return {"records": fetched.records, "rejects": fetched[REJECTS]}

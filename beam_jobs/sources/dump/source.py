@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.sources.commits import change_reason, filter_and_annotate
 from beam_jobs.sources.dump.files import ReadDump, RowToCandidate
 from beam_jobs.sources.dump.stages import SOURCE, STAGE_COMMIT, STAGE_FETCH, STAGE_FILTERS, STAGE_READ
@@ -89,13 +89,13 @@ class GithubDumpSource(beam.PTransform):
             rows = (pbegin
                     | "ReadFromBigQuery" >> beam.io.ReadFromBigQuery(table=f"{project}:{dataset}.{table}")
                     | "LabelRows" >> beam.FlatMap(_label_rows))
-            checked = rows | "CheckRows" >> beam.ParDo(
-                RowToCandidate(SOURCE, STAGE_READ, json_lines=False)).with_outputs(REJECTS, main="candidates")
+            checked = tallied(rows | "CheckRows" >> beam.ParDo(
+                RowToCandidate(SOURCE, STAGE_READ, json_lines=False)).with_outputs(REJECTS, TALLY, main="candidates"))
             candidate_sets.append(checked.candidates)
             reject_sets.append(checked[REJECTS])
         candidates = tuple(candidate_sets) | "AllCandidates" >> beam.Flatten()
-        checked = candidates | f"CheckChange[{STAGE_COMMIT}]" >> beam.ParDo(
-            CheckChange(tuple(self._config.git.extensions))).with_outputs(REJECTS, main="candidates")
+        checked = tallied(candidates | f"CheckChange[{STAGE_COMMIT}]" >> beam.ParDo(
+            CheckChange(tuple(self._config.git.extensions))).with_outputs(REJECTS, TALLY, main="candidates"))
         fetched = checked.candidates | "Fetch" >> fetcher(self._config)
         filtered = filter_and_annotate(fetched["records"], STAGE_FILTERS, SOURCE, self._config)
         return {"records": filtered["records"],

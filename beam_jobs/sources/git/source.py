@@ -19,7 +19,7 @@ from typing import Iterator
 import apache_beam as beam
 import pygit2
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, StageDoFn, tallied
 from beam_jobs.sorted_runs import RunFiles, hex_place
 from beam_jobs.sources.commits import filter_and_annotate
 from beam_jobs.sources.git import history as gh
@@ -297,14 +297,15 @@ class MineGitRepos(beam.PTransform):
 
     def expand(self, specs: beam.PCollection) -> dict[str, beam.PCollection]:
         git = self._config.git
-        listed = specs | "ListCommits" >> beam.ParDo(
-            _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, CHUNK_KEYS, main="shas")
+        listed = tallied(specs | "ListCommits" >> beam.ParDo(
+            _ListCommits(git, self._config.licenses, self._license_map)).with_outputs(REJECTS, TALLY, CHUNK_KEYS,
+                                                                                      main="shas"))
         # The shuffle on sha: merges forks and spreads one big repository over all workers. It goes
         # through sorted runs: the FnApiRunner would hold every listed commit of every repository.
         by_sha = listed.shas | "GroupForks" >> self._runs.group("commits")
         chunks = (by_sha | "ToWalkChunks" >> beam.Map(in_walk_chunk)
                   | "InWalkOrder" >> self._runs.group("chunks", split_keys=listed[CHUNK_KEYS]))
-        mined = chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, main="records")
+        mined = tallied(chunks | "MineCommits" >> beam.ParDo(_MineCommit(git)).with_outputs(REJECTS, TALLY, main="records"))
         # The records the cheap filters keep reach the costly ones (parsing) a file at a time.
         filtered = filter_and_annotate(mined.records, STAGE_FILTERS, SOURCE, self._config,
                                        between=InFileOrder(self._runs))

@@ -60,7 +60,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 
-from beam_jobs.accounting import REJECTS, StageDoFn
+from beam_jobs.accounting import REJECTS, TALLY, CounterFactory, StageDoFn, tallied
 from beam_jobs.sorted_runs import RunFiles
 from beam_jobs.sources.judge import pairs as jp
 from beam_jobs.sources.judge import readers as jr
@@ -237,13 +237,14 @@ class _Verifier:
     sentence when bubblewrap cannot start and no weaker mode is named), and each worker keeps its own
     small LRU of problems' tests."""
 
-    def __init__(self, cfg: JudgeConfig, stage: Any, tests_dir: str | None, codenet_root: str | None) -> None:
+    def __init__(self, cfg: JudgeConfig, stage: Any, tests_dir: str | None, codenet_root: str | None,
+                 counter: CounterFactory) -> None:
         self._cfg = cfg.verify
         self._mode = choose_mode(cfg.verify)
         self._limits = limits_for(cfg.verify, None)
         self._stage = stage
         self._loader = ProblemLoader(tests_dir, codenet_root)
-        self._runs = beam.metrics.Metrics.counter(VERIFY_NAMESPACE, "test_runs")
+        self._runs = counter("test_runs", VERIFY_NAMESPACE)
 
     def _run(self, code: str, case: TestCase) -> str:
         self._runs.inc()
@@ -312,7 +313,8 @@ class _FixSequences(StageDoFn):
     def setup(self) -> None:
         super().setup()
         self._verify = (None if self._cfg.verify.mode == OFF else
-                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._codenet_root))
+                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._codenet_root,
+                                  self.counter))
         self._sequence_stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, element: tuple[str, Iterable[Submission]], descriptions: dict[str, str],
@@ -348,7 +350,8 @@ class _CodenetProblem(StageDoFn):
         # The same selection, stages and order as the shuffled path's `_Select`.
         self._select = Selection(self._cfg, lambda name: self.stage(name=name))
         self._verify = (None if self._cfg.verify.mode == OFF else
-                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._root))
+                        _Verifier(self._cfg, self.stage(name=STAGE_VERIFY), self._tests_dir, self._root,
+                                  self.counter))
         self._sequence_stages = SequenceStages.of(lambda name: self.stage(name=name))
 
     def process(self, csv_name: str, problems: dict[str, jr.ProblemInfo], verdicts: dict[str, str],
@@ -410,7 +413,8 @@ class JudgeSource(beam.PTransform):
         if inputs.codenet:
             root = os.path.abspath(inputs.codenet)
             roots = p | "CodenetRoot" >> beam.Create([root])
-            plist = roots | "ReadProblemList" >> beam.ParDo(_ReadProblemList()).with_outputs(REJECTS, main="problems")
+            plist = tallied(roots | "ReadProblemList" >> beam.ParDo(_ReadProblemList())
+                            .with_outputs(REJECTS, TALLY, main="problems"))
             rejects.append(plist[REJECTS])
             codenet_root, codenet_problems = root, plist.problems
             csvs = (roots
@@ -454,9 +458,9 @@ class JudgeSource(beam.PTransform):
                    | "DecideIds" >> beam.ParDo(_DecideIds()).with_outputs(DUPLICATES, main="tallies"))
         duplicates = beam.pvalue.AsDict(decided[DUPLICATES])
         for label, reader, dataset, args in single_files:
-            read = (p | f"{label}File" >> beam.Create([args[0]])
-                    | f"Read{label}" >> beam.ParDo(_ReadFile(reader, dataset, args), duplicates)
-                    .with_outputs(REJECTS, main="subs"))
+            read = tallied(p | f"{label}File" >> beam.Create([args[0]])
+                           | f"Read{label}" >> beam.ParDo(_ReadFile(reader, dataset, args), duplicates)
+                           .with_outputs(REJECTS, TALLY, main="subs"))
             # One file is read by one worker; spread its rows before the per-row work.
             subs.append(read.subs | f"Spread{label}" >> beam.Reshuffle())
             rejects.append(read[REJECTS])
@@ -476,37 +480,37 @@ class JudgeSource(beam.PTransform):
         if codenet_csvs is not None:
             shared_problems = (tallies | "InSeveralFiles" >> beam.Filter(lambda kv: len(kv[1][2]) > 1)
                                | "SharedProblems" >> beam.Map(lambda kv: (kv[0], True)))
-            read = (codenet_csvs
+            read = tallied(codenet_csvs
                     | "ReadCodenet" >> beam.ParDo(
                         _CodenetProblem(codenet_root, cfg, tests_dir, self._trajectories),
                         beam.pvalue.AsDict(codenet_problems),
                         beam.pvalue.AsDict(problem_verdicts), beam.pvalue.AsDict(shared_problems),
                         beam.pvalue.AsDict(description_side), duplicates)
-                    .with_outputs(REJECTS, SHARED, PROBLEMS, TRAJECTORIES, main="records"))
+                    .with_outputs(REJECTS, TALLY, SHARED, PROBLEMS, TRAJECTORIES, main="records"))
             local_records.append(read.records)
             trajectories.append(read[TRAJECTORIES])
             subs.append(read[SHARED])
             rejects.append(read[REJECTS])
             verified_problems.append(read[PROBLEMS])
         all_subs = tuple(subs) | "AllSubmissions" >> beam.Flatten()
-        selected = (all_subs
-                    | "SelectSubmissions" >> beam.ParDo(_Select(cfg), beam.pvalue.AsDict(problem_verdicts))
-                    .with_outputs(REJECTS, main="kept"))
+        selected = tallied(all_subs
+                           | "SelectSubmissions" >> beam.ParDo(_Select(cfg), beam.pvalue.AsDict(problem_verdicts))
+                           .with_outputs(REJECTS, TALLY, main="kept"))
         fix = _FixSequences(cfg, tests_dir, codenet_root or None, self._trajectories)
-        sequences = (selected.kept
+        sequences = tallied(selected.kept
                      | "KeyByUserProblem" >> beam.Map(lambda s: (group_key(s), s))
                      | "GroupSequences" >> self._runs.group("sequences")
                      | "FixSequences" >> (beam.ParDo(fix, beam.pvalue.AsDict(description_side)) if not verify else
                                           beam.ParDo(fix, beam.pvalue.AsDict(description_side), inline_side))
-                     .with_outputs(REJECTS, PROBLEMS, TRAJECTORIES, main="records"))
+                     .with_outputs(REJECTS, TALLY, PROBLEMS, TRAJECTORIES, main="records"))
         trajectories.append(sequences[TRAJECTORIES])
         if verify:
             verified_problems.append(sequences[PROBLEMS])
             # judge.tests: each problem that has pairs once, whichever workers loaded its tests.
-            counted = (tuple(verified_problems) | "VerifiedProblems" >> beam.Flatten()
+            counted = tallied(tuple(verified_problems) | "VerifiedProblems" >> beam.Flatten()
                        | "DistinctProblems" >> beam.Distinct()
                        | "CountTests" >> beam.ParDo(_CountTests(tests_dir, codenet_root or None), inline_side)
-                       .with_outputs(REJECTS, main="none"))
+                       .with_outputs(REJECTS, TALLY, main="none"))
             rejects.append(counted[REJECTS])
         # A runner that materialises a Flatten (the FnApiRunner buffers it whole between stages) would
         # hold every record and reject of the export there: both go on as separate parts, and the
