@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Callable, Generic, Iterator, TypeVar
+from typing import Callable, Generic, Hashable, Iterator, TypeVar
 
 # Just after a line break, before such a line. Each such line is neither blank nor starts with "/":
 # a cut the BPE token count allows too (filters/tokens.py `_cuts_there`).
@@ -45,7 +45,8 @@ class ChunkMemo(Generic[T]):
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars = max_chars
-        self._items: dict[str, T] = {}
+        self._items: dict[Hashable, T] = {}
+        self._sizes: dict[Hashable, int] = {}  # each key's characters, as counted in `_held`
         self._held = 0
         self._lock = threading.Lock()
 
@@ -54,15 +55,29 @@ class ChunkMemo(Generic[T]):
         if found is not _MISSING:
             return found  # type: ignore[return-value]
         made = compute(chunk)
+        self._keep(chunk, len(chunk), made)
+        return made
+
+    def keyed(self, key: Hashable, chars: int, compute: Callable[[], T]) -> T:
+        """`value` for an answer that depends on more than the chunk: `key` holds the chunk and the
+        rest, `chars` is the chunk's length (what the memo's bound counts)."""
+        found = self._items.get(key, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        made = compute()
+        self._keep(key, chars, made)
+        return made
+
+    def _keep(self, key: Hashable, chars: int, made: T) -> None:
         with self._lock:
-            if chunk not in self._items:
-                self._items[chunk] = made
-                self._held += len(chunk)
+            if key not in self._items:
+                self._items[key] = made
+                self._sizes[key] = chars
+                self._held += chars
                 while self._held > self.max_chars:
                     oldest = next(iter(self._items))
                     del self._items[oldest]
-                    self._held -= len(oldest)
-        return made
+                    self._held -= self._sizes.pop(oldest)
 
     @property
     def held_chars(self) -> int:
@@ -74,6 +89,7 @@ class ChunkMemo(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._sizes.clear()
             self._held = 0
 
 

@@ -22,8 +22,9 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from typing import Any
 
-from filters.chunks import ChunkMemo
+from filters.chunks import ChunkMemo, chunks
 
 _STRING_BODY_TYPES = frozenset(t for t in (tokenize.STRING, tokenize.COMMENT, getattr(tokenize, "FSTRING_MIDDLE", None))
                                if t is not None)
@@ -111,18 +112,74 @@ def _column(indent: str) -> int:
     return column
 
 
+class _Spill(Exception):
+    """A chunk's scan would need text past the chunk's end (a string or a continuation crossing it)."""
+
+
+# Chunks of a text scanned from a given state: (chunk, indents, depth) -> what `_scan` gives, or the
+# exception it raised. Why: a file's next version differs from the last in a few lines, and its
+# other chunks scan the same from the same state. About 4 MB of chunk text.
+_CHUNK_SCANS: ChunkMemo[Any] = ChunkMemo(4_000_000)
+_SCAN_CHUNK_MIN = 512
+
+_Scan = tuple[list[tuple[int, int]], list[tuple[int, int]], tuple[int, ...], int]
+
+
 def _scanned(code: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
     """(literal_regions, the comments' spans with their "#"), or None: what tokenize would give;
-    _Unsure when this scanner cannot promise that."""
+    _Unsure when this scanner cannot promise that.
+
+    Chunk by chunk (filters/chunks.py cuts just after a line end), each chunk's scan kept for the
+    state it began in: the scanner carries only the open indentation columns and the bracket depth
+    from one line to the next, and a chunk begins a line, so its scan from a state is the same in
+    any text. A string or a continuation that crosses a chunk's end is scanned over the whole text."""
     if _UNUSUAL.search(code):
         raise _Unsure
     regions: list[tuple[int, int]] = []
     comments: list[tuple[int, int]] = []
-    indents = [0]
+    indents: tuple[int, ...] = (0,)
     depth = 0
+    offset = 0
+    try:
+        for chunk in chunks(code, _SCAN_CHUNK_MIN):
+            found = _CHUNK_SCANS.keyed((chunk, indents, depth), len(chunk), lambda: _outcome(chunk, indents, depth))
+            if isinstance(found, type):
+                raise found  # the class kept, a new instance raised: no traceback piles up in the memo
+            if found is None:
+                return None  # tokenize: IndentationError
+            chunk_regions, chunk_comments, indents, depth = found
+            if offset:
+                regions += [(a + offset, b + offset) for a, b in chunk_regions]
+                comments += [(a + offset, b + offset) for a, b in chunk_comments]
+            else:
+                regions += chunk_regions
+                comments += chunk_comments
+            offset += len(chunk)
+    except _Spill:
+        found = _scan(code, (0,), 0, chunk=False)
+        return None if found is None else (found[0], found[1])
+    return None if depth else (regions, comments)  # tokenize: EOF in multi-line statement
+
+
+def _outcome(chunk: str, indents: tuple[int, ...], depth: int) -> _Scan | None | type[Exception]:
+    """`_scan` of a chunk, or the class of the _Unsure or _Spill it raised (kept in the memo like an
+    answer)."""
+    try:
+        return _scan(chunk, indents, depth, chunk=True)
+    except (_Unsure, _Spill) as exc:
+        return type(exc)
+
+
+def _scan(code: str, indents_in: tuple[int, ...], depth: int, chunk: bool) -> _Scan | None:
+    """The scanner: (regions, comments, open indentation columns, bracket depth) at the end of `code`,
+    which begins a line in that state; None where tokenize raises an IndentationError. With `chunk`,
+    the text goes on after `code` (_Spill where that matters), else `code` ends the text."""
+    regions: list[tuple[int, int]] = []
+    comments: list[tuple[int, int]] = []
+    indents = list(indents_in)
     size = len(code)
     search = _EVENT.search
-    # The first line starts a statement too: a line end before it stands for the start.
+    # A line starts here: a line end before it stands for the start.
     m = _INDENT.match(code)
     pos, c, at = m.end(), "\n", -1
     while True:
@@ -153,6 +210,8 @@ def _scanned(code: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] |
             if pos < size and code[pos] == "\n":  # a continuation: the next line goes on with the statement
                 pos += 1
                 if pos == size:
+                    if chunk:
+                        raise _Spill
                     return None  # tokenize: EOF in multi-line statement
         else:  # a quote, and the word before it
             start = at
@@ -170,6 +229,8 @@ def _scanned(code: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] |
             begin = at + len(quote)
             body = _BODIES[quote].match(code, begin)
             if body is None:
+                if chunk:
+                    raise _Spill  # closed after the chunk, or never: the whole text decides
                 raise _Unsure  # never closed: tokenize gives up (None) or reads on as code
             pos = body.end()
             end = pos - len(quote)
@@ -182,7 +243,7 @@ def _scanned(code: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] |
             break
         at, pos = m.start(), m.end()
         c = code[at]
-    return None if depth else (regions, comments)  # tokenize: EOF in multi-line statement
+    return regions, comments, tuple(indents), depth
 
 
 def _fstring_text_parts(body: str) -> list[tuple[int, int]]:

@@ -148,3 +148,84 @@ def test_a_text_scanned_before_is_answered_from_the_memo(monkeypatch: pytest.Mon
     literal_regions(texts[0])
     literal_regions(texts[0])
     assert calls[-2:] == [texts[0], texts[0]]
+
+
+def _whole(code: str):
+    """The scanner over the whole text at once, no chunks: what the chunked scan must equal."""
+    if literals._UNUSUAL.search(code):
+        return "unsure"
+    try:
+        found = literals._scan(code, (0,), 0, chunk=False)
+    except literals._Unsure:
+        return "unsure"
+    return None if found is None or found[3] else found[:2]
+
+
+def _chunked(code: str):
+    try:
+        return literals._scanned(code)
+    except literals._Unsure:
+        return "unsure"
+
+
+_FILLER = "".join(f"    x{i} = 'v{i}'  # n{i}\n" for i in range(40))  # over 512 characters: chunks
+
+
+# Texts whose chunk boundaries (before a line starting `def`, `class` or `@`) fall where the
+# scanner's state matters: inside a string, inside brackets, after a continuation, before a dedent.
+BOUNDARY_CASES = [
+    "def a():\n" + _FILLER + "def b():\n    return '''x\n" + _FILLER + "def c(): ...\n'''\n",  # a string across
+    "x = [\n" + _FILLER + "@ 1,\n" + _FILLER + "def q\n]\ny = 'z'\n",  # brackets open across
+    "def a():\n" + _FILLER + "    y = 1 + \\\n@ 2\ndef b():\n    return 'b'\n",  # a continuation at the cut
+    "def a():\n" + _FILLER + "def b():\n" + _FILLER + "  bad = 'indent'\n",  # an IndentationError late
+    "class K:\n" + _FILLER + "    def m(self):\n" + _FILLER + "    @property\n    def p(self): return 'p'\n",
+    "def a():\n" + _FILLER + "def b():\n    x = 1.e5f'a'\n",  # the scanner unsure in a later chunk
+    "def a():\n" + _FILLER + "def b():\n    x = 'never closed\n",
+    "def a():\n" + _FILLER + "def b():\n    return (1,\n",  # a bracket open at the end
+]
+
+
+@pytest.mark.parametrize("code", BOUNDARY_CASES)
+def test_chunked_scan_across_cuts_equals_the_whole_scan_and_tokenize(code: str) -> None:
+    assert len(list(literals.chunks(code, literals._SCAN_CHUNK_MIN))) >= 2  # the case has a cut
+    literals._CHUNK_SCANS.clear()
+    assert _chunked(code) == _whole(code)
+    assert _chunked(code) == _whole(code)  # again, from the memo
+    assert literals._regions(code) == tokenized_regions(code)
+    assert comment_texts(code) == tokenized_comments(code)
+
+
+def test_chunked_scan_equals_the_whole_scan_on_real_modules_and_edits() -> None:
+    rng = random.Random(11)
+    literals._CHUNK_SCANS.clear()
+    compared = 0
+    for path in _stdlib_modules(20):
+        code = path.read_text(encoding="utf-8")
+        for _ in range(8):
+            at = rng.randrange(len(code) + 1)
+            text = code[:at] + rng.choice(_EDITS) + code[at:]
+            for version in (code, text):
+                assert _chunked(version) == _whole(version), path.name
+                compared += 1
+    assert compared == 320
+
+
+def test_a_files_next_version_scans_only_its_changed_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The regions of a version one line apart from the last one: only the chunk holding that line is
+    scanned, and the answer is tokenize's."""
+    from filters.chunks import ChunkMemo
+
+    monkeypatch.setattr(literals, "_CHUNK_SCANS", ChunkMemo(1_000_000))
+    scanned: list[str] = []
+    scan = literals._scan
+    monkeypatch.setattr(literals, "_scan", lambda code, *a, **k: scanned.append(code) or scan(code, *a, **k))
+    parts = [f"def f{i}():\n" + _FILLER for i in range(6)]
+    first = "".join(parts)
+    literals._scanned(first)
+    assert len(scanned) == 6
+    parts[3] = parts[3].replace("'v7'", "'changed: someone@example.com'")
+    second = "".join(parts)
+    scanned.clear()
+    found = literals._scanned(second)
+    assert scanned == [parts[3]]
+    assert found is not None and found[0] == tokenized_regions(second)
