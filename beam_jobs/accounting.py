@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.pipeline import PipelineVisitor
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.utils.windowed_value import WindowedValue
 
@@ -136,6 +137,23 @@ def tallied(outputs: beam.pvalue.DoOutputsTuple) -> beam.pvalue.DoOutputsTuple:
 def tally_outputs(pipeline: beam.Pipeline) -> list[beam.PCollection]:
     """Every TALLY output registered for `pipeline`, once (the registry forgets them)."""
     return _TALLY_OUTPUTS.pop(pipeline, [])
+
+
+def untallied_stages(pipeline: beam.Pipeline) -> list[str]:
+    """The labels of every ParDo of a StageDoFn whose TALLY output no `tallied` registered: each
+    would count into nothing that reaches the manifest. `build` refuses such a graph."""
+    registered = {id(p) for p in _TALLY_OUTPUTS.get(pipeline, [])}
+    missing: list[str] = []
+
+    class _Check(PipelineVisitor):
+        def visit_transform(self, applied: Any) -> None:
+            if isinstance(getattr(applied.transform, "fn", None), StageDoFn):
+                tally = applied.outputs.get(TALLY)
+                if tally is None or id(tally) not in registered:
+                    missing.append(applied.full_label)
+
+    pipeline.visit(_Check())
+    return missing
 
 
 def sum_tallies(parts: list[beam.PCollection], pipeline: beam.Pipeline) -> beam.PCollection:

@@ -19,7 +19,8 @@ import apache_beam as beam
 import pygit2
 from apache_beam.io.filesystems import FileSystems
 
-from beam_jobs.accounting import REJECTS, Tallies, counter_values, failure_counts, stage_counts, sum_tallies, tally_outputs
+from beam_jobs.accounting import (REJECTS, Tallies, counter_values, failure_counts, stage_counts, sum_tallies,
+                                  tally_outputs, untallied_stages)
 from beam_jobs.assembly.merge import AssembleCorpus, ReadRecordShards
 from beam_jobs.output.shards import (EXPORT_DIR, JSONL_DIR, RUNS_DIR, TRAJECTORIES_CONFIG, TRAJECTORIES_DIR,
                                      SplitShards, WriteCorpus, data_files)
@@ -152,6 +153,9 @@ def build(pipeline: beam.Pipeline, inputs: Inputs, config: Config, staging: str,
         entries = (entries, _write_trajectories(trajectory_sets, reject_sets, config, staging)) | \
             "WithTrajectories" >> beam.Flatten()
     shard_list = _write_rejects(pipeline, reject_sets, config, staging, entries)
+    missing = untallied_stages(pipeline)
+    if missing:
+        raise RuntimeError(f"stages whose counts would not reach the manifest (no `tallied`): {', '.join(missing)}")
     (sum_tallies(tally_outputs(pipeline), pipeline)
      | "WriteTallies" >> beam.Map(_write_json, path=f"{staging}/{TALLIES}"))
     if report and out.stop_after != "sources":

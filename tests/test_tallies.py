@@ -12,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from beam_jobs.accounting import (FAILED_NAMESPACE, NAMESPACE, REJECTS, TALLY, ApplyFilters, BundleTally, StageDoFn,
                                   Tallies, counter_values, failure_counts, stage_counts, sum_tallies, tallied,
-                                  tally_outputs)
+                                  tally_outputs, untallied_stages)
 from config.filters import FilterConfig
 from filters.base import every_reason, first_reason
 from filters.chain import build_commit_filters
@@ -95,3 +95,15 @@ def test_apply_filters_tallies_what_its_metrics_count(tmp_path: Path):
     assert failure_counts(tallies) == failure_counts(result.metrics())
     assert sum(failure_counts(tallies)["also_failed"]["git.filters"].values()) == \
         sum(len(every_reason(chain, r)) for r in recs)
+
+
+def test_a_stage_whose_tally_is_not_registered_is_named():
+    """A ParDo of a StageDoFn applied without `tallied` (or without the TALLY output) would count into
+    nothing the manifest reads: `untallied_stages` names it, and `build` refuses the graph."""
+    p = beam.Pipeline(runner="FnApiRunner")
+    numbers = p | beam.Create([1, 2, 3])
+    tallied(numbers | "Counted" >> beam.ParDo(_Thirds("t.a", "t")).with_outputs(REJECTS, TALLY, main="kept"))
+    numbers | "NoTallyTag" >> beam.ParDo(_Thirds("t.b", "t")).with_outputs(REJECTS, main="kept")
+    numbers | "NotRegistered" >> beam.ParDo(_Thirds("t.c", "t")).with_outputs(REJECTS, TALLY, main="kept")
+    assert untallied_stages(p) == ["NoTallyTag/ParDo(_Thirds)", "NotRegistered/ParDo(_Thirds)"]
+
