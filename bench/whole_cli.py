@@ -8,7 +8,12 @@ In one run and one process tree it measures, on the repository given with `--rep
   none       `python run_pipeline.py --git REPO --output TMP --quiet --preset none`: no filter, so every
              mined record goes through assembly, and the statistics report on;
   pydriller  PyDriller making the same selection and reading both versions' sources
-             (`bench/git_baselines.py: mine_pydriller(path, 0)`, every commit).
+             (`bench/git_baselines.py: mine_pydriller(path, 0)`, every commit);
+  floor      the default preset's command with every commit message too short for it (`FLOOR_SETS`),
+             so that every candidate is dropped by the first message rule: mining, the license check,
+             the text rules and writing rejects, and no parse, no sample. No run of the default
+             preset on the repository can cost less, so PyDriller wall / floor wall is the highest
+             ratio the default preset could reach on this machine.
 
 Each runs as a child process. For each it prints the wall seconds, the CPU seconds (user + system) of
 the child and every descendant (git processes spawned by GitPython included: they are reaped through
@@ -16,7 +21,8 @@ the child and every descendant (git processes spawned by GitPython included: the
 counted too), the peak RSS of the process tree (summed over its processes, polled; and the anonymous
 part, as `child.py` reads it), and for the two CLI runs the samples and rejects from the output's
 `manifest.json` and the CPU milliseconds per sample. Then PyDriller wall / CLI wall and PyDriller CPU /
-CLI CPU for both CLI runs, beside the targets (default >= 20x, `none` with the report >= 2x).
+CLI CPU for the CLI runs, beside the targets (default >= 20x, `none` with the report >= 2x; the floor
+is set against the default preset's target).
 
 The PyDriller child is a fresh interpreter: the parent's imports do not count, the child's own do
 (interpreter start-up, `import pydriller` and GitPython, the walk, the git processes). The one thing
@@ -69,9 +75,12 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 
-MEASUREMENTS = ("default", "none", "pydriller")
+MEASUREMENTS = ("default", "none", "pydriller", "floor")
 # PyDriller wall / CLI wall to reach, per CLI measurement.
 TARGETS = {"default": 20.0, "none": 2.0}
+# The floor is the default preset's command with these settings after the user's: a minimum message
+# length no commit message has (the maximum must stay above it, or the config is refused).
+FLOOR_SETS = ("filters.message_min_chars=100000", "filters.message_max_chars=100001")
 PROFILE_RATE = 100
 
 # Per-stage attribution of the profile. A stack goes to the category of the first frame, scanning from
@@ -366,13 +375,13 @@ class Measurement:
 def cli_command(project: Path, repo: str, output: str, name: str, sets: Sequence[str],
                 cli_args: Sequence[str]) -> list[str]:
     cmd = [sys.executable, str(project / "run_pipeline.py"), "--git", repo, "--output", output, "--quiet"]
-    if name == "default":
+    if name in ("default", "floor"):
         cmd.append("--no-report")
     elif name == "none":
         cmd += ["--preset", "none"]
     else:
         raise ValueError(name)
-    for item in sets:
+    for item in [*sets, *(FLOOR_SETS if name == "floor" else ())]:
         cmd += ["--set", item]
     return cmd + list(cli_args)
 
@@ -663,7 +672,7 @@ def _median(runs: list[Measurement]) -> Measurement:
 
 
 LABELS = {"default": "(1) CLI default preset, --no-report", "none": "(2) CLI --preset none + report",
-          "pydriller": "(3) PyDriller, same selection"}
+          "pydriller": "(3) PyDriller, same selection", "floor": "(4) CLI floor, default keeping nothing"}
 
 
 def format_table(results: dict[str, Measurement], runs: int) -> str:
@@ -686,7 +695,7 @@ def format_table(results: dict[str, Measurement], runs: int) -> str:
                      f"walk {x['walk_s']:.1f} s, in-process CPU {x['in_process_cpu']:.1f} s, "
                      f"import pydriller {x['pydriller_import_s']:.2f} s (counted), "
                      f"helper import {x['helper_import_s']:.2f} s / {x['helper_import_cpu']:.2f} CPU-s (left out)")
-    cli = next((results[n] for n in ("default", "none") if n in results), None)
+    cli = next((results[n] for n in ("default", "none", "floor") if n in results), None)
     if cli is not None and cli.extra.get("candidates") is not None:
         line = (f"CLI git source: {cli.extra['listed']:,} commits listed, {cli.extra['candidates']:,} candidates, "
                 f"{cli.extra['decoded']:,} with both versions decoded")
@@ -703,6 +712,12 @@ def format_table(results: dict[str, Measurement], runs: int) -> str:
                 met = "met" if wall_ratio >= TARGETS[name] else "missed"
                 lines.append(f"{LABELS[name][4:]}: PyDriller wall / CLI wall {wall_ratio:.2f}x "
                              f"(target >= {TARGETS[name]:g}x: {met}); PyDriller CPU / CLI CPU {cpu_ratio:.2f}x")
+        if "floor" in results:
+            ceiling = p.wall / results["floor"].wall
+            verdict = "out of reach" if ceiling < TARGETS["default"] else "not ruled out"
+            lines.append(f"{LABELS['floor'][4:]}: PyDriller wall / CLI wall {ceiling:.2f}x, the most any "
+                         f"default-preset run of this repository could reach here: the target "
+                         f"{TARGETS['default']:g}x is {verdict} on this machine")
     return "\n".join(lines)
 
 
@@ -815,7 +830,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in notes:
         print(note)
     if args.profile:
-        for name in ("default", "none"):
+        for name in ("default", "none", "floor"):
             if name in runs and "profile" in runs[name][0].extra:
                 first = runs[name][0]
                 x = first.extra
@@ -838,7 +853,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "pydriller" in results:
             p = results["pydriller"]
             figures["ratios"] = {name: {"wall": p.wall / results[name].wall, "cpu": p.cpu / results[name].cpu}
-                                 for name in ("default", "none") if name in results}
+                                 for name in ("default", "none", "floor") if name in results}
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(figures, f, indent=2)
         print(f"figures written to {args.json}")

@@ -134,7 +134,7 @@ def test_smoke_run_on_a_small_history(small_repo, tmp_path):
     profile = shutil.which("py-spy") is not None
     figures = tmp_path / "figures.json"
     cmd = [sys.executable, str(ROOT / "bench" / "whole_cli.py"), "--repo", str(small_repo), "--only", "default",
-           "--only", "pydriller", "--set", "licenses.detector=text", "--json", str(figures),
+           "--only", "pydriller", "--only", "floor", "--set", "licenses.detector=text", "--json", str(figures),
            "--keep-output", str(tmp_path / "kept")] + (["--profile"] if profile else [])
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
@@ -153,6 +153,16 @@ def test_smoke_run_on_a_small_history(small_repo, tmp_path):
         assert m["wall"] > 0 and m["cpu"] > 0 and m["peak_rss"] >= m["peak_anon"] > 0
     assert default["ms_per_sample"] == pytest.approx(1000 * default["cpu"] / samples)
     assert set(data["ratios"]["default"]) == {"wall", "cpu"}
+    # The floor keeps nothing: every candidate the default run read is dropped by the first message
+    # rule, and every listed commit is a reject.
+    floor = data["median"]["floor"]
+    assert (floor["samples"], floor["rejects"]) == (0, 300) == wc.manifest_counts(tmp_path / "kept" / "floor")
+    floor_counts = wc.read_manifest(tmp_path / "kept" / "floor")["counts"]["git.filters"]
+    assert floor_counts == {"in": default["extra"]["decoded"], "message_too_short": default["extra"]["decoded"]}
+    assert "filters.message_min_chars=100000" in floor["command"]
+    ceiling = pyd["wall"] / floor["wall"]
+    assert data["ratios"]["floor"]["wall"] == pytest.approx(ceiling)
+    assert f"PyDriller wall / CLI wall {ceiling:.2f}x, the most any default-preset run" in printed
     if profile:
         folded = default["extra"]["profile"]
         assert sum(folded["categories"].values()) == folded["samples"] > 0
