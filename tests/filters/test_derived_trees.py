@@ -371,3 +371,20 @@ def test_a_steps_line_starts_are_joined_from_its_two_texts() -> None:
         whole = _LineStarts(step)
         assert [joined[k] for k in range(step.count("\n") + 2)] == [whole[k] for k in range(step.count("\n") + 2)]
         assert whole[step.count("\n") + 1] == len(step) + 1
+
+
+@pytest.mark.parametrize("alphabet", ["ab ", "aé€\U0001F600 "])
+def test_line_starts_are_where_each_line_begins_in_ascii_and_other_texts(alphabet: str) -> None:
+    """ASCII texts find their line breaks in their bytes, others sum their lines' lengths: the same
+    character offsets either way, up to one past the last line, and nothing past that."""
+    from filters.derived_trees import _LineStarts
+    rng = random.Random(5)
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet + "\n") for _ in range(rng.randint(0, 40)))
+        starts = _LineStarts(text)
+        lines = text.split("\n")
+        expected = [sum(len(line) + 1 for line in lines[:k]) for k in range(len(lines) + 1)]
+        assert [starts[k] for k in range(len(lines) + 1)] == expected
+        assert all(text[starts[k]:].startswith(lines[k]) for k in range(len(lines)))
+        with pytest.raises(IndexError):
+            starts[len(lines) + 1]
