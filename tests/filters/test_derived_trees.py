@@ -129,17 +129,122 @@ def test_a_derived_tree_is_the_full_parse(name: str, target: str, derived: bool)
     assert (_derive(MODULE, target) is not None) == derived
 
 
-def test_a_method_edit_parses_only_that_method(monkeypatch) -> None:
+def test_a_method_edit_parses_only_the_changed_statement() -> None:
     target = _replace(MODULE, "        return self\n", "        return None\n")
     base_tree = _full(MODULE)
     parsed: list[str] = []
     head, tail = shared_ends(MODULE, target)
     tree = derived_tree(base_tree, MODULE, target, head, tail, lambda text: parsed.append(text) or ast.parse(text))
     _assert_same(tree, target)
-    assert [text.strip() for text in parsed] == ["class _:\n\n    def grow(self, by):\n        self.size += by\n"
-                                                 "        return None"]
-    # The kept statements are the base's own objects; the moved ones are copies.
+    # Down the class and the method: the one statement, under a stand-in function header, at its line.
+    assert [text.strip() for text in parsed] == ["def _():\n        return None"]
+    assert parsed[0].index("def _():") == MODULE.count("\n", 0, MODULE.index("        return self")) - 1
+    # The kept statements are the base's own objects; the changed blocks are copies.
     assert tree.body[0] is base_tree.body[0]
+    shape, grow = tree.body[3], tree.body[3].body[-1]
+    assert shape is not base_tree.body[3] and grow is not base_tree.body[3].body[-1]
+    assert grow.body[0] is base_tree.body[3].body[-1].body[0]  # `self.size += by`, kept
+
+
+def test_a_module_level_function_edit_parses_only_the_changed_statement() -> None:
+    target = _replace(MODULE, "        return helper(1)\n", "        return helper(2)\n")
+    parsed: list[str] = []
+    head, tail = shared_ends(MODULE, target)
+    tree = derived_tree(_full(MODULE), MODULE, target, head, tail, lambda text: parsed.append(text) or ast.parse(text))
+    _assert_same(tree, target)
+    # `main`'s body is an `if` and a return: the changed statement is the whole `if`.
+    assert [text.strip() for text in parsed] == ["def _():\n    if os.environ:\n        return helper(2)"]
+
+
+FUNCTION_BODIES = '''
+async def fetch(session, url):
+    """Fetch."""
+    async with session.get(url) as response:
+        data = await response.read()
+    return data
+
+
+def outer():
+    total = 0
+
+    def inner(x):
+        nonlocal total
+        total += x
+        yield total
+
+    return inner
+
+
+class Shape:
+    @staticmethod
+    def make(*args, **kwargs):
+        return Shape()
+
+    async def close(self):
+        async for item in self.items():
+            await item.close()
+        return None
+'''
+
+
+# (name, old, new): edits inside function bodies, of the kinds whose parse might depend on the
+# function around them (async, generators, nonlocal), or whose lines leave the block.
+FUNCTION_EDITS = [
+    ("await in an async def", "data = await response.read()", "data = await response.json()"),
+    ("a statement added in an async def", "    return data\n", "    print(data)\n    return data\n"),
+    ("nonlocal in a nested def", "        total += x\n", "        total += 2 * x\n"),
+    ("a yield changed", "        yield total\n", "        yield from [total]\n"),
+    ("async for in a method", "            await item.close()\n", "            await item.aclose()\n"),
+    ("a static method's decorator", "    @staticmethod\n", "    @classmethod\n"),
+    ("a signature", "def make(*args, **kwargs):", "def make(*args):"),
+    ("a line leaving the method for the class", "        return None\n", "        return None\n    closed = True\n"),
+    ("a line leaving the class for the module", "        return None\n", "        return None\nclosed = True\n"),
+    ("a line under-indented", "        return None\n", "        return None\n      x = 1\n"),
+    ("a body joined to its header", "    def inner(x):\n        nonlocal total\n        total += x\n        yield total\n",
+     "    def inner(x): yield x\n"),
+    ("the docstring", '"""Fetch."""', '"""Fetch a page."""'),
+    ("a comment only", "        return Shape()\n", "        # made\n        return Shape()\n"),
+]
+
+
+def test_a_block_moved_by_an_earlier_derivation_is_parsed_whole_not_cut_by_old_line_numbers() -> None:
+    """v2 drops two lines of `first`, so v2's derived tree holds a moved copy of `second` whose body
+    keeps v1's line numbers. v3 changes one line inside `second`: derived from v2's tree, cuts placed
+    by the old numbers would fall two statements off; `second` is parsed whole."""
+    v1 = "def first():\n    x = 1\n    y = 2\n    return 0\n\n\ndef second():\n" + "".join(
+        f"    a{k} = {k}\n" for k in range(20))
+    v2 = _replace(v1, "    x = 1\n    y = 2\n", "")
+    v3 = _replace(v2, "    a10 = 10\n", "    a10 = 100\n")
+    head, tail = shared_ends(v1, v2)
+    tree2 = derived_tree(_full(v1), v1, v2, head, tail, ast.parse)
+    _assert_same(tree2, v2)
+    assert tree2.body[1].body[10].lineno == _full(v2).body[1].body[10].lineno + 2  # v1's numbers
+    parsed: list[str] = []
+    head, tail = shared_ends(v2, v3)
+    tree3 = derived_tree(tree2, v2, v3, head, tail, lambda text: parsed.append(text) or ast.parse(text))
+    _assert_same(tree3, v3)
+    assert [text.strip().split("\n")[0] for text in parsed] == ["def second():"]
+    # From a parsed v2, the same change parses only the changed statement.
+    parsed.clear()
+    derived_tree(_full(v2), v2, v3, head, tail, lambda text: parsed.append(text) or ast.parse(text))
+    assert [text.strip() for text in parsed] == ["def _():\n    a10 = 100"]
+
+
+@pytest.mark.parametrize("name, old, new", FUNCTION_EDITS, ids=[e[0] for e in FUNCTION_EDITS])
+def test_function_bodies_derived_are_the_full_parse(name: str, old: str, new: str) -> None:
+    """Both ways; a target that does not parse is never derived."""
+    target = _replace(FUNCTION_BODIES, old, new)
+    derived = 0
+    for base, other in ((FUNCTION_BODIES, target), (target, FUNCTION_BODIES)):
+        if _full(base) is None:
+            continue
+        tree = _derive(base, other)
+        if _full(other) is None:
+            assert tree is None
+        elif tree is not None:
+            _assert_same(tree, other)
+            derived += 1
+    assert derived or name == "a line under-indented"
 
 
 # Targets whose changed lines only make sense with what surrounds them: derivation gives up.
@@ -221,6 +326,33 @@ def test_derived_trees_of_real_modules_edited_at_random() -> None:
                     derived += 1
                     _assert_same(tree, target)
     assert derived > 300 and gave_up > 80, (derived, gave_up)
+
+
+def test_chains_of_derived_trees_of_real_modules_stay_the_full_parse() -> None:
+    """A file's versions as the families see them: each derived from the last one's tree, itself
+    derived (blocks moved by earlier changes carry old line numbers below them). Every tree of the
+    chain is the full parse's, and some are derived inside a function body."""
+    rng = random.Random(29)
+    derived = inside_functions = 0
+    for text in real_sources(120):
+        tree = _full(text)
+        if tree is None:
+            continue
+        for _ in range(6):
+            other = _edited_once(text, rng)
+            if _full(other) is None:
+                continue
+            head, tail = shared_ends(text, other)
+            parsed: list[str] = []
+            new_tree = derived_tree(tree, text, other, head, tail, lambda t: parsed.append(t) or ast.parse(t))
+            if new_tree is None:
+                new_tree = _full(other)
+            else:
+                derived += 1
+                inside_functions += any(p.lstrip("\n").startswith("def _():") for p in parsed)
+                _assert_same(new_tree, other)
+            text, tree = other, new_tree
+    assert derived > 300 and inside_functions > 50, (derived, inside_functions)
 
 
 def test_real_modules_edited_in_many_places_are_derived_in_steps() -> None:
