@@ -33,20 +33,12 @@ def approx_bytes(row: dict[str, Any]) -> int:
 KEY_END = b"\x00\x00"
 _NUL, _NUL_ESCAPED = b"\x00", b"\x00\x01"
 _HEADER = struct.Struct("<BI")
-# Codecs of a packed value (the header's first byte). ZSTD for what waits in memory (a multi-input
-# Flatten the FnApiRunner holds whole); LZ4 for run files, which are on disk and read back once: on
-# source code it compresses twice and decompresses four times as fast as zstd level 1, at 1.7 times
-# the size (`bench/README.md`, fourteenth session).
-RAW = 0
-ZSTD = 1
-LZ4 = 2
-# Compression gains nothing on a short row (a reject is ~100 bytes pickled) and costs a header.
+_RAW = 0
+_ZSTD = 1
+# zstd gains nothing on a short row (a reject is ~100 bytes pickled) and costs a frame header.
 COMPRESS_FROM = 256
 # Level 1: these bytes live for one run; it compresses a fifth faster than 3 and only 5 % larger.
 ZSTD_LEVEL = 1
-# LZ4's block format (the raw length is in the header already): one-shot calls with no state, so one
-# codec object serves every thread.
-_LZ4_BLOCK = pa.Codec("lz4_raw")
 
 
 class _Codecs(threading.local):
@@ -70,10 +62,10 @@ def pack_row(key: str, row: dict[str, Any], names: tuple[str, ...] = ()) -> tupl
     the smallest a Python value gets. A row whose keys are exactly `names` (the schema's, in order) is
     pickled as a tuple of its values, without the field names; any other row is pickled as the dict
     itself, so unpacking gives back the same dict either way. Rows of 256 bytes or more (source code)
-    are LZ4-compressed (the row waits in a run file), about threefold.
+    are zstd-compressed, about fivefold.
     """
     body: Any = tuple(row.values()) if names and tuple(row) == names else row
-    return approx_bytes(row), b"".join((escape_key(key), KEY_END, pack_value(body, LZ4)))
+    return approx_bytes(row), b"".join((escape_key(key), KEY_END, pack_value(body)))
 
 
 def escape_key(key: str) -> bytes:
@@ -95,26 +87,21 @@ def unpack_row(packed: bytes, names: tuple[str, ...] = ()) -> dict[str, Any]:
     return body if isinstance(body, dict) else dict(zip(names, body))
 
 
-def pack_value(value: Any, codec: int = ZSTD) -> bytes:
-    """Any picklable value as one bytes object (5-byte header, then pickle, compressed with `codec`
-    from 256 bytes), for values that wait in a shuffle or a run file: the FnApiRunner keeps grouped
-    values as Python objects, and a sample's source code compressed is about a fifth of its size as
-    strings (zstd; a third with LZ4)."""
+def pack_value(value: Any) -> bytes:
+    """Any picklable value as one bytes object (5-byte header, then pickle, zstd from 256 bytes), for
+    values that wait in a shuffle: the FnApiRunner keeps grouped values as Python objects, and a
+    sample's source code compressed is about a fifth of its size as strings."""
     raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(raw) < COMPRESS_FROM:
-        return _HEADER.pack(RAW, len(raw)) + raw
-    if codec == LZ4:
-        return _HEADER.pack(LZ4, len(raw)) + _LZ4_BLOCK.compress(raw, asbytes=True)
-    return _HEADER.pack(ZSTD, len(raw)) + _codecs.compressor.compress(raw)
+    if len(raw) >= COMPRESS_FROM:
+        return _HEADER.pack(_ZSTD, len(raw)) + _codecs.compressor.compress(raw)
+    return _HEADER.pack(_RAW, len(raw)) + raw
 
 
 def unpack_value(packed: bytes, start: int = 0) -> Any:
-    """The value packed at `start` (0 for what pack_value returned), whichever its codec."""
+    """The value packed at `start` (0 for what pack_value returned)."""
     codec, length = _HEADER.unpack_from(packed, start)
     payload = memoryview(packed)[start + _HEADER.size:]
-    if codec == LZ4:
-        return pickle.loads(_LZ4_BLOCK.decompress(payload, decompressed_size=length, asbytes=True))
-    if codec == ZSTD:
+    if codec == _ZSTD:
         return pickle.loads(_codecs.decompressor.decompress(payload, max_output_size=length))
     return pickle.loads(payload)
 

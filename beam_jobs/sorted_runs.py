@@ -39,7 +39,7 @@ from apache_beam.options.pipeline_options import DirectOptions
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.transforms.window import GlobalWindows
 
-from beam_jobs.parquet_sink import KEY_END, LZ4, escape_key, pack_value, packed_key, unescape_key, unpack_value
+from beam_jobs.parquet_sink import KEY_END, escape_key, pack_value, packed_key, unescape_key, unpack_value
 
 INDEX_BITS = 8
 _BUCKETS = 1 << INDEX_BITS
@@ -267,7 +267,7 @@ def merge_tasks(pipeline: beam.Pipeline, slices_of: Callable[..., list[tuple[int
 # other in the merge, are gathered: memory holds the largest group, not the dataset.
 #
 # A grouped entry is packed as: the key in UTF-8 (escaped as parquet_sink does) and its end mark,
-# one byte for the input's index, then the value (`parquet_sink.pack_value`, LZ4: runs are on disk).
+# one byte for the input's index, then the value (`parquet_sink.pack_value`).
 
 # Bytes of runs one grouping task merges: slices = total size / this, at least one.
 SLICE_BYTES = 64 << 20
@@ -281,7 +281,7 @@ def pack_entry(element: tuple[str, Any], tag_index: int) -> tuple[int, bytes]:
     key, value = element
     if not isinstance(key, str):
         raise TypeError(f"grouping through runs needs str keys, not {type(key).__name__}")
-    body = pack_value(value, LZ4)
+    body = pack_value(value)
     return len(body), b"".join((escape_key(key), KEY_END, bytes((tag_index,)), body))
 
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""What a grouping pays to pack a sample into a run file and read it back: LZ4, as run files are
-packed now, against zstd level 1 (the anchor: run files before the fourteenth session, and still
-what waits in the FnApiRunner's memory).
+"""What a grouping pays to pack a sample into a run file and read it back: `parquet_sink.pack_value`
+as run files are packed (pickle, zstd level 1; the anchor) against the same with LZ4's block format
+(pyarrow's `lz4_raw`), a codec measured and not taken (bench/README.md, fourteenth session).
 
 Every sample of a corpus (a build's output folder, its `data/*.parquet` shards) is packed as a
-run file's value (`parquet_sink.pack_value`: pickle, then the codec) and unpacked again, per codec;
-the script prints CPU-s and MB/s of each direction, the packed size, and the ratios, and fails on a
-row that does not come back equal. A sample crosses four such groupings in a build (the git
-source's file order, exact dedup, near dedup's join, the shard writer).
+run file's value and unpacked again, per codec; the script prints CPU-s and MB/s of each direction,
+the packed size, and the ratios, and fails on a row that does not come back equal. A sample crosses
+four such groupings in a build (the git source's file order, exact dedup, near dedup's join, the
+shard writer).
 
     python bench/run_codecs.py --corpus OUT [--max 20000]
 """
@@ -19,15 +19,39 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from beam_jobs.parquet_sink import LZ4, ZSTD, pack_value, unpack_value  # noqa: E402
+import pickle  # noqa: E402
+import struct  # noqa: E402
 
-CODECS = {"zstd level 1 (anchor)": ZSTD, "LZ4": LZ4}
+from beam_jobs.parquet_sink import pack_value, unpack_value  # noqa: E402
+
+_LENGTH = struct.Struct("<I")
+
+
+def lz4_pack(value: Any) -> bytes:
+    """`pack_value` with LZ4 in zstd's place: pickle, the raw length, the compressed block."""
+    import pyarrow as pa
+
+    raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return _LENGTH.pack(len(raw)) + pa.Codec("lz4_raw").compress(raw, asbytes=True)
+
+
+def lz4_unpack(packed: bytes) -> Any:
+    import pyarrow as pa
+
+    (length,) = _LENGTH.unpack_from(packed)
+    return pickle.loads(pa.Codec("lz4_raw").decompress(memoryview(packed)[_LENGTH.size:],
+                                                      decompressed_size=length, asbytes=True))
+
+
+ANCHOR = "pack_value, zstd level 1 (anchor)"
+CODECS: dict[str, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
+    ANCHOR: (pack_value, unpack_value), "LZ4": (lz4_pack, lz4_unpack)}
 
 
 def read_rows(corpus: str, limit: int) -> list[dict[str, Any]]:
@@ -49,12 +73,12 @@ def read_rows(corpus: str, limit: int) -> list[dict[str, Any]]:
 def run(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     """Per codec: pack and unpack CPU-s, packed bytes; raises AssertionError on a row that differs."""
     figures: dict[str, dict[str, float]] = {}
-    for name, codec in CODECS.items():
+    for name, (pack, unpack) in CODECS.items():
         started = time.process_time()
-        packed = [pack_value(row, codec) for row in rows]
+        packed = [pack(row) for row in rows]
         pack_s = time.process_time() - started
         started = time.process_time()
-        back = [unpack_value(p) for p in packed]
+        back = [unpack(p) for p in packed]
         unpack_s = time.process_time() - started
         differing = sum(a != b for a, b in zip(rows, back))
         assert not differing, f"{name}: {differing} rows came back different"
@@ -72,8 +96,6 @@ def main(argv: list[str] | None = None) -> int:
     if not rows:
         print(f"run_codecs.py: error: {args.corpus} holds no sample", file=sys.stderr)
         return 2
-    import pickle
-
     raw = sum(len(pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL)) for row in rows)
     rounds = [run(rows) for _ in range(max(1, args.repeat))]
     best = {name: {k: min(r[name][k] for r in rounds) for k in ("pack", "unpack", "bytes")} for name in CODECS}
@@ -82,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: pack {f['pack']:.2f} CPU-s ({raw / 1e6 / max(f['pack'], 1e-9):.0f} MB/s), "
               f"unpack {f['unpack']:.2f} CPU-s ({raw / 1e6 / max(f['unpack'], 1e-9):.0f} MB/s), "
               f"packed {f['bytes'] / 1e6:.1f} MB ({raw / f['bytes']:.2f}x smaller)")
-    anchor, lz4 = best["zstd level 1 (anchor)"], best["LZ4"]
+    anchor, lz4 = best[ANCHOR], best["LZ4"]
     print(f"LZ4 against the anchor: pack {anchor['pack'] / lz4['pack']:.2f}x as fast, unpack "
           f"{anchor['unpack'] / lz4['unpack']:.2f}x as fast, pack + unpack "
           f"{(anchor['pack'] + anchor['unpack']) / (lz4['pack'] + lz4['unpack']):.2f}x, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timezone
 
-from beam_jobs.parquet_sink import (COMPRESS_FROM, LZ4, RAW, ZSTD, pack_row, pack_value, packed_key, unpack_row,
+from beam_jobs.parquet_sink import (COMPRESS_FROM, pack_row, pack_value, packed_key, unpack_row,
                                     unpack_value)
 from beam_jobs.sorted_runs import row_hash
 
@@ -36,18 +36,3 @@ def test_rows_keep_their_exact_dict_long_or_short_in_schema_order_or_not():
         assert back == row and list(back) == list(row)
     assert unpack_value(pack_value({"code": long_text, "when": when})) == {"code": long_text, "when": when}
     assert unpack_value(pack_value(("a", 1))) == ("a", 1)
-
-
-def test_values_are_packed_with_the_codec_asked_for_and_unpacked_whichever_it_was():
-    value = {"code": "def f(x):\n    return x + 1\n" * 50, "when": datetime(2024, 1, 2, tzinfo=timezone.utc)}
-    packed = {codec: pack_value(value, codec) for codec in (ZSTD, LZ4)}
-    # The header's first byte names the codec; what waits in memory is zstd unless asked otherwise.
-    assert (packed[ZSTD][0], packed[LZ4][0], pack_value(value)[0]) == (ZSTD, LZ4, ZSTD)
-    assert all(unpack_value(p) == value for p in packed.values())
-    assert all(unpack_value(b"prefix" + p, 6) == value for p in packed.values())
-    # Short values are never compressed, whatever the codec.
-    assert pack_value("short", LZ4)[0] == pack_value("short", ZSTD)[0] == RAW
-    # Rows go to run files: LZ4, and back intact.
-    _, row = pack_row("key", {"k": "a", "v": value["code"]}, NAMES)
-    assert row[row.index(b"\x00\x00") + 2] == LZ4
-    assert unpack_row(row, NAMES) == {"k": "a", "v": value["code"]}
