@@ -672,7 +672,7 @@ def _median(runs: list[Measurement]) -> Measurement:
 
 
 LABELS = {"default": "(1) CLI default preset, --no-report", "none": "(2) CLI --preset none + report",
-          "pydriller": "(3) PyDriller, same selection", "floor": "(4) CLI floor, default keeping nothing"}
+          "pydriller": "(3) PyDriller, same selection", "floor": "(4) CLI floor: default, keeps none"}
 
 
 def format_table(results: dict[str, Measurement], runs: int) -> str:

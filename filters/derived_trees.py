@@ -8,8 +8,10 @@ word; parsing them again builds the same subtrees.
 How: the two texts' shared start and end (whole lines) are found at C speed. The base tree's
 module-level statements lying wholly in the shared start, and those wholly in the shared end, are
 kept; the target's lines between them (the "middle") are parsed alone, with blank lines in front so
-that line numbers come out right. When exactly one module-level class spans the middle, the same is
-done one level down with its members, the middle parsed under a stand-in `class _:` header.
+that line numbers come out right. When exactly one module-level class or function spans the middle,
+the same is done one level down with its body, the middle parsed under a stand-in `class _:` or
+`def _():` header, and so on down while one class or function spans it (a method changed in one
+place parses that place).
 When the changes lie far apart (an import at the top and a function at the end), `derived_in_steps`
 goes through intermediate texts, each with one change more than the last (filters/shared_text.py
 `cuts`), so each step parses one change.
@@ -21,17 +23,22 @@ cases and on random edits of real modules; `python bench/parsing.py --pairs CLON
 - The kept statements are the same tokens in the same state, so the same subtrees.
 - The middle must parse alone. If it opens a string, a bracket or a block that the suffix would
   close, or starts with what continues the statement before the cut (`else:`, `except:`, an
-  indented line), it does not, and the caller parses the whole target instead. Inside a class, the
-  middle's first code line must have the class body's indentation exactly, or it could continue the
-  member before it.
+  indented line), it does not, and the caller parses the whole target instead. Inside a class or a
+  function, the middle's first code line must have the body's indentation exactly, or it could
+  continue the statement before it; a line leaving the body makes the stand-in parse fail or hold
+  more than the one block, and the level above parses the middle instead.
+- Python's parser reads a function body alike whatever function holds it: `await`, `async for`,
+  `yield`, `return` and `nonlocal` parse in any `def` (where they may stand is the compiler's check).
 - One `__future__` import changes the grammar (`barry_as_FLUFL`); texts naming it, and texts with a
   carriage return (the tokenizer's line breaks would differ from "\n"), are never derived.
 
 What is not the same: nodes below a kept statement are the base tree's own objects (shared, never
 changed), and when the middle changed the line count, those below the module level and a class's
-members keep the base's line numbers. Module-level statements, a module-level class's members and
-their decorators are copies with exact positions: the only positions anything here reads
-(filters/units.py, filters/edits.py `statement_keys`). Everything else compares trees without
+members keep the base's line numbers. A block moved so is marked (`_STALE_BELOW`), and a later
+derivation from this tree (a file's next version) parses it whole rather than cut its body by old
+line numbers. Module-level statements, a module-level class's members and
+their decorators are copies with exact positions: the only positions anything outside this module
+reads (filters/units.py, filters/edits.py `statement_keys`). Everything else compares trees without
 positions (`ast.dump`, the structural hashes).
 """
 from __future__ import annotations
@@ -234,8 +241,8 @@ def _block_derived(block: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef,
     """A class or function of the base whose header (decorators, signature) is unchanged, with its
     body cut like the module's: only the changed statements parsed, and when one class or function
     spans them, only the changed statements of its body, and so on down. A method changed in one
-    place parses that place, not the method (ipython's history: the middles parsed were 3 KB on
-    average when a change inside a function meant parsing the function)."""
+    place parses that place, not the method: on ipython's 4,000 latest single-file commits in file
+    order, 32.1 M characters parsed instead of 34.7 M (bench/README.md, fourteenth session)."""
     if getattr(block, _STALE_BELOW, False):
         return None  # its statements' line numbers are an older text's: cuts cannot be placed
     members = block.body
