@@ -16,37 +16,37 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import pickle
+import struct
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow as pa
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import pickle  # noqa: E402
-import struct  # noqa: E402
-
 from beam_jobs.parquet_sink import pack_value, unpack_value  # noqa: E402
 
 _LENGTH = struct.Struct("<I")
+# One codec object for every call, as the product keeps one zstd context per thread: LZ4's block
+# calls hold no state, and making a codec per call would charge its set-up to LZ4.
+_LZ4_BLOCK = pa.Codec("lz4_raw")
 
 
 def lz4_pack(value: Any) -> bytes:
     """`pack_value` with LZ4 in zstd's place: pickle, the raw length, the compressed block."""
-    import pyarrow as pa
-
     raw = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    return _LENGTH.pack(len(raw)) + pa.Codec("lz4_raw").compress(raw, asbytes=True)
+    return _LENGTH.pack(len(raw)) + _LZ4_BLOCK.compress(raw, asbytes=True)
 
 
 def lz4_unpack(packed: bytes) -> Any:
-    import pyarrow as pa
-
     (length,) = _LENGTH.unpack_from(packed)
-    return pickle.loads(pa.Codec("lz4_raw").decompress(memoryview(packed)[_LENGTH.size:],
-                                                      decompressed_size=length, asbytes=True))
+    return pickle.loads(_LZ4_BLOCK.decompress(memoryview(packed)[_LENGTH.size:], decompressed_size=length,
+                                              asbytes=True))
 
 
 ANCHOR = "pack_value, zstd level 1 (anchor)"

@@ -76,6 +76,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 
 MEASUREMENTS = ("default", "none", "pydriller", "floor")
+# The measurements that run the CLI, in the order their figures are read.
+CLI_MEASUREMENTS = ("default", "none", "floor")
 # PyDriller wall / CLI wall to reach, per CLI measurement.
 TARGETS = {"default": 20.0, "none": 2.0}
 # The floor is the default preset's command with these settings after the user's: a minimum message
@@ -695,7 +697,7 @@ def format_table(results: dict[str, Measurement], runs: int) -> str:
                      f"walk {x['walk_s']:.1f} s, in-process CPU {x['in_process_cpu']:.1f} s, "
                      f"import pydriller {x['pydriller_import_s']:.2f} s (counted), "
                      f"helper import {x['helper_import_s']:.2f} s / {x['helper_import_cpu']:.2f} CPU-s (left out)")
-    cli = next((results[n] for n in ("default", "none", "floor") if n in results), None)
+    cli = next((results[n] for n in CLI_MEASUREMENTS if n in results), None)
     if cli is not None and cli.extra.get("candidates") is not None:
         line = (f"CLI git source: {cli.extra['listed']:,} commits listed, {cli.extra['candidates']:,} candidates, "
                 f"{cli.extra['decoded']:,} with both versions decoded")
@@ -830,7 +832,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in notes:
         print(note)
     if args.profile:
-        for name in ("default", "none", "floor"):
+        for name in CLI_MEASUREMENTS:
             if name in runs and "profile" in runs[name][0].extra:
                 first = runs[name][0]
                 x = first.extra
@@ -853,7 +855,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "pydriller" in results:
             p = results["pydriller"]
             figures["ratios"] = {name: {"wall": p.wall / results[name].wall, "cpu": p.cpu / results[name].cpu}
-                                 for name in ("default", "none", "floor") if name in results}
+                                 for name in CLI_MEASUREMENTS if name in results}
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(figures, f, indent=2)
         print(f"figures written to {args.json}")
